@@ -1,0 +1,24 @@
+import { Hono } from 'hono';
+import type { ApiDeps } from './api-deps.js';
+import type { ApiEnv } from './api-env.js';
+import { ApiError, createErrorHandler, errorResponse } from './errors.js';
+import { agentRoutes } from './routes/agents.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { commandRoutes } from './routes/commands.js';
+import { healthRoutes } from './routes/health.js';
+import { streamRoutes } from './routes/stream.js';
+import { uiRoutes } from './routes/ui.js';
+
+/** The whole HTTP surface; tests call `app.request(...)` or serve it on a random port. */
+export function createApp(deps: ApiDeps) {
+  const app = new Hono<ApiEnv>();
+  app.onError(createErrorHandler(deps.logger.child({ module: 'api' })));
+  app.notFound((c) => errorResponse(c, new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.route('/', healthRoutes(deps));
+  app.route('/', agentRoutes(deps));
+  app.route('/', commandRoutes(deps));
+  app.route('/', approvalRoutes(deps));
+  app.route('/', streamRoutes(deps));
+  app.route('/', uiRoutes(deps));
+  return app;
+}

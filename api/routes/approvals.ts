@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { AskId, ClientKey, DecideRequest, type DecideAccepted, type DecideInput } from '../../contracts/index.js';
+import { DECIDE_REJECTIONS } from '../../workflows/messages.js';
+import type { ApiDeps } from '../api-deps.js';
+import type { ApiEnv } from '../api-env.js';
+import { ApiError } from '../errors.js';
+import { readJson } from '../middleware/json-body.js';
+import { tenant } from '../middleware/tenant.js';
+
+/**
+ * `POST /approvals/{ask_id}/decide`. The ask index (per tenant) answers 404/409 at once and an atomic claim
+ * stops two racing decisions; the workflow's update validator is the final word and the only thing that lets
+ * RED work run.
+ */
+export function approvalRoutes(deps: ApiDeps) {
+  const app = new Hono<ApiEnv>();
+  const log = deps.logger.child({ module: 'api.approvals' });
+
+  app.post('/approvals/:ask_id/decide', tenant(), async (c) => {
+    const askId = AskId.safeParse(c.req.param('ask_id'));
+    if (!askId.success) throw new ApiError(404, 'not_found', 'no such ask');
+    const body = await readJson(c, DecideRequest, deps.limits.maxBodyBytes);
+    const t = c.get('tenant');
+    const actor = ClientKey.safeParse(c.req.header('x-user-id'));
+    const decidedBy = actor.success ? actor.data : 'anonymous';
+
+    const claim = await deps.askIndex.claim(t, askId.data, body.decision, body.action_digest, new Date()).catch(() => {
+      throw ApiError.unavailable('Redis');
+    });
+    c.set('correlationId', claim.correlationId || undefined);
+    switch (claim.outcome) {
+      case 'not_found':
+        throw new ApiError(404, 'not_found', 'no such ask');
+      case 'not_pending':
+        throw new ApiError(409, 'ask_not_pending', 'this ask was already decided');
+      case 'expired':
+        throw new ApiError(409, 'ask_not_pending', 'this ask has expired');
+      case 'digest_mismatch':
+        throw new ApiError(409, 'digest_mismatch', 'action_digest does not match the action awaiting approval');
+      case 'ok':
+        break;
+    }
+
+    const input: DecideInput = {
+      ask_id: askId.data,
+      tenant: t,
+      decision: body.decision,
+      reason: body.reason,
+      action_digest: body.action_digest,
+      decided_by: decidedBy,
+      decided_at: new Date().toISOString(),
+    };
+    let outcome;
+    try {
+      outcome = await deps.gateway.decide(claim.workflowId, input);
+    } catch (err) {
+      await deps.askIndex.release(t, askId.data, 'pending').catch(() => undefined);
+      throw err;
+    }
+    if (!outcome.ok) {
+      const final = outcome.rejection === DECIDE_REJECTIONS.expired ? 'expired' : outcome.rejection === DECIDE_REJECTIONS.digestMismatch ? 'pending' : 'resolved';
+      await deps.askIndex.release(t, askId.data, final).catch(() => undefined);
+      log.warn({ correlation_id: claim.correlationId, ask_id: askId.data, rejection: outcome.rejection }, 'decision refused by workflow');
+      if (outcome.rejection === DECIDE_REJECTIONS.unknownAsk) throw new ApiError(404, 'not_found', 'no such ask');
+      if (outcome.rejection === DECIDE_REJECTIONS.digestMismatch) throw new ApiError(409, 'digest_mismatch', outcome.message);
+      throw new ApiError(409, 'ask_not_pending', outcome.message);
+    }
+    log.info({ correlation_id: claim.correlationId, ask_id: askId.data, decision: body.decision, decided_by: decidedBy }, 'decision accepted');
+    const accepted: DecideAccepted = { status: 'accepted', ask_id: askId.data, correlation_id: claim.correlationId };
+    return c.json(accepted, 202);
+  });
+
+  return app;
+}

@@ -1,0 +1,72 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import {
+  canonicalJson,
+  CommandRequest,
+  workflowIdFor,
+  type CommandAccepted,
+  type CommandInput,
+} from '../../contracts/index.js';
+import type { ApiDeps } from '../api-deps.js';
+import type { ApiEnv } from '../api-env.js';
+import { ApiError } from '../errors.js';
+import { readJson } from '../middleware/json-body.js';
+import { tenant } from '../middleware/tenant.js';
+
+/** `POST /sidecar/command`: validate everything first, start the workflow, answer 202 and nothing more. */
+export function commandRoutes(deps: ApiDeps) {
+  const app = new Hono<ApiEnv>();
+  const log = deps.logger.child({ module: 'api.commands' });
+
+  app.post('/sidecar/command', tenant(), async (c) => {
+    const request = await readJson(c, CommandRequest, deps.limits.maxBodyBytes);
+    if (request.type === 'agent.run') {
+      const agent = deps.agents.get(request.agent);
+      if (!agent) {
+        throw new ApiError(400, 'unknown_agent', `no agent named "${request.agent}"`, [
+          { path: 'agent', message: `unknown agent; known: ${deps.agents.catalog().map((a) => a.name).join(', ')}` },
+        ]);
+      }
+      const params = agent.params.safeParse(request.params);
+      if (!params.success) throw ApiError.fromZod(params.error, 'invalid_params', 'params');
+    }
+
+    const t = c.get('tenant');
+    const commandId = request.command_id ?? randomUUID();
+    const correlationId = request.correlation_id ?? commandId;
+    c.set('correlationId', correlationId);
+    const workflowId = workflowIdFor(t, commandId);
+
+    if (request.command_id !== undefined) {
+      const digest = createHash('sha256').update(canonicalJson(request)).digest('hex');
+      const same = await deps.ledger.record(t, commandId, digest).catch((err: unknown) => {
+        log.warn({ correlation_id: correlationId, err: (err as Error).message }, 'redis unavailable');
+        throw ApiError.unavailable('Redis');
+      });
+      if (!same) {
+        throw new ApiError(409, 'conflict', `command_id "${commandId}" was already used with a different body`);
+      }
+    }
+
+    const input: CommandInput = {
+      tenant: t,
+      command_id: commandId,
+      correlation_id: correlationId,
+      workflow_id: workflowId,
+      request,
+      received_at: new Date().toISOString(),
+      settings: deps.settings,
+    };
+    await deps.gateway.start(input);
+    log.info({ correlation_id: correlationId, workflow_id: workflowId, type: request.type }, 'command accepted');
+    const body: CommandAccepted = {
+      status: 'accepted',
+      correlation_id: correlationId,
+      command_id: commandId,
+      workflow_id: workflowId,
+    };
+    return c.json(body, 202);
+  });
+
+  return app;
+}

@@ -1,0 +1,118 @@
+import { Hono } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { ClientKey, StreamCursor, type GapEvent, type Tenant } from '../../contracts/index.js';
+import { compareStreamIds } from '../../store/stream-id.js';
+import type { ApiDeps } from '../api-deps.js';
+import type { ApiEnv } from '../api-env.js';
+import { ApiError } from '../errors.js';
+import { tenant } from '../middleware/tenant.js';
+import { toFeedEntry, type FeedEntry, type FeedSubscription } from '../sse/report-feed.js';
+
+const HISTORY_PAGE = 500;
+
+/**
+ * `GET /agent/reports/stream`. Bad input is a 400 before the stream opens; once it is open, any backend fault
+ * becomes a `retry:` hint and a clean close, because an EventSource gives up for good on a non-200 answer.
+ */
+export function streamRoutes(deps: ApiDeps) {
+  const app = new Hono<ApiEnv>();
+  const log = deps.logger.child({ module: 'api.stream' });
+
+  app.get('/agent/reports/stream', tenant({ allowQuery: true }), (c) => {
+    const t = c.get('tenant');
+    const rawCursor = c.req.header('last-event-id') ?? c.req.query('cursor');
+    const cursor = rawCursor === undefined || rawCursor === '' ? undefined : StreamCursor.safeParse(rawCursor);
+    if (cursor && !cursor.success) {
+      throw new ApiError(400, 'invalid_request', 'cursor / Last-Event-ID must be a stream id like 1700000000000-0', [
+        { path: 'cursor', message: cursor.error.issues[0]?.message ?? 'invalid' },
+      ]);
+    }
+    const rawFilter = c.req.query('correlation_id');
+    const filter = rawFilter === undefined ? undefined : ClientKey.safeParse(rawFilter);
+    if (filter && !filter.success) {
+      throw new ApiError(400, 'invalid_request', 'correlation_id: must match [A-Za-z0-9_.:-]{1,128}');
+    }
+    c.header('X-Accel-Buffering', 'no');
+
+    return streamSSE(c, async (stream) => {
+      let sub: FeedSubscription | undefined;
+      stream.onAbort(() => sub?.close());
+      const session = new StreamSession(stream, t, cursor?.data ?? '0-0', filter?.data, deps);
+      try {
+        await stream.write(`retry: ${deps.sse.retryMs}\n\n`);
+        sub = await deps.feeds.subscribe(t);
+        if (stream.aborted) return;
+        await session.run(sub);
+      } catch (err) {
+        log.warn({ err: (err as Error).message, org_id: t.org_id }, 'stream ended by a backend fault');
+      } finally {
+        sub?.close();
+        if (!stream.aborted && !stream.closed) {
+          await stream.write(`retry: ${deps.sse.retryMs}\n\n`).catch(() => undefined);
+        }
+      }
+    });
+  });
+
+  return app;
+}
+
+/** One client's stream: the history it missed, then live entries, each id sent at most once and in order. */
+class StreamSession {
+  private lastSent: string;
+
+  constructor(
+    private readonly stream: SSEStreamingApi,
+    private readonly tenant: Tenant,
+    private readonly cursor: string,
+    private readonly filter: string | undefined,
+    private readonly deps: ApiDeps,
+  ) {
+    this.lastSent = cursor;
+  }
+
+  async run(sub: FeedSubscription): Promise<void> {
+    await this.announceGap();
+    // Live entries after `joinedAt` are already queuing in `sub`; history fills in everything up to it.
+    await this.replayUntil(sub.joinedAt);
+    while (!this.stream.aborted && !sub.closed) {
+      const entries = await sub.next(this.deps.sse.heartbeatMs);
+      if (sub.failure) return; // overflow or backend fault: the finally block sends the retry hint
+      if (entries.length === 0) {
+        await this.stream.write(': heartbeat\n\n');
+        continue;
+      }
+      for (const entry of entries) await this.send(entry);
+    }
+  }
+
+  private async announceGap(): Promise<void> {
+    if (this.cursor === '0-0') return;
+    const trimmed = await this.deps.store.trimmedUpTo(this.tenant);
+    if (trimmed === null || compareStreamIds(this.cursor, trimmed) >= 0) return;
+    const first = await this.deps.store.firstId(this.tenant);
+    const gap: GapEvent = {
+      cursor: this.cursor,
+      first_available_id: first,
+      message: `reports after ${this.cursor} up to ${trimmed} were trimmed by the retention limit and cannot be replayed`,
+    };
+    await this.stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });
+  }
+
+  private async replayUntil(until: string): Promise<void> {
+    let after = this.cursor;
+    while (compareStreamIds(after, until) < 0 && !this.stream.aborted) {
+      const page = await this.deps.store.range(this.tenant, after, until, HISTORY_PAGE);
+      if (page.length === 0) return;
+      for (const row of page) await this.send(toFeedEntry(row.id, row.data));
+      after = page[page.length - 1]?.id ?? until;
+    }
+  }
+
+  private async send(entry: FeedEntry): Promise<void> {
+    if (compareStreamIds(entry.id, this.lastSent) <= 0) return;
+    this.lastSent = entry.id;
+    if (this.filter !== undefined && entry.correlationId !== this.filter) return;
+    await this.stream.writeSSE({ event: 'report', id: entry.id, data: entry.data });
+  }
+}

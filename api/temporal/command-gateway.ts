@@ -1,0 +1,94 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { CommandInput, DecideInput } from '../../contracts/index.js';
+import { decideUpdate } from '../../workflows/messages.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import type { commandWorkflow } from '../../workflows/command-workflow.js';
+import { ApiError } from '../errors.js';
+import { workflowSummary } from './workflow-summary.js';
+
+export type DecideOutcome = { ok: true } | { ok: false; rejection: string; message: string };
+
+/** The API's only door to Temporal: starts commands and delivers decisions, with every failure classified. */
+export class CommandGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly rpcTimeoutMs: number,
+  ) {}
+
+  /** Idempotent: a second start of the same workflow id (running or closed) is not an error. */
+  async start(input: CommandInput): Promise<void> {
+    const { request, tenant } = input;
+    try {
+      await this.withDeadline(() =>
+        this.client.workflow.start<typeof commandWorkflow>('commandWorkflow', {
+          workflowId: input.workflow_id,
+          taskQueue: this.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [
+            { key: SEARCH_ATTRIBUTES.correlationId, value: input.correlation_id },
+            { key: SEARCH_ATTRIBUTES.orgId, value: tenant.org_id },
+            { key: SEARCH_ATTRIBUTES.projectId, value: tenant.project_id },
+            { key: SEARCH_ATTRIBUTES.riskLevel, value: request.risk_level ?? 'GREEN' },
+            { key: SEARCH_ATTRIBUTES.commandType, value: request.type },
+          ],
+          memo: { correlation_id: input.correlation_id, command_id: input.command_id },
+          ...workflowSummary(input),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw this.unavailable(err);
+    }
+  }
+
+  /**
+   * Delivers a decision and waits until the workflow's validator accepted it. The update id is derived from the
+   * ask and the decision, so a retried request is deduplicated by Temporal as well.
+   */
+  async decide(workflowId: string, input: DecideInput): Promise<DecideOutcome> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    try {
+      await this.withDeadline(() =>
+        handle.startUpdate(decideUpdate, {
+          args: [input],
+          updateId: `${input.ask_id}:${input.decision}`,
+          waitForStage: 'ACCEPTED',
+        }),
+      );
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause;
+        const rejection = cause instanceof ApplicationFailure && cause.type ? cause.type : 'rejected';
+        return { ok: false, rejection, message: cause?.message ?? err.message };
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        return { ok: false, rejection: 'workflow_closed', message: 'the command is no longer waiting for a decision' };
+      }
+      throw this.unavailable(err);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.withDeadline(() => this.client.workflowService.getSystemInfo({}));
+  }
+
+  private withDeadline<T>(fn: () => Promise<T>): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + this.rpcTimeoutMs, fn);
+  }
+
+  private unavailable(err: unknown): ApiError {
+    const apiError = ApiError.unavailable('Temporal');
+    apiError.cause = err;
+    return apiError;
+  }
+}

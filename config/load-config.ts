@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { Duration } from './duration.js';
+
+const Port = z.coerce.number().int().min(1).max(65535);
+const Bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
+const Optional = z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v));
+
+const Env = z.object({
+  PORT: Port.default(8000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: Optional,
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// URL').default('amqp://guest:guest@127.0.0.1:5672'),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('nexus'),
+  TEMPORAL_UI_PORT: Port.default(8233),
+  TEMPORAL_CLI_PATH: Optional,
+  NEXUS_START_TEMPORAL: z.enum(['auto', 'always', 'never']).default('auto'),
+  NEXUS_DATA_DIR: z.string().default('.data'),
+  NEXUS_ASK_TIMEOUT: Duration.default(24 * 3_600_000),
+  NEXUS_SHARE_ALLOWLIST: z.string().default(''),
+  NEXUS_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default('nexus:'),
+  NEXUS_REPORTS_EXCHANGE: z.string().min(1).default('nexus.reports'),
+  NEXUS_BRIDGE_QUEUE: z.string().min(1).default('nexus.reports.bridge'),
+  NEXUS_BRIDGE_PREFETCH: z.coerce.number().int().min(1).max(10_000).default(64),
+  NEXUS_STREAM_MAXLEN: z.coerce.number().int().min(100).default(100_000),
+  NEXUS_SSE_HEARTBEAT: Duration.default(15_000),
+  NEXUS_SSE_RETRY: Duration.default(2_000),
+  NEXUS_SSE_CLIENT_BUFFER: z.coerce.number().int().min(10).default(2_000),
+  NEXUS_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  NEXUS_AGENT_TIMEOUT: Duration.default(5 * 60_000),
+  NEXUS_AGENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  NEXUS_AGENT_RETRY_INTERVAL: Duration.default(1_000),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LLM_PRIMARY_PROVIDER: z.enum(['anthropic', 'openai', 'gemini']).default('anthropic'),
+  ANTHROPIC_API_KEY: Optional,
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  OPENAI_API_KEY: Optional,
+  GEMINI_API_KEY: Optional,
+  LLM_REQUIRED: Bool.default(false),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+}
+
+function toConfig(env: z.infer<typeof Env>) {
+  const llmProviders = [
+    env.ANTHROPIC_API_KEY ? 'anthropic' : undefined,
+    env.OPENAI_API_KEY ? 'openai' : undefined,
+    env.GEMINI_API_KEY ? 'gemini' : undefined,
+  ].filter((p): p is 'anthropic' | 'openai' | 'gemini' => p !== undefined);
+  return {
+    http: { port: env.PORT, host: env.HOST, publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` },
+    redis: { url: env.REDIS_URL, prefix: env.NEXUS_REDIS_PREFIX, streamMaxLen: env.NEXUS_STREAM_MAXLEN },
+    amqp: {
+      url: env.AMQP_URL,
+      exchange: env.NEXUS_REPORTS_EXCHANGE,
+      bridgeQueue: env.NEXUS_BRIDGE_QUEUE,
+      prefetch: env.NEXUS_BRIDGE_PREFETCH,
+    },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      uiPort: env.TEMPORAL_UI_PORT,
+      cliPath: env.TEMPORAL_CLI_PATH,
+      startDevServer: env.NEXUS_START_TEMPORAL,
+      dataDir: env.NEXUS_DATA_DIR,
+    },
+    workflow: {
+      askTimeoutMs: env.NEXUS_ASK_TIMEOUT,
+      agentTimeoutMs: env.NEXUS_AGENT_TIMEOUT,
+      agentMaxAttempts: env.NEXUS_AGENT_MAX_ATTEMPTS,
+      agentRetryIntervalMs: env.NEXUS_AGENT_RETRY_INTERVAL,
+    },
+    agents: { shareAllowlist: env.NEXUS_SHARE_ALLOWLIST.split(',').map((s) => s.trim()).filter(Boolean) },
+    sse: {
+      heartbeatMs: env.NEXUS_SSE_HEARTBEAT,
+      retryMs: env.NEXUS_SSE_RETRY,
+      clientBuffer: env.NEXUS_SSE_CLIENT_BUFFER,
+    },
+    limits: { maxBodyBytes: env.NEXUS_MAX_BODY_BYTES },
+    log: { level: env.LOG_LEVEL },
+    llm: {
+      primary: env.LLM_PRIMARY_PROVIDER,
+      providers: llmProviders,
+      anthropic: { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL },
+      openai: { apiKey: env.OPENAI_API_KEY },
+      gemini: { apiKey: env.GEMINI_API_KEY },
+      required: env.LLM_REQUIRED,
+    },
+  };
+}
+
+/** Reads the environment once; a bad value throws a ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const name = String(first?.path[0] ?? 'environment');
+    const value = env[name];
+    throw new ConfigError(`${name}=${value ?? ''} is invalid: ${first?.message ?? 'bad value'}`);
+  }
+  const config = toConfig(parsed.data);
+  if (config.llm.required && config.llm.providers.length === 0) {
+    throw new ConfigError('LLM_REQUIRED=true but no provider configured');
+  }
+  return config;
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { AgentName } from './command.js';
+import { RiskLevel } from './risk.js';
+
+/** One entry of the agent catalog: reference data the dashboard may fetch. */
+export const AgentDescriptor = z.object({
+  name: AgentName,
+  description: z.string(),
+  risk_level: RiskLevel,
+  params_schema: z.record(z.string(), z.unknown()),
+});
+export type AgentDescriptor = z.infer<typeof AgentDescriptor>;
+
+/** What the workflow learns about an action before deciding whether to ask. */
+export const ActionAssessment = z.object({
+  declared_risk: RiskLevel,
+  action_digest: z.string(),
+  title: z.string(),
+  description: z.string(),
+});
+export type ActionAssessment = z.infer<typeof ActionAssessment>;

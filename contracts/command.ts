@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ClientKey } from './ids.js';
+import { RiskLevel } from './risk.js';
+import { Tenant } from './tenant.js';
+
+export const AgentName = z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must be an agent name like echo');
+
+const CommandBase = {
+  command_id: ClientKey.optional(),
+  correlation_id: ClientKey.optional(),
+  risk_level: RiskLevel.optional().describe('a floor: the effective level is max(floor, policy)'),
+};
+
+export const AgentRunCommand = z.strictObject({
+  ...CommandBase,
+  type: z.literal('agent.run'),
+  agent: AgentName,
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const InstructionCommand = z.strictObject({
+  ...CommandBase,
+  type: z.literal('instruction'),
+  text: z.string().min(1).max(10_000),
+});
+
+/** The body of `POST /sidecar/command`. */
+export const CommandRequest = z.discriminatedUnion('type', [AgentRunCommand, InstructionCommand]);
+export type CommandRequest = z.infer<typeof CommandRequest>;
+export type CommandType = CommandRequest['type'];
+
+/** Timeouts and retry policy the workflow runs with; set by the API from its config, visible in the history. */
+export const CommandSettings = z.object({
+  ask_timeout_ms: z.number().int().positive(),
+  agent_timeout_ms: z.number().int().positive(),
+  agent_max_attempts: z.number().int().positive(),
+  agent_retry_interval_ms: z.number().int().positive(),
+});
+export type CommandSettings = z.infer<typeof CommandSettings>;
+
+/** What the API hands to the workflow: ids resolved, tenant attached. */
+export const CommandInput = z.object({
+  tenant: Tenant,
+  command_id: ClientKey,
+  correlation_id: ClientKey,
+  workflow_id: z.string(),
+  request: CommandRequest,
+  received_at: z.iso.datetime(),
+  settings: CommandSettings,
+});
+export type CommandInput = z.infer<typeof CommandInput>;
+
+export const CommandAccepted = z.object({
+  status: z.literal('accepted'),
+  correlation_id: ClientKey,
+  command_id: ClientKey,
+  workflow_id: z.string(),
+});
+export type CommandAccepted = z.infer<typeof CommandAccepted>;

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import type { Tenant } from './tenant.js';
+
+/** Client-chosen keys (command_id, correlation_id): no newlines or spaces, so they are safe in every header and SSE field. */
+export const ClientKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must match [A-Za-z0-9_.:-]{1,128}');
+export type ClientKey = z.infer<typeof ClientKey>;
+
+/** A Redis stream entry id, `<ms>-<seq>` or `<ms>`; `-1`, `$` and friends are refused. */
+export const StreamCursor = z.string().regex(/^\d{1,20}(-\d{1,20})?$/, 'must be a stream id like 1700000000000-0');
+export type StreamCursor = z.infer<typeof StreamCursor>;
+
+/**
+ * The workflow id is derived from tenant + command_id so a repeated command is the same workflow.
+ * `/` cannot occur in tenant ids, so the mapping is injective.
+ */
+export function workflowIdFor(tenant: Tenant, commandId: string): string {
+  return `nexus/${tenant.org_id}/${tenant.project_id}/${commandId}`;
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { Action, ActionDigest, AskId, Decision } from './ask.js';
+import { AgentName } from './command.js';
+import { ClientKey } from './ids.js';
+import { RiskLevel } from './risk.js';
+import { TenantId } from './tenant.js';
+
+export const TaskError = z.object({
+  code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type TaskError = z.infer<typeof TaskError>;
+
+const Envelope = {
+  report_id: z.string().min(1).max(400),
+  seq: z.number().int().nonnegative(),
+  correlation_id: ClientKey,
+  command_id: ClientKey,
+  workflow_id: z.string().min(1).max(300),
+  org_id: TenantId,
+  project_id: TenantId,
+  ts: z.iso.datetime(),
+};
+
+function report<T extends string, P extends z.ZodType>(type: T, payload: P) {
+  return z.object({ ...Envelope, report_type: z.literal(type), payload });
+}
+
+export const CommandAcceptedReport = report(
+  'command_accepted',
+  z.object({ type: z.enum(['agent.run', 'instruction']), agent: AgentName.optional(), risk_floor: RiskLevel.optional() }),
+);
+export const TaskStartedReport = report('task_started', z.object({ agent: AgentName.optional() }));
+export const TaskProgressReport = report(
+  'task_progress',
+  z.object({ message: z.string().optional(), done: z.number().optional(), total: z.number().optional() }),
+);
+export const AskCreatedReport = report(
+  'ask_created',
+  z.object({
+    ask_id: AskId,
+    risk_level: RiskLevel,
+    title: z.string(),
+    description: z.string(),
+    action: Action,
+    action_digest: ActionDigest,
+    options: z.array(z.enum(['approve', 'deny'])),
+    expires_at: z.iso.datetime(),
+  }),
+);
+export const AskResolvedReport = report(
+  'ask_resolved',
+  z.object({ ask_id: AskId, decision: Decision, decided_by: z.string(), reason: z.string().optional() }),
+);
+export const AskExpiredReport = report('ask_expired', z.object({ ask_id: AskId, expired_at: z.iso.datetime() }));
+export const TaskCompletedReport = report(
+  'task_completed',
+  z.object({ result: z.unknown(), risk_level: RiskLevel, duration_ms: z.number().nonnegative() }),
+);
+export const TaskFailedReport = report('task_failed', z.object({ error: TaskError, duration_ms: z.number().nonnegative() }));
+export const TaskCancelledReport = report(
+  'task_cancelled',
+  z.object({ reason: z.string(), ask_id: AskId.optional() }),
+);
+
+/** Every report NEXUS publishes; one schema for the workflow, the bridge, the API, the UI and the tests. */
+export const Report = z.discriminatedUnion('report_type', [
+  CommandAcceptedReport,
+  TaskStartedReport,
+  TaskProgressReport,
+  AskCreatedReport,
+  AskResolvedReport,
+  AskExpiredReport,
+  TaskCompletedReport,
+  TaskFailedReport,
+  TaskCancelledReport,
+]);
+export type Report = z.infer<typeof Report>;
+export type ReportType = Report['report_type'];
+export type ReportOf<T extends ReportType> = Extract<Report, { report_type: T }>;
+export type ReportPayload<T extends ReportType> = ReportOf<T>['payload'];
+
+/** The SSE `gap` event: the cursor was older than the retained history. */
+export const GapEvent = z.object({
+  cursor: z.string(),
+  first_available_id: z.string().nullable(),
+  message: z.string(),
+});
+export type GapEvent = z.infer<typeof GapEvent>;

@@ -1,0 +1,37 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Config } from '../config/load-config.js';
+import { findTemporalCli } from '../devserver/find-temporal-cli.js';
+import { isListening } from '../devserver/port-check.js';
+import { startDevServer } from '../devserver/start-dev-server.js';
+import type { Logger } from '../infra/logger.js';
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '::1']);
+
+/**
+ * Uses a Temporal server that already answers at TEMPORAL_ADDRESS; otherwise, for a local address, starts the
+ * dev server (NEXUS_START_TEMPORAL=never turns this off). Returns the child it started, if any.
+ */
+export async function ensureTemporal(config: Config, logger: Logger): Promise<ChildProcess | undefined> {
+  const { address, startDevServer: mode } = config.temporal;
+  const [host = '127.0.0.1', portText = '7233'] = address.split(':');
+  const port = Number(portText);
+  if (mode === 'never') return undefined;
+  if (mode === 'auto' && (await isListening(host, port))) {
+    logger.info({ address }, 'using the Temporal server already running at TEMPORAL_ADDRESS');
+    return undefined;
+  }
+  if (!LOCAL_HOSTS.has(host)) {
+    logger.info({ address }, 'TEMPORAL_ADDRESS is remote; waiting for it rather than starting a dev server');
+    return undefined;
+  }
+  const cliPath = findTemporalCli(config.temporal.cliPath, logger);
+  return startDevServer({
+    cliPath,
+    host: host === 'localhost' ? '127.0.0.1' : host,
+    port,
+    uiPort: config.temporal.uiPort,
+    namespace: config.temporal.namespace,
+    dataDir: config.temporal.dataDir,
+    logger,
+  });
+}

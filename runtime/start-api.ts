@@ -1,0 +1,97 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import type { RecoveringChannelModel } from 'amqplib';
+import type { Redis } from 'ioredis';
+import type { AgentRegistry } from '../agents/registry.js';
+import { createApp } from '../api/app.js';
+import { FeedHub } from '../api/sse/report-feed.js';
+import { CommandGateway } from '../api/temporal/command-gateway.js';
+import type { Config } from '../config/load-config.js';
+import { PortInUseError } from '../devserver/port-check.js';
+import type { Logger } from '../infra/logger.js';
+import { createRedis } from '../infra/redis.js';
+import { AskIndex } from '../store/ask-index.js';
+import { CommandLedger } from '../store/command-ledger.js';
+import { RedisKeys } from '../store/keys.js';
+import { ReportStore } from '../store/report-store.js';
+
+export interface ApiRuntime {
+  server: ServerType;
+  port: number;
+  close(): Promise<void>;
+}
+
+const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
+const AMQP_PROBE_TIMEOUT_MS = 2_000;
+
+/** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
+export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; agents: AgentRegistry; logger: Logger }): Promise<ApiRuntime> {
+  const { redis, amqp, agents, logger } = deps;
+  const keys = new RedisKeys(config.redis.prefix);
+  const store = new ReportStore(redis, keys, config.redis.streamMaxLen);
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
+  const readers = new Set<Redis>();
+  const app = createApp({
+    logger,
+    agents,
+    gateway: new CommandGateway(client, config.temporal.taskQueue, TEMPORAL_RPC_TIMEOUT_MS),
+    ledger: new CommandLedger(redis, keys),
+    askIndex: new AskIndex(redis, keys),
+    store,
+    feeds: new FeedHub(store, () => {
+      const reader = createRedis({ url: config.redis.url, logger, name: 'sse-reader', blocking: true });
+      readers.add(reader);
+      reader.once('end', () => readers.delete(reader));
+      return reader;
+    }, config.sse.clientBuffer, logger.child({ module: 'sse' })),
+    redis,
+    checkAmqp: async () => {
+      const channel = await withTimeout(amqp.createChannel(), AMQP_PROBE_TIMEOUT_MS);
+      await channel.close();
+    },
+    settings: {
+      ask_timeout_ms: config.workflow.askTimeoutMs,
+      agent_timeout_ms: config.workflow.agentTimeoutMs,
+      agent_max_attempts: config.workflow.agentMaxAttempts,
+      agent_retry_interval_ms: config.workflow.agentRetryIntervalMs,
+    },
+    limits: config.limits,
+    sse: { heartbeatMs: config.sse.heartbeatMs, retryMs: config.sse.retryMs },
+    temporalUiUrl,
+    temporalNamespace: config.temporal.namespace,
+  });
+
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
+    s.once('listening', () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(config.http.port, 'PORT') : err),
+    );
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  return {
+    server,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      for (const reader of readers) reader.disconnect();
+      await connection.close();
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), ms);
+    }),
+  ]);
+}

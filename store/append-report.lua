@@ -1,0 +1,37 @@
+-- Appends one report exactly once. Dedupe and XADD happen in one atomic step, so a redelivered message, or a
+-- command ioredis re-sends after a reconnect, returns the first entry's id instead of adding a second.
+-- KEYS: 1 stream, 2 report-seen marker, 3 trimmed-up-to marker, 4 ask index key ('' when not an ask report)
+-- ARGV: 1 report json, 2 max length, 3 seen-marker ttl seconds, 4 ask op (create|resolve|expire|''),
+--       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision
+local seen = redis.call('GET', KEYS[2])
+if seen then return {seen, 0} end
+
+local id = redis.call('XADD', KEYS[1], '*', 'report', ARGV[1])
+redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[3]))
+
+-- Exact trimming, in batches, so we know the newest id that was removed and can tell a client about a gap.
+local maxlen = tonumber(ARGV[2])
+local slack = math.max(1, math.floor(maxlen / 100))
+local len = redis.call('XLEN', KEYS[1])
+if len > maxlen + slack then
+  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - maxlen)
+  local newest = old[#old][1]
+  redis.call('XTRIM', KEYS[1], 'MAXLEN', maxlen)
+  redis.call('SET', KEYS[3], newest)
+end
+
+local op = ARGV[4]
+if op == 'create' then
+  redis.call('HSET', KEYS[4], 'workflow_id', ARGV[5], 'correlation_id', ARGV[6], 'status', 'pending',
+    'expires_at', ARGV[7], 'action_digest', ARGV[8])
+  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
+elseif op == 'resolve' then
+  if redis.call('EXISTS', KEYS[4]) == 1 then
+    redis.call('HSET', KEYS[4], 'status', 'resolved', 'decision', ARGV[10])
+  end
+elseif op == 'expire' then
+  if redis.call('EXISTS', KEYS[4]) == 1 then
+    redis.call('HSET', KEYS[4], 'status', 'expired')
+  end
+end
+return {id, 1}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Decision, Tenant } from '../contracts/index.js';
+import type { RedisKeys } from './keys.js';
+
+const CLAIM_SCRIPT = readFileSync(new URL('./claim-ask.lua', import.meta.url), 'utf8');
+
+// Only a claim still in flight is given back; the bridge may already have recorded the real outcome.
+const RELEASE_SCRIPT = `if redis.call('HGET', KEYS[1], 'status') == 'deciding' then redis.call('HSET', KEYS[1], 'status', ARGV[1]) end`;
+
+export type ClaimOutcome = 'ok' | 'not_found' | 'not_pending' | 'expired' | 'digest_mismatch';
+
+export interface ClaimResult {
+  outcome: ClaimOutcome;
+  workflowId: string;
+  correlationId: string;
+}
+
+type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string]> };
+
+/**
+ * The ask index the bridge writes (from ask_created / ask_resolved / ask_expired) and the approval route reads.
+ * Keys are per tenant, so another tenant's ask id is simply not found.
+ */
+export class AskIndex {
+  private readonly redis: RedisWithClaim;
+
+  constructor(redis: Redis, private readonly keys: RedisKeys) {
+    if (!('nexusClaimAsk' in redis)) redis.defineCommand('nexusClaimAsk', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+    this.redis = redis as RedisWithClaim;
+  }
+
+  async claim(tenant: Tenant, askId: string, decision: Decision, digest: string | undefined, now: Date): Promise<ClaimResult> {
+    // ISO-8601 UTC strings of one format compare correctly as strings, which is what the script does.
+    const [outcome, workflowId, correlationId] = await this.redis.nexusClaimAsk(
+      this.keys.ask(tenant, askId),
+      now.toISOString(),
+      digest ?? '',
+      decision,
+    );
+    return { outcome, workflowId, correlationId };
+  }
+
+  /** Gives a claim back when the decision never reached the workflow (Temporal down, validator refused). */
+  async release(tenant: Tenant, askId: string, status: 'pending' | 'resolved' | 'expired'): Promise<void> {
+    await this.redis.eval(RELEASE_SCRIPT, 1, this.keys.ask(tenant, askId), status);
+  }
+}

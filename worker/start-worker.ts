@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities/create-activities.js';
+import type { AgentRegistry } from '../agents/registry.js';
+import { backoffDelay, sleep } from '../infra/backoff.js';
+import type { Logger } from '../infra/logger.js';
+import type { ReportPublisher } from '../messaging/report-publisher.js';
+import { registerSearchAttributes } from './register-search-attributes.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  publisher: ReportPublisher;
+  agents: AgentRegistry;
+  logger: Logger;
+  /** Tests bundle once per file and pass it in; production bundles at start-up. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+/** Connects to Temporal (waiting, with a log line, while it comes up) and runs the NEXUS worker. */
+export async function startWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection; done: Promise<void> }> {
+  const log = options.logger.child({ module: 'worker' });
+  const connection = await connectWithRetry(options.address, log);
+  await registerSearchAttributes(connection, options.namespace);
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ publisher: options.publisher, agents: options.agents, logger: options.logger }),
+    shutdownGraceTime: '5s',
+  });
+  const done = worker.run();
+  log.info({ task_queue: options.taskQueue, namespace: options.namespace }, 'worker running');
+  return { worker, connection, done };
+}
+
+async function connectWithRetry(address: string, log: Logger): Promise<NativeConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (err) {
+      const delay = backoffDelay(attempt, 500, 5_000);
+      log.warn({ address, attempt, delay_ms: delay, err: (err as Error).message }, 'temporal not reachable, retrying');
+      await sleep(delay);
+    }
+  }
+}

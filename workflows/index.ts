@@ -1,0 +1,1 @@
+export { commandWorkflow } from './command-workflow.js';

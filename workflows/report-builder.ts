@@ -1,0 +1,28 @@
+import type { CommandInput, Report, ReportOf, ReportPayload, ReportType } from '../contracts/index.js';
+
+/**
+ * Numbers the reports of one command. report_id is `<workflow_id>:<seq>` and seq advances only in workflow
+ * code, so a retried or replayed publish carries the same id and the bridge can drop the duplicate.
+ */
+export class ReportBuilder {
+  private seq = 0;
+
+  constructor(private readonly input: CommandInput) {}
+
+  build<T extends ReportType>(type: T, payload: ReportPayload<T>): ReportOf<T> {
+    const seq = this.seq++;
+    const report = {
+      report_id: `${this.input.workflow_id}:${seq}`,
+      seq,
+      report_type: type,
+      correlation_id: this.input.correlation_id,
+      command_id: this.input.command_id,
+      workflow_id: this.input.workflow_id,
+      org_id: this.input.tenant.org_id,
+      project_id: this.input.tenant.project_id,
+      ts: new Date().toISOString(),
+      payload,
+    };
+    return report as Report as ReportOf<T>;
+  }
+}

@@ -6,7 +6,7 @@ const Bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'tru
 const Optional = z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v));
 
 const Env = z.object({
-  PORT: Port.default(8000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: Optional,
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),

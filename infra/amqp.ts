@@ -19,7 +19,7 @@ export interface AmqpOptions {
  * attempt, so a broker that is down at start-up or restarts never crashes the process.
  */
 export async function connectAmqp({ url, logger, name, setup }: AmqpOptions) {
-  const log = logger.child({ module: 'amqp', connection: name });
+  const log = logger.child({ component: 'amqp', connection: name });
   const connection = await amqplib.connect(url, {
     clientProperties: { connection_name: `nexus-${name}` },
     recovery: {

@@ -17,7 +17,7 @@ export interface RedisOptions {
  * (or restarts) is a log line and a retry, never a crash loop.
  */
 export function createRedis({ url, logger, name, blocking = false }: RedisOptions): Redis {
-  const log = logger.child({ module: 'redis', connection: name });
+  const log = logger.child({ component: 'redis', connection: name });
   const redis = new Redis(url, {
     connectionName: `nexus-${name}`,
     maxRetriesPerRequest: blocking ? null : 2,

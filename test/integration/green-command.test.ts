@@ -1,0 +1,99 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SseRecorder } from '../support/sse-client.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+
+const tenant = { org_id: 'acme', project_id: 'green' };
+const env = isolatedEnv('green');
+let nexus: RunningNexus;
+let temporal: Client;
+
+beforeAll(async () => {
+  nexus = await bootNexus(env, testLogger(env).logger);
+  temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+});
+afterAll(async () => {
+  await nexus?.stop();
+  await temporal?.connection.close();
+  await cleanupEnv(env);
+});
+
+describe('a GREEN command', () => {
+  it('answers 202 and streams command_accepted, task_started, task_completed with its correlation_id', async () => {
+    const stream = await SseRecorder.open(nexus.baseUrl, tenant);
+    const correlationId = `green-${Date.now()}`;
+    const res = await post(nexus.baseUrl, '/sidecar/command', {
+      type: 'agent.run', agent: 'echo', params: { hello: 'world' }, correlation_id: correlationId,
+    }, tenant);
+
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      status: 'accepted',
+      correlation_id: correlationId,
+      command_id: expect.any(String),
+      workflow_id: `nexus/acme/green/${res.body.command_id}`,
+    });
+
+    const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'task_completed');
+    stream.close();
+    const mine = reports.filter((r) => r.correlation_id === correlationId);
+    expect(mine.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'task_completed']);
+    expect(mine.map((r) => r.seq)).toEqual([0, 1, 2]);
+    const completed = mine[2];
+    expect(completed?.report_type === 'task_completed' && completed.payload.result).toEqual({ hello: 'world' });
+    for (const r of mine) {
+      expect(r).toMatchObject({ org_id: 'acme', project_id: 'green', command_id: res.body.command_id, workflow_id: res.body.workflow_id });
+    }
+    const ids = stream.events.map((e) => e.id);
+    expect(ids.every((id) => /^\d+-\d+$/.test(id ?? ''))).toBe(true);
+  });
+
+  it('is found in Temporal by its NexusCorrelationId search attribute, with org, project, risk and type', async () => {
+    const correlationId = `sa-${Date.now()}`;
+    const res = await post(nexus.baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'echo', params: {}, correlation_id: correlationId }, tenant);
+    expect(res.status).toBe(202);
+    await temporal.workflow.getHandle(res.body.workflow_id).result();
+
+    let found: Array<{ workflowId: string; attrs: Record<string, unknown> }> = [];
+    // Visibility is eventually consistent, even on the dev server.
+    for (let i = 0; i < 50 && found.length === 0; i++) {
+      found = [];
+      for await (const wf of temporal.workflow.list({ query: `NexusCorrelationId = '${correlationId}'` })) {
+        found.push({ workflowId: wf.workflowId, attrs: wf.searchAttributes as Record<string, unknown> });
+      }
+      if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found.map((f) => f.workflowId)).toEqual([res.body.workflow_id]);
+    expect(found[0]?.attrs).toMatchObject({
+      NexusOrgId: ['acme'], NexusProjectId: ['green'], NexusRiskLevel: ['GREEN'], NexusCommandType: ['agent.run'],
+    });
+    const description = await temporal.workflow.getHandle(res.body.workflow_id).describe();
+    expect(await description.staticSummary()).toContain('agent echo');
+  });
+
+  it('with the same command_id twice starts one workflow and streams one set of reports', async () => {
+    const commandId = `idem-${Date.now()}`;
+    const body = { type: 'agent.run', agent: 'echo', params: { n: 1 }, command_id: commandId };
+    const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: commandId });
+    const first = await post(nexus.baseUrl, '/sidecar/command', body, tenant);
+    const second = await post(nexus.baseUrl, '/sidecar/command', body, tenant);
+    expect(first.status).toBe(202);
+    expect(second).toMatchObject({ status: 202, body: first.body });
+
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'));
+    // A third send after completion must not start a new run either.
+    const third = await post(nexus.baseUrl, '/sidecar/command', body, tenant);
+    expect(third).toMatchObject({ status: 202, body: first.body });
+    await new Promise((r) => setTimeout(r, 1500));
+    stream.close();
+    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'task_completed']);
+
+    let runs = 0;
+    for await (const _ of temporal.workflow.list({ query: `WorkflowId = '${first.body.workflow_id}'` })) runs++;
+    expect(runs).toBe(1);
+
+    const conflicting = await post(nexus.baseUrl, '/sidecar/command', { ...body, params: { n: 2 } }, tenant);
+    expect(conflicting.status).toBe(409);
+    expect(conflicting.body.error.code).toBe('conflict');
+  });
+});

@@ -1,0 +1,180 @@
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportOf } from '../../contracts/index.js';
+import { decideUpdate } from '../../workflows/messages.js';
+import { SseRecorder } from '../support/sse-client.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+
+const tenant = { org_id: 'acme', project_id: 'red' };
+const otherTenant = { org_id: 'globex', project_id: 'red' };
+const receiver = new WebhookReceiver();
+const env = isolatedEnv('red', { NEXUS_SHARE_ALLOWLIST: '127.0.0.1' });
+const expiringEnv = isolatedEnv('red-expiry', { NEXUS_SHARE_ALLOWLIST: '127.0.0.1', NEXUS_ASK_TIMEOUT: '2s' });
+let hookUrl: string;
+let nexus: RunningNexus;
+let expiring: RunningNexus;
+let temporal: Client;
+
+beforeAll(async () => {
+  hookUrl = await receiver.start();
+  const { logger } = testLogger(env);
+  nexus = await bootNexus(env, logger);
+  expiring = await bootNexus(expiringEnv, logger);
+  temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+});
+afterAll(async () => {
+  await nexus?.stop();
+  await expiring?.stop();
+  await temporal?.connection.close();
+  await receiver.stop();
+  await cleanupEnv(env);
+  await cleanupEnv(expiringEnv);
+});
+
+async function sendShare(target: RunningNexus, label: string, extra: Record<string, unknown> = {}) {
+  const correlationId = `${label}-${Date.now()}`;
+  const stream = await SseRecorder.open(target.baseUrl, tenant, { correlationId });
+  const res = await post(target.baseUrl, '/sidecar/command', {
+    type: 'agent.run',
+    agent: 'external_share',
+    params: { url: `${hookUrl}/hook/${correlationId}`, payload: { grades: [1, 2, 3], label } },
+    correlation_id: correlationId,
+    ...extra,
+  }, tenant);
+  expect(res.status).toBe(202);
+  const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 20_000, 'ask_created');
+  const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
+  if (!ask) throw new Error('no ask');
+  return { correlationId, stream, ask, workflowId: res.body.workflow_id as string };
+}
+
+const deliveriesFor = (correlationId: string) => receiver.deliveries.filter((d) => d.correlationId === correlationId);
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+describe('a RED command', () => {
+  it('waits for approval even when the client claims GREEN, then runs exactly once after approve', async () => {
+    const { correlationId, stream, ask, workflowId } = await sendShare(nexus, 'approve', { risk_level: 'GREEN' });
+    expect(ask.payload).toMatchObject({
+      risk_level: 'RED',
+      action: { agent: 'external_share', params: { url: expect.stringContaining(hookUrl) } },
+      action_digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      options: ['approve', 'deny'],
+    });
+    expect(Date.parse(ask.payload.expires_at)).toBeGreaterThan(Date.now());
+    await settle();
+    expect(deliveriesFor(correlationId)).toHaveLength(0);
+
+    const decided = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, {
+      decision: 'approve', reason: 'ok', action_digest: ask.payload.action_digest,
+    }, tenant, { 'x-user-id': 'teacher-kim' });
+    expect(decided).toMatchObject({ status: 202, body: { status: 'accepted', ask_id: ask.payload.ask_id, correlation_id: correlationId } });
+
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'task_completed');
+    expect(stream.reports.map((r) => r.report_type)).toEqual([
+      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed',
+    ]);
+    expect(stream.reports[3]?.payload).toMatchObject({ decision: 'approve', decided_by: 'teacher-kim', reason: 'ok' });
+    expect(deliveriesFor(correlationId)).toEqual([
+      { idempotencyKey: `${workflowId}:run`, correlationId, body: { grades: [1, 2, 3], label: 'approve' } },
+    ]);
+
+    const again = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+    expect(again.status).toBe(409);
+    const flip = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'deny' }, tenant);
+    expect(flip.status).toBe(409);
+    await settle();
+    expect(deliveriesFor(correlationId)).toHaveLength(1);
+    stream.close();
+  });
+
+  it('never runs when denied, and records the reason', async () => {
+    const { correlationId, stream, ask } = await sendShare(nexus, 'deny');
+    const decided = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'deny', reason: 'not to that address' }, tenant);
+    expect(decided.status).toBe(202);
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'task_cancelled');
+    expect(stream.reports.map((r) => r.report_type)).toEqual([
+      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled',
+    ]);
+    expect(stream.reports[4]?.payload).toMatchObject({ reason: 'not to that address' });
+    const late = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+    expect(late.status).toBe(409);
+    await settle();
+    expect(deliveriesFor(correlationId)).toHaveLength(0);
+    stream.close();
+  });
+
+  it('never runs after the ask expired, and a decision after expiry is a 409', async () => {
+    const { correlationId, stream, ask } = await sendShare(expiring, 'expire');
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'expiry');
+    expect(stream.reports.map((r) => r.report_type)).toEqual([
+      'command_accepted', 'task_started', 'ask_created', 'ask_expired', 'task_cancelled',
+    ]);
+    const late = await post(expiring.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+    expect(late.status).toBe(409);
+    await settle();
+    expect(deliveriesFor(correlationId)).toHaveLength(0);
+    stream.close();
+  });
+
+  it("ignores a decision sent with another tenant's headers (404, no effect)", async () => {
+    const { correlationId, stream, ask } = await sendShare(nexus, 'foreign');
+    const foreign = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, otherTenant);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe('not_found');
+    await settle();
+    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
+    expect(deliveriesFor(correlationId)).toHaveLength(0);
+    // The rightful tenant can still decide: the foreign attempt consumed nothing.
+    const own = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'deny' }, tenant);
+    expect(own.status).toBe(202);
+    stream.close();
+  });
+
+  it('refuses a decision whose action_digest differs from the action shown (409, nothing runs)', async () => {
+    const { correlationId, stream, ask } = await sendShare(nexus, 'digest');
+    const wrong = `sha256:${'0'.repeat(64)}`;
+    const res = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: wrong }, tenant);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('digest_mismatch');
+    await settle();
+    expect(deliveriesFor(correlationId)).toHaveLength(0);
+    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
+    stream.close();
+  });
+
+  it('accepts exactly one of several racing decisions', async () => {
+    const { correlationId, stream, ask } = await sendShare(nexus, 'race');
+    const results = await Promise.all(
+      ['approve', 'deny', 'approve', 'deny', 'approve'].map((decision) =>
+        post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision }, tenant),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409]);
+    await stream.waitFor((rs) => rs.some((r) => ['task_completed', 'task_cancelled'].includes(r.report_type)));
+    const resolved = stream.reports.filter((r) => r.report_type === 'ask_resolved');
+    expect(resolved).toHaveLength(1);
+    await settle();
+    const approved = resolved[0]?.payload && 'decision' in resolved[0].payload && resolved[0].payload.decision === 'approve';
+    expect(deliveriesFor(correlationId)).toHaveLength(approved ? 1 : 0);
+    stream.close();
+  });
+
+  it('rejects forged updates sent straight to Temporal: unknown ask, foreign tenant, wrong digest', async () => {
+    const { correlationId, stream, ask, workflowId } = await sendShare(nexus, 'forged');
+    const handle = temporal.workflow.getHandle(workflowId);
+    const base = { ask_id: ask.payload.ask_id, tenant, decision: 'approve' as const, decided_by: 'mallory', decided_at: new Date().toISOString() };
+    const forgeries = [
+      { ...base, ask_id: 'not-the-ask' },
+      { ...base, tenant: otherTenant },
+      { ...base, action_digest: `sha256:${'f'.repeat(64)}` },
+    ];
+    for (const forged of forgeries) {
+      await expect(handle.executeUpdate(decideUpdate, { args: [forged] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    }
+    await settle();
+    expect(deliveriesFor(correlationId)).toHaveLength(0);
+    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
+    stream.close();
+  });
+});

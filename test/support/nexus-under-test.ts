@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import amqplib from 'amqplib';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import type { Agent } from '../../agents/agent.js';
+import { loadConfig, type Config } from '../../config/load-config.js';
+import { createLogger, type Logger } from '../../infra/logger.js';
+import { installTemporalLogger } from '../../infra/temporal-logger.js';
+import type { Role } from '../../runtime/roles.js';
+import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
+import { WORKFLOWS_PATH } from '../../worker/start-worker.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** Names no other test file (or install) uses: key prefix, exchange, queue, task queue. */
+export function isolatedEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  const id = `${name}-${randomUUID().slice(0, 8)}`;
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL,
+    AMQP_URL,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `nexus-test-${id}`,
+    NEXUS_START_TEMPORAL: 'never',
+    NEXUS_REDIS_PREFIX: `test:${id}:`,
+    NEXUS_REPORTS_EXCHANGE: `nexus.test.${id}.reports`,
+    NEXUS_BRIDGE_QUEUE: `nexus.test.${id}.bridge`,
+    NEXUS_SSE_HEARTBEAT: '1s',
+    NEXUS_SSE_RETRY: '500ms',
+    NEXUS_AGENT_RETRY_INTERVAL: '100ms',
+    LOG_LEVEL: 'debug',
+    ...extra,
+  };
+}
+
+export function testLogger(env: Record<string, string>): { logger: Logger; logFile: string } {
+  mkdirSync('test-artifacts/logs', { recursive: true });
+  const logFile = `test-artifacts/logs/${env.TEMPORAL_TASK_QUEUE}.log`;
+  const logger = createLogger('debug', pino.destination({ dest: logFile, sync: true }));
+  installTemporalLogger(logger);
+  return { logger, logFile };
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundled once per test file (each file is its own process), shared by every worker it starts. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  return bundle;
+}
+
+export interface RunningNexus {
+  config: Config;
+  runtime: NexusRuntime;
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function bootNexus(
+  env: Record<string, string>,
+  logger: Logger,
+  options: { role?: Role; extraAgents?: Agent[] } = {},
+): Promise<RunningNexus> {
+  const config = loadConfig(env);
+  const runtime = await startNexus(config, {
+    role: options.role ?? 'all',
+    logger,
+    workflowBundle: await workflowBundle(),
+    ...(options.extraAgents ? { extraAgents: options.extraAgents } : {}),
+  });
+  return { config, runtime, baseUrl: `http://127.0.0.1:${runtime.api?.port ?? 0}`, stop: () => runtime.stop() };
+}
+
+/** Starts `main.ts --role <role>` as a real child process (so a test can SIGKILL it) and waits until it runs. */
+export async function spawnRole(role: Role, env: Record<string, string>, logFile: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts', '--role', role], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { createWriteStream } = await import('node:fs');
+  const out = createWriteStream(logFile, { flags: 'a' });
+  child.stdout?.pipe(out);
+  await new Promise<void>((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`${role} did not start: ${stderr}`)), 60_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('NEXUS is running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${role} exited with ${code}: ${stderr}`));
+    });
+  });
+  return child;
+}
+
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Removes everything a test created in Redis and RabbitMQ. */
+export async function cleanupEnv(env: Record<string, string>): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.NEXUS_REDIS_PREFIX}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+  const connection = await amqplib.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  const exchange = env.NEXUS_REPORTS_EXCHANGE ?? '';
+  const queue = env.NEXUS_BRIDGE_QUEUE ?? '';
+  await channel.deleteQueue(queue);
+  await channel.deleteQueue(`${queue}.dead`);
+  await channel.deleteExchange(exchange);
+  await channel.deleteExchange(`${exchange}.dlx`);
+  await connection.close();
+}
+
+/** Posts JSON with tenant headers; returns status and parsed body. */
+export async function post(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  tenant: { org_id: string; project_id: string },
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(new URL(path, baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}

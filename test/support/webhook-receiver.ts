@@ -1,0 +1,46 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Delivery {
+  idempotencyKey: string | undefined;
+  correlationId: string | undefined;
+  body: unknown;
+}
+
+/** A real local HTTP server standing in for the outside world `external_share` talks to. */
+export class WebhookReceiver {
+  readonly deliveries: Delivery[] = [];
+  /** Status codes to answer with, in order, before answering 200 (to make the agent retry). */
+  failNext: number[] = [];
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      void readBody(req).then((body) => {
+        const status = this.failNext.shift();
+        if (status !== undefined) {
+          res.writeHead(status).end();
+          return;
+        }
+        this.deliveries.push({
+          idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+          correlationId: req.headers['x-correlation-id'] as string | undefined,
+          body: body ? JSON.parse(body) : undefined,
+        });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) body += String(chunk);
+  return body;
+}

@@ -20,7 +20,9 @@ export function createRedis({ url, logger, name, blocking = false }: RedisOption
   const log = logger.child({ component: 'redis', connection: name });
   const redis = new Redis(url, {
     connectionName: `nexus-${name}`,
-    maxRetriesPerRequest: blocking ? null : 2,
+    // A blocking reader fails fast when Redis is gone, so an SSE client gets a retry hint instead of a silent stall.
+    maxRetriesPerRequest: blocking ? 0 : 2,
+    enableOfflineQueue: !blocking,
     ...(blocking ? {} : { commandTimeout: 5_000 }),
     retryStrategy: (attempt) => {
       const delay = backoffDelay(attempt, 200, 5_000);

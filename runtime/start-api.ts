@@ -18,6 +18,7 @@ import { ReportStore } from '../store/report-store.js';
 export interface ApiRuntime {
   server: ServerType;
   port: number;
+  feeds: FeedHub;
   close(): Promise<void>;
 }
 
@@ -33,6 +34,12 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
   const readers = new Set<Redis>();
+  const feeds = new FeedHub(store, () => {
+    const reader = createRedis({ url: config.redis.url, logger, name: 'sse-reader', blocking: true });
+    readers.add(reader);
+    reader.once('end', () => readers.delete(reader));
+    return reader;
+  }, config.sse.clientBuffer, logger.child({ module: 'sse' }));
   const app = createApp({
     logger,
     agents,
@@ -40,12 +47,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     ledger: new CommandLedger(redis, keys),
     askIndex: new AskIndex(redis, keys),
     store,
-    feeds: new FeedHub(store, () => {
-      const reader = createRedis({ url: config.redis.url, logger, name: 'sse-reader', blocking: true });
-      readers.add(reader);
-      reader.once('end', () => readers.delete(reader));
-      return reader;
-    }, config.sse.clientBuffer, logger.child({ module: 'sse' })),
+    feeds,
     redis,
     checkAmqp: async () => {
       const channel = await withTimeout(amqp.createChannel(), AMQP_PROBE_TIMEOUT_MS);
@@ -75,6 +77,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   return {
     server,
     port,
+    feeds,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

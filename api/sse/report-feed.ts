@@ -69,7 +69,6 @@ export class FeedSubscription {
 }
 
 const READ_BLOCK_MS = 5_000;
-const READ_COUNT = 500;
 
 /**
  * One blocking XREAD loop per tenant stream, shared by every SSE client of that tenant. The loop never waits on a
@@ -88,7 +87,12 @@ export class TenantFeed {
     private readonly capacity: number,
     private readonly logger: Logger,
     private readonly onEmpty: (feed: TenantFeed) => void,
-  ) {}
+  ) {
+    // One read never hands a client more than half its buffer, so only a client that stopped reading overflows.
+    this.readCount = Math.max(1, Math.min(500, Math.floor(capacity / 2)));
+  }
+
+  private readonly readCount: number;
 
   async subscribe(): Promise<FeedSubscription> {
     if (!this.running) {
@@ -127,7 +131,8 @@ export class TenantFeed {
     while (this.running && this.reader === reader) {
       let result: Array<[string, Array<[string, string[]]>]> | null;
       try {
-        result = (await reader.xread('COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', key, this.lastId)) as typeof result;
+        if (reader.status !== 'ready') await readyWithin(reader, READ_BLOCK_MS);
+        result = (await reader.xread('COUNT', this.readCount, 'BLOCK', READ_BLOCK_MS, 'STREAMS', key, this.lastId)) as typeof result;
       } catch (err) {
         if (!this.running || this.reader !== reader) return;
         this.logger.warn({ err: (err as Error).message, org_id: this.tenant.org_id }, 'report feed read failed');
@@ -145,6 +150,16 @@ export class TenantFeed {
       }
     }
   }
+}
+
+function readyWithin(reader: Redis, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('redis not ready')), ms);
+    reader.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export function toFeedEntry(id: string, data: string): FeedEntry {

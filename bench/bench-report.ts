@@ -1,0 +1,93 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
+import type { BenchSettings } from './bench-settings.js';
+import type { LoadResult } from './load-runner.js';
+import type { NexusSample } from './nexus-target.js';
+import { summarize, type LatencySummary } from './percentiles.js';
+
+interface SideResult {
+  latency: LatencySummary;
+  throughput_per_s: number;
+  wall_ms: number;
+}
+
+export interface BenchResults {
+  finished_at: string;
+  settings: Omit<BenchSettings, 'resultsFile' | 'timeoutMs'>;
+  machine: { cpus: number; node: string; platform: string };
+  temporal: { kind: string; address: string };
+  nexus: SideResult & { stages: Record<string, LatencySummary> };
+  baseline: SideResult;
+  ratios: { p50: number; p95: number; p99: number; throughput: number };
+}
+
+export function buildResults(
+  settings: BenchSettings,
+  temporal: { kind: string; address: string },
+  nexus: LoadResult<NexusSample>,
+  baseline: LoadResult<number>,
+): BenchResults {
+  const n = side(nexus.samples.map((s) => s.latencyMs), nexus);
+  const b = side(baseline.samples, baseline);
+  const defined = (xs: Array<number | undefined>) => xs.filter((x): x is number => x !== undefined);
+  return {
+    finished_at: new Date().toISOString(),
+    settings: { commands: settings.commands, concurrency: settings.concurrency, warmup: settings.warmup },
+    machine: { cpus: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
+    temporal,
+    nexus: {
+      ...n,
+      stages: {
+        post_to_202: summarize(nexus.samples.map((s) => s.acceptMs)),
+        post_to_first_report_streamed: summarize(defined(nexus.samples.map((s) => s.firstReportMs))),
+        post_to_task_completed_stamped: summarize(nexus.samples.map((s) => s.workflowMs)),
+        task_completed_stamped_to_streamed: summarize(nexus.samples.map((s) => s.deliveryMs)),
+      },
+    },
+    baseline: b,
+    ratios: {
+      p50: n.latency.p50_ms / b.latency.p50_ms,
+      p95: n.latency.p95_ms / b.latency.p95_ms,
+      p99: n.latency.p99_ms / b.latency.p99_ms,
+      // Above 1 means NEXUS is faster; kept as NEXUS / baseline like the latencies so every ratio reads the same way.
+      throughput: n.throughput_per_s / b.throughput_per_s,
+    },
+  };
+}
+
+function side(latencies: number[], load: LoadResult<unknown>): SideResult {
+  return { latency: summarize(latencies), throughput_per_s: load.throughputPerSec, wall_ms: load.wallMs };
+}
+
+export function formatTable(r: BenchResults): string {
+  const ms = (x: number) => x.toFixed(1);
+  const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart(11))).join('');
+  const lines = [
+    `GREEN echo, ${r.settings.commands} commands at concurrency ${r.settings.concurrency} (warm-up ${r.settings.warmup} each, not counted)`,
+    `Temporal: ${r.temporal.kind} server at ${r.temporal.address}; ${r.machine.cpus} CPUs, Node ${r.machine.node}`,
+    '',
+    row(['', 'p50 ms', 'p95 ms', 'p99 ms', 'cmd/s']),
+    row(['NEXUS (POST → SSE completed)', ms(r.nexus.latency.p50_ms), ms(r.nexus.latency.p95_ms), ms(r.nexus.latency.p99_ms), r.nexus.throughput_per_s.toFixed(1)]),
+    row(['Baseline (workflow.execute)', ms(r.baseline.latency.p50_ms), ms(r.baseline.latency.p95_ms), ms(r.baseline.latency.p99_ms), r.baseline.throughput_per_s.toFixed(1)]),
+    row(['Ratio NEXUS / baseline', ...[r.ratios.p50, r.ratios.p95, r.ratios.p99, r.ratios.throughput].map((x) => `${x.toFixed(2)}x`)]),
+    '',
+    'Where NEXUS latency goes (ms):',
+    row(['', 'p50', 'p95', 'p99', '']),
+  ];
+  const stageNames: Record<string, string> = {
+    post_to_202: 'POST → 202',
+    post_to_first_report_streamed: 'POST → command_accepted on SSE',
+    post_to_task_completed_stamped: 'POST → task_completed stamped',
+    task_completed_stamped_to_streamed: 'stamped → on SSE (delivery)',
+  };
+  for (const [key, s] of Object.entries(r.nexus.stages)) {
+    lines.push(row([`  ${stageNames[key] ?? key}`, ms(s.p50_ms), ms(s.p95_ms), ms(s.p99_ms), '']));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function writeResults(file: string, results: BenchResults): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+}

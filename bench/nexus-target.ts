@@ -1,0 +1,70 @@
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadConfig } from '../config/load-config.js';
+import type { Tenant } from '../contracts/index.js';
+import type { Logger } from '../infra/logger.js';
+import { startNexus } from '../runtime/start-nexus.js';
+import { nowMs, SseWaiter } from './sse-waiter.js';
+
+/** One GREEN command, timed from the POST to its `task_completed` on the stream, with the stages in between. */
+export interface NexusSample {
+  latencyMs: number;
+  /** POST until the 202. */
+  acceptMs: number;
+  /** POST until `command_accepted` was streamed: the first thing a dashboard can show. */
+  firstReportMs: number | undefined;
+  /** POST until the workflow stamped `task_completed` (start, schedule, agent, and the reports before it). */
+  workflowMs: number;
+  /** `task_completed` stamped until streamed: publish with confirm, RabbitMQ, bridge, Redis, XREAD, SSE. */
+  deliveryMs: number;
+}
+
+export interface NexusTarget {
+  run(correlationId: string, index: number): Promise<NexusSample>;
+  stop(): Promise<void>;
+}
+
+const TENANT: Tenant = { org_id: 'bench', project_id: 'green' };
+const COMMAND_TIMEOUT_MS = 60_000;
+
+/** NEXUS with every role in this process, driven the way a sidecar and a dashboard drive it: HTTP in, SSE out. */
+export async function startNexusTarget(env: Record<string, string>, logger: Logger, workflowBundle: WorkflowBundleWithSourceMap): Promise<NexusTarget> {
+  const runtime = await startNexus(loadConfig(env), { role: 'all', logger, workflowBundle });
+  const baseUrl = `http://127.0.0.1:${runtime.api?.port ?? 0}`;
+  let stream: SseWaiter;
+  try {
+    stream = await SseWaiter.open(baseUrl, TENANT);
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
+  const commandUrl = new URL('/sidecar/command', baseUrl);
+
+  return {
+    async run(correlationId, index) {
+      const completed = stream.expect(correlationId, COMMAND_TIMEOUT_MS);
+      // Settled later; without this a failed POST would leave the rejection unobserved until its timeout.
+      completed.catch(() => undefined);
+      const started = nowMs();
+      const response = await fetch(commandUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-org-id': TENANT.org_id, 'x-project-id': TENANT.project_id },
+        body: JSON.stringify({ type: 'agent.run', agent: 'echo', params: { n: index }, command_id: correlationId, correlation_id: correlationId }),
+      });
+      const acceptedAt = nowMs();
+      const body = await response.text();
+      if (response.status !== 202) throw new Error(`POST /sidecar/command answered ${response.status}: ${body}`);
+      const trace = await completed;
+      return {
+        latencyMs: trace.completedSeenAt - started,
+        acceptMs: acceptedAt - started,
+        firstReportMs: trace.acceptedSeenAt === undefined ? undefined : trace.acceptedSeenAt - started,
+        workflowMs: trace.completedTs - started,
+        deliveryMs: trace.completedSeenAt - trace.completedTs,
+      };
+    },
+    async stop() {
+      stream.close();
+      await runtime.stop();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import type { Tenant } from '../contracts/index.js';
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable with a report's ISO `ts`. */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
+/** When the stream showed a command's first and last report, and the time the workflow stamped on the last. */
+export interface CommandTrace {
+  acceptedSeenAt: number | undefined;
+  completedSeenAt: number;
+  completedTs: number;
+}
+
+interface Waiter {
+  acceptedSeenAt: number | undefined;
+  resolve(trace: CommandTrace): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface ReportHead {
+  correlation_id?: string;
+  report_type?: string;
+  ts?: string;
+  payload?: { error?: { code?: string; message?: string } };
+}
+
+/**
+ * One long-lived SSE connection for a tenant, as a dashboard holds it, resolving one waiter per correlation_id
+ * when its `task_completed` arrives. Waiters are registered before the command is posted, so no report can
+ * slip past; the stream replays from the start of the (fresh, per-run) tenant stream anyway.
+ */
+export class SseWaiter {
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly abort = new AbortController();
+  private ended = false;
+
+  private constructor() {}
+
+  static async open(baseUrl: string, tenant: Tenant): Promise<SseWaiter> {
+    const waiter = new SseWaiter();
+    const response = await fetch(new URL('/agent/reports/stream', baseUrl), {
+      headers: { accept: 'text/event-stream', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id },
+      signal: waiter.abort.signal,
+    });
+    if (response.status !== 200 || !response.body) throw new Error(`SSE stream answered ${response.status}`);
+    void waiter.consume(response.body);
+    return waiter;
+  }
+
+  /** Resolves when `task_completed` for this correlation id is streamed; rejects on `task_failed` or timeout. */
+  expect(correlationId: string, timeoutMs: number): Promise<CommandTrace> {
+    if (this.ended) return Promise.reject(new Error('SSE stream already ended'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(correlationId);
+        reject(new Error(`no task_completed for ${correlationId} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.set(correlationId, { acceptedSeenAt: undefined, resolve, reject, timer });
+    });
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+
+  private async consume(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let index: number;
+        while ((index = buffer.indexOf('\n\n')) !== -1) {
+          this.onBlock(buffer.slice(0, index), nowMs());
+          buffer = buffer.slice(index + 2);
+        }
+      }
+    } catch {
+      // aborted by close(), or the server went away: either way the waiters below learn of it
+    } finally {
+      this.ended = true;
+      for (const [id, w] of this.waiters) this.settle(id, w, () => w.reject(new Error(`SSE stream ended before ${id} completed`)));
+    }
+  }
+
+  private onBlock(block: string, receivedAt: number): void {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    if (event !== 'report' || data.length === 0) return;
+    const report = JSON.parse(data.join('\n')) as ReportHead;
+    const waiter = report.correlation_id === undefined ? undefined : this.waiters.get(report.correlation_id);
+    if (!waiter || report.correlation_id === undefined) return;
+    const id = report.correlation_id;
+    switch (report.report_type) {
+      case 'command_accepted':
+        waiter.acceptedSeenAt = receivedAt;
+        break;
+      case 'task_completed':
+        this.settle(id, waiter, () =>
+          waiter.resolve({ acceptedSeenAt: waiter.acceptedSeenAt, completedSeenAt: receivedAt, completedTs: Date.parse(report.ts ?? '') }),
+        );
+        break;
+      case 'task_failed':
+      case 'task_cancelled':
+        this.settle(id, waiter, () => waiter.reject(new Error(`${id}: ${report.report_type} ${JSON.stringify(report.payload?.error ?? {})}`)));
+        break;
+      default:
+    }
+  }
+
+  private settle(id: string, waiter: Waiter, fn: () => void): void {
+    clearTimeout(waiter.timer);
+    this.waiters.delete(id);
+    fn();
+  }
+}

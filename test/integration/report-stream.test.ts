@@ -1,0 +1,194 @@
+import { connect, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisKeys } from '../../store/keys.js';
+import { compareStreamIds } from '../../store/stream-id.js';
+import { ReportStore } from '../../store/report-store.js';
+import { SseRecorder } from '../support/sse-client.js';
+import { syntheticReport } from '../support/synthetic-reports.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+
+const env = isolatedEnv('stream', { NEXUS_STREAM_MAXLEN: '100', NEXUS_SSE_CLIENT_BUFFER: '100' });
+let nexus: RunningNexus;
+let redis: Redis;
+let store: ReportStore;
+/** Trims like the bridge of this install does (NEXUS_STREAM_MAXLEN=100). */
+let trimmingStore: ReportStore;
+let tenantSeq = 0;
+/** Each test gets its own tenant, so its stream starts empty. */
+const freshTenant = () => ({ org_id: 'acme', project_id: `s${++tenantSeq}-${Date.now()}` });
+
+beforeAll(async () => {
+  nexus = await bootNexus(env, testLogger(env).logger);
+  redis = new Redis(REDIS_URL);
+  store = new ReportStore(redis, new RedisKeys(env.NEXUS_REDIS_PREFIX ?? ''), 100_000);
+  trimmingStore = new ReportStore(redis, new RedisKeys(env.NEXUS_REDIS_PREFIX ?? ''), 100);
+});
+afterAll(async () => {
+  await nexus?.stop();
+  await redis?.quit();
+  await cleanupEnv(env);
+});
+
+const sendEcho = (tenant: { org_id: string; project_id: string }, correlationId: string) =>
+  post(nexus.baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'echo', params: { correlationId }, correlation_id: correlationId }, tenant);
+
+describe('GET /agent/reports/stream', () => {
+  it('resumes with Last-Event-ID with exactly the missed reports, in order, no repeats', async () => {
+    const tenant = freshTenant();
+    const watcher = await SseRecorder.open(nexus.baseUrl, tenant);
+    const first = await SseRecorder.open(nexus.baseUrl, tenant);
+    for (let i = 0; i < 3; i++) expect((await sendEcho(tenant, `before-${i}`)).status).toBe(202);
+    await first.waitFor((rs) => rs.filter((r) => r.report_type === 'task_completed').length === 3);
+    first.close();
+    const lastSeen = first.lastId;
+    for (let i = 0; i < 4; i++) expect((await sendEcho(tenant, `during-${i}`)).status).toBe(202);
+    await watcher.waitFor((rs) => rs.filter((r) => r.report_type === 'task_completed').length === 7);
+
+    const resumed = await SseRecorder.open(nexus.baseUrl, tenant, { lastEventId: lastSeen });
+    const missed = watcher.events.filter((e) => compareStreamIds(e.id ?? '0', lastSeen ?? '0') > 0);
+    await resumed.waitFor((rs) => rs.length >= missed.length);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(resumed.events.map((e) => e.id)).toEqual(missed.map((e) => e.id));
+    expect(resumed.reports.every((r) => r.correlation_id.startsWith('during-'))).toBe(true);
+
+    // The same resume through ?cursor= and with the tenant in the query, as an EventSource does it.
+    const viaQuery = await SseRecorder.open(nexus.baseUrl, tenant, { cursor: lastSeen, tenantInQuery: true });
+    await viaQuery.waitFor((rs) => rs.length >= missed.length);
+    expect(viaQuery.events.map((e) => e.id)).toEqual(missed.map((e) => e.id));
+    for (const s of [watcher, resumed, viaQuery]) s.close();
+  });
+
+  it('delivers reports that arrive while it is replaying history, each exactly once and in order', async () => {
+    const tenant = freshTenant();
+    const history = 3000;
+    for (let i = 0; i < history; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => store.append(syntheticReport(tenant, 'history', i + j))));
+    }
+    const live = 400;
+    const client = await SseRecorder.open(nexus.baseUrl, tenant);
+    // Appends race the replay of the 3000 older entries.
+    for (let i = 0; i < live; i++) await store.append(syntheticReport(tenant, 'live', i));
+    const reports = await client.waitFor((rs) => rs.length >= history + live, 30_000, 'all reports');
+    await new Promise((r) => setTimeout(r, 300));
+    client.close();
+    expect(client.reports).toHaveLength(history + live);
+    const ids = client.events.map((e) => e.id ?? '');
+    expect(new Set(ids).size).toBe(ids.length);
+    const stored = await redis.xrange(store.keys.reports(tenant), '-', '+');
+    expect(ids).toEqual(stored.map(([id]) => id));
+    expect(reports.filter((r) => r.correlation_id === 'live').map((r) => r.seq)).toEqual(Array.from({ length: live }, (_, i) => i));
+  });
+
+  it('sends an explicit gap event when the cursor is older than the retained history', async () => {
+    const tenant = freshTenant();
+    const firstId = (await trimmingStore.append(syntheticReport(tenant, 'old', 0))).id;
+    for (let i = 1; i < 300; i++) await trimmingStore.append(syntheticReport(tenant, 'old', i));
+    const client = await SseRecorder.open(nexus.baseUrl, tenant, { lastEventId: firstId });
+    await client.waitFor((rs) => rs.length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    client.close();
+    expect(client.events[0]?.event).toBe('gap');
+    const gap = JSON.parse(client.events[0]?.data ?? '{}');
+    expect(gap).toMatchObject({ cursor: firstId, first_available_id: client.events[1]?.id });
+    const retained = await redis.xlen(store.keys.reports(tenant));
+    expect(client.reports).toHaveLength(retained);
+    expect(retained).toBeLessThanOrEqual(101);
+
+    // A cursor inside the retained window has lost nothing: no gap.
+    const recent = await SseRecorder.open(nexus.baseUrl, tenant, { lastEventId: client.events[1]?.id });
+    await recent.waitFor((rs) => rs.length === retained - 1);
+    recent.close();
+    expect(recent.events.some((e) => e.event === 'gap')).toBe(false);
+  });
+
+  it('refuses malformed cursors and bad tenants with 400 instead of replaying everything', async () => {
+    const tenant = freshTenant();
+    for (const cursor of ['-1', '$', 'abc', '1-2-3', '+']) {
+      const byQuery = await SseRecorder.open(nexus.baseUrl, tenant, { cursor });
+      expect(byQuery.status, cursor).toBe(400);
+      const byHeader = await SseRecorder.open(nexus.baseUrl, tenant, { lastEventId: cursor });
+      expect(byHeader.status, cursor).toBe(400);
+    }
+    const badTenant = await SseRecorder.open(nexus.baseUrl, { org_id: 'Bad Org', project_id: 'x' });
+    expect(badTenant.status).toBe(400);
+    const res = await fetch(new URL('/agent/reports/stream?org_id=acme', nexus.baseUrl));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('invalid_tenant');
+  });
+
+  it('filters by correlation_id, sends heartbeats and a retry hint', async () => {
+    const tenant = freshTenant();
+    const filtered = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: 'wanted' });
+    await sendEcho(tenant, 'unwanted');
+    await sendEcho(tenant, 'wanted');
+    await filtered.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'));
+    await new Promise((r) => setTimeout(r, 1500));
+    filtered.close();
+    expect(new Set(filtered.reports.map((r) => r.correlation_id))).toEqual(new Set(['wanted']));
+    expect(filtered.comments).toContain('heartbeat');
+    expect(filtered.retry).toBe(500);
+  });
+
+  it('shares one Redis read loop among the clients of a tenant', async () => {
+    const tenant = freshTenant();
+    const clients = await Promise.all(Array.from({ length: 5 }, () => SseRecorder.open(nexus.baseUrl, tenant)));
+    const before = nexus.runtime.api?.feeds.feedCount ?? -1;
+    await sendEcho(tenant, 'shared');
+    await Promise.all(clients.map((c) => c.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'))));
+    expect(before).toBeGreaterThanOrEqual(1);
+    const other = await SseRecorder.open(nexus.baseUrl, freshTenant());
+    expect(nexus.runtime.api?.feeds.feedCount).toBe(before + 1);
+    for (const c of [...clients, other]) c.close();
+  });
+
+  it('drops a client that stops reading without stalling the others', async () => {
+    const tenant = freshTenant();
+    const healthy = await SseRecorder.open(nexus.baseUrl, tenant);
+    const slow = await openStalledSocket(nexus.baseUrl, tenant);
+    const total = 1000;
+    for (let i = 0; i < total; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => store.append(syntheticReport(tenant, 'flood', i + j, 20_000))));
+    }
+    await healthy.waitFor((rs) => rs.length === total, 30_000, 'healthy client to get everything');
+    healthy.close();
+    const received = await drain(slow);
+    expect(received.closedByServer).toBe(true);
+    expect(received.events).toBeLessThan(total);
+  });
+});
+
+function openStalledSocket(baseUrl: string, tenant: { org_id: string; project_id: string }): Promise<Socket> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = connect(Number(url.port), url.hostname, () => {
+      socket.write(
+        `GET /agent/reports/stream HTTP/1.1\r\nHost: ${url.host}\r\nx-org-id: ${tenant.org_id}\r\nx-project-id: ${tenant.project_id}\r\n\r\n`,
+      );
+      socket.pause();
+      resolve(socket);
+    });
+  });
+}
+
+/** Reads what the stalled socket was sent, counting events, and reports whether the server ended it. */
+function drain(socket: Socket): Promise<{ events: number; closedByServer: boolean }> {
+  return new Promise((resolve) => {
+    let text = '';
+    let closed = false;
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    const finish = () => resolve({ events: text.split('event: report').length - 1, closedByServer: closed });
+    socket.on('end', () => {
+      closed = true;
+      finish();
+    });
+    socket.on('error', () => undefined);
+    setTimeout(() => {
+      socket.destroy();
+      finish();
+    }, 15_000);
+    socket.resume();
+  });
+}

@@ -62,7 +62,7 @@ function side(latencies: number[], load: LoadResult<unknown>): SideResult {
 
 export function formatTable(r: BenchResults): string {
   const ms = (x: number) => x.toFixed(1);
-  const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart(11))).join('');
+  const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(11))).join('');
   const lines = [
     `GREEN echo, ${r.settings.commands} commands at concurrency ${r.settings.concurrency} (warm-up ${r.settings.warmup} each, not counted)`,
     `Temporal: ${r.temporal.kind} server at ${r.temporal.address}; ${r.machine.cpus} CPUs, Node ${r.machine.node}`,

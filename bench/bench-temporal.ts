@@ -23,7 +23,7 @@ export async function ensureBenchTemporal(logger: Logger): Promise<BenchTemporal
   }
   const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH, logger);
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli }, searchAttributes: ALL_SEARCH_ATTRIBUTES, ip: '127.0.0.1' },
+    server: { executable: { type: 'existing-path', path: cli }, searchAttributes: ALL_SEARCH_ATTRIBUTES, ip: '127.0.0.1', log: { format: 'json', level: 'error' } },
   });
   return { address: env.address, kind: 'ephemeral', stop: () => env.teardown() };
 }

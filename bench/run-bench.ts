@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createLogger } from '../infra/logger.js';
+import { installTemporalLogger } from '../infra/temporal-logger.js';
+import { WORKFLOWS_PATH } from '../worker/start-worker.js';
+import { BASELINE_WORKFLOWS_PATH, startBaselineTarget } from './baseline-target.js';
+import { benchEnv, cleanupBenchEnv } from './bench-env.js';
+import { buildResults, formatTable, writeResults } from './bench-report.js';
+import { readBenchSettings } from './bench-settings.js';
+import { ensureBenchTemporal } from './bench-temporal.js';
+import { CleanupStack } from './cleanup-stack.js';
+import { runClosedLoop } from './load-runner.js';
+import { startNexusTarget } from './nexus-target.js';
+
+const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+/**
+ * `npm run bench`: GREEN echo through NEXUS (HTTP in, SSE out) against the same echo as a bare Temporal
+ * workflow, same count and concurrency, in one run. The baseline goes first, on the fresher server, so any drift
+ * during the run counts against NEXUS rather than for it. Progress and logs go to stderr; stdout is the table.
+ */
+async function main(cleanups: CleanupStack): Promise<void> {
+  const settings = readBenchSettings();
+  // Logs to stderr at warn: anything that shows up during a benchmark is worth seeing, and stdout stays the table.
+  const logger = createLogger('warn', pino.destination(2));
+  installTemporalLogger(logger);
+  const runId = randomUUID().slice(0, 8);
+
+  progress('connecting to Temporal (or starting an ephemeral dev server)');
+  const temporal = await ensureBenchTemporal(logger);
+  cleanups.push('temporal', () => temporal.stop());
+  const env = benchEnv(temporal.address);
+  cleanups.push('redis keys and amqp topology', () => cleanupBenchEnv(env));
+
+  progress('bundling workflows');
+  const [nexusBundle, baselineBundle] = await Promise.all([
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: QUIET }),
+    bundleWorkflowCode({ workflowsPath: BASELINE_WORKFLOWS_PATH, logger: QUIET }),
+  ]);
+
+  const baseline = await startBaselineTarget(temporal.address, `${env.TEMPORAL_TASK_QUEUE}-baseline`, baselineBundle);
+  const stopBaseline = cleanups.push('baseline worker', () => baseline.stop());
+  progress(`baseline: warm-up ${settings.warmup}, then ${settings.commands} workflows at concurrency ${settings.concurrency}`);
+  await runClosedLoop(settings.warmup, settings.concurrency, (i) => baseline.run(`bench-${runId}-baseline-warmup-${i}`, i));
+  const baselineResult = await runClosedLoop(settings.commands, settings.concurrency, (i) => baseline.run(`bench-${runId}-baseline-${i}`, i));
+  await stopBaseline();
+
+  progress('starting NEXUS (api, worker, bridge in this process)');
+  const nexus = await startNexusTarget(env, logger, nexusBundle);
+  const stopNexus = cleanups.push('nexus', () => nexus.stop());
+  progress(`NEXUS: warm-up ${settings.warmup}, then ${settings.commands} commands at concurrency ${settings.concurrency}`);
+  await runClosedLoop(settings.warmup, settings.concurrency, (i) => nexus.run(`bench-${runId}-warmup-${i}`, i));
+  const nexusResult = await runClosedLoop(settings.commands, settings.concurrency, (i) => nexus.run(`bench-${runId}-${i}`, i));
+  await stopNexus();
+
+  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, nexusResult, baselineResult);
+  process.stdout.write(formatTable(results));
+  writeResults(settings.resultsFile, results);
+  progress(`results written to ${settings.resultsFile}`);
+}
+
+function run(): void {
+  const cleanups = new CleanupStack();
+  let timeoutS = 600;
+  try {
+    timeoutS = readBenchSettings().timeoutMs / 1000;
+  } catch {
+    // main() reports the bad setting with its own message
+  }
+  // The first outcome wins: a run that times out and then fails because its clients were closed exits once.
+  let finishing: Promise<void> | undefined;
+  const finish = (code: number): Promise<void> =>
+    (finishing ??= cleanups.runAll().then((cleaned) => process.exit(code === 0 && !cleaned ? 1 : code)));
+  const deadline = setTimeout(() => {
+    progress(`gave up: the run did not finish within ${timeoutS}s (BENCH_TIMEOUT_S); cleaning up`);
+    void finish(2);
+  }, timeoutS * 1000);
+  main(cleanups).then(
+    () => {
+      clearTimeout(deadline);
+      void finish(0);
+    },
+    (err: unknown) => {
+      clearTimeout(deadline);
+      progress(`failed: ${err instanceof Error ? err.message : String(err)}`);
+      void finish(1);
+    },
+  );
+}
+
+run();

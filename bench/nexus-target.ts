@@ -5,17 +5,22 @@ import type { Logger } from '../infra/logger.js';
 import { startNexus } from '../runtime/start-nexus.js';
 import { nowMs, SseWaiter } from './sse-waiter.js';
 
-/** One GREEN command, timed from the POST to its `task_completed` on the stream, with the stages in between. */
+/**
+ * One GREEN command, timed from the POST to its `task_completed` on the stream, with the stages in between, each
+ * measured from the POST (ms). Every clock involved is this machine's, so the stages are comparable.
+ */
 export interface NexusSample {
   latencyMs: number;
-  /** POST until the 202. */
-  acceptMs: number;
-  /** POST until `command_accepted` was streamed: the first thing a dashboard can show. */
-  firstReportMs: number | undefined;
-  /** POST until the workflow stamped `task_completed` (start, schedule, agent, and the reports before it). */
-  workflowMs: number;
-  /** `task_completed` stamped until streamed: publish with confirm, RabbitMQ, bridge, Redis, XREAD, SSE. */
-  deliveryMs: number;
+  /** The 202: validation, the command ledger, the Temporal start RPC. */
+  accepted202: number;
+  /** The workflow's first task ran (it stamps `command_accepted`). */
+  firstWorkflowTask: number | undefined;
+  /** `command_accepted` reached the stream: the first thing a dashboard can show. */
+  firstReportStreamed: number | undefined;
+  /** The workflow ran its task after the agent (it stamps `task_completed`). */
+  completedStamped: number;
+  /** The bridge appended `task_completed` to Redis (the stream id's time). */
+  completedStored: number;
 }
 
 export interface NexusTarget {
@@ -54,12 +59,14 @@ export async function startNexusTarget(env: Record<string, string>, logger: Logg
       const body = await response.text();
       if (response.status !== 202) throw new Error(`POST /sidecar/command answered ${response.status}: ${body}`);
       const trace = await completed;
+      const since = (t: number | undefined) => (t === undefined ? undefined : t - started);
       return {
         latencyMs: trace.completedSeenAt - started,
-        acceptMs: acceptedAt - started,
-        firstReportMs: trace.acceptedSeenAt === undefined ? undefined : trace.acceptedSeenAt - started,
-        workflowMs: trace.completedTs - started,
-        deliveryMs: trace.completedSeenAt - trace.completedTs,
+        accepted202: acceptedAt - started,
+        firstWorkflowTask: since(trace.acceptedTs),
+        firstReportStreamed: since(trace.acceptedSeenAt),
+        completedStamped: trace.completedTs - started,
+        completedStored: trace.completedStoredAt - started,
       };
     },
     async stop() {

@@ -73,20 +73,26 @@ function run(): void {
   let finishing: Promise<void> | undefined;
   const finish = (code: number): Promise<void> =>
     (finishing ??= cleanups.runAll().then((cleaned) => process.exit(code === 0 && !cleaned ? 1 : code)));
-  const deadline = setTimeout(() => {
-    progress(`gave up: the run did not finish within ${timeoutS}s (BENCH_TIMEOUT_S); cleaning up`);
-    void finish(2);
-  }, timeoutS * 1000);
+  const abort = (why: string, code: number) => {
+    clearTimeout(deadline);
+    // Once cleanup has begun, what fails next is its consequence (closed clients), not news.
+    if (finishing) return;
+    progress(`${why}; cleaning up`);
+    void finish(code);
+  };
+  const deadline = setTimeout(() => abort(`gave up: the run did not finish within ${timeoutS}s (BENCH_TIMEOUT_S)`, 2), timeoutS * 1000);
+  // Without these an interrupted or crashed run would orphan the dev server and leave queues in RabbitMQ.
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
+  process.on('uncaughtException', (err) => abort(`crashed: ${err.message}`, 1));
+  process.on('unhandledRejection', (err) => abort(`crashed: ${err instanceof Error ? err.message : String(err)}`, 1));
+
   main(cleanups).then(
     () => {
       clearTimeout(deadline);
       void finish(0);
     },
-    (err: unknown) => {
-      clearTimeout(deadline);
-      progress(`failed: ${err instanceof Error ? err.message : String(err)}`);
-      void finish(1);
-    },
+    (err: unknown) => abort(`failed: ${err instanceof Error ? err.message : String(err)}`, 1),
   );
 }
 

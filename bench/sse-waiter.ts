@@ -3,14 +3,20 @@ import type { Tenant } from '../contracts/index.js';
 /** Wall-clock milliseconds with sub-millisecond precision, comparable with a report's ISO `ts`. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
-/** When the stream showed a command's first and last report, and the time the workflow stamped on the last. */
+/**
+ * The moments a command's reports passed, all wall-clock ms: `ts` is stamped by the workflow, the Redis stream id
+ * starts with the ms Redis appended the entry at, and `seenAt` is when this client parsed it.
+ */
 export interface CommandTrace {
+  acceptedTs: number | undefined;
   acceptedSeenAt: number | undefined;
-  completedSeenAt: number;
   completedTs: number;
+  completedStoredAt: number;
+  completedSeenAt: number;
 }
 
 interface Waiter {
+  acceptedTs: number | undefined;
   acceptedSeenAt: number | undefined;
   resolve(trace: CommandTrace): void;
   reject(err: Error): void;
@@ -55,7 +61,7 @@ export class SseWaiter {
         this.waiters.delete(correlationId);
         reject(new Error(`no task_completed for ${correlationId} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.waiters.set(correlationId, { acceptedSeenAt: undefined, resolve, reject, timer });
+      this.waiters.set(correlationId, { acceptedTs: undefined, acceptedSeenAt: undefined, resolve, reject, timer });
     });
   }
 
@@ -85,28 +91,39 @@ export class SseWaiter {
 
   private onBlock(block: string, receivedAt: number): void {
     let event = 'message';
+    let id = '';
     const data: string[] = [];
     for (const line of block.split('\n')) {
       if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('id: ')) id = line.slice(4);
       else if (line.startsWith('data: ')) data.push(line.slice(6));
     }
     if (event !== 'report' || data.length === 0) return;
     const report = JSON.parse(data.join('\n')) as ReportHead;
     const waiter = report.correlation_id === undefined ? undefined : this.waiters.get(report.correlation_id);
     if (!waiter || report.correlation_id === undefined) return;
-    const id = report.correlation_id;
+    const correlationId = report.correlation_id;
     switch (report.report_type) {
       case 'command_accepted':
+        waiter.acceptedTs = Date.parse(report.ts ?? '');
         waiter.acceptedSeenAt = receivedAt;
         break;
       case 'task_completed':
-        this.settle(id, waiter, () =>
-          waiter.resolve({ acceptedSeenAt: waiter.acceptedSeenAt, completedSeenAt: receivedAt, completedTs: Date.parse(report.ts ?? '') }),
+        this.settle(correlationId, waiter, () =>
+          waiter.resolve({
+            acceptedTs: waiter.acceptedTs,
+            acceptedSeenAt: waiter.acceptedSeenAt,
+            completedTs: Date.parse(report.ts ?? ''),
+            completedStoredAt: Number(id.split('-')[0]),
+            completedSeenAt: receivedAt,
+          }),
         );
         break;
       case 'task_failed':
       case 'task_cancelled':
-        this.settle(id, waiter, () => waiter.reject(new Error(`${id}: ${report.report_type} ${JSON.stringify(report.payload?.error ?? {})}`)));
+        this.settle(correlationId, waiter, () =>
+          waiter.reject(new Error(`${correlationId}: ${report.report_type} ${JSON.stringify(report.payload?.error ?? {})}`)),
+        );
         break;
       default:
     }

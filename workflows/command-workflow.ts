@@ -37,6 +37,35 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
   setHandler(stateQuery, () => state);
   const logAttrs = { correlation_id: input.correlation_id, workflow_id: input.workflow_id };
   const { request } = input;
+
+  // Registered before the first await: an update that reaches a worker replaying this workflow from the start
+  // would otherwise be rejected for want of a handler. Until the ask exists, the validator says "not ready" and
+  // the API retries.
+  let ask: { askId: string; expiresAtMs: number; digest: string } | undefined;
+  let decision: DecideInput | undefined;
+  setHandler(
+    decideUpdate,
+    (d) => {
+      decision = d;
+      return { accepted: true };
+    },
+    {
+      validator: (d) => {
+        const foreign = d.tenant.org_id !== input.tenant.org_id || d.tenant.project_id !== input.tenant.project_id;
+        if (foreign) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
+        if (ask === undefined) {
+          if (state.status === 'accepted' || state.status === 'running') reject('the ask is not ready yet', DECIDE_REJECTIONS.notReady);
+          reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
+        }
+        if (d.ask_id !== ask.askId) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
+        if (decision !== undefined) reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
+        if (Date.now() >= ask.expiresAtMs) reject('ask expired', DECIDE_REJECTIONS.expired);
+        if (d.action_digest !== undefined && d.action_digest !== ask.digest) {
+          reject('action_digest does not match the action awaiting approval', DECIDE_REJECTIONS.digestMismatch);
+        }
+      },
+    },
+  );
   const agentName = request.type === 'agent.run' ? request.agent : undefined;
 
   await local.publishReports([
@@ -73,28 +102,9 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
   if (risk === 'RED') {
     const askId = uuid4();
     const expiresAtMs = Date.now() + input.settings.ask_timeout_ms;
-    let decision: DecideInput | undefined;
+    ask = { askId, expiresAtMs, digest: assessment.action_digest };
     state.status = 'waiting_for_approval';
     state.pending_ask_id = askId;
-
-    setHandler(
-      decideUpdate,
-      (d) => {
-        decision = d;
-        return { accepted: true };
-      },
-      {
-        validator: (d) => {
-          const foreign = d.tenant.org_id !== input.tenant.org_id || d.tenant.project_id !== input.tenant.project_id;
-          if (d.ask_id !== askId || foreign) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
-          if (decision !== undefined) reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
-          if (Date.now() >= expiresAtMs) reject('ask expired', DECIDE_REJECTIONS.expired);
-          if (d.action_digest !== undefined && d.action_digest !== assessment.action_digest) {
-            reject('action_digest does not match the action awaiting approval', DECIDE_REJECTIONS.digestMismatch);
-          }
-        },
-      },
-    );
 
     await local.publishReports([
       reports.build('ask_created', {
@@ -111,7 +121,9 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
 
     const decided = await condition(() => decision !== undefined, Math.max(1, expiresAtMs - Date.now()));
     state.pending_ask_id = null;
+    // Past this point the ask is closed: a late decision is refused as expired or already decided.
     if (!decided || decision === undefined) {
+      ask.expiresAtMs = 0;
       state.status = 'expired';
       await local.publishReports([
         reports.build('ask_expired', { ask_id: askId, expired_at: new Date().toISOString() }),

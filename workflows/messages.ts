@@ -17,6 +17,8 @@ export const stateQuery = defineQuery<CommandState>('state');
 /** Failure types the decide validator uses; the API maps them to 404/409. */
 export const DECIDE_REJECTIONS = {
   unknownAsk: 'ask_unknown',
+  /** The workflow has not reached its ask yet (a worker is replaying it); the API retries. */
+  notReady: 'ask_not_ready',
   alreadyDecided: 'ask_already_decided',
   expired: 'ask_expired',
   digestMismatch: 'digest_mismatch',

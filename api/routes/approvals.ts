@@ -60,7 +60,7 @@ export function approvalRoutes(deps: ApiDeps) {
     if (!outcome.ok) {
       const final = outcome.rejection === DECIDE_REJECTIONS.expired ? 'expired' : outcome.rejection === DECIDE_REJECTIONS.digestMismatch ? 'pending' : 'resolved';
       await deps.askIndex.release(t, askId.data, final).catch(() => undefined);
-      log.warn({ correlation_id: claim.correlationId, ask_id: askId.data, rejection: outcome.rejection }, 'decision refused by workflow');
+      log.warn({ correlation_id: claim.correlationId, ask_id: askId.data, rejection: outcome.rejection, reason: outcome.message }, 'decision refused by workflow');
       if (outcome.rejection === DECIDE_REJECTIONS.unknownAsk) throw new ApiError(404, 'not_found', 'no such ask');
       if (outcome.rejection === DECIDE_REJECTIONS.digestMismatch) throw new ApiError(409, 'digest_mismatch', outcome.message);
       throw new ApiError(409, 'ask_not_pending', outcome.message);

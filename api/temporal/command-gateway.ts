@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { CommandInput, DecideInput } from '../../contracts/index.js';
-import { decideUpdate } from '../../workflows/messages.js';
+import { DECIDE_REJECTIONS, decideUpdate } from '../../workflows/messages.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { commandWorkflow } from '../../workflows/command-workflow.js';
 import { ApiError } from '../errors.js';
@@ -51,18 +51,27 @@ export class CommandGateway {
   }
 
   /**
-   * Delivers a decision and waits until the workflow's validator accepted it. The update id is derived from the
+   * Delivers a decision and waits until the workflow accepted and recorded it. The update id is derived from the
    * ask and the decision, so a retried request is deduplicated by Temporal as well.
    */
   async decide(workflowId: string, input: DecideInput): Promise<DecideOutcome> {
+    const deadline = Date.now() + this.rpcTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.decideOnce(workflowId, input);
+      // A worker that is replaying the workflow has not reached the ask yet; it will within moments.
+      if (outcome.ok || outcome.rejection !== DECIDE_REJECTIONS.notReady) return outcome;
+      if (Date.now() + 100 * attempt > deadline) throw ApiError.unavailable('the workflow worker');
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+
+  private async decideOnce(workflowId: string, input: DecideInput): Promise<DecideOutcome> {
     const handle = this.client.workflow.getHandle(workflowId);
     try {
+      // executeUpdate, not startUpdate(ACCEPTED): a validator rejection comes back as a *completed* update,
+      // which startUpdate reports as success. The handler only records the decision, so completion is immediate.
       await this.withDeadline(() =>
-        handle.startUpdate(decideUpdate, {
-          args: [input],
-          updateId: `${input.ask_id}:${input.decision}`,
-          waitForStage: 'ACCEPTED',
-        }),
+        handle.executeUpdate(decideUpdate, { args: [input], updateId: `${input.ask_id}:${input.decision}` }),
       );
       return { ok: true };
     } catch (err) {

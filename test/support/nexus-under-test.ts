@@ -79,7 +79,7 @@ export async function bootNexus(
 /** Starts `main.ts --role <role>` as a real child process (so a test can SIGKILL it) and waits until it runs. */
 export async function spawnRole(role: Role, env: Record<string, string>, logFile: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts', '--role', role], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    env: { ...process.env, ...env, LOG_LEVEL: process.env.NEXUS_CHILD_LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { createWriteStream } = await import('node:fs');

@@ -1,0 +1,145 @@
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load-config.js';
+import type { ReportOf } from '../../contracts/index.js';
+import { connectAmqp } from '../../infra/amqp.js';
+import { ReportPublisher } from '../../messaging/report-publisher.js';
+import { RedisKeys } from '../../store/keys.js';
+import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
+import { SseRecorder } from '../support/sse-client.js';
+import { syntheticReport } from '../support/synthetic-reports.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
+import {
+  cleanupEnv, isolatedEnv, killHard, post, REDIS_URL, spawnRole, testLogger, workflowBundle,
+} from '../support/nexus-under-test.js';
+
+const tenant = { org_id: 'acme', project_id: 'faults' };
+const receiver = new WebhookReceiver();
+const env = isolatedEnv('faults', { NEXUS_SHARE_ALLOWLIST: '127.0.0.1', NEXUS_BRIDGE_PREFETCH: '50' });
+const { logger, logFile } = testLogger(env);
+const config = loadConfig(env);
+const keys = new RedisKeys(config.redis.prefix);
+let api: NexusRuntime;
+let baseUrl: string;
+let redis: Redis;
+let hookUrl: string;
+
+beforeAll(async () => {
+  hookUrl = await receiver.start();
+  redis = new Redis(REDIS_URL);
+  api = await startNexus(config, { role: 'api', logger });
+  baseUrl = `http://127.0.0.1:${api.api?.port}`;
+});
+afterAll(async () => {
+  await api?.stop();
+  await redis?.quit();
+  await receiver.stop();
+  await cleanupEnv(env);
+});
+
+async function storedReportIds(): Promise<string[]> {
+  const rows = await redis.xrange(keys.reports(tenant), '-', '+');
+  return rows.map(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { report_id: string }).report_id);
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('faults lose nothing', () => {
+  it('a bridge killed with SIGKILL while reports flow, then restarted, stores every report exactly once', async () => {
+    const total = 1500;
+    const amqp = await connectAmqp({ url: config.amqp.url, logger, name: 'test-publisher' });
+    const publisher = new ReportPublisher(amqp, { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue }, logger);
+    let bridge: ChildProcess = await spawnRole('bridge', env, logFile);
+    const publishing = (async () => {
+      for (let i = 0; i < total; i += 50) {
+        await publisher.publish(Array.from({ length: 50 }, (_, j) => syntheticReport(tenant, 'bridge-kill', i + j)));
+      }
+    })();
+    await until(async () => (await redis.xlen(keys.reports(tenant))) >= 200, 20_000, 'bridge to store some');
+    await killHard(bridge);
+    const atKill = await redis.xlen(keys.reports(tenant));
+    expect(atKill).toBeLessThan(total);
+    await publishing;
+    bridge = await spawnRole('bridge', env, logFile);
+    try {
+      await until(async () => (await redis.xlen(keys.reports(tenant))) >= total, 30_000, 'all reports stored');
+      await new Promise((r) => setTimeout(r, 1000));
+      const ids = await storedReportIds();
+      expect(ids).toHaveLength(total);
+      expect(new Set(ids).size).toBe(total);
+    } finally {
+      await killHard(bridge);
+      await publisher.close();
+      await amqp.close();
+    }
+  });
+
+  it('a worker killed while a RED ask waits, then restarted, completes the command after approval (once)', async () => {
+    const bridge = await spawnRole('bridge', env, logFile);
+    let worker = await spawnRole('worker', env, logFile);
+    try {
+      const correlationId = `worker-kill-${Date.now()}`;
+      const stream = await SseRecorder.open(baseUrl, tenant, { correlationId });
+      const res = await post(baseUrl, '/sidecar/command', {
+        type: 'agent.run', agent: 'external_share', params: { url: `${hookUrl}/w`, payload: { n: 1 } }, correlation_id: correlationId,
+      }, tenant);
+      expect(res.status).toBe(202);
+      const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 30_000, 'ask');
+      const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
+      await killHard(worker);
+
+      // With no worker the decision cannot be accepted: a 503 with Retry-After, and the ask stays decidable.
+      const early = await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+      expect(early.status).toBe(503);
+      expect(early.headers.get('retry-after')).toBeTruthy();
+
+      worker = await spawnRole('worker', env, logFile);
+      const decided = await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+      expect(decided.status).toBe(202);
+      await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'completion');
+      stream.close();
+      expect(stream.reports.map((r) => r.report_type)).toEqual([
+        'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed',
+      ]);
+      expect(receiver.deliveries.filter((d) => d.correlationId === correlationId)).toHaveLength(1);
+    } finally {
+      await killHard(worker);
+      await killHard(bridge);
+    }
+  });
+
+  it('a RabbitMQ restart while commands run loses and duplicates no report', async () => {
+    const bridge = await spawnRole('bridge', env, logFile);
+    const worker = await startNexus(config, { role: 'worker', logger, workflowBundle: await workflowBundle() });
+    const prefix = `rmq-${Date.now()}`;
+    const commands = 20;
+    try {
+      for (let i = 0; i < commands / 2; i++) {
+        expect((await post(baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'echo', params: { i }, correlation_id: `${prefix}-${i}` }, tenant)).status).toBe(202);
+      }
+      execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 1000));
+      execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
+      for (let i = commands / 2; i < commands; i++) {
+        expect((await post(baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'echo', params: { i }, correlation_id: `${prefix}-${i}` }, tenant)).status).toBe(202);
+      }
+      const mine = async () => (await storedReportIds()).filter((id) => id.includes(`/${prefix}-`) || id.includes(prefix));
+      await until(async () => (await mine()).length >= commands * 3, 60_000, 'every command to finish');
+      await new Promise((r) => setTimeout(r, 1000));
+      const ids = await mine();
+      expect(ids).toHaveLength(commands * 3);
+      expect(new Set(ids).size).toBe(commands * 3);
+    } finally {
+      await worker.stop();
+      await killHard(bridge);
+    }
+  });
+});

@@ -23,6 +23,11 @@ export class ReportBridge {
   private connection: RecoveringChannelModel | undefined;
   private readonly stopping = new AbortController();
   private readonly log: Logger;
+  /**
+   * Messages are stored one after another in delivery order. Concurrent appends would race once Redis comes
+   * back from an outage, and a command's task_completed could land before its command_accepted.
+   */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ReportBridgeOptions) {
     this.log = options.logger.child({ module: 'bridge' });
@@ -39,7 +44,7 @@ export class ReportBridge {
         await assertReportTopology(channel, this.options.topology);
         await channel.prefetch(this.options.prefetch);
         await channel.consume(this.options.topology.bridgeQueue, (msg) => {
-          if (msg) void this.handle(channel, msg);
+          if (msg) this.queue = this.queue.then(() => this.handle(channel, msg));
         });
         this.log.info({ queue: this.options.topology.bridgeQueue }, 'bridge consuming');
       },

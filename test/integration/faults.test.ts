@@ -39,10 +39,11 @@ afterAll(async () => {
   await cleanupEnv(env);
 });
 
-async function storedReportIds(): Promise<string[]> {
+async function storedReports(): Promise<Array<{ report_id: string; correlation_id: string }>> {
   const rows = await redis.xrange(keys.reports(tenant), '-', '+');
-  return rows.map(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { report_id: string }).report_id);
+  return rows.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as { report_id: string; correlation_id: string });
 }
+const storedReportIds = async () => (await storedReports()).map((r) => r.report_id);
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -131,7 +132,7 @@ describe('faults lose nothing', () => {
       for (let i = commands / 2; i < commands; i++) {
         expect((await post(baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'echo', params: { i }, correlation_id: `${prefix}-${i}` }, tenant)).status).toBe(202);
       }
-      const mine = async () => (await storedReportIds()).filter((id) => id.includes(`/${prefix}-`) || id.includes(prefix));
+      const mine = async () => (await storedReports()).filter((r) => r.correlation_id.startsWith(`${prefix}-`)).map((r) => r.report_id);
       await until(async () => (await mine()).length >= commands * 3, 60_000, 'every command to finish');
       await new Promise((r) => setTimeout(r, 1000));
       const ids = await mine();

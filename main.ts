@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   printAddresses(config, role, logger);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    // A dependency that hangs on close must not keep a stopped process alive.
+    setTimeout(() => process.exit(1), 15_000).unref();
     await nexus.stop();
     devServer?.kill('SIGTERM');
     process.exit(0);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ClientKey } from './ids.js';
 import { AgentName } from './command.js';
-import { RiskLevel } from './risk.js';
 import { Tenant } from './tenant.js';
 
 export const AskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an ask id');

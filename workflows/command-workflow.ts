@@ -9,7 +9,9 @@ import {
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
-import { maxRisk, type CommandInput, type DecideInput, type RiskLevel, type TaskError } from '../contracts/index.js';
+import type { CommandInput, DecideInput, RiskLevel, TaskError } from '../contracts/index.js';
+// Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
+import { maxRisk } from '../contracts/risk-rank.js';
 import type { createActivities } from '../activities/create-activities.js';
 import { DECIDE_REJECTIONS, decideUpdate, stateQuery, type CommandState } from './messages.js';
 import { ReportBuilder } from './report-builder.js';

@@ -19,6 +19,7 @@ export default tseslint.config(
   {
     // Workflows must be deterministic: only the workflow SDK, contracts and type-only imports of activities.
     files: ['workflows/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
@@ -32,6 +33,7 @@ export default tseslint.config(
   },
   {
     files: ['contracts/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./).*', message: 'contracts/ imports only zod.' }] }],
     },

@@ -50,7 +50,12 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     feeds,
     redis,
     checkAmqp: async () => {
-      const channel = await withTimeout(amqp.createChannel(), AMQP_PROBE_TIMEOUT_MS);
+      const opening = amqp.createChannel();
+      // A channel that opens after the probe gave up is closed, not leaked.
+      const channel = await withTimeout(opening, AMQP_PROBE_TIMEOUT_MS).catch((err: unknown) => {
+        opening.then((late) => late.close()).catch(() => undefined);
+        throw err;
+      });
       await channel.close();
     },
     settings: {

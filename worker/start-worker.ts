@@ -24,7 +24,13 @@ export interface WorkerOptions {
 export async function startWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection; done: Promise<void> }> {
   const log = options.logger.child({ module: 'worker' });
   const connection = await connectWithRetry(options.address, log);
-  await registerSearchAttributes(connection, options.namespace);
+  try {
+    await registerSearchAttributes(connection, options.namespace);
+  } catch (err) {
+    // Servers that do not let workers manage search attributes (Temporal Cloud, locked-down clusters) have them
+    // registered by an operator; the worker still runs.
+    log.warn({ err: (err as Error).message }, 'could not register NEXUS search attributes; register them with `temporal operator search-attribute create`');
+  }
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

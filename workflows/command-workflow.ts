@@ -99,7 +99,8 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
     return fail(toTaskError(err));
   }
   const risk: RiskLevel = maxRisk(request.risk_level, assessment.declared_risk);
-  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.riskLevel, value: risk }]);
+  // The API set the floor at start; only a raised level costs a history event and a visibility write.
+  if (risk !== (request.risk_level ?? 'GREEN')) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.riskLevel, value: risk }]);
 
   if (risk === 'RED') {
     const askId = uuid4();

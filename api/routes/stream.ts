@@ -43,6 +43,7 @@ export function streamRoutes(deps: ApiDeps) {
         sub = await deps.feeds.subscribe(t);
         if (stream.aborted) return;
         await session.run(sub);
+        if (sub.failure === 'overflow') log.warn({ org_id: t.org_id, project_id: t.project_id }, 'slow SSE client dropped; it will resume from its last id');
       } catch (err) {
         log.warn({ err: (err as Error).message, org_id: t.org_id }, 'stream ended by a backend fault');
       } finally {
@@ -77,7 +78,8 @@ class StreamSession {
     await this.replayUntil(sub.joinedAt);
     while (!this.stream.aborted && !sub.closed) {
       const entries = await sub.next(this.deps.sse.heartbeatMs);
-      if (sub.failure) return; // overflow or backend fault: the finally block sends the retry hint
+      // Overflow or a backend fault ends the stream with a retry hint; a client that left ends it quietly.
+      if (sub.failure || sub.closed || this.stream.aborted) return;
       if (entries.length === 0) {
         await this.stream.write(': heartbeat\n\n');
         continue;

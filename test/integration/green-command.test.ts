@@ -1,15 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseRecorder } from '../support/sse-client.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { AMQP_URL, bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
 
 const tenant = { org_id: 'acme', project_id: 'green' };
 const env = isolatedEnv('green');
 let nexus: RunningNexus;
 let temporal: Client;
+const { logger, logFile } = testLogger(env);
 
 beforeAll(async () => {
-  nexus = await bootNexus(env, testLogger(env).logger);
+  nexus = await bootNexus(env, logger);
   temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
 });
 afterAll(async () => {
@@ -46,6 +49,32 @@ describe('a GREEN command', () => {
     }
     const ids = stream.events.map((e) => e.id);
     expect(ids.every((id) => /^\d+-\d+$/.test(id ?? ''))).toBe(true);
+  });
+
+  it('carries the correlation_id unchanged on every AMQP message and every log line the command causes', async () => {
+    const connection = await amqplib.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await channel.bindQueue(queue, env.NEXUS_REPORTS_EXCHANGE ?? '', '#');
+    const seen: Array<{ correlationId: string | undefined; messageId: string | undefined; persistent: boolean; routingKey: string }> = [];
+    await channel.consume(queue, (msg) => {
+      if (msg) seen.push({ correlationId: msg.properties.correlationId, messageId: msg.properties.messageId, persistent: msg.properties.deliveryMode === 2, routingKey: msg.fields.routingKey });
+    }, { noAck: true });
+
+    const correlationId = `trace-${Date.now()}`;
+    const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId });
+    const res = await post(nexus.baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'echo', params: {}, correlation_id: correlationId }, tenant);
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'));
+    stream.close();
+    await connection.close();
+
+    const mine = seen.filter((m) => m.messageId?.startsWith(`${res.body.workflow_id}:`));
+    expect(mine.map((m) => m.routingKey)).toEqual(['acme.green.command_accepted', 'acme.green.task_started', 'acme.green.task_completed']);
+    expect(mine.every((m) => m.correlationId === correlationId && m.persistent)).toBe(true);
+
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes(res.body.workflow_id));
+    expect(lines.length).toBeGreaterThanOrEqual(6);
+    for (const line of lines) expect(JSON.parse(line).correlation_id, line).toBe(correlationId);
   });
 
   it('is found in Temporal by its NexusCorrelationId search attribute, with org, project, risk and type', async () => {

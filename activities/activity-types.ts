@@ -11,4 +11,7 @@ export interface RunAgentInput extends Action {
 export const ACTIVITY_FAILURES = {
   unknownAgent: 'unknown_agent',
   invalidParams: 'invalid_params',
+  llmUnavailable: 'llm_unavailable',
+  llmError: 'llm_error',
+  planInvalid: 'plan_invalid',
 } as const;

@@ -1,9 +1,14 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import type { Action, ActionAssessment, Report } from '../contracts/index.js';
+import type { Action, ActionAssessment, Plan, PlanRequest, Report, Tenant } from '../contracts/index.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import { AgentError } from '../agents/agent-error.js';
 import type { Logger } from '../infra/logger.js';
 import type { ReportPublisher } from '../messaging/report-publisher.js';
+import { LlmCallError } from '../llm/llm-types.js';
+import type { LlmRouter } from '../llm/llm-router.js';
+import { InstructionPlanner, PlanInvalidError } from '../planning/instruction-planner.js';
+import { evaluatePolicy } from '../policy/evaluate-policy.js';
+import type { PolicyStore } from '../policy/policy-store.js';
 import { actionDigest } from './action-digest.js';
 import { ACTIVITY_FAILURES, type RunAgentInput } from './activity-types.js';
 
@@ -11,11 +16,15 @@ export interface ActivityDeps {
   publisher: ReportPublisher;
   agents: AgentRegistry;
   logger: Logger;
+  policies: PolicyStore;
+  llm: LlmRouter;
+  planAttempts: number;
 }
 
 /** Everything a workflow asks the world to do. Clients come in; nothing here opens a connection of its own. */
-export function createActivities({ publisher, agents, logger }: ActivityDeps) {
+export function createActivities({ publisher, agents, logger, policies, llm, planAttempts }: ActivityDeps) {
   const log = logger.child({ module: 'activities' });
+  const planner = new InstructionPlanner(llm, agents, planAttempts);
 
   function resolve(action: Action) {
     const agent = agents.get(action.agent);
@@ -42,15 +51,49 @@ export function createActivities({ publisher, agents, logger }: ActivityDeps) {
       }
     },
 
-    async assessAction(action: Action): Promise<ActionAssessment> {
+    async assessAction({ tenant, action }: { tenant: Tenant; action: Action }): Promise<ActionAssessment> {
       const { agent, params } = resolve(action);
       const summary = agent.summarize(params);
+      // Policy is read here, on the server, every time: neither the client nor the model can talk it down.
+      const verdict = evaluatePolicy(await policies.forTenant(tenant), action);
       return {
         declared_risk: agents.declaredRisk(agent, params),
+        policy_risk: verdict.risk,
+        policy_reasons: verdict.reasons,
         action_digest: actionDigest(action),
         title: summary.title,
         description: summary.description,
       };
+    },
+
+    async planInstruction(request: PlanRequest & { correlation_id: string }): Promise<Plan> {
+      if (!llm.configured) {
+        throw ApplicationFailure.create({
+          type: ACTIVITY_FAILURES.llmUnavailable,
+          message: 'plain-language instructions need an LLM provider; set ANTHROPIC_API_KEY (or OPENAI_API_KEY / GEMINI_API_KEY)',
+          nonRetryable: true,
+        });
+      }
+      const ctx = Context.current();
+      try {
+        const plan = await planner.plan(request, ctx.cancellationSignal, request.correlation_id);
+        log.info({ correlation_id: request.correlation_id, provider: plan.usage.provider, model: plan.usage.model, calls: plan.calls.length }, 'plan ready');
+        return plan;
+      } catch (err) {
+        if (err instanceof PlanInvalidError) {
+          throw ApplicationFailure.create({ type: ACTIVITY_FAILURES.planInvalid, message: err.message, nonRetryable: true });
+        }
+        if (err instanceof LlmCallError) {
+          // Retryable provider failures (429, 5xx, timeouts on every provider) are retried by the activity policy.
+          throw ApplicationFailure.create({
+            type: err.retryable ? ACTIVITY_FAILURES.llmUnavailable : ACTIVITY_FAILURES.llmError,
+            message: err.message,
+            nonRetryable: !err.retryable,
+            details: [{ retryable: err.retryable }],
+          });
+        }
+        throw err;
+      }
     },
 
     async runAgent(input: RunAgentInput): Promise<unknown> {

@@ -36,9 +36,19 @@ const Env = z.object({
   LLM_PRIMARY_PROVIDER: z.enum(['anthropic', 'openai', 'gemini']).default('anthropic'),
   ANTHROPIC_API_KEY: Optional,
   ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  ANTHROPIC_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: Optional,
+  OPENAI_MODEL: z.string().default('gpt-4.1-mini'),
+  OPENAI_BASE_URL: z.url().optional(),
   GEMINI_API_KEY: Optional,
+  GEMINI_MODEL: z.string().default('gemini-2.5-flash'),
+  GEMINI_BASE_URL: z.url().default('https://generativelanguage.googleapis.com/v1beta/openai/'),
+  LLM_FALLBACK: z.string().regex(/^((anthropic|openai|gemini)(,(anthropic|openai|gemini))*)?$/, 'must be a comma-separated list of anthropic, openai, gemini').optional(),
+  LLM_TIMEOUT: Duration.default(60_000),
   LLM_REQUIRED: Bool.default(false),
+  NEXUS_POLICY_DIR: z.string().default('policies'),
+  NEXUS_PLAN_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  NEXUS_PLAN_REVISIONS: z.coerce.number().int().min(0).max(10).default(2),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -48,11 +58,10 @@ export class ConfigError extends Error {
 }
 
 function toConfig(env: z.infer<typeof Env>) {
-  const llmProviders = [
-    env.ANTHROPIC_API_KEY ? 'anthropic' : undefined,
-    env.OPENAI_API_KEY ? 'openai' : undefined,
-    env.GEMINI_API_KEY ? 'gemini' : undefined,
-  ].filter((p): p is 'anthropic' | 'openai' | 'gemini' => p !== undefined);
+  const keys = { anthropic: env.ANTHROPIC_API_KEY, openai: env.OPENAI_API_KEY, gemini: env.GEMINI_API_KEY };
+  // Primary first, then the fallback order (by default the others in a fixed order); only providers with a key.
+  const order = [env.LLM_PRIMARY_PROVIDER, ...(env.LLM_FALLBACK?.split(',') ?? ['anthropic', 'openai', 'gemini'])] as Array<keyof typeof keys>;
+  const llmProviders = [...new Set(order)].filter((p) => keys[p] !== undefined);
   return {
     http: { port: env.PORT, host: env.HOST, publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` },
     redis: { url: env.REDIS_URL, prefix: env.NEXUS_REDIS_PREFIX, streamMaxLen: env.NEXUS_STREAM_MAXLEN },
@@ -76,7 +85,9 @@ function toConfig(env: z.infer<typeof Env>) {
       agentTimeoutMs: env.NEXUS_AGENT_TIMEOUT,
       agentMaxAttempts: env.NEXUS_AGENT_MAX_ATTEMPTS,
       agentRetryIntervalMs: env.NEXUS_AGENT_RETRY_INTERVAL,
+      planRevisions: env.NEXUS_PLAN_REVISIONS,
     },
+    policy: { dir: env.NEXUS_POLICY_DIR },
     agents: { shareAllowlist: env.NEXUS_SHARE_ALLOWLIST.split(',').map((s) => s.trim()).filter(Boolean) },
     sse: {
       heartbeatMs: env.NEXUS_SSE_HEARTBEAT,
@@ -88,9 +99,11 @@ function toConfig(env: z.infer<typeof Env>) {
     llm: {
       primary: env.LLM_PRIMARY_PROVIDER,
       providers: llmProviders,
-      anthropic: { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL },
-      openai: { apiKey: env.OPENAI_API_KEY },
-      gemini: { apiKey: env.GEMINI_API_KEY },
+      anthropic: { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL, baseUrl: env.ANTHROPIC_BASE_URL },
+      openai: { apiKey: env.OPENAI_API_KEY, model: env.OPENAI_MODEL, baseUrl: env.OPENAI_BASE_URL },
+      gemini: { apiKey: env.GEMINI_API_KEY, model: env.GEMINI_MODEL, baseUrl: env.GEMINI_BASE_URL },
+      timeoutMs: env.LLM_TIMEOUT,
+      planAttempts: env.NEXUS_PLAN_ATTEMPTS,
       required: env.LLM_REQUIRED,
     },
   };

@@ -14,6 +14,9 @@ export type AgentDescriptor = z.infer<typeof AgentDescriptor>;
 /** What the workflow learns about an action before deciding whether to ask. */
 export const ActionAssessment = z.object({
   declared_risk: RiskLevel,
+  /** What the tenant's risk policy says about this exact action, with the rules that matched. */
+  policy_risk: RiskLevel,
+  policy_reasons: z.array(z.string()),
   action_digest: z.string(),
   title: z.string(),
   description: z.string(),

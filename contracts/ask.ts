@@ -20,6 +20,8 @@ export const DecideRequest = z.strictObject({
   decision: Decision,
   reason: z.string().max(2000).optional(),
   action_digest: ActionDigest.optional(),
+  /** Edit and approve: the params that will run instead, validated against the agent's schema. */
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 export type DecideRequest = z.infer<typeof DecideRequest>;
 
@@ -30,6 +32,7 @@ export const DecideInput = z.object({
   decision: Decision,
   reason: z.string().max(2000).optional(),
   action_digest: ActionDigest.optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
   decided_by: z.string().max(200),
   decided_at: z.iso.datetime(),
 });
@@ -53,6 +56,7 @@ export const AskIndexEntry = z.object({
   status: AskStatus,
   expires_at: z.iso.datetime(),
   action_digest: ActionDigest,
+  agent: z.string(),
 });
 export type AskIndexEntry = z.infer<typeof AskIndexEntry>;
 

@@ -35,6 +35,9 @@ export const CommandSettings = z.object({
   agent_timeout_ms: z.number().int().positive(),
   agent_max_attempts: z.number().int().positive(),
   agent_retry_interval_ms: z.number().int().positive(),
+  /** How many times a denied plan goes back to the model for a revision. */
+  plan_revisions: z.number().int().nonnegative(),
+  llm_timeout_ms: z.number().int().positive(),
 });
 export type CommandSettings = z.infer<typeof CommandSettings>;
 

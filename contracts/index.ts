@@ -7,3 +7,6 @@ export * from './report.js';
 export * from './errors.js';
 export * from './agent.js';
 export * from './canonical-json.js';
+export * from './plan.js';
+export * from './policy.js';
+export * from './service.js';

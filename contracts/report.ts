@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Action, ActionDigest, AskId, Decision } from './ask.js';
 import { AgentName } from './command.js';
 import { ClientKey } from './ids.js';
+import { LlmUsage } from './plan.js';
 import { RiskLevel } from './risk.js';
 import { TenantId } from './tenant.js';
 
@@ -34,7 +35,14 @@ export const CommandAcceptedReport = report(
 export const TaskStartedReport = report('task_started', z.object({ agent: AgentName.optional() }));
 export const TaskProgressReport = report(
   'task_progress',
-  z.object({ message: z.string().optional(), done: z.number().optional(), total: z.number().optional() }),
+  z.object({
+    message: z.string().optional(),
+    done: z.number().optional(),
+    total: z.number().optional(),
+    /** Set when an instruction was planned: the calls the model proposed and what planning cost. */
+    plan: z.object({ title: z.string(), calls: z.array(Action), suggested_risk: RiskLevel, revision: z.number().int() }).optional(),
+    llm: LlmUsage.optional(),
+  }),
 );
 export const AskCreatedReport = report(
   'ask_created',
@@ -47,11 +55,21 @@ export const AskCreatedReport = report(
     action_digest: ActionDigest,
     options: z.array(z.enum(['approve', 'deny'])),
     expires_at: z.iso.datetime(),
+    /** Why the action is at this level: the policy rules that matched, the model's suggestion. */
+    risk_reasons: z.array(z.string()).optional(),
   }),
 );
 export const AskResolvedReport = report(
   'ask_resolved',
-  z.object({ ask_id: AskId, decision: Decision, decided_by: z.string(), reason: z.string().optional() }),
+  z.object({
+    ask_id: AskId,
+    decision: Decision,
+    decided_by: z.string(),
+    reason: z.string().optional(),
+    /** Present when the approver edited the params: exactly what will run, and its digest. */
+    edited_action: Action.optional(),
+    edited_action_digest: ActionDigest.optional(),
+  }),
 );
 export const AskExpiredReport = report('ask_expired', z.object({ ask_id: AskId, expired_at: z.iso.datetime() }));
 export const TaskCompletedReport = report(

@@ -63,6 +63,8 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       agent_timeout_ms: config.workflow.agentTimeoutMs,
       agent_max_attempts: config.workflow.agentMaxAttempts,
       agent_retry_interval_ms: config.workflow.agentRetryIntervalMs,
+      plan_revisions: config.workflow.planRevisions,
+      llm_timeout_ms: config.llm.timeoutMs,
     },
     limits: config.limits,
     sse: { heartbeatMs: config.sse.heartbeatMs, retryMs: config.sse.retryMs },

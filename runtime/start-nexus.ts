@@ -10,6 +10,8 @@ import { ReportPublisher } from '../messaging/report-publisher.js';
 import { RedisKeys } from '../store/keys.js';
 import { ReportStore } from '../store/report-store.js';
 import { startWorker } from '../worker/start-worker.js';
+import { createLlmRouter } from '../llm/create-llm-router.js';
+import { PolicyStore } from '../policy/policy-store.js';
 import type { Role } from './roles.js';
 import { startApi, type ApiRuntime } from './start-api.js';
 
@@ -65,8 +67,14 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         address: config.temporal.address,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        publisher,
-        agents,
+        activities: {
+          publisher,
+          agents,
+          logger,
+          policies: new PolicyStore(config.policy.dir),
+          llm: createLlmRouter(config.llm, logger),
+          planAttempts: config.llm.planAttempts,
+        },
         logger,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
       });

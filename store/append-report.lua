@@ -2,7 +2,7 @@
 -- command ioredis re-sends after a reconnect, returns the first entry's id instead of adding a second.
 -- KEYS: 1 stream, 2 report-seen marker, 3 trimmed-up-to marker, 4 ask index key ('' when not an ask report)
 -- ARGV: 1 report json, 2 max length, 3 seen-marker ttl seconds, 4 ask op (create|resolve|expire|''),
---       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision
+--       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision, 11 agent
 local seen = redis.call('GET', KEYS[2])
 if seen then return {seen, 0} end
 
@@ -23,7 +23,7 @@ end
 local op = ARGV[4]
 if op == 'create' then
   redis.call('HSET', KEYS[4], 'workflow_id', ARGV[5], 'correlation_id', ARGV[6], 'status', 'pending',
-    'expires_at', ARGV[7], 'action_digest', ARGV[8])
+    'expires_at', ARGV[7], 'action_digest', ARGV[8], 'agent', ARGV[11])
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
 elseif op == 'resolve' then
   if redis.call('EXISTS', KEYS[4]) == 1 then

@@ -14,9 +14,11 @@ export interface ClaimResult {
   outcome: ClaimOutcome;
   workflowId: string;
   correlationId: string;
+  /** The agent of the action awaiting approval: edited params are validated against its schema. */
+  agent: string;
 }
 
-type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string]> };
+type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string, string]> };
 
 /**
  * The ask index the bridge writes (from ask_created / ask_resolved / ask_expired) and the approval route reads.
@@ -32,13 +34,13 @@ export class AskIndex {
 
   async claim(tenant: Tenant, askId: string, decision: Decision, digest: string | undefined, now: Date): Promise<ClaimResult> {
     // ISO-8601 UTC strings of one format compare correctly as strings, which is what the script does.
-    const [outcome, workflowId, correlationId] = await this.redis.nexusClaimAsk(
+    const [outcome, workflowId, correlationId, agent] = await this.redis.nexusClaimAsk(
       this.keys.ask(tenant, askId),
       now.toISOString(),
       digest ?? '',
       decision,
     );
-    return { outcome, workflowId, correlationId };
+    return { outcome, workflowId, correlationId, agent };
   }
 
   /** Gives a claim back when the decision never reached the workflow (Temporal down, validator refused). */

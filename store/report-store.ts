@@ -58,6 +58,7 @@ export class ReportStore {
       ask.digest,
       ask.ttlSeconds,
       ask.decision,
+      ask.agent,
     );
     return { id, added: added === 1 };
   }
@@ -84,7 +85,7 @@ export class ReportStore {
 }
 
 function askIndexArgs(report: Report) {
-  const none = { op: '', askId: '', expiresAt: '', digest: '', ttlSeconds: 0, decision: '' };
+  const none = { op: '', askId: '', expiresAt: '', digest: '', ttlSeconds: 0, decision: '', agent: '' };
   switch (report.report_type) {
     case 'ask_created': {
       const expiresMs = Date.parse(report.payload.expires_at);
@@ -96,6 +97,7 @@ function askIndexArgs(report: Report) {
         expiresAt: report.payload.expires_at,
         digest: report.payload.action_digest,
         ttlSeconds: ttl,
+        agent: report.payload.action.agent,
       };
     }
     case 'ask_resolved':

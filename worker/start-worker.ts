@@ -1,10 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../activities/create-activities.js';
-import type { AgentRegistry } from '../agents/registry.js';
+import { createActivities, type ActivityDeps } from '../activities/create-activities.js';
 import { backoffDelay, sleep } from '../infra/backoff.js';
 import type { Logger } from '../infra/logger.js';
-import type { ReportPublisher } from '../messaging/report-publisher.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -13,8 +11,7 @@ export interface WorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  publisher: ReportPublisher;
-  agents: AgentRegistry;
+  activities: ActivityDeps;
   logger: Logger;
   /** Tests bundle once per file and pass it in; production bundles at start-up. */
   workflowBundle?: WorkflowBundleWithSourceMap;
@@ -36,7 +33,7 @@ export async function startWorker(options: WorkerOptions): Promise<{ worker: Wor
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ publisher: options.publisher, agents: options.agents, logger: options.logger }),
+    activities: createActivities(options.activities),
     shutdownGraceTime: '5s',
   });
   const done = worker.run();

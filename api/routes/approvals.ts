@@ -41,12 +41,29 @@ export function approvalRoutes(deps: ApiDeps) {
         break;
     }
 
+    if (body.params !== undefined) {
+      // Edit and approve: the edit must be valid for the agent before it can reach the workflow.
+      const agent = deps.agents.get(claim.agent);
+      const problem = body.decision !== 'approve'
+        ? new ApiError(400, 'invalid_request', 'params can only be sent with decision "approve"', [{ path: 'params', message: 'only with approve' }])
+        : !agent ? new ApiError(409, 'ask_not_pending', 'the agent of this ask is no longer available')
+          : (() => {
+            const parsed = agent.params.safeParse(body.params);
+            return parsed.success ? undefined : ApiError.fromZod(parsed.error, 'invalid_params', 'params');
+          })();
+      if (problem) {
+        await deps.askIndex.release(t, askId.data, 'pending').catch(() => undefined);
+        throw problem;
+      }
+    }
+
     const input: DecideInput = {
       ask_id: askId.data,
       tenant: t,
       decision: body.decision,
       reason: body.reason,
       action_digest: body.action_digest,
+      params: body.params,
       decided_by: decidedBy,
       decided_at: new Date().toISOString(),
     };

@@ -76,7 +76,7 @@ describe('a RED command', () => {
     ]);
     expect(stream.reports[3]?.payload).toMatchObject({ decision: 'approve', decided_by: 'teacher-kim', reason: 'ok' });
     expect(deliveriesFor(correlationId)).toEqual([
-      { idempotencyKey: `${workflowId}:run`, correlationId, body: { grades: [1, 2, 3], label: 'approve' } },
+      { idempotencyKey: `${workflowId}:step-0`, correlationId, body: { grades: [1, 2, 3], label: 'approve' } },
     ]);
 
     const again = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, tenant);

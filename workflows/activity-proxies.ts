@@ -1,0 +1,25 @@
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { CommandSettings } from '../contracts/index.js';
+import type { createActivities } from '../activities/create-activities.js';
+
+export type Activities = ReturnType<typeof createActivities>;
+
+// Publishing and assessing are short and local to the worker; local activities save a task-queue round trip per
+// report. They retry until RabbitMQ is back: a report is never skipped.
+export const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: ['unknown_agent', 'invalid_params', 'policy_invalid'] },
+});
+
+/** Agents and the planner run as ordinary activities with the command's retry policy. */
+export function remoteActivities(settings: CommandSettings) {
+  const retry = {
+    maximumAttempts: settings.agent_max_attempts,
+    initialInterval: settings.agent_retry_interval_ms,
+    backoffCoefficient: 2,
+  };
+  const { runAgent } = proxyActivities<Activities>({ startToCloseTimeout: settings.agent_timeout_ms, retry });
+  // One planning attempt may call every provider and correct the model a few times.
+  const { planInstruction } = proxyActivities<Activities>({ startToCloseTimeout: settings.llm_timeout_ms * 6, retry });
+  return { runAgent, planInstruction };
+}

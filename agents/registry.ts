@@ -17,6 +17,11 @@ export class AgentRegistry {
     return this.agents.get(name);
   }
 
+  /** Like `get`, but may look further (remote agents announce themselves at run time). */
+  async resolve(name: string): Promise<Agent | undefined> {
+    return this.agents.get(name);
+  }
+
   declaredRisk(agent: Agent, params: unknown): RiskLevel {
     return typeof agent.risk === 'function' ? agent.risk(params) : agent.risk;
   }

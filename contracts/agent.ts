@@ -20,5 +20,8 @@ export const ActionAssessment = z.object({
   action_digest: z.string(),
   title: z.string(),
   description: z.string(),
+  /** Structured preview details from the agent (recipient counts, invalid rows, sample messages). */
+  preview: z.record(z.string(), z.unknown()).optional(),
+  reports_progress: z.boolean(),
 });
 export type ActionAssessment = z.infer<typeof ActionAssessment>;

@@ -57,6 +57,8 @@ export const AskCreatedReport = report(
     expires_at: z.iso.datetime(),
     /** Why the action is at this level: the policy rules that matched, the model's suggestion. */
     risk_reasons: z.array(z.string()).optional(),
+    /** What the agent's preview found: counts, invalid rows, samples — before anything happened. */
+    preview: z.record(z.string(), z.unknown()).optional(),
   }),
 );
 export const AskResolvedReport = report(

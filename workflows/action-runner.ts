@@ -8,6 +8,7 @@ import type { CommandState } from './messages.js';
 import type { ReportBuilder } from './report-builder.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 import { toTaskError } from './task-error.js';
+import { PROGRESS_SEQ_BLOCK } from '../activities/activity-types.js';
 
 export type StepOutcome =
   | { kind: 'ran'; result: unknown; risk: RiskLevel }
@@ -68,6 +69,7 @@ export class ActionRunner {
           action_digest: assessment.action_digest,
           options: ['approve', 'deny'],
           expires_at: new Date(expiresAtMs).toISOString(),
+          ...(assessment.preview ? { preview: assessment.preview } : {}),
           risk_reasons: [
             `${assessment.declared_risk}: declared by agent ${action.agent}`,
             ...assessment.policy_reasons,
@@ -109,7 +111,10 @@ export class ActionRunner {
         ...approved,
         workflow_id: this.input.workflow_id,
         correlation_id: this.input.correlation_id,
+        command_id: this.input.command_id,
+        tenant: this.input.tenant,
         idempotency_key: `${this.input.workflow_id}:step-${this.step++}`,
+        progress_seq_base: assessment.reports_progress ? this.reports.reserve(PROGRESS_SEQ_BLOCK) : -1,
       });
       return { kind: 'ran', result, risk };
     } catch (err) {

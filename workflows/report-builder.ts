@@ -9,6 +9,13 @@ export class ReportBuilder {
 
   constructor(private readonly input: CommandInput) {}
 
+  /** Sets aside `count` seq numbers for reports an activity publishes itself (progress), returning the first. */
+  reserve(count: number): number {
+    const base = this.seq;
+    this.seq += count;
+    return base;
+  }
+
   build<T extends ReportType>(type: T, payload: ReportPayload<T>): ReportOf<T> {
     const seq = this.seq++;
     const report = {

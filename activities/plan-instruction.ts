@@ -1,0 +1,41 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { AgentRegistry } from '../agents/registry.js';
+import type { Plan, PlanRequest } from '../contracts/index.js';
+import type { Logger } from '../infra/logger.js';
+import type { LlmRouter } from '../llm/llm-router.js';
+import { LlmCallError } from '../llm/llm-types.js';
+import { InstructionPlanner, PlanInvalidError } from '../planning/instruction-planner.js';
+import { ACTIVITY_FAILURES } from './activity-types.js';
+
+/** The LLM is called only here, with the SDKs' retries off: this activity's retry policy owns retries. */
+export function createPlanInstruction(deps: { llm: LlmRouter; agents: AgentRegistry; planAttempts: number; logger: Logger }) {
+  const planner = new InstructionPlanner(deps.llm, deps.agents, deps.planAttempts);
+  return async function planInstruction(request: PlanRequest & { correlation_id: string }): Promise<Plan> {
+    if (!deps.llm.configured) {
+      throw ApplicationFailure.create({
+        type: ACTIVITY_FAILURES.llmUnavailable,
+        message: 'plain-language instructions need an LLM provider; set ANTHROPIC_API_KEY (or OPENAI_API_KEY / GEMINI_API_KEY)',
+        nonRetryable: true,
+      });
+    }
+    try {
+      const plan = await planner.plan(request, Context.current().cancellationSignal, request.correlation_id);
+      deps.logger.info({ correlation_id: request.correlation_id, provider: plan.usage.provider, model: plan.usage.model, calls: plan.calls.length }, 'plan ready');
+      return plan;
+    } catch (err) {
+      if (err instanceof PlanInvalidError) {
+        throw ApplicationFailure.create({ type: ACTIVITY_FAILURES.planInvalid, message: err.message, nonRetryable: true });
+      }
+      if (err instanceof LlmCallError) {
+        // Retryable provider failures (429, 5xx, timeouts on every provider) are retried by the activity policy.
+        throw ApplicationFailure.create({
+          type: err.retryable ? ACTIVITY_FAILURES.llmUnavailable : ACTIVITY_FAILURES.llmError,
+          message: err.message,
+          nonRetryable: !err.retryable,
+          details: [{ retryable: err.retryable }],
+        });
+      }
+      throw err;
+    }
+  };
+}

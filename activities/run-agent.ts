@@ -1,0 +1,61 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { AgentError } from '../agents/agent-error.js';
+import type { ProgressUpdate } from '../agents/agent.js';
+import type { AgentRegistry } from '../agents/registry.js';
+import type { Report } from '../contracts/index.js';
+import type { Logger } from '../infra/logger.js';
+import type { LlmRouter } from '../llm/llm-router.js';
+import type { ReportPublisher } from '../messaging/report-publisher.js';
+import { PROGRESS_SEQ_BLOCK, type RunAgentInput } from './activity-types.js';
+import { resolveAction } from './resolve-action.js';
+
+/** Runs one agent with everything its context promises; AgentErrors become typed, stable Temporal failures. */
+export function createRunAgent(deps: { agents: AgentRegistry; publisher: ReportPublisher; llm: LlmRouter; logger: Logger }) {
+  return async function runAgent(input: RunAgentInput): Promise<unknown> {
+    const ctx = Context.current();
+    const { agent, params } = await resolveAction(deps.agents, input);
+    const log = deps.logger.child({ correlation_id: input.correlation_id, workflow_id: input.workflow_id, agent: agent.name });
+    log.info({ attempt: ctx.info.attempt }, 'agent run started');
+    const progress = async (update: ProgressUpdate) => {
+      if (input.progress_seq_base < 0 || !Number.isInteger(update.index) || update.index < 0 || update.index >= PROGRESS_SEQ_BLOCK) return;
+      const seq = input.progress_seq_base + update.index;
+      const report: Report = {
+        report_id: `${input.workflow_id}:${seq}`,
+        seq,
+        report_type: 'task_progress',
+        correlation_id: input.correlation_id,
+        command_id: input.command_id,
+        workflow_id: input.workflow_id,
+        org_id: input.tenant.org_id,
+        project_id: input.tenant.project_id,
+        ts: new Date().toISOString(),
+        payload: { message: update.message, done: update.done, total: update.total },
+      };
+      await deps.publisher.publish([report]);
+    };
+    try {
+      const result = await agent.run(params, {
+        idempotencyKey: input.idempotency_key,
+        correlationId: input.correlation_id,
+        workflowId: input.workflow_id,
+        tenant: input.tenant,
+        attempt: ctx.info.attempt,
+        signal: ctx.cancellationSignal,
+        logger: log,
+        heartbeat: (details) => ctx.heartbeat(details),
+        heartbeatDetails: ctx.info.heartbeatDetails,
+        progress,
+        llm: deps.llm.configured ? deps.llm : undefined,
+      });
+      log.info('agent run finished');
+      return result ?? null;
+    } catch (err) {
+      if (err instanceof AgentError) {
+        log.warn({ code: err.code, retryable: err.retryable, attempt: ctx.info.attempt }, err.message);
+        throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !err.retryable, details: [{ retryable: err.retryable }] });
+      }
+      log.error({ err: (err as Error).message }, 'agent crashed');
+      throw err;
+    }
+  };
+}

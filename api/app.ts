@@ -6,6 +6,7 @@ import { agentRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { commandRoutes } from './routes/commands.js';
 import { healthRoutes } from './routes/health.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 
@@ -20,5 +21,6 @@ export function createApp(deps: ApiDeps) {
   app.route('/', approvalRoutes(deps));
   app.route('/', streamRoutes(deps));
   app.route('/', uiRoutes(deps));
+  app.route('/', openApiRoutes(deps));
   return app;
 }

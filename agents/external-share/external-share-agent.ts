@@ -1,17 +1,38 @@
+import { createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineAgent } from '../agent.js';
 import { AgentError } from '../agent-error.js';
+import { DestinationRefusedError, isInternalAddress } from './address-guard.js';
+import { postJson } from './post-json.js';
 import type { ShareAllowlist } from './share-allowlist.js';
 
-const ShareParams = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).describe('Where the payload is POSTed; must be on NEXUS_SHARE_ALLOWLIST'),
-  payload: z.unknown().describe('JSON sent as the request body'),
-});
-
-const SHARE_TIMEOUT_MS = 10_000;
+export interface ExternalShareOptions {
+  /** HMAC-SHA256 key for the `x-nexus-signature` header; receivers verify the body came from NEXUS. */
+  signingSecret?: string;
+  maxBytes?: number;
+  timeoutMs?: number;
+}
 
 /** RED: sends data outside the organisation. Never runs without an approval bound to this exact url and payload. */
-export function createExternalShareAgent(allowlist: ShareAllowlist) {
+export function createExternalShareAgent(allowlist: ShareAllowlist, options: ExternalShareOptions = {}) {
+  const maxBytes = options.maxBytes ?? 1024 * 1024;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+
+  const ShareParams = z.strictObject({
+    url: z.url({ protocol: /^https?$/ })
+      .refine((u) => allowlist.allows(new URL(u)), 'the host is not on NEXUS_SHARE_ALLOWLIST')
+      .refine((u) => {
+        // A literal internal IP must be allowlisted as an IP, not merely match a name.
+        const host = new URL(u).hostname.replace(/^\[|\]$/g, '');
+        return !isIP(host) || !isInternalAddress(host) || allowlist.allowsAddress(host);
+      }, 'internal addresses are refused unless allowlisted by IP')
+      .describe('Where the payload is POSTed; must be on NEXUS_SHARE_ALLOWLIST'),
+    payload: z.unknown()
+      .refine((p) => Buffer.byteLength(JSON.stringify(p ?? null)) <= maxBytes, `the payload is larger than ${maxBytes} bytes`)
+      .describe('JSON sent as the request body'),
+  });
+
   return defineAgent({
     name: 'external_share',
     description: 'POSTs a JSON payload to an allowlisted URL outside the organisation.',
@@ -30,28 +51,29 @@ export function createExternalShareAgent(allowlist: ShareAllowlist) {
       if (!allowlist.allows(url)) {
         throw new AgentError('destination_not_allowed', `${url.host} is not on NEXUS_SHARE_ALLOWLIST`, false);
       }
-      let response: Response;
+      const body = JSON.stringify(params.payload ?? null);
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'idempotency-key': ctx.idempotencyKey,
+        'x-correlation-id': ctx.correlationId,
+        'x-nexus-timestamp': timestamp,
+      };
+      if (options.signingSecret) {
+        headers['x-nexus-signature'] = `sha256=${createHmac('sha256', options.signingSecret).update(`${timestamp}.${body}`).digest('hex')}`;
+      }
+      let status: number;
       try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'idempotency-key': ctx.idempotencyKey,
-            'x-correlation-id': ctx.correlationId,
-          },
-          body: JSON.stringify(params.payload ?? null),
-          redirect: 'error',
-          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(SHARE_TIMEOUT_MS)]),
-        });
+        ({ status } = await postJson(url, body, headers, { allowedIp: (ip) => allowlist.allowsAddress(ip), timeoutMs, signal: ctx.signal }));
       } catch (err) {
+        if (err instanceof DestinationRefusedError) throw new AgentError('destination_not_allowed', err.message, false);
         throw new AgentError('share_unreachable', `could not reach ${url.host}: ${(err as Error).message}`, true);
       }
-      await response.body?.cancel();
-      if (!response.ok) {
-        const retryable = response.status >= 500 || response.status === 429;
-        throw new AgentError('share_rejected', `${url.host} answered ${response.status}`, retryable);
+      if (status < 200 || status >= 300) {
+        const retryable = status >= 500 || status === 429;
+        throw new AgentError('share_rejected', `${url.host} answered ${status}`, retryable);
       }
-      return { delivered: true, status: response.status, url: url.href };
+      return { delivered: true, status, url: url.href };
     },
   });
 }

@@ -24,6 +24,12 @@ export class ShareAllowlist {
     }
   }
 
+  /** An IP (not a name) that is explicitly allowlisted: the only way an internal address becomes reachable. */
+  allowsAddress(address: string): boolean {
+    const family = isIP(address);
+    return family !== 0 && this.blocks.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  }
+
   allows(url: URL): boolean {
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     const family = isIP(host);

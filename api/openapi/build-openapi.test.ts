@@ -1,0 +1,90 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { CommandRequest, DecideRequest } from '../../contracts/index.js';
+import { buildOpenApi } from './build-openapi.js';
+
+const document = buildOpenApi({ maxBodyBytes: 4096 });
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema(document, 'openapi');
+const validator = (name: string) => {
+  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
+  if (!validate) throw new Error(`no component ${name}`);
+  return (value: unknown) => validate(value) as boolean;
+};
+
+describe('the OpenAPI document', () => {
+  it('is plain JSON (nothing lost in serialisation)', () => {
+    expect(JSON.parse(JSON.stringify(document))).toEqual(document);
+    expect(document.openapi).toBe('3.1.0');
+  });
+
+  it.each([
+    ['post', '/sidecar/command', ['202', '400', '409', '413', '415', '503']],
+    ['post', '/approvals/{ask_id}/decide', ['202', '400', '404', '409', '413', '415', '503']],
+    ['get', '/agent/reports/stream', ['200', '400']],
+    ['get', '/health', ['200', '503']],
+    ['get', '/agents', ['200']],
+    ['get', '/openapi.json', ['200']],
+    ['get', '/docs', ['200']],
+    ['get', '/ui', ['200']],
+  ] as const)('documents %s %s with its statuses', (method, path, statuses) => {
+    const operation = document.paths[path]?.[method];
+    expect(operation).toBeDefined();
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([...statuses].sort());
+  });
+
+  it('puts Retry-After on every 503', () => {
+    for (const item of Object.values(document.paths)) {
+      for (const operation of Object.values(item)) {
+        const unavailable = operation.responses['503'];
+        if (unavailable) expect(unavailable.headers?.['Retry-After']?.required).toBe(true);
+      }
+    }
+  });
+
+  it('requires valid tenant headers on the tenant routes', () => {
+    const orgId = document.paths['/sidecar/command']?.post?.parameters?.find((p) => p.name === 'x-org-id');
+    expect(orgId).toMatchObject({ in: 'header', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } });
+  });
+
+  it('only has references that resolve inside the document, and no nested $defs that would not', () => {
+    const text = JSON.stringify(document);
+    expect(text).not.toContain('"$defs"');
+    for (const [, name] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
+      expect(document.components.schemas).toHaveProperty(name ?? '');
+    }
+  });
+
+  it('accepts and refuses command bodies exactly as the zod contract does', () => {
+    const valid = validator('CommandRequest');
+    const bodies: unknown[] = [
+      { type: 'agent.run', agent: 'echo', params: { hello: 'world' } },
+      { type: 'agent.run', agent: 'echo' }, // params has a default: optional on input
+      { type: 'instruction', text: 'summarise the week', risk_level: 'RED', command_id: 'c-1' },
+      { type: 'agent.run', agent: 'echo', params: {}, approved: true }, // additional property
+      { type: 'instruction', text: '' },
+      { type: 'shell', agent: 'echo' },
+      { type: 'agent.run', agent: 'echo', command_id: 'a b' },
+      [{ type: 'agent.run', agent: 'echo' }],
+    ];
+    for (const body of bodies) expect([JSON.stringify(body), valid(body)]).toEqual([JSON.stringify(body), CommandRequest.safeParse(body).success]);
+    expect(valid(bodies[3])).toBe(false);
+  });
+
+  it('accepts and refuses decide bodies exactly as the zod contract does', () => {
+    const valid = validator('DecideRequest');
+    const bodies: unknown[] = [
+      { decision: 'approve', action_digest: `sha256:${'a'.repeat(64)}` },
+      { decision: 'deny', reason: 'no' },
+      { decision: 'maybe' },
+      { decision: 'approve', forged: true },
+      { decision: 'approve', action_digest: 'md5:1' },
+    ];
+    for (const body of bodies) expect([JSON.stringify(body), valid(body)]).toEqual([JSON.stringify(body), DecideRequest.safeParse(body).success]);
+  });
+
+  it('gives request examples the contracts accept (the fuzzer sends them first)', () => {
+    expect(CommandRequest.safeParse(document.paths['/sidecar/command']?.post?.requestBody?.content['application/json']?.example).success).toBe(true);
+    expect(DecideRequest.safeParse(document.paths['/approvals/{ask_id}/decide']?.post?.requestBody?.content['application/json']?.example).success).toBe(true);
+  });
+});

@@ -1,0 +1,60 @@
+import { AskId, ClientKey, StreamCursor, Tenant } from '../../contracts/index.js';
+import type { Parameter } from './openapi-types.js';
+import { jsonSchema } from './schemas.js';
+
+const orgId = jsonSchema(Tenant.shape.org_id, 'input');
+const projectId = jsonSchema(Tenant.shape.project_id, 'input');
+
+/** Every tenant route requires both headers; a missing or malformed one is a 400 `invalid_tenant`. */
+export const TENANT_HEADERS: Parameter[] = [
+  { name: 'x-org-id', in: 'header', required: true, description: 'Tenant: the organisation.', schema: orgId },
+  { name: 'x-project-id', in: 'header', required: true, description: 'Tenant: the project.', schema: projectId },
+];
+
+export const ASK_ID: Parameter = {
+  name: 'ask_id',
+  in: 'path',
+  required: true,
+  description: 'The `ask_id` of an `ask_created` report. One that is not an ask id answers 404, like an unknown one.',
+  schema: jsonSchema(AskId, 'input'),
+};
+
+export const USER_ID: Parameter = {
+  name: 'x-user-id',
+  in: 'header',
+  required: false,
+  description: 'Who decides; becomes `decided_by`. Self-declared until API tokens exist; absent or malformed means `anonymous`.',
+  schema: jsonSchema(ClientKey, 'input'),
+};
+
+/**
+ * An EventSource cannot set headers, so the stream takes the tenant from the headers *or* the query; OpenAPI
+ * cannot say "one of the two", so all four are optional here and a request with neither is a 400.
+ */
+export const STREAM_PARAMETERS: Parameter[] = [
+  { name: 'x-org-id', in: 'header', required: false, description: 'Tenant: the organisation. Or `org_id` in the query.', schema: orgId },
+  { name: 'x-project-id', in: 'header', required: false, description: 'Tenant: the project. Or `project_id` in the query.', schema: projectId },
+  { name: 'org_id', in: 'query', required: false, description: 'Tenant organisation, for clients that cannot set `x-org-id`.', schema: orgId },
+  { name: 'project_id', in: 'query', required: false, description: 'Tenant project, for clients that cannot set `x-project-id`.', schema: projectId },
+  {
+    name: 'Last-Event-ID',
+    in: 'header',
+    required: false,
+    description: 'Resume after this stream id (an EventSource sends it when it reconnects). Wins over `cursor`.',
+    schema: jsonSchema(StreamCursor, 'input'),
+  },
+  {
+    name: 'cursor',
+    in: 'query',
+    required: false,
+    description: 'Resume after this stream id. Without one the whole retained history is replayed, then live.',
+    schema: jsonSchema(StreamCursor, 'input'),
+  },
+  {
+    name: 'correlation_id',
+    in: 'query',
+    required: false,
+    description: 'Only reports of this correlation id.',
+    schema: jsonSchema(ClientKey, 'input'),
+  },
+];

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import {
+  AgentCatalog,
+  ApiErrorBody,
+  CommandAccepted,
+  CommandRequest,
+  DecideAccepted,
+  DecideRequest,
+  GapEvent,
+  HealthReport,
+  Report,
+} from '../../contracts/index.js';
+import type { JsonSchema } from './openapi-types.js';
+
+/**
+ * Request bodies are converted with `io: 'input'` (what a client may send: a field with a default is optional),
+ * everything the server sends with `io: 'output'`.
+ */
+const COMPONENTS = {
+  CommandRequest: [CommandRequest, 'input'],
+  CommandAccepted: [CommandAccepted, 'output'],
+  DecideRequest: [DecideRequest, 'input'],
+  DecideAccepted: [DecideAccepted, 'output'],
+  ApiErrorBody: [ApiErrorBody, 'output'],
+  HealthReport: [HealthReport, 'output'],
+  AgentCatalog: [AgentCatalog, 'output'],
+  Report: [Report, 'output'],
+  GapEvent: [GapEvent, 'output'],
+} as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output']>;
+
+export type ComponentName = keyof typeof COMPONENTS;
+
+/**
+ * One contract as JSON Schema draft 2020-12, which is OpenAPI 3.1's own dialect (the `openapi-3.0` target
+ * would be wrong here: it rewrites `null` and `const` for 3.0). The `$schema` line is dropped because the
+ * document declares the dialect once.
+ */
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io }) as JsonSchema;
+  return rest;
+}
+
+export function componentSchemas(): Record<ComponentName, JsonSchema> {
+  const entries = Object.entries(COMPONENTS).map(([name, [schema, io]]) => [name, jsonSchema(schema, io)]);
+  return Object.fromEntries(entries) as Record<ComponentName, JsonSchema>;
+}
+
+export function ref(name: ComponentName): JsonSchema {
+  return { $ref: `#/components/schemas/${name}` };
+}

@@ -1,0 +1,42 @@
+import type { PathItem } from './openapi-types.js';
+import { RETRY_AFTER, html, json } from './responses.js';
+import { ref } from './schemas.js';
+
+/** Routes without a tenant: health, reference data, and the documents for people. */
+export function servicePaths(): Record<string, PathItem> {
+  return {
+    '/health': {
+      get: {
+        operationId: 'getHealth',
+        tags: ['service'],
+        summary: 'Whether Redis, RabbitMQ and Temporal answer',
+        responses: {
+          '200': json('All dependencies answer', ref('HealthReport')),
+          '503': { ...json('At least one dependency does not answer; `failed` names it', ref('HealthReport')), headers: { 'Retry-After': RETRY_AFTER } },
+        },
+      },
+    },
+    '/agents': {
+      get: {
+        operationId: 'listAgents',
+        tags: ['service'],
+        summary: 'The agent catalog, params as JSON Schema',
+        responses: { '200': json('Every agent this install offers', ref('AgentCatalog')) },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'getOpenApi',
+        tags: ['service'],
+        summary: 'This document',
+        responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
+    },
+    '/docs': {
+      get: { operationId: 'getDocs', tags: ['service'], summary: 'This document, readable', responses: { '200': html('A page listing the operations') } },
+    },
+    '/ui': {
+      get: { operationId: 'getDashboard', tags: ['service'], summary: 'The dashboard', responses: { '200': html('The dashboard, driven only by the report stream') } },
+    },
+  };
+}

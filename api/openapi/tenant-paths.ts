@@ -1,0 +1,83 @@
+import type { PathItem } from './openapi-types.js';
+import { ASK_ID, STREAM_PARAMETERS, TENANT_HEADERS, USER_ID } from './parameters.js';
+import { bodyErrors, error, json, unavailable } from './responses.js';
+import { ref } from './schemas.js';
+
+/**
+ * The shape of the digest from the `ask_created` report the approver saw. All zeros matches no real action, so
+ * when schemathesis sends the example first, the fuzz test's real ask stays pending for the generated requests.
+ */
+const EXAMPLE_DIGEST = `sha256:${'0'.repeat(64)}`;
+const INVALID_TENANT = '`invalid_tenant` when `x-org-id` / `x-project-id` are missing or malformed';
+
+/** The tenant routes; statuses are exactly those the route code can answer (see api/routes/). */
+export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
+  return {
+    '/sidecar/command': {
+      post: {
+        operationId: 'sendCommand',
+        tags: ['commands'],
+        summary: 'Start a command',
+        description:
+          'Validates everything, starts a durable workflow and answers 202 with ids only; what happens next is on the report stream. ' +
+          'The same `command_id` with the same body answers the same 202 and starts nothing new.',
+        parameters: TENANT_HEADERS,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('CommandRequest'), example: { type: 'agent.run', agent: 'echo', params: { hello: 'world' } } } },
+        },
+        responses: {
+          '202': json('Accepted: the workflow is started (or already was, for a repeated `command_id`)', ref('CommandAccepted')),
+          '400': error(['invalid_tenant', 'invalid_json', 'invalid_request', 'unknown_agent', 'invalid_params'], `Bad input; ${INVALID_TENANT}`),
+          '409': error(['conflict'], 'This `command_id` was already used with a different body'),
+          ...bodyErrors(maxBodyBytes),
+          '503': unavailable('Redis or Temporal'),
+        },
+      },
+    },
+    '/approvals/{ask_id}/decide': {
+      post: {
+        operationId: 'decideAsk',
+        tags: ['approvals'],
+        summary: 'Approve or deny an ask',
+        description: 'Delivers the decision to the waiting workflow and answers 202 once it accepted it; the outcome is on the report stream.',
+        parameters: [...TENANT_HEADERS, ASK_ID, USER_ID],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('DecideRequest'), example: { decision: 'approve', action_digest: EXAMPLE_DIGEST } } },
+        },
+        responses: {
+          '202': json('Accepted: the workflow recorded the decision', ref('DecideAccepted')),
+          '400': error(['invalid_tenant', 'invalid_json', 'invalid_request', 'invalid_params'], `Bad input (\`invalid_params\`: edited params the agent refuses); ${INVALID_TENANT}`),
+          '404': error(['not_found'], 'No such ask in this tenant'),
+          '409': error(['ask_not_pending', 'digest_mismatch'], 'The ask was already decided or expired, its agent is gone, or `action_digest` does not match'),
+          ...bodyErrors(maxBodyBytes),
+          '503': unavailable('Redis, Temporal or the workflow worker'),
+        },
+      },
+    },
+    '/agent/reports/stream': {
+      get: {
+        operationId: 'streamReports',
+        tags: ['reports'],
+        summary: 'The report stream (SSE), the only source of command state',
+        description:
+          'Each report is `event: report`, `id: <stream id>`, `data: <Report JSON>`. A cursor older than the retention first gets `event: gap` ' +
+          '(`data: <GapEvent JSON>`). Comment heartbeats keep it open; a backend fault ends it with a `retry:` hint, never a 5xx.',
+        parameters: STREAM_PARAMETERS,
+        responses: {
+          '200': {
+            description: 'An endless `text/event-stream`',
+            content: {
+              'text/event-stream': {
+                schema: { type: 'string' },
+                'x-sse-events': { report: ref('Report'), gap: ref('GapEvent') },
+              },
+            },
+          },
+          '400': error(['invalid_tenant', 'invalid_request'], `A malformed \`cursor\` / \`Last-Event-ID\` or \`correlation_id\`; ${INVALID_TENANT}`),
+        },
+      },
+    },
+  };
+}

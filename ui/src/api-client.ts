@@ -1,0 +1,43 @@
+import type { ErrorIssue, Tenant } from '../../contracts/index.js';
+
+/**
+ * What a POST tells the page: accepted or not, and why not. Deliberately no body on success — command and ask
+ * state come only from the stream (invariant 1), so there is nothing here that could be rendered as state.
+ */
+export type PostOutcome = { accepted: true } | { accepted: false; status: number; message: string; issues: ErrorIssue[] };
+
+export async function postJson(path: string, body: unknown, tenant: Tenant, headers: Record<string, string> = {}): Promise<PostOutcome> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...headers },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    return { accepted: false, status: 0, message: 'could not reach the NEXUS API', issues: [] };
+  }
+  if (response.status === 202) {
+    await response.body?.cancel();
+    return { accepted: true };
+  }
+  let message = `the API answered ${response.status}`;
+  let issues: ErrorIssue[] = [];
+  try {
+    const parsed = (await response.json()) as { error?: { message?: string; issues?: ErrorIssue[] } };
+    message = parsed.error?.message ?? message;
+    issues = parsed.error?.issues ?? [];
+  } catch {
+    // not JSON: keep the status line
+  }
+  const retryAfter = response.headers.get('retry-after');
+  if (response.status === 503 && retryAfter) message += ` (retry in ${retryAfter} s)`;
+  return { accepted: false, status: response.status, message, issues };
+}
+
+/** A client-made id, so a resend is idempotent and the card exists before any answer. Works without a secure context. */
+export function newClientId(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  const rand = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${prefix}-${Date.now().toString(36)}-${rand}`;
+}

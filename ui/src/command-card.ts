@@ -1,0 +1,64 @@
+import type { Report } from '../../contracts/index.js';
+import { workflowUrl, type UiConfig } from './config.js';
+import { h } from './element.js';
+import { formatClock, formatDuration, formatJson } from './format.js';
+import { reportRow } from './report-row.js';
+import type { CommandView } from './state.js';
+import { STATUS_LABEL, TERMINAL } from './status.js';
+
+/** Fills a timeline card from one command's reports (its only source) and the page's own "sent" note. */
+export function renderCard(card: HTMLElement, command: CommandView, config: UiConfig): void {
+  const reports = command.reports.map((r) => r.report);
+  const first = reports[0];
+  const last = reports.at(-1);
+  card.dataset.status = command.status;
+  card.className = `card status-${command.status}`;
+
+  const workflowIds = [...new Set(reports.map((r) => r.workflow_id))];
+  const accepted = reports.find((r) => r.report_type === 'command_accepted');
+  const what = accepted?.report_type === 'command_accepted' ? (accepted.payload.agent ?? accepted.payload.type) : undefined;
+
+  const meta: (string | Node)[] = [];
+  if (what) meta.push(h('span', { class: 'what' }, what));
+  if (first && last && TERMINAL.has(command.status)) {
+    meta.push(h('span', { class: 'duration', title: 'from command_accepted to the final report' }, formatDuration(Date.parse(last.ts) - Date.parse(first.ts))));
+  } else if (first) {
+    meta.push(h('span', { class: 'since' }, `since ${formatClock(first.ts)}`));
+  } else if (command.sentAt !== undefined) {
+    meta.push(h('span', { class: 'since' }, `sent ${formatClock(new Date(command.sentAt).toISOString())}`));
+  }
+
+  const head = h('header', { class: 'card-head' },
+    h('span', { class: `badge badge-${command.status}`, 'data-role': 'status' }, STATUS_LABEL[command.status]),
+    h('h3', { class: 'cid' }, command.correlationId),
+    h('span', { class: 'meta' }, ...meta),
+    ...workflowIds.map((id) => h('a', { class: 'temporal-link', href: workflowUrl(config, id), target: '_blank', rel: 'noopener', title: `Open ${id} in the Temporal Web UI` }, 'Temporal ↗')),
+  );
+
+  const body: Node[] = [head];
+  if (reports.length === 0) {
+    body.push(h('p', { class: 'waiting-note' }, 'Accepted by the API (202). Waiting for the first report on the stream…'));
+  } else {
+    body.push(h('ol', { class: 'rows', 'aria-label': `reports for ${command.correlationId}` }, ...command.reports.map((r) => reportRow(r.streamId, r.report))));
+  }
+  const outcome = outcomeOf(reports);
+  if (outcome) body.push(outcome);
+  card.replaceChildren(...body);
+}
+
+function outcomeOf(reports: Report[]): HTMLElement | undefined {
+  for (let i = reports.length - 1; i >= 0; i -= 1) {
+    const r = reports[i];
+    if (r?.report_type === 'task_completed') {
+      return h('div', { class: 'outcome ok' }, h('span', { class: 'outcome-label' }, 'Result'), h('pre', { class: 'mono' }, formatJson(r.payload.result)));
+    }
+    if (r?.report_type === 'task_failed') {
+      const { code, message, retryable } = r.payload.error;
+      return h('div', { class: 'outcome bad', role: 'note' },
+        h('span', { class: 'outcome-label' }, `Error ${code}${retryable ? ' (retryable)' : ''}`),
+        h('p', {}, message),
+      );
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,153 @@
+import type { AgentDescriptor, Tenant } from '../../contracts/index.js';
+import { newClientId, postJson } from './api-client.js';
+import { h } from './element.js';
+import { buildSchemaForm, type JsonSchema, type SchemaForm } from './schema-form.js';
+import type { DashboardState } from './state.js';
+
+const CORRELATION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The command composer: an agent from the catalog with a form generated from its params schema, or a plain
+ * instruction. A 202 only records the correlation id as "sent"; what happens next is the stream's to say.
+ */
+export function mountComposer(root: HTMLElement, state: DashboardState, getTenant: () => Tenant): void {
+  let agents: AgentDescriptor[] = [];
+  let form: SchemaForm | undefined;
+
+  const kindAgent = h('input', { type: 'radio', name: 'kind', value: 'agent', id: 'kind-agent', checked: true });
+  const kindText = h('input', { type: 'radio', name: 'kind', value: 'instruction', id: 'kind-instruction' });
+  const agentSelect = h('select', { id: 'agent-select', name: 'agent', 'aria-describedby': 'agent-about' });
+  const agentAbout = h('div', { id: 'agent-about', class: 'agent-about' });
+  const paramsMount = h('div', { class: 'params' });
+  const agentPart = h('div', { class: 'agent-part' },
+    h('div', { class: 'field' }, h('label', { for: 'agent-select' }, 'Agent'), agentSelect),
+    agentAbout,
+    paramsMount,
+  );
+  const instruction = h('textarea', { id: 'instruction', name: 'text', rows: 4, placeholder: 'e.g. Share this week’s grades with the district office', 'aria-describedby': 'instruction-error' });
+  const instructionError = h('p', { class: 'field-error', id: 'instruction-error', role: 'alert', hidden: true });
+  const instructionPart = h('div', { class: 'field', hidden: true },
+    h('label', { for: 'instruction' }, 'Instruction'), instruction, instructionError,
+    h('p', { class: 'hint' }, 'Planned by the LLM; risky steps still wait for approval.'),
+  );
+  const correlation = h('input', { id: 'correlation-id', name: 'correlation_id', autocomplete: 'off', spellcheck: 'false', placeholder: 'generated', 'aria-describedby': 'correlation-error' });
+  const correlationError = h('p', { class: 'field-error', id: 'correlation-error', role: 'alert', hidden: true });
+  const riskFloor = h('select', { id: 'risk-floor', name: 'risk_level' },
+    h('option', { value: '' }, 'policy decides'), h('option', { value: 'YELLOW' }, 'at least YELLOW'), h('option', { value: 'RED' }, 'RED: always ask'),
+  );
+  const submit = h('button', { type: 'submit', class: 'primary', disabled: true }, 'Send command');
+  const status = h('p', { class: 'composer-status', role: 'status', 'aria-live': 'polite' });
+  const formEl = h('form', { class: 'composer', novalidate: true, 'aria-label': 'New command' },
+    h('fieldset', { class: 'segmented' },
+      h('legend', { class: 'sr-only' }, 'What to send'),
+      kindAgent, h('label', { for: 'kind-agent' }, 'Run an agent'),
+      kindText, h('label', { for: 'kind-instruction' }, 'Instruction'),
+    ),
+    agentPart,
+    instructionPart,
+    h('details', { class: 'advanced' },
+      h('summary', {}, 'Options'),
+      h('div', { class: 'field' }, h('label', { for: 'correlation-id' }, 'Correlation id'), correlation, correlationError),
+      h('div', { class: 'field' }, h('label', { for: 'risk-floor' }, 'Risk floor'), riskFloor),
+    ),
+    h('div', { class: 'actions' }, submit),
+    status,
+  );
+  root.append(formEl);
+
+  const isInstruction = () => kindText.checked;
+  const syncKind = () => {
+    agentPart.hidden = isInstruction();
+    instructionPart.hidden = !isInstruction();
+    submit.disabled = !isInstruction() && agents.length === 0;
+  };
+  kindAgent.addEventListener('change', syncKind);
+  kindText.addEventListener('change', syncKind);
+
+  const showAgent = () => {
+    const agent = agents.find((a) => a.name === agentSelect.value);
+    agentAbout.replaceChildren();
+    paramsMount.replaceChildren();
+    form = undefined;
+    if (!agent) return;
+    agentAbout.append(
+      h('span', { class: `risk risk-${agent.risk_level.toLowerCase()}` }, agent.risk_level),
+      ' ',
+      agent.description,
+    );
+    form = buildSchemaForm(agent.params_schema as JsonSchema, `param-${agent.name}`);
+    paramsMount.append(form.element);
+  };
+  agentSelect.addEventListener('change', showAgent);
+
+  const setFieldError = (el: HTMLElement, control: HTMLElement, message: string) => {
+    el.textContent = message;
+    el.hidden = message === '';
+    control.setAttribute('aria-invalid', String(message !== ''));
+  };
+
+  formEl.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const cid = correlation.value.trim();
+    setFieldError(correlationError, correlation, cid === '' || CORRELATION_PATTERN.test(cid) ? '' : 'letters, digits and _ . : - only (at most 128)');
+    let body: Record<string, unknown>;
+    if (isInstruction()) {
+      const text = instruction.value.trim();
+      setFieldError(instructionError, instruction, text === '' ? 'required' : '');
+      if (text === '') return instruction.focus();
+      body = { type: 'instruction', text };
+    } else {
+      const params = form?.read();
+      if (!params) return;
+      body = { type: 'agent.run', agent: agentSelect.value, params };
+    }
+    if (correlationError.textContent) return correlation.focus();
+    const commandId = newClientId('ui');
+    const correlationId = cid || commandId;
+    body = { ...body, command_id: commandId, correlation_id: correlationId, ...(riskFloor.value ? { risk_level: riskFloor.value } : {}) };
+    void send(body, correlationId);
+  });
+
+  async function send(body: Record<string, unknown>, correlationId: string): Promise<void> {
+    submit.disabled = true;
+    status.className = 'composer-status';
+    status.textContent = 'Sending…';
+    const outcome = await postJson('/sidecar/command', body, getTenant());
+    submit.disabled = false;
+    if (outcome.accepted) {
+      state.markSent(correlationId);
+      correlation.value = '';
+      status.textContent = `Sent ${correlationId}. Its progress appears in the timeline as the stream reports it.`;
+      return;
+    }
+    form?.showIssues(outcome.issues);
+    status.className = 'composer-status error';
+    status.textContent = `Not sent: ${outcome.message}`;
+  }
+
+  async function loadCatalog(): Promise<void> {
+    status.textContent = 'Loading agents…';
+    try {
+      const response = await fetch('/agents', { headers: { accept: 'application/json' } });
+      if (!response.ok) throw new Error(`the API answered ${response.status}`);
+      agents = ((await response.json()) as { agents: AgentDescriptor[] }).agents;
+    } catch (err) {
+      status.className = 'composer-status error';
+      status.replaceChildren(`Could not load the agent catalog (${(err as Error).message}). `, retryButton());
+      return;
+    }
+    agentSelect.replaceChildren(...agents.map((a) => h('option', { value: a.name }, `${a.name} (${a.risk_level})`)));
+    status.textContent = '';
+    status.className = 'composer-status';
+    showAgent();
+    syncKind();
+  }
+
+  function retryButton(): HTMLButtonElement {
+    const button = h('button', { type: 'button', class: 'link' }, 'Retry');
+    button.addEventListener('click', () => void loadCatalog());
+    return button;
+  }
+
+  void loadCatalog();
+}

@@ -1,0 +1,47 @@
+/** `850 ms`, `4.2 s`, `3 m 05 s`, `2 h 10 m`: short enough for a badge, precise where it matters. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} m`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/** Time left before an ask expires, counting down by the second. */
+export function formatCountdown(ms: number): string {
+  if (ms <= 0) return 'expired';
+  const s = Math.ceil(ms / 1000);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = s % 60;
+  // Seconds keep ticking for the usual 24 h ask; only multi-day asks switch to days.
+  if (s >= 2 * 86_400) return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h ${String(mm).padStart(2, '0')}m`;
+  const hh = Math.floor(s / 3600);
+  if (hh > 0) return `${hh}h ${String(mm).padStart(2, '0')}m ${String(ss).padStart(2, '0')}s`;
+  return `${mm}m ${String(ss).padStart(2, '0')}s`;
+}
+
+export function formatClock(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { hour12: false });
+}
+
+/**
+ * JSON for display: indented, but short values stay on one line so an approver sees the whole action at a glance.
+ * Always valid JSON of exactly the value (never a lossy summary), bounded so a huge payload cannot freeze the page.
+ */
+export function formatJson(value: unknown, limit = 4000): string {
+  const text = pretty(value, '');
+  return text.length > limit ? `${text.slice(0, limit)}\n… (${text.length - limit} more characters)` : text;
+}
+
+const ONE_LINE = 60;
+
+function pretty(value: unknown, indent: string): string {
+  const flat = JSON.stringify(value) ?? 'undefined';
+  if (value === null || typeof value !== 'object' || flat.length <= ONE_LINE) return flat;
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) return `[\n${value.map((v) => inner + pretty(v ?? null, inner)).join(',\n')}\n${indent}]`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner)}`).join(',\n')}\n${indent}}`;
+}

@@ -1,0 +1,166 @@
+import type { Decision, ReportOf, Tenant } from '../../contracts/index.js';
+import { postJson } from './api-client.js';
+import { h } from './element.js';
+import { formatCountdown, formatJson } from './format.js';
+import type { AskView, DashboardState } from './state.js';
+
+const APPROVER_KEY = 'nexus.approver';
+
+interface AskCard {
+  root: HTMLElement;
+  countdown: HTMLElement;
+  buttons: HTMLButtonElement[];
+  progress: HTMLElement;
+  error: HTMLElement;
+  reason: HTMLInputElement;
+  expiresAt: number;
+}
+
+/**
+ * Pending asks, each showing exactly what will run (agent, params, digest) and a live countdown. A click only
+ * marks the ask "deciding…": it leaves the inbox when `ask_resolved`/`ask_expired` arrives on the stream,
+ * never because a POST answered 202.
+ */
+export class Inbox {
+  private readonly cards = new Map<string, AskCard>();
+  private readonly list = h('div', { class: 'asks' });
+  private readonly empty = h('p', { class: 'empty' }, 'Nothing is waiting for approval.');
+  private readonly approver = h('input', { id: 'approver', autocomplete: 'username', spellcheck: 'false', placeholder: 'anonymous', maxlength: 128, pattern: '[A-Za-z0-9_.:\\-]{1,128}', title: 'letters, digits and _ . : - (recorded as decided_by)' });
+
+  constructor(root: HTMLElement, private readonly state: DashboardState, private readonly getTenant: () => Tenant) {
+    this.approver.value = readStored(APPROVER_KEY);
+    this.approver.addEventListener('change', () => writeStored(APPROVER_KEY, this.approver.value.trim()));
+    root.append(
+      h('div', { class: 'approver' }, h('label', { for: 'approver' }, 'Deciding as'), this.approver),
+      this.empty,
+      this.list,
+    );
+    setInterval(() => this.tick(), 1000);
+  }
+
+  update(): void {
+    for (const [askId, card] of this.cards) {
+      if (!this.state.asks.has(askId)) {
+        card.root.remove();
+        this.cards.delete(askId);
+      }
+    }
+    for (const [askId, ask] of this.state.asks) {
+      let card = this.cards.get(askId);
+      if (!card) {
+        card = this.build(ask.report);
+        this.cards.set(askId, card);
+        this.list.prepend(card.root);
+      }
+      this.refresh(card, ask);
+    }
+    this.empty.hidden = this.cards.size > 0;
+    this.tick();
+  }
+
+  clear(): void {
+    this.cards.clear();
+    this.list.replaceChildren();
+    this.empty.hidden = false;
+  }
+
+  private build(report: ReportOf<'ask_created'>): AskCard {
+    const p = report.payload;
+    const id = p.ask_id;
+    const risk = p.risk_level.toLowerCase();
+    const countdown = h('span', { class: 'countdown', role: 'timer', 'aria-live': 'off' });
+    const reason = h('input', { id: `reason-${id}`, class: 'reason', autocomplete: 'off', maxlength: 2000, placeholder: 'optional, recorded with the decision' });
+    const approve = h('button', { type: 'button', class: 'approve' }, 'Approve');
+    const deny = h('button', { type: 'button', class: 'deny' }, 'Deny');
+    const progress = h('span', { class: 'deciding', role: 'status' });
+    const error = h('p', { class: 'field-error', role: 'alert', hidden: true });
+    approve.addEventListener('click', () => void this.decide(report, 'approve', reason.value));
+    deny.addEventListener('click', () => void this.decide(report, 'deny', reason.value));
+    const root = h('article', { class: `ask risk-${risk}`, 'data-ask-id': id, 'aria-labelledby': `ask-title-${id}` },
+      h('header', { class: 'ask-head' },
+        h('span', { class: `risk risk-${risk}` }, p.risk_level),
+        h('h3', { id: `ask-title-${id}` }, p.title),
+        countdown,
+      ),
+      h('p', { class: 'desc' }, p.description),
+      p.risk_reasons?.length ? h('ul', { class: 'reasons', 'aria-label': `why ${p.risk_level}` }, ...p.risk_reasons.map((r) => h('li', {}, r))) : null,
+      h('dl', { class: 'action' },
+        h('dt', {}, 'Agent'), h('dd', { class: 'action-agent' }, p.action.agent),
+        h('dt', {}, 'Params'), h('dd', {}, h('pre', { class: 'mono action-params' }, formatJson(p.action.params))),
+        p.preview ? h('dt', {}, 'Preview') : null, p.preview ? h('dd', {}, h('pre', { class: 'mono' }, formatJson(p.preview))) : null,
+        h('dt', {}, 'Digest'), h('dd', {}, h('code', { class: 'digest' }, p.action_digest)),
+        h('dt', {}, 'Command'), h('dd', {}, h('a', { href: `#cmd`, class: 'cid-link', 'data-cid': report.correlation_id }, report.correlation_id)),
+      ),
+      h('div', { class: 'field' }, h('label', { for: `reason-${id}` }, 'Reason'), reason),
+      h('div', { class: 'actions' }, approve, deny, progress),
+      error,
+    );
+    root.querySelector('.cid-link')?.addEventListener('click', (e) => {
+      e.preventDefault();
+      const search = document.getElementById('search') as HTMLInputElement | null;
+      if (search) {
+        search.value = report.correlation_id;
+        search.dispatchEvent(new Event('input'));
+        document.querySelector<HTMLElement>(`[data-correlation-id="${CSS.escape(report.correlation_id)}"]`)?.scrollIntoView({ block: 'nearest' });
+      }
+    });
+    return { root, countdown, buttons: [approve, deny], progress, error, reason, expiresAt: Date.parse(p.expires_at) };
+  }
+
+  private refresh(card: AskCard, ask: AskView): void {
+    card.progress.textContent = ask.deciding ? `deciding… (${ask.deciding} sent)` : '';
+    card.root.classList.toggle('is-deciding', ask.deciding !== undefined);
+    card.error.textContent = ask.error ?? '';
+    card.error.hidden = !ask.error;
+    this.syncButtons(card, ask);
+  }
+
+  private syncButtons(card: AskCard, ask: AskView | undefined): void {
+    const expired = card.expiresAt <= Date.now();
+    for (const b of card.buttons) b.disabled = expired || ask?.deciding !== undefined;
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const [askId, card] of this.cards) {
+      const left = card.expiresAt - now;
+      card.countdown.textContent = left > 0 ? `expires in ${formatCountdown(left)}` : 'expired, waiting for the stream';
+      card.countdown.classList.toggle('urgent', left < 60_000);
+      if (left <= 0) this.syncButtons(card, this.state.asks.get(askId));
+    }
+  }
+
+  private async decide(report: ReportOf<'ask_created'>, decision: Decision, reason: string): Promise<void> {
+    const askId = report.payload.ask_id;
+    this.state.markDeciding(askId, decision);
+    const approver = this.approver.value.trim();
+    if (approver && !this.approver.checkValidity()) {
+      this.state.decisionRefused(askId, 'Not decided: "Deciding as" may only contain letters, digits and _ . : -');
+      return;
+    }
+    const outcome = await postJson(
+      `/approvals/${encodeURIComponent(askId)}/decide`,
+      { decision, action_digest: report.payload.action_digest, ...(reason.trim() ? { reason: reason.trim() } : {}) },
+      this.getTenant(),
+      approver ? { 'x-user-id': approver } : {},
+    );
+    // A 202 changes nothing on screen: the ask stays "deciding…" until the stream says how it was resolved.
+    if (!outcome.accepted) this.state.decisionRefused(askId, `Not decided: ${outcome.message}`);
+  }
+}
+
+function readStored(key: string): string {
+  try {
+    return localStorage.getItem(key) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function writeStored(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // storage disabled: the field still works for this visit
+  }
+}

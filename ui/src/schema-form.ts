@@ -1,0 +1,220 @@
+import { h } from './element.js';
+
+/** The subset of JSON Schema that `z.toJSONSchema` emits for agent params and that the form understands. */
+export interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+  format?: string;
+  pattern?: string;
+  enum?: unknown[];
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+}
+
+export interface SchemaForm {
+  element: HTMLElement;
+  /** Validates every field, shows each problem next to its field, and returns the params when all are valid. */
+  read(): Record<string, unknown> | undefined;
+  /** Shows issues the API returned (`path` like `params.url`) next to the matching fields. */
+  showIssues(issues: { path: string; message: string }[]): boolean;
+}
+
+interface Field {
+  name: string;
+  wrapper: HTMLElement;
+  control: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+  error: HTMLElement;
+  /** Returns the value, or a message saying what is wrong. */
+  parse(): { value: unknown; present: boolean } | { message: string };
+}
+
+/**
+ * A form generated from an agent's params schema: one control per property (text, url, number, checkbox,
+ * select, or JSON for anything structured), with the schema's rules checked inline as the user types.
+ * A schema without properties (a free-form record, like `echo`'s) becomes one JSON object editor.
+ */
+export function buildSchemaForm(schema: JsonSchema, idPrefix: string): SchemaForm {
+  const required = new Set(schema.required ?? []);
+  const fields = schema.properties
+    ? Object.entries(schema.properties).map(([name, prop]) => propertyField(name, prop, required.has(name), idPrefix))
+    : [wholeObjectField(idPrefix)];
+  const element = h('div', { class: 'schema-form' }, ...fields.map((f) => f.wrapper));
+  if (fields.length === 0) element.append(h('p', { class: 'hint' }, 'This agent takes no parameters.'));
+
+  const check = (field: Field): boolean => {
+    const result = field.parse();
+    const message = 'message' in result ? result.message : '';
+    setError(field, message);
+    return message === '';
+  };
+  for (const field of fields) {
+    field.control.addEventListener('blur', (event) => {
+      // Focus moving to the submit button: submit validates everything, and an error appearing now would shift
+      // the button away between mousedown and mouseup, swallowing the click.
+      const next = (event as FocusEvent).relatedTarget;
+      if (next instanceof HTMLButtonElement && next.type === 'submit') return;
+      check(field);
+    });
+    field.control.addEventListener('input', () => {
+      if (field.control.getAttribute('aria-invalid') === 'true') check(field);
+    });
+  }
+
+  return {
+    element,
+    read() {
+      const valid = fields.map(check).every(Boolean);
+      if (!valid) {
+        fields.find((f) => f.control.getAttribute('aria-invalid') === 'true')?.control.focus();
+        return undefined;
+      }
+      if (!schema.properties) {
+        const only = fields[0]?.parse();
+        return only && 'value' in only ? (only.value as Record<string, unknown>) : {};
+      }
+      const params: Record<string, unknown> = {};
+      for (const field of fields) {
+        const result = field.parse();
+        if ('value' in result && result.present) params[field.name] = result.value;
+      }
+      return params;
+    },
+    showIssues(issues) {
+      let shown = false;
+      for (const issue of issues) {
+        const name = issue.path.replace(/^params\.?/, '').split('.')[0] ?? '';
+        const field = fields.find((f) => f.name === name) ?? (schema.properties ? undefined : fields[0]);
+        if (field) {
+          setError(field, issue.message);
+          shown = true;
+        }
+      }
+      return shown;
+    },
+  };
+}
+
+function setError(field: Field, message: string): void {
+  field.error.textContent = message;
+  field.error.hidden = message === '';
+  field.control.setAttribute('aria-invalid', String(message !== ''));
+}
+
+function typeOf(schema: JsonSchema): string | undefined {
+  return Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+}
+
+function propertyField(name: string, schema: JsonSchema, required: boolean, idPrefix: string): Field {
+  const id = `${idPrefix}-${name}`;
+  const type = typeOf(schema);
+  let control: Field['control'];
+  let parseRaw: () => { value: unknown; present: boolean } | { message: string };
+
+  if (schema.enum) {
+    const select = h('select', { id, name }, h('option', { value: '' }, required ? 'Choose…' : '(none)'));
+    schema.enum.forEach((v, i) => select.append(h('option', { value: String(i) }, String(v))));
+    control = select;
+    parseRaw = () => (select.value === '' ? { value: undefined, present: false } : { value: schema.enum?.[Number(select.value)], present: true });
+  } else if (type === 'boolean') {
+    const box = h('input', { id, name, type: 'checkbox', checked: schema.default === true });
+    control = box;
+    parseRaw = () => ({ value: box.checked, present: true });
+  } else if (type === 'string') {
+    const input = h('input', {
+      id,
+      name,
+      type: schema.format === 'uri' ? 'url' : schema.format === 'email' ? 'email' : 'text',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      placeholder: schema.format === 'uri' ? 'https://…' : undefined,
+    });
+    control = input;
+    parseRaw = () => {
+      const value = input.value;
+      if (value === '') return { value: undefined, present: false };
+      return stringProblem(value, schema) ?? { value, present: true };
+    };
+  } else if (type === 'number' || type === 'integer') {
+    const input = h('input', { id, name, type: 'number', inputmode: 'decimal', step: type === 'integer' ? '1' : 'any', min: schema.minimum, max: schema.maximum });
+    control = input;
+    parseRaw = () => {
+      if (input.value.trim() === '') return { value: undefined, present: false };
+      const value = Number(input.value);
+      if (!Number.isFinite(value)) return { message: 'must be a number' };
+      if (type === 'integer' && !Number.isInteger(value)) return { message: 'must be a whole number' };
+      if (schema.minimum !== undefined && value < schema.minimum) return { message: `must be at least ${schema.minimum}` };
+      if (schema.maximum !== undefined && value > schema.maximum) return { message: `must be at most ${schema.maximum}` };
+      return { value, present: true };
+    };
+  } else {
+    // Objects, arrays and "any JSON" (no type at all, like a payload) are edited as JSON text.
+    const area = h('textarea', { id, name, rows: 4, spellcheck: 'false', class: 'mono', placeholder: type === 'array' ? '[ ]' : type === 'object' ? '{ }' : 'any JSON, e.g. {"grades": [90, 85]}' });
+    control = area;
+    parseRaw = () => parseJsonText(area.value, type);
+  }
+
+  const parse: Field['parse'] = () => {
+    const result = parseRaw();
+    if ('value' in result && !result.present && required) return { message: 'required' };
+    return result;
+  };
+  return fieldShell(name, schema.description, required, control, parse);
+}
+
+function wholeObjectField(idPrefix: string): Field {
+  const area = h('textarea', { id: `${idPrefix}-params`, name: 'params', rows: 5, spellcheck: 'false', class: 'mono', placeholder: '{"hello": "world"}' });
+  area.value = '{\n  \n}';
+  return fieldShell('params', 'Any JSON object; its fields are the parameters.', false, area, () => {
+    const parsed = parseJsonText(area.value.trim() === '' ? '{}' : area.value, 'object');
+    return parsed;
+  });
+}
+
+function fieldShell(name: string, description: string | undefined, required: boolean, control: Field['control'], parse: Field['parse']): Field {
+  const errorId = `${control.id}-error`;
+  const hintId = `${control.id}-hint`;
+  const error = h('p', { class: 'field-error', id: errorId, role: 'alert', hidden: true });
+  const hint = description ? h('p', { class: 'hint', id: hintId }, description) : null;
+  control.setAttribute('aria-describedby', [hint ? hintId : '', errorId].filter(Boolean).join(' '));
+  if (required) control.setAttribute('aria-required', 'true');
+  const isBox = control instanceof HTMLInputElement && control.type === 'checkbox';
+  const label = h('label', { for: control.id }, name, required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
+  const wrapper = isBox
+    ? h('div', { class: 'field field-check' }, control, label, hint, error)
+    : h('div', { class: 'field' }, label, control, hint, error);
+  return { name, wrapper, control, error, parse };
+}
+
+function stringProblem(value: string, schema: JsonSchema): { message: string } | undefined {
+  if (schema.minLength !== undefined && value.length < schema.minLength) return { message: `must be at least ${schema.minLength} characters` };
+  if (schema.maxLength !== undefined && value.length > schema.maxLength) return { message: `must be at most ${schema.maxLength} characters` };
+  if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) return { message: `must match ${schema.pattern}` };
+  if (schema.format === 'uri') {
+    try {
+      const url = new URL(value);
+      if (!/^https?:$/.test(url.protocol)) return { message: 'must be an http(s) URL' };
+    } catch {
+      return { message: 'must be a full URL, like https://example.org/hook' };
+    }
+  }
+  if (schema.format === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value)) return { message: 'must be an email address' };
+  return undefined;
+}
+
+function parseJsonText(text: string, type: string | undefined): { value: unknown; present: boolean } | { message: string } {
+  if (text.trim() === '') return { value: undefined, present: false };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { message: `not valid JSON: ${(err as Error).message}` };
+  }
+  if (type === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) return { message: 'must be a JSON object' };
+  if (type === 'array' && !Array.isArray(value)) return { message: 'must be a JSON array' };
+  return { value, present: true };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { Report, ReportPayload } from '../../contracts/index.js';
+import { DashboardState, type Changes } from './state.js';
+
+const base = { correlation_id: 'c1', command_id: 'c1', workflow_id: 'nexus/acme/demo/c1', org_id: 'acme', project_id: 'demo', ts: '2026-01-01T00:00:00.000Z' };
+const r = (seq: number, report: Pick<Report, 'report_type' | 'payload'>): Report => ({ ...base, report_id: `${base.workflow_id}:${seq}`, seq, ...report }) as Report;
+const ask: ReportPayload<'ask_created'> = { ask_id: 'a1', risk_level: 'RED', title: 't', description: 'd', action: { agent: 'external_share', params: {} }, action_digest: `sha256:${'0'.repeat(64)}`, options: ['approve', 'deny'], expires_at: '2026-01-02T00:00:00.000Z' };
+
+function collect(state: DashboardState): Changes[] {
+  const seen: Changes[] = [];
+  state.subscribe((c) => seen.push(c));
+  return seen;
+}
+
+describe('DashboardState', () => {
+  it('derives the status from reports in seq order, whatever order they arrive in', () => {
+    const state = new DashboardState();
+    state.applyReport('1-2', r(2, { report_type: 'task_completed', payload: { result: 1, risk_level: 'GREEN', duration_ms: 5 } }));
+    state.applyReport('1-0', r(0, { report_type: 'command_accepted', payload: { type: 'agent.run', agent: 'echo' } }));
+    state.applyReport('1-1', r(1, { report_type: 'task_started', payload: {} }));
+    const command = state.commands.get('c1');
+    expect(command?.reports.map((x) => x.report.seq)).toEqual([0, 1, 2]);
+    expect(command?.status).toBe('completed');
+  });
+
+  it('drops a report seen before, by stream id or by report_id', () => {
+    const state = new DashboardState();
+    const accepted = r(0, { report_type: 'command_accepted', payload: { type: 'agent.run' } });
+    expect(state.applyReport('1-0', accepted)).toBe(true);
+    expect(state.applyReport('1-0', accepted)).toBe(false);
+    expect(state.applyReport('9-0', accepted)).toBe(false);
+    expect(state.commands.get('c1')?.reports).toHaveLength(1);
+  });
+
+  it('keeps a decided ask "deciding" until the stream resolves it, then removes it', () => {
+    const state = new DashboardState();
+    const changes = collect(state);
+    state.applyReport('1-0', r(0, { report_type: 'ask_created', payload: ask }));
+    state.flush();
+    expect(changes[0]?.newAsks.map((a) => a.payload.ask_id)).toEqual(['a1']);
+    state.markDeciding('a1', 'deny');
+    expect(state.asks.get('a1')?.deciding).toBe('deny');
+    expect(state.commands.get('c1')?.status).toBe('waiting');
+    state.applyReport('1-1', r(1, { report_type: 'ask_resolved', payload: { ask_id: 'a1', decision: 'deny', decided_by: 'kim' } }));
+    state.applyReport('1-2', r(2, { report_type: 'task_cancelled', payload: { reason: 'no', ask_id: 'a1' } }));
+    expect(state.asks.size).toBe(0);
+    expect(state.commands.get('c1')?.status).toBe('denied');
+  });
+
+  it('shows "sent" only until the first report', () => {
+    const state = new DashboardState();
+    state.markSent('c1');
+    expect(state.commands.get('c1')?.status).toBe('sent');
+    state.applyReport('1-0', r(0, { report_type: 'command_accepted', payload: { type: 'agent.run' } }));
+    expect(state.commands.get('c1')?.status).toBe('accepted');
+  });
+});

@@ -1,0 +1,63 @@
+import type { Report } from '../../contracts/index.js';
+
+/** What a card's badge says. `sent` is the page's own note that it got a 202; everything else comes from reports. */
+export type CommandStatus =
+  | 'sent'
+  | 'accepted'
+  | 'running'
+  | 'waiting'
+  | 'completed'
+  | 'failed'
+  | 'denied'
+  | 'expired'
+  | 'cancelled';
+
+export const STATUS_LABEL: Record<CommandStatus, string> = {
+  sent: 'sent',
+  accepted: 'accepted',
+  running: 'running',
+  waiting: 'waiting for approval',
+  completed: 'completed',
+  failed: 'failed',
+  denied: 'denied',
+  expired: 'expired',
+  cancelled: 'cancelled',
+};
+
+export const TERMINAL: ReadonlySet<CommandStatus> = new Set(['completed', 'failed', 'denied', 'expired', 'cancelled']);
+
+/** Folds reports (already in `seq` order) into a status; plain TS so the bundle carries no zod. */
+export function deriveStatus(reports: readonly Report[]): CommandStatus {
+  let status: CommandStatus = 'sent';
+  for (const report of reports) {
+    switch (report.report_type) {
+      case 'command_accepted':
+        status = 'accepted';
+        break;
+      case 'task_started':
+      case 'task_progress':
+        status = 'running';
+        break;
+      case 'ask_created':
+        status = 'waiting';
+        break;
+      case 'ask_resolved':
+        status = report.payload.decision === 'approve' ? 'running' : 'denied';
+        break;
+      case 'ask_expired':
+        status = 'expired';
+        break;
+      case 'task_completed':
+        status = 'completed';
+        break;
+      case 'task_failed':
+        status = 'failed';
+        break;
+      case 'task_cancelled':
+        // Deny and expiry end with task_cancelled; keep the more telling status the ask report already set.
+        if (status !== 'denied' && status !== 'expired') status = 'cancelled';
+        break;
+    }
+  }
+  return status;
+}

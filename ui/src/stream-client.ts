@@ -1,0 +1,144 @@
+import { reconnectDelay } from './backoff.js';
+import { SseParser, type SseMessage } from './sse-parser.js';
+
+export type ConnectionState =
+  | { kind: 'connecting' }
+  | { kind: 'live' }
+  | { kind: 'reconnecting'; attempt: number; delayMs: number; cause: string }
+  | { kind: 'offline'; reason: string };
+
+export interface StreamHandlers {
+  message(msg: SseMessage): void;
+  state(state: ConnectionState): void;
+}
+
+/** The server's default `retry:`; replaced by whatever the stream announces. */
+const DEFAULT_RETRY_MS = 2_000;
+/** The API sends a heartbeat every 15 s by default; three missed ones means the connection is dead but not closed. */
+const SILENCE_LIMIT_MS = 45_000;
+
+/**
+ * A reconnecting SSE client over `fetch`. Not the native EventSource: that one gives up for good on a non-200
+ * answer (a restarting API answers 502/503 or refuses the connection), and we want to show the attempt number
+ * and choose the backoff. It resumes with `cursor=<last id>` so the server sends exactly what was missed.
+ */
+export class StreamClient {
+  lastId: string | undefined;
+  private retryMs = DEFAULT_RETRY_MS;
+  private attempt = 0;
+  private stopped = false;
+  private abort: AbortController | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly urlFor: (cursor: string | undefined) => string,
+    private readonly handlers: StreamHandlers,
+  ) {}
+
+  start(): void {
+    addEventListener('online', this.onOnline);
+    void this.loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    removeEventListener('online', this.onOnline);
+    this.abort?.abort();
+    this.wake?.();
+  }
+
+  /** The network came back: skip the rest of the backoff. */
+  private readonly onOnline = (): void => {
+    this.wake?.();
+  };
+
+  private async loop(): Promise<void> {
+    this.handlers.state({ kind: 'connecting' });
+    while (!this.stopped) {
+      let cause: string;
+      try {
+        cause = await this.connectOnce();
+      } catch (err) {
+        cause = err instanceof Error ? err.message : String(err);
+      }
+      if (this.stopped) return;
+      if (cause.startsWith('fatal:')) {
+        this.handlers.state({ kind: 'offline', reason: cause.slice(6).trim() });
+        return;
+      }
+      if (!navigator.onLine) {
+        this.handlers.state({ kind: 'offline', reason: 'this device is offline' });
+        await this.sleep(Number.POSITIVE_INFINITY);
+        continue;
+      }
+      this.attempt += 1;
+      const delayMs = reconnectDelay(this.attempt, this.retryMs);
+      this.handlers.state({ kind: 'reconnecting', attempt: this.attempt, delayMs, cause });
+      await this.sleep(delayMs);
+    }
+  }
+
+  /** One connection, from request to end; resolves with why it ended ("fatal: …" when retrying cannot help). */
+  private async connectOnce(): Promise<string> {
+    const abort = new AbortController();
+    this.abort = abort;
+    const response = await fetch(this.urlFor(this.lastId), {
+      headers: { accept: 'text/event-stream' },
+      cache: 'no-store',
+      signal: abort.signal,
+    });
+    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+      return `fatal: ${await errorMessage(response)}`;
+    }
+    if (response.status !== 200 || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      return `the server answered ${response.status}`;
+    }
+    this.attempt = 0;
+    this.handlers.state({ kind: 'live' });
+    const parser = new SseParser({
+      message: (msg) => {
+        if (msg.id !== undefined && msg.id !== '') this.lastId = msg.id;
+        this.handlers.message(msg);
+      },
+      retry: (ms) => {
+        this.retryMs = Math.max(100, ms);
+      },
+    });
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let watchdog = setTimeout(() => abort.abort(), SILENCE_LIMIT_MS);
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return 'the stream ended';
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => abort.abort(), SILENCE_LIMIT_MS);
+        parser.feed(value);
+      }
+    } catch (err) {
+      return abort.signal.aborted && !this.stopped ? 'no heartbeat from the server' : String(err);
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+async function errorMessage(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { message?: string } };
+    return body.error?.message ?? `the server answered ${response.status}`;
+  } catch {
+    return `the server answered ${response.status}`;
+  }
+}

@@ -1,0 +1,64 @@
+import type { UiConfig } from './config.js';
+import { h } from './element.js';
+import { renderCard } from './command-card.js';
+import type { DashboardState } from './state.js';
+import { STATUS_LABEL, type CommandStatus } from './status.js';
+
+/** The timeline: one card per correlation id, newest first, filtered by status and correlation id. */
+export class Timeline {
+  private readonly cards = new Map<string, HTMLElement>();
+  private readonly list = h('div', { class: 'cards', id: 'cards' });
+  private readonly empty = h('p', { class: 'empty' }, 'No commands yet. Send one with the composer, or POST /sidecar/command.');
+  private readonly count = h('span', { class: 'count', 'aria-live': 'off' });
+  private readonly statusFilter = h('select', { id: 'status-filter', 'aria-label': 'Filter by status' },
+    h('option', { value: '' }, 'All statuses'),
+    ...(Object.keys(STATUS_LABEL) as CommandStatus[]).map((s) => h('option', { value: s }, STATUS_LABEL[s])),
+  );
+  private readonly search = h('input', { id: 'search', type: 'search', placeholder: 'Search correlation id', 'aria-label': 'Search by correlation id', autocomplete: 'off', spellcheck: 'false' });
+
+  constructor(root: HTMLElement, private readonly state: DashboardState, private readonly config: UiConfig) {
+    root.append(h('div', { class: 'filters' }, this.statusFilter, this.search, this.count), this.empty, this.list);
+    this.statusFilter.addEventListener('change', () => this.applyFilter());
+    this.search.addEventListener('input', () => this.applyFilter());
+  }
+
+  update(correlationIds: Iterable<string>): void {
+    for (const id of correlationIds) {
+      const command = this.state.commands.get(id);
+      if (!command) continue;
+      let card = this.cards.get(id);
+      if (!card) {
+        card = h('article', { class: 'card', 'data-correlation-id': id });
+        this.cards.set(id, card);
+        this.list.prepend(card);
+      }
+      renderCard(card, command, this.config);
+      card.hidden = !this.matches(card);
+    }
+    this.updateCount();
+  }
+
+  clear(): void {
+    this.cards.clear();
+    this.list.replaceChildren();
+    this.updateCount();
+  }
+
+  private matches(card: HTMLElement): boolean {
+    const status = this.statusFilter.value;
+    const needle = this.search.value.trim().toLowerCase();
+    return (status === '' || card.dataset.status === status) && (needle === '' || (card.dataset.correlationId ?? '').toLowerCase().includes(needle));
+  }
+
+  private applyFilter(): void {
+    for (const card of this.cards.values()) card.hidden = !this.matches(card);
+    this.updateCount();
+  }
+
+  private updateCount(): void {
+    const total = this.cards.size;
+    const shown = [...this.cards.values()].filter((c) => !c.hidden).length;
+    this.count.textContent = total === shown ? `${total} command${total === 1 ? '' : 's'}` : `${shown} of ${total}`;
+    this.empty.hidden = total > 0;
+  }
+}

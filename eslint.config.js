@@ -40,7 +40,7 @@ export default tseslint.config(
   },
   {
     // Entry points and config loading are where the environment is read.
-    files: ['main.ts', 'config/**/*.ts', 'devserver/find-temporal-cli.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['main.ts', 'config/**/*.ts', 'devserver/find-temporal-cli.ts', 'test/**/*.ts', 'bench/**/*.ts', 'remote-agents/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

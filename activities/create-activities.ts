@@ -1,4 +1,6 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { AgentPreview } from '../agents/agent.js';
+import { AgentError } from '../agents/agent-error.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { Action, ActionAssessment, Report, Tenant } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
@@ -10,6 +12,9 @@ import { actionDigest } from './action-digest.js';
 import { createPlanInstruction } from './plan-instruction.js';
 import { resolveAction } from './resolve-action.js';
 import { createRunAgent } from './run-agent.js';
+import { createRunRemoteAgent } from './run-remote-agent.js';
+import type { RemoteTaskPublisher } from '../remote/remote-task-publisher.js';
+import type { RemoteTopology } from '../remote/remote-topology.js';
 
 export interface ActivityDeps {
   publisher: ReportPublisher;
@@ -18,6 +23,9 @@ export interface ActivityDeps {
   policies: PolicyStore;
   llm: LlmRouter;
   planAttempts: number;
+  /** Publishes tasks to remote agents; absent in processes that do not run remote agents. */
+  remote?: RemoteTaskPublisher;
+  remoteTopology: RemoteTopology;
 }
 
 /** Everything a workflow asks the world to do. Clients come in; nothing here opens a connection of its own. */
@@ -35,9 +43,16 @@ export function createActivities(deps: ActivityDeps) {
 
     async assessAction({ tenant, action }: { tenant: Tenant; action: Action }): Promise<ActionAssessment> {
       const { agent, params } = await resolveAction(agents, action);
-      const preview: AgentPreview = agent.preview
-        ? await agent.preview(params, { tenant, logger: log })
-        : agent.summarize?.(params) ?? { title: `Run ${agent.name}`, description: agent.description };
+      let preview: AgentPreview;
+      try {
+        preview = agent.preview
+          ? await agent.preview(params, { tenant, logger: log })
+          : agent.summarize?.(params) ?? { title: `Run ${agent.name}`, description: agent.description };
+      } catch (err) {
+        // A preview that cannot be made (missing file, unreadable sheet) is final, not a reason to retry forever.
+        if (err instanceof AgentError) throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !err.retryable, details: [{ retryable: err.retryable }] });
+        throw err;
+      }
       // Policy is read here, on the server, every time: neither the client nor the model can talk it down.
       const verdict = evaluatePolicy(await policies.forTenant(tenant), action);
       return {
@@ -48,11 +63,13 @@ export function createActivities(deps: ActivityDeps) {
         title: preview.title,
         description: preview.description,
         reports_progress: agent.reportsProgress === true,
+        remote: agent.remote === true,
         ...(preview.details ? { preview: preview.details } : {}),
       };
     },
 
     planInstruction: createPlanInstruction({ ...deps, logger: log }),
     runAgent: createRunAgent({ ...deps, logger: log }),
+    runRemoteAgent: createRunRemoteAgent({ agents, remote: deps.remote, topology: deps.remoteTopology, logger: log }),
   };
 }

@@ -56,6 +56,8 @@ export interface Agent<P extends z.ZodType = z.ZodType> {
    * (so seq stays strictly increasing; it is contiguous only for agents without progress).
    */
   reportsProgress?: boolean;
+  /** Runs in another process, reached over RabbitMQ (`nexus.tasks`) and completed asynchronously. */
+  remote?: boolean;
   /** Declared risk; may depend on the params. Policy can only raise it. */
   risk: RiskLevel | ((params: z.infer<P>) => RiskLevel);
   /** A quick one-line summary, for agents whose preview needs no I/O. */

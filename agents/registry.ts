@@ -4,22 +4,34 @@ import type { Agent } from './agent.js';
 import { echoAgent } from './echo/echo-agent.js';
 import { createExternalShareAgent } from './external-share/external-share-agent.js';
 import { ShareAllowlist } from './external-share/share-allowlist.js';
+import { createStudentExcelKakaoAgent, type StudentKakaoDeps } from './student-excel-kakao/student-excel-kakao-agent.js';
+
+/** Where remote agents that announced themselves are found (see remote/agent-directory.ts). */
+export interface RemoteAgentSource {
+  get(name: string): Agent | undefined;
+  list(): Array<{ name: string; description: string; risk_level: RiskLevel; params_schema: Record<string, unknown> }>;
+}
 
 /** The agents one install offers; the API validates params with it, the worker runs from it. */
 export class AgentRegistry {
   private readonly agents = new Map<string, Agent>();
+  private remote: RemoteAgentSource | undefined;
 
   constructor(agents: readonly Agent[]) {
     for (const agent of agents) this.agents.set(agent.name, agent);
   }
 
-  get(name: string): Agent | undefined {
-    return this.agents.get(name);
+  /** Local agents win over a remote one of the same name: an announcement cannot shadow a built-in agent. */
+  useRemoteAgents(source: RemoteAgentSource): void {
+    this.remote = source;
   }
 
-  /** Like `get`, but may look further (remote agents announce themselves at run time). */
+  get(name: string): Agent | undefined {
+    return this.agents.get(name) ?? this.remote?.get(name);
+  }
+
   async resolve(name: string): Promise<Agent | undefined> {
-    return this.agents.get(name);
+    return this.get(name);
   }
 
   declaredRisk(agent: Agent, params: unknown): RiskLevel {
@@ -27,19 +39,27 @@ export class AgentRegistry {
   }
 
   catalog(): AgentDescriptor[] {
-    return [...this.agents.values()].map((agent) => ({
+    const local = [...this.agents.values()].map((agent) => ({
       name: agent.name,
       description: agent.description,
-      risk_level: typeof agent.risk === 'function' ? 'RED' : agent.risk,
+      risk_level: typeof agent.risk === 'function' ? 'RED' as const : agent.risk,
       params_schema: z.toJSONSchema(agent.params, { unrepresentable: 'any' }) as Record<string, unknown>,
     }));
+    const remote = (this.remote?.list() ?? []).filter((a) => !this.agents.has(a.name));
+    return [...local, ...remote.map(({ name, description, risk_level, params_schema }) => ({ name, description, risk_level, params_schema }))];
   }
 }
 
 export interface BuiltInAgentOptions {
   shareAllowlist: readonly string[];
+  /** `student.excel_kakao`: the blob store uploads live in, SENS settings, and the delivery ledger (worker only). */
+  studentKakao: StudentKakaoDeps;
 }
 
-export function builtInAgents({ shareAllowlist }: BuiltInAgentOptions): Agent[] {
-  return [echoAgent as Agent, createExternalShareAgent(new ShareAllowlist(shareAllowlist)) as Agent];
+export function builtInAgents({ shareAllowlist, studentKakao }: BuiltInAgentOptions): Agent[] {
+  return [
+    echoAgent as Agent,
+    createExternalShareAgent(new ShareAllowlist(shareAllowlist)) as Agent,
+    createStudentExcelKakaoAgent(studentKakao) as Agent,
+  ];
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { CommandSettings } from '../contracts/index.js';
+import type { BlobStore } from '../files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
 import type { AskIndex } from '../store/ask-index.js';
 import type { CommandLedger } from '../store/command-ledger.js';
@@ -21,6 +22,8 @@ export interface ApiDeps {
   checkAmqp: () => Promise<void>;
   settings: CommandSettings;
   limits: { maxBodyBytes: number };
+  /** Uploaded spreadsheets (`POST /files`); the worker reads the same store. */
+  files: { store: BlobStore; maxUploadBytes: number };
   sse: { heartbeatMs: number; retryMs: number };
   temporalUiUrl: string;
   temporalNamespace: string;

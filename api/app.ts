@@ -5,6 +5,7 @@ import { ApiError, createErrorHandler, errorResponse } from './errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { commandRoutes } from './routes/commands.js';
+import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { streamRoutes } from './routes/stream.js';
@@ -19,6 +20,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', agentRoutes(deps));
   app.route('/', commandRoutes(deps));
   app.route('/', approvalRoutes(deps));
+  app.route('/', fileRoutes(deps));
   app.route('/', streamRoutes(deps));
   app.route('/', uiRoutes(deps));
   app.route('/', openApiRoutes(deps));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { Duration } from './duration.js';
 
@@ -35,7 +36,7 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LLM_PRIMARY_PROVIDER: z.enum(['anthropic', 'openai', 'gemini']).default('anthropic'),
   ANTHROPIC_API_KEY: Optional,
-  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-5-5'),
   ANTHROPIC_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: Optional,
   OPENAI_MODEL: z.string().default('gpt-4.1-mini'),
@@ -47,6 +48,19 @@ const Env = z.object({
   LLM_TIMEOUT: Duration.default(60_000),
   LLM_REQUIRED: Bool.default(false),
   NEXUS_POLICY_DIR: z.string().default('policies'),
+  NEXUS_REMOTE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{0,64}$/).default(''),
+  NEXUS_REMOTE_HEARTBEAT_TIMEOUT: Duration.default(30_000),
+  NEXUS_BLOB_DIR: Optional,
+  NEXUS_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(5 * 1024 * 1024),
+  SENS_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://sens.apigw.ntruss.com'),
+  SENS_ACCESS_KEY: Optional,
+  SENS_SECRET_KEY: Optional,
+  SENS_ALIMTALK_SERVICE_ID: Optional,
+  SENS_PLUS_FRIEND_ID: Optional,
+  SENS_TEMPLATE_CODE: Optional,
+  SENS_RATE_LIMIT_PER_SEC: z.coerce.number().positive().max(10_000).default(50),
+  SENS_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+  SENS_TIMEOUT: Duration.default(15_000),
   NEXUS_PLAN_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   NEXUS_PLAN_REVISIONS: z.coerce.number().int().min(0).max(10).default(2),
 });
@@ -88,6 +102,19 @@ function toConfig(env: z.infer<typeof Env>) {
       planRevisions: env.NEXUS_PLAN_REVISIONS,
     },
     policy: { dir: env.NEXUS_POLICY_DIR },
+    remote: { prefix: env.NEXUS_REMOTE_PREFIX, heartbeatTimeoutMs: env.NEXUS_REMOTE_HEARTBEAT_TIMEOUT },
+    files: { blobDir: env.NEXUS_BLOB_DIR ?? join(env.NEXUS_DATA_DIR, 'blobs'), maxUploadBytes: env.NEXUS_MAX_UPLOAD_BYTES },
+    sens: {
+      baseUrl: env.SENS_BASE_URL,
+      accessKey: env.SENS_ACCESS_KEY,
+      secretKey: env.SENS_SECRET_KEY,
+      serviceId: env.SENS_ALIMTALK_SERVICE_ID,
+      plusFriendId: env.SENS_PLUS_FRIEND_ID,
+      templateCode: env.SENS_TEMPLATE_CODE,
+      rateLimitPerSec: env.SENS_RATE_LIMIT_PER_SEC,
+      batchSize: env.SENS_BATCH_SIZE,
+      timeoutMs: env.SENS_TIMEOUT,
+    },
     agents: { shareAllowlist: env.NEXUS_SHARE_ALLOWLIST.split(',').map((s) => s.trim()).filter(Boolean) },
     sse: {
       heartbeatMs: env.NEXUS_SSE_HEARTBEAT,

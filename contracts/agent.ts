@@ -23,5 +23,7 @@ export const ActionAssessment = z.object({
   /** Structured preview details from the agent (recipient counts, invalid rows, sample messages). */
   preview: z.record(z.string(), z.unknown()).optional(),
   reports_progress: z.boolean(),
+  /** Runs in another process over RabbitMQ: the workflow uses the async-completion activity with heartbeats. */
+  remote: z.boolean(),
 });
 export type ActionAssessment = z.infer<typeof ActionAssessment>;

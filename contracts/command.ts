@@ -38,6 +38,8 @@ export const CommandSettings = z.object({
   /** How many times a denied plan goes back to the model for a revision. */
   plan_revisions: z.number().int().nonnegative(),
   llm_timeout_ms: z.number().int().positive(),
+  /** A remote agent that does not heartbeat this often is considered gone; the attempt is retried. */
+  remote_heartbeat_timeout_ms: z.number().int().positive(),
 });
 export type CommandSettings = z.infer<typeof CommandSettings>;
 

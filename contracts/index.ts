@@ -10,3 +10,4 @@ export * from './canonical-json.js';
 export * from './plan.js';
 export * from './policy.js';
 export * from './service.js';
+export * from './remote-agent.js';

@@ -1,6 +1,7 @@
-import type { ConfirmChannel, RecoveringChannelModel } from 'amqplib';
+import type { RecoveringChannelModel } from 'amqplib';
 import type { Report } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
+import { ConfirmPublisher } from './confirm-publisher.js';
 import { assertReportTopology, routingKeyFor, type ReportTopology } from './report-topology.js';
 
 export class PublishError extends Error {
@@ -8,83 +9,40 @@ export class PublishError extends Error {
 }
 
 /**
- * Publishes reports as persistent messages on a confirm channel and resolves only once RabbitMQ has confirmed
- * every one of them, so an activity that returns has really handed its reports over. `mandatory` turns a
- * missing binding into an error instead of a silent drop.
+ * Publishes reports as persistent messages and resolves only once RabbitMQ has confirmed every one of them, so an
+ * activity that returns has really handed its reports over.
  */
 export class ReportPublisher {
-  private channel: Promise<ConfirmChannel> | undefined;
-  private readonly returned = new Set<string>();
+  private readonly confirm: ConfirmPublisher;
 
   constructor(
-    private readonly connection: RecoveringChannelModel,
+    connection: RecoveringChannelModel,
     private readonly topology: ReportTopology,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.confirm = new ConfirmPublisher(connection, (channel) => assertReportTopology(channel, topology));
+  }
 
   async publish(reports: readonly Report[]): Promise<void> {
-    const channel = await this.openChannel();
-    await Promise.all(reports.map((report) => this.publishOne(channel, report)));
-  }
-
-  async close(): Promise<void> {
-    const channel = this.channel;
-    this.channel = undefined;
-    if (channel) await (await channel).close().catch(() => undefined);
-  }
-
-  private publishOne(channel: ConfirmChannel, report: Report): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const body = Buffer.from(JSON.stringify(report));
+    await Promise.all(reports.map(async (report) => {
       try {
-        channel.publish(
-          this.topology.exchange,
-          routingKeyFor(report),
-          body,
-          {
-            persistent: true,
-            mandatory: true,
-            contentType: 'application/json',
-            messageId: report.report_id,
-            correlationId: report.correlation_id,
-            type: report.report_type,
-            timestamp: Math.floor(Date.parse(report.ts) / 1000),
-            appId: 'nexus',
-          },
-          (err) => {
-            if (err) return reject(new PublishError(`RabbitMQ refused report ${report.report_id}`));
-            if (this.returned.delete(report.report_id)) {
-              return reject(new PublishError(`no queue bound for report ${report.report_id}`));
-            }
-            resolve();
-          },
-        );
+        await this.confirm.publish(this.topology.exchange, routingKeyFor(report), Buffer.from(JSON.stringify(report)), {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: report.report_id,
+          correlationId: report.correlation_id,
+          type: report.report_type,
+          timestamp: Math.floor(Date.parse(report.ts) / 1000),
+          appId: 'nexus',
+        });
       } catch (err) {
-        this.channel = undefined;
-        reject(new PublishError(`publish failed: ${(err as Error).message}`));
+        this.logger.warn({ correlation_id: report.correlation_id, report_id: report.report_id, err: (err as Error).message }, 'report publish failed');
+        throw new PublishError(`report ${report.report_id}: ${(err as Error).message}`);
       }
-    });
+    }));
   }
 
-  private openChannel(): Promise<ConfirmChannel> {
-    if (!this.channel) {
-      const opening = (async () => {
-        const channel = await this.connection.createConfirmChannel();
-        channel.on('return', (msg: { properties: { messageId?: string } }) => {
-          if (msg.properties.messageId) this.returned.add(msg.properties.messageId);
-        });
-        channel.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'publish channel error'));
-        channel.on('close', () => {
-          if (this.channel === opening) this.channel = undefined;
-        });
-        await assertReportTopology(channel, this.topology);
-        return channel;
-      })();
-      opening.catch(() => {
-        if (this.channel === opening) this.channel = undefined;
-      });
-      this.channel = opening;
-    }
-    return this.channel;
+  close(): Promise<void> {
+    return this.confirm.close();
   }
 }

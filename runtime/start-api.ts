@@ -7,6 +7,7 @@ import { createApp } from '../api/app.js';
 import { FeedHub } from '../api/sse/report-feed.js';
 import { CommandGateway } from '../api/temporal/command-gateway.js';
 import type { Config } from '../config/load-config.js';
+import type { BlobStore } from '../files/blob-store.js';
 import { PortInUseError } from '../devserver/port-check.js';
 import type { Logger } from '../infra/logger.js';
 import { createRedis } from '../infra/redis.js';
@@ -26,7 +27,7 @@ const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
 const AMQP_PROBE_TIMEOUT_MS = 2_000;
 
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
-export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; agents: AgentRegistry; logger: Logger }): Promise<ApiRuntime> {
+export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; agents: AgentRegistry; logger: Logger; blobStore: BlobStore }): Promise<ApiRuntime> {
   const { redis, amqp, agents, logger } = deps;
   const keys = new RedisKeys(config.redis.prefix);
   const store = new ReportStore(redis, keys, config.redis.streamMaxLen);
@@ -65,8 +66,10 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       agent_retry_interval_ms: config.workflow.agentRetryIntervalMs,
       plan_revisions: config.workflow.planRevisions,
       llm_timeout_ms: config.llm.timeoutMs,
+      remote_heartbeat_timeout_ms: config.remote.heartbeatTimeoutMs,
     },
     limits: config.limits,
+    files: { store: deps.blobStore, maxUploadBytes: config.files.maxUploadBytes },
     sse: { heartbeatMs: config.sse.heartbeatMs, retryMs: config.sse.retryMs },
     temporalUiUrl,
     temporalNamespace: config.temporal.namespace,

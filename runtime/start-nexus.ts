@@ -1,8 +1,10 @@
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { AgentRegistry, builtInAgents } from '../agents/registry.js';
 import type { Agent } from '../agents/agent.js';
+import { DeliveryLedger } from '../agents/student-excel-kakao/delivery-ledger.js';
 import { ReportBridge } from '../bridge/report-bridge.js';
 import type { Config } from '../config/load-config.js';
+import { LocalBlobStore } from '../files/local-blob-store.js';
 import { connectAmqp } from '../infra/amqp.js';
 import type { Logger } from '../infra/logger.js';
 import { createRedis, waitForRedis } from '../infra/redis.js';
@@ -12,6 +14,11 @@ import { ReportStore } from '../store/report-store.js';
 import { startWorker } from '../worker/start-worker.js';
 import { createLlmRouter } from '../llm/create-llm-router.js';
 import { PolicyStore } from '../policy/policy-store.js';
+import { AsyncCompletionClient, Client, Connection } from '@temporalio/client';
+import { createReportSummarizeAgent } from '../agents/report-summarize/report-summarize-agent.js';
+import { temporalResultLookup } from '../agents/report-summarize/temporal-result-lookup.js';
+import { startRemoteAgents, type RemoteAgents } from '../remote/start-remote-agents.js';
+import { remoteTopology } from '../remote/remote-topology.js';
 import type { Role } from './roles.js';
 import { startApi, type ApiRuntime } from './start-api.js';
 
@@ -39,7 +46,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
   };
 
   try {
-    const redis = has('api') || has('bridge') ? createRedis({ url: config.redis.url, logger, name: role }) : undefined;
+    // The worker needs Redis too: student.excel_kakao keeps its delivery ledger there.
+    const redis = has('api') || has('bridge') || has('worker') ? createRedis({ url: config.redis.url, logger, name: role }) : undefined;
     if (redis) {
       stops.push(() => redis.quit());
       await waitForRedis(redis);
@@ -49,11 +57,41 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       stops.push(() => amqp.close());
       await amqp.waitForConnect();
     }
+    // API and worker must see the same files: one folder on one machine, a shared volume (or an S3-like
+    // BlobStore) across machines.
+    const blobStore = new LocalBlobStore(config.files.blobDir);
     const topology = { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue };
+    // One lazy client connection for what this process asks Temporal directly (earlier results, async completion).
+    const temporalConnection = Connection.lazy({ address: config.temporal.address });
+    stops.push(() => temporalConnection.close());
+    const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
     const agents = new AgentRegistry([
-      ...builtInAgents({ shareAllowlist: config.agents.shareAllowlist }),
+      ...builtInAgents({
+        shareAllowlist: config.agents.shareAllowlist,
+        studentKakao: {
+          blobStore,
+          sens: config.sens,
+          ledger: has('worker') && redis ? new DeliveryLedger(redis, config.redis.prefix) : undefined,
+        },
+      }),
+      createReportSummarizeAgent(temporalResultLookup(temporalClient)) as Agent,
       ...(options.extraAgents ?? []),
     ]);
+
+    const remoteNames = remoteTopology(config.remote.prefix);
+    let remote: RemoteAgents | undefined;
+    if (has('api') || has('worker')) {
+      // The worker completes remote tasks asynchronously; the API only needs the catalog of announced agents.
+      const started = await startRemoteAgents({
+        url: config.amqp.url,
+        topology: remoteNames,
+        logger,
+        ...(has('worker') ? { completion: new AsyncCompletionClient({ connection: temporalConnection, namespace: config.temporal.namespace }) } : {}),
+      });
+      remote = started;
+      agents.useRemoteAgents(started.directory);
+      stops.unshift(() => started.close());
+    }
 
     if (has('bridge') && redis) {
       const store = new ReportStore(redis, new RedisKeys(config.redis.prefix), config.redis.streamMaxLen);
@@ -74,6 +112,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           policies: new PolicyStore(config.policy.dir),
           llm: createLlmRouter(config.llm, logger),
           planAttempts: config.llm.planAttempts,
+          remoteTopology: remoteNames,
+          ...(remote ? { remote: remote.publisher } : {}),
         },
         logger,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
@@ -87,7 +127,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     }
     let api: ApiRuntime | undefined;
     if (has('api') && redis && amqp) {
-      const started = await startApi(config, { redis, amqp, agents, logger });
+      const started = await startApi(config, { redis, amqp, agents, logger, blobStore });
       api = started;
       stops.unshift(() => started.close());
     }

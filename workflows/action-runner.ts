@@ -30,7 +30,7 @@ export interface ApproverWords {
 export class ActionRunner {
   private step = 0;
   private recordedRisk: RiskLevel;
-  private readonly remote;
+  private readonly activities;
 
   constructor(
     private readonly input: CommandInput,
@@ -39,7 +39,7 @@ export class ActionRunner {
     private readonly state: CommandState,
   ) {
     this.recordedRisk = input.request.risk_level ?? 'GREEN';
-    this.remote = remoteActivities(input.settings);
+    this.activities = remoteActivities(input.settings);
   }
 
   async run(action: Action, words?: ApproverWords): Promise<StepOutcome> {
@@ -107,7 +107,7 @@ export class ActionRunner {
     }
 
     try {
-      const result = await this.remote.runAgent({
+      const stepInput = {
         ...approved,
         workflow_id: this.input.workflow_id,
         correlation_id: this.input.correlation_id,
@@ -115,10 +115,20 @@ export class ActionRunner {
         tenant: this.input.tenant,
         idempotency_key: `${this.input.workflow_id}:step-${this.step++}`,
         progress_seq_base: assessment.reports_progress ? this.reports.reserve(PROGRESS_SEQ_BLOCK) : -1,
-      });
+      };
+      const result = assessment.remote
+        ? await this.activities.runRemoteAgent({ ...stepInput, heartbeat_timeout_ms: settings.remote_heartbeat_timeout_ms })
+        : assessment.reports_progress
+          ? await this.activities.runHeartbeatingAgent(stepInput)
+          : await this.activities.runAgent(stepInput);
       return { kind: 'ran', result, risk };
     } catch (err) {
-      return { kind: 'failed', error: toTaskError(err) };
+      const error = toTaskError(err);
+      // For a remote agent, running out of time means nobody answered: say so with the code callers expect.
+      if (assessment.remote && error.code === 'agent_timeout') {
+        return { kind: 'failed', error: { code: 'agent_unavailable', message: `no remote agent ${approved.agent} completed the task in time`, retryable: true } };
+      }
+      return { kind: 'failed', error };
     }
   }
 

@@ -19,7 +19,19 @@ export function remoteActivities(settings: CommandSettings) {
     backoffCoefficient: 2,
   };
   const { runAgent } = proxyActivities<Activities>({ startToCloseTimeout: settings.agent_timeout_ms, retry });
+  // Agents that report progress heartbeat too, so a crashed worker is noticed within the heartbeat timeout.
+  const { runAgent: runHeartbeatingAgent } = proxyActivities<Activities>({
+    startToCloseTimeout: settings.agent_timeout_ms,
+    heartbeatTimeout: settings.remote_heartbeat_timeout_ms,
+    retry,
+  });
+  // A remote agent proves it is alive by heartbeating; silence means it died and the attempt is retried.
+  const { runRemoteAgent } = proxyActivities<Activities>({
+    startToCloseTimeout: settings.agent_timeout_ms,
+    heartbeatTimeout: settings.remote_heartbeat_timeout_ms,
+    retry,
+  });
   // One planning attempt may call every provider and correct the model a few times.
   const { planInstruction } = proxyActivities<Activities>({ startToCloseTimeout: settings.llm_timeout_ms * 6, retry });
-  return { runAgent, planInstruction };
+  return { runAgent, runHeartbeatingAgent, runRemoteAgent, planInstruction };
 }

@@ -6,11 +6,14 @@ const INTERNAL = new BlockList();
 for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
   INTERNAL.addSubnet(net, prefix, 'ipv4');
 }
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96]] as const) {
+// No ::ffff:0:0/96 rule here: BlockList maps every IPv4 address into that range. Mapped addresses are unwrapped below.
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
   INTERNAL.addSubnet(net, prefix, 'ipv6');
 }
 
 export function isInternalAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return isInternalAddress(mapped[1]);
   const family = isIP(address);
   if (family === 0) return true;
   return INTERNAL.check(address, family === 6 ? 'ipv6' : 'ipv4');

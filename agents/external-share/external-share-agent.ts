@@ -14,6 +14,15 @@ export interface ExternalShareOptions {
   timeoutMs?: number;
 }
 
+/** Refinements run even after the URL check failed; they must not throw on a value that is not a URL. */
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** RED: sends data outside the organisation. Never runs without an approval bound to this exact url and payload. */
 export function createExternalShareAgent(allowlist: ShareAllowlist, options: ExternalShareOptions = {}) {
   const maxBytes = options.maxBytes ?? 1024 * 1024;
@@ -21,10 +30,13 @@ export function createExternalShareAgent(allowlist: ShareAllowlist, options: Ext
 
   const ShareParams = z.strictObject({
     url: z.url({ protocol: /^https?$/ })
-      .refine((u) => allowlist.allows(new URL(u)), 'the host is not on NEXUS_SHARE_ALLOWLIST')
+      .refine((u) => {
+        const url = parseUrl(u);
+        return url !== undefined && allowlist.allows(url);
+      }, 'the host is not on NEXUS_SHARE_ALLOWLIST')
       .refine((u) => {
         // A literal internal IP must be allowlisted as an IP, not merely match a name.
-        const host = new URL(u).hostname.replace(/^\[|\]$/g, '');
+        const host = parseUrl(u)?.hostname.replace(/^\[|\]$/g, '') ?? '';
         return !isIP(host) || !isInternalAddress(host) || allowlist.allowsAddress(host);
       }, 'internal addresses are refused unless allowlisted by IP')
       .describe('Where the payload is POSTed; must be on NEXUS_SHARE_ALLOWLIST'),

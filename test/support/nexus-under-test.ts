@@ -104,7 +104,7 @@ export async function spawnRole(role: Role, env: Record<string, string>, logFile
 }
 
 export async function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;

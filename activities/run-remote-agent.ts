@@ -1,0 +1,40 @@
+import { ApplicationFailure, CompleteAsyncError, Context } from '@temporalio/activity';
+import type { AgentRegistry } from '../agents/registry.js';
+import type { Logger } from '../infra/logger.js';
+import { NoAgentListeningError, type RemoteTaskPublisher } from '../remote/remote-task-publisher.js';
+import type { RemoteTopology } from '../remote/remote-topology.js';
+import type { RunAgentInput } from './activity-types.js';
+import { resolveAction } from './resolve-action.js';
+
+/**
+ * Hands the task to a remote agent over `nexus.tasks` and returns without a result: the agent's reply completes
+ * the activity asynchronously. A dead agent stops heartbeating and the attempt times out and is retried.
+ */
+export function createRunRemoteAgent(deps: { agents: AgentRegistry; remote: RemoteTaskPublisher | undefined; topology: RemoteTopology; logger: Logger }) {
+  return async function runRemoteAgent(input: RunAgentInput & { heartbeat_timeout_ms: number }): Promise<unknown> {
+    const ctx = Context.current();
+    await resolveAction(deps.agents, input);
+    if (!deps.remote) throw ApplicationFailure.create({ type: 'agent_unavailable', message: 'remote agents are not enabled in this worker', nonRetryable: true });
+    try {
+      await deps.remote.publish({
+        task_token: ctx.info.base64TaskToken,
+        agent: input.agent,
+        params: input.params,
+        correlation_id: input.correlation_id,
+        workflow_id: input.workflow_id,
+        idempotency_key: input.idempotency_key,
+        attempt: ctx.info.attempt,
+        heartbeat_timeout_ms: input.heartbeat_timeout_ms,
+        reply_to: deps.topology.repliesQueue,
+      });
+    } catch (err) {
+      if (err instanceof NoAgentListeningError) {
+        deps.logger.warn({ correlation_id: input.correlation_id, agent: input.agent, attempt: ctx.info.attempt }, err.message);
+        throw ApplicationFailure.create({ type: 'agent_unavailable', message: err.message, nonRetryable: false, details: [{ retryable: true }] });
+      }
+      throw err;
+    }
+    deps.logger.info({ correlation_id: input.correlation_id, agent: input.agent, attempt: ctx.info.attempt }, 'task handed to remote agent');
+    throw new CompleteAsyncError();
+  };
+}

@@ -1,0 +1,97 @@
+import { Hono } from 'hono';
+import { CSV_TYPE, spreadsheetKind, XLSX_TYPE } from '../../files/spreadsheet-kind.js';
+import type { ApiDeps } from '../api-deps.js';
+import type { ApiEnv } from '../api-env.js';
+import { ApiError } from '../errors.js';
+import { readLimited } from '../middleware/json-body.js';
+import { tenant } from '../middleware/tenant.js';
+
+/** Room for multipart boundaries and part headers on top of the file itself. */
+const MULTIPART_ENVELOPE_BYTES = 16 * 1024;
+
+/**
+ * `POST /files`: a spreadsheet for an agent to read, referenced afterwards by `file_id`. A resource is created, so
+ * the answer is 201 (commands and approvals stay 202). Either multipart/form-data with a `file` field, or the raw
+ * bytes with their content type and an `x-filename` header (URL-encoded, since headers are Latin-1).
+ * `GET /files/{file_id}`: the bytes back (outbox records are files too); another tenant's id is a 404.
+ */
+export function fileRoutes(deps: ApiDeps) {
+  const app = new Hono<ApiEnv>();
+  const log = deps.logger.child({ module: 'api.files' });
+  const max = deps.files.maxUploadBytes;
+
+  app.post('/files', tenant(), async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    const multipart = /^multipart\/form-data\s*;/i.test(type);
+    const limit = max + (multipart ? MULTIPART_ENVELOPE_BYTES : 0);
+    if (Number(c.req.header('content-length') ?? '0') > limit) throw tooLarge(max);
+    const raw = await readLimited(c.req.raw, limit).catch((err: unknown) => {
+      throw err instanceof ApiError && err.status === 413 ? tooLarge(max) : err;
+    });
+    const upload = multipart ? await fromMultipart(type, raw) : fromRawBody(type, c.req.header('x-filename'), raw);
+    if (upload.bytes.byteLength > max) throw tooLarge(max);
+    if (upload.bytes.byteLength === 0) throw new ApiError(400, 'invalid_request', 'the file is empty');
+    const kind = spreadsheetKind(upload.name, upload.type, upload.bytes);
+    if (!kind) throw new ApiError(415, 'unsupported_media_type', 'only .xlsx and .csv spreadsheets are accepted');
+
+    const t = c.get('tenant');
+    const meta = await deps.files.store.put(t, upload.name, kind === 'xlsx' ? XLSX_TYPE : CSV_TYPE, upload.bytes);
+    log.info({ org_id: t.org_id, project_id: t.project_id, file_id: meta.file_id, size: meta.size, kind }, 'file stored');
+    return c.json({ file_id: meta.file_id, name: meta.name, size: meta.size, sha256: meta.sha256, content_type: meta.content_type }, 201);
+  });
+
+  app.get('/files/:file_id', tenant(), async (c) => {
+    const found = await deps.files.store.get(c.get('tenant'), c.req.param('file_id'));
+    if (!found) throw new ApiError(404, 'not_found', 'no such file in this tenant');
+    return c.body(found.bytes.slice().buffer, 200, {
+      'content-type': found.meta.content_type,
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(found.meta.name)}`,
+    });
+  });
+
+  return app;
+}
+
+interface Upload {
+  name: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+async function fromMultipart(contentType: string, raw: Uint8Array): Promise<Upload> {
+  let form: FormData;
+  try {
+    form = await new Request('http://upload.local/', { method: 'POST', headers: { 'content-type': contentType }, body: Buffer.from(raw) }).formData();
+  } catch {
+    throw new ApiError(400, 'invalid_request', 'the multipart body could not be read');
+  }
+  const file = form.get('file');
+  if (!(file instanceof File)) {
+    throw new ApiError(400, 'invalid_request', 'send the spreadsheet in a multipart field named "file"', [{ path: 'file', message: 'required' }]);
+  }
+  return { name: cleanName(file.name), type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) };
+}
+
+function fromRawBody(contentType: string, header: string | undefined, raw: Uint8Array): Upload {
+  if (!header) {
+    throw new ApiError(400, 'invalid_request', 'send the file name in an x-filename header (or use multipart/form-data)', [{ path: 'x-filename', message: 'required' }]);
+  }
+  let name: string;
+  try {
+    name = decodeURIComponent(header);
+  } catch {
+    throw new ApiError(400, 'invalid_request', 'x-filename is not valid URL encoding');
+  }
+  return { name: cleanName(name), type: contentType, bytes: raw };
+}
+
+/** The name is only ever shown back, never used as a path; still, keep the last segment and drop control characters. */
+function cleanName(name: string): string {
+  const cleaned = (name.split(/[/\\]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  if (!cleaned) throw new ApiError(400, 'invalid_request', 'the file needs a name ending in .xlsx or .csv');
+  return cleaned;
+}
+
+function tooLarge(max: number): ApiError {
+  return new ApiError(413, 'payload_too_large', `the file is larger than ${max} bytes (NEXUS_MAX_UPLOAD_BYTES)`);
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AgentDescriptor, RiskLevel } from '../contracts/index.js';
 import type { Agent } from './agent.js';
 import { echoAgent } from './echo/echo-agent.js';
-import { createExternalShareAgent } from './external-share/external-share-agent.js';
+import { createExternalShareAgent, type ExternalShareOptions } from './external-share/external-share-agent.js';
 import { ShareAllowlist } from './external-share/share-allowlist.js';
 import { createStudentExcelKakaoAgent, type StudentKakaoDeps } from './student-excel-kakao/student-excel-kakao-agent.js';
 
@@ -52,14 +52,15 @@ export class AgentRegistry {
 
 export interface BuiltInAgentOptions {
   shareAllowlist: readonly string[];
+  share?: ExternalShareOptions;
   /** `student.excel_kakao`: the blob store uploads live in, SENS settings, and the delivery ledger (worker only). */
   studentKakao: StudentKakaoDeps;
 }
 
-export function builtInAgents({ shareAllowlist, studentKakao }: BuiltInAgentOptions): Agent[] {
+export function builtInAgents({ shareAllowlist, share, studentKakao }: BuiltInAgentOptions): Agent[] {
   return [
     echoAgent as Agent,
-    createExternalShareAgent(new ShareAllowlist(shareAllowlist)) as Agent,
+    createExternalShareAgent(new ShareAllowlist(shareAllowlist), share) as Agent,
     createStudentExcelKakaoAgent(studentKakao) as Agent,
   ];
 }

@@ -21,6 +21,9 @@ const Env = z.object({
   NEXUS_DATA_DIR: z.string().default('.data'),
   NEXUS_ASK_TIMEOUT: Duration.default(24 * 3_600_000),
   NEXUS_SHARE_ALLOWLIST: z.string().default(''),
+  NEXUS_SHARE_SIGNING_SECRET: Optional,
+  NEXUS_SHARE_MAX_BYTES: z.coerce.number().int().min(1).default(1024 * 1024),
+  NEXUS_SHARE_TIMEOUT: Duration.default(10_000),
   NEXUS_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default('nexus:'),
   NEXUS_REPORTS_EXCHANGE: z.string().min(1).default('nexus.reports'),
   NEXUS_BRIDGE_QUEUE: z.string().min(1).default('nexus.reports.bridge'),
@@ -115,7 +118,10 @@ function toConfig(env: z.infer<typeof Env>) {
       batchSize: env.SENS_BATCH_SIZE,
       timeoutMs: env.SENS_TIMEOUT,
     },
-    agents: { shareAllowlist: env.NEXUS_SHARE_ALLOWLIST.split(',').map((s) => s.trim()).filter(Boolean) },
+    agents: {
+      shareAllowlist: env.NEXUS_SHARE_ALLOWLIST.split(',').map((s) => s.trim()).filter(Boolean),
+      share: { signingSecret: env.NEXUS_SHARE_SIGNING_SECRET, maxBytes: env.NEXUS_SHARE_MAX_BYTES, timeoutMs: env.NEXUS_SHARE_TIMEOUT },
+    },
     sse: {
       heartbeatMs: env.NEXUS_SSE_HEARTBEAT,
       retryMs: env.NEXUS_SSE_RETRY,

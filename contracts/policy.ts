@@ -22,7 +22,11 @@ export const PolicyRule = z.strictObject({
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
 /** A risk policy file (per org/project). Rules can only raise risk; the highest match wins. */
-export const RiskPolicy = z.strictObject({ rules: z.array(PolicyRule).max(500) });
+export const RiskPolicy = z.strictObject({
+  rules: z.array(PolicyRule).max(500),
+  /** Narrows NEXUS_SHARE_ALLOWLIST for this org/project: a share must match both lists. */
+  share_allowlist: z.array(z.string().min(1)).max(500).optional(),
+});
 export type RiskPolicy = z.infer<typeof RiskPolicy>;
 
 export const PolicyVerdict = z.object({ risk: RiskLevel, reasons: z.array(z.string()) });

@@ -61,6 +61,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     // BlobStore) across machines.
     const blobStore = new LocalBlobStore(config.files.blobDir);
     const topology = { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue };
+    const policies = new PolicyStore(config.policy.dir);
     // One lazy client connection for what this process asks Temporal directly (earlier results, async completion).
     const temporalConnection = Connection.lazy({ address: config.temporal.address });
     stops.push(() => temporalConnection.close());
@@ -68,6 +69,10 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     const agents = new AgentRegistry([
       ...builtInAgents({
         shareAllowlist: config.agents.shareAllowlist,
+        share: {
+          ...config.agents.share,
+          tenantAllowlist: async (tenant) => (await policies.forTenant(tenant)).share_allowlist,
+        },
         studentKakao: {
           blobStore,
           sens: config.sens,
@@ -109,7 +114,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           publisher,
           agents,
           logger,
-          policies: new PolicyStore(config.policy.dir),
+          policies,
           llm: createLlmRouter(config.llm, logger),
           planAttempts: config.llm.planAttempts,
           remoteTopology: remoteNames,

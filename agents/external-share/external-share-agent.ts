@@ -5,9 +5,12 @@ import { defineAgent } from '../agent.js';
 import { AgentError } from '../agent-error.js';
 import { DestinationRefusedError, isInternalAddress } from './address-guard.js';
 import { postJson } from './post-json.js';
-import type { ShareAllowlist } from './share-allowlist.js';
+import { ShareAllowlist } from './share-allowlist.js';
+import type { Tenant } from '../../contracts/index.js';
 
 export interface ExternalShareOptions {
+  /** The tenant's own list (from its policy file), which narrows the install-wide one. */
+  tenantAllowlist?: (tenant: Tenant) => Promise<readonly string[] | undefined>;
   /** HMAC-SHA256 key for the `x-nexus-signature` header; receivers verify the body came from NEXUS. */
   signingSecret?: string;
   maxBytes?: number;
@@ -62,6 +65,10 @@ export function createExternalShareAgent(allowlist: ShareAllowlist, options: Ext
       const url = new URL(params.url);
       if (!allowlist.allows(url)) {
         throw new AgentError('destination_not_allowed', `${url.host} is not on NEXUS_SHARE_ALLOWLIST`, false);
+      }
+      const narrowed = await options.tenantAllowlist?.(ctx.tenant);
+      if (narrowed && !new ShareAllowlist(narrowed).allows(url)) {
+        throw new AgentError('destination_not_allowed', `${url.host} is not on this project's share_allowlist (policy)`, false);
       }
       const body = JSON.stringify(params.payload ?? null);
       const timestamp = String(Math.floor(Date.now() / 1000));

@@ -82,8 +82,10 @@ describe('instruction commands', () => {
 
     const request = anthropic.requestsFor('say hello')[0]?.body;
     expect(request.tool_choice).toEqual({ type: 'any' });
-    expect(request.tools.map((t: { name: string }) => t.name)).toEqual(['echo', 'external_share', 'describe_plan']);
-    expect(request.tools[1].input_schema.properties.url).toBeDefined();
+    const tools = request.tools as Array<{ name: string; input_schema: { properties?: Record<string, unknown> } }>;
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'external_share', 'student__excel_kakao', 'report__summarize', 'describe_plan']));
+    expect(tools.at(-1)?.name).toBe('describe_plan');
+    expect(tools.find((t) => t.name === 'external_share')?.input_schema.properties?.url).toBeDefined();
     expect(request.messages[0]).toEqual({ role: 'user', content: 'say hello' });
   });
 

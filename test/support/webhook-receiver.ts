@@ -5,6 +5,8 @@ export interface Delivery {
   idempotencyKey: string | undefined;
   correlationId: string | undefined;
   body: unknown;
+  rawBody: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A real local HTTP server standing in for the outside world `external_share` talks to. */
@@ -26,6 +28,8 @@ export class WebhookReceiver {
           idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           correlationId: req.headers['x-correlation-id'] as string | undefined,
           body: body ? JSON.parse(body) : undefined,
+          rawBody: body,
+          headers: req.headers,
         });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       });

@@ -27,6 +27,8 @@ describe('the OpenAPI document', () => {
     ['get', '/openapi.json', ['200']],
     ['get', '/docs', ['200']],
     ['get', '/ui', ['200']],
+    ['post', '/files', ['201', '400', '413', '415']],
+    ['get', '/files/{file_id}', ['200', '400', '404']],
   ] as const)('documents %s %s with its statuses', (method, path, statuses) => {
     const operation = document.paths[path]?.[method];
     expect(operation).toBeDefined();

@@ -1,19 +1,21 @@
 import pkg from '../../package.json' with { type: 'json' };
 import type { OpenApiDocument } from './openapi-types.js';
 import { componentSchemas } from './schemas.js';
+import { filePaths } from './file-paths.js';
 import { servicePaths } from './service-paths.js';
 import { tenantPaths } from './tenant-paths.js';
 
 export interface OpenApiOptions {
   /** The body limit the 413 answers name; from config, so the document says what this install enforces. */
   maxBodyBytes: number;
+  maxUploadBytes?: number;
 }
 
 /**
  * The OpenAPI 3.1 document of the HTTP API. Every schema comes from `contracts/` through `z.toJSONSchema`,
  * so the document cannot drift from what the routes validate; the fuzz test (test/fuzz) checks the rest.
  */
-export function buildOpenApi({ maxBodyBytes }: OpenApiOptions): OpenApiDocument {
+export function buildOpenApi({ maxBodyBytes, maxUploadBytes = 5 * 1024 * 1024 }: OpenApiOptions): OpenApiDocument {
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -30,7 +32,7 @@ export function buildOpenApi({ maxBodyBytes }: OpenApiOptions): OpenApiDocument 
       { name: 'reports', description: 'Everything that happens, as a stream' },
       { name: 'service', description: 'Health, reference data and documents' },
     ],
-    paths: { ...tenantPaths(maxBodyBytes), ...servicePaths() },
+    paths: { ...tenantPaths(maxBodyBytes), ...filePaths(maxUploadBytes), ...servicePaths() },
     components: { schemas: componentSchemas() },
   };
 }

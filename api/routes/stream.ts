@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { ClientKey, StreamCursor, type GapEvent, type Tenant } from '../../contracts/index.js';
-import { compareStreamIds } from '../../store/stream-id.js';
+import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';

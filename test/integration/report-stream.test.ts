@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../store/keys.js';
-import { compareStreamIds } from '../../store/stream-id.js';
+import { compareStreamIds } from '../../contracts/stream-id.js';
 import { ReportStore } from '../../store/report-store.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { syntheticReport } from '../support/synthetic-reports.js';

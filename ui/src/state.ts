@@ -1,5 +1,6 @@
 import type { Decision, Report, ReportOf } from '../../contracts/index.js';
-import { compareStreamIds } from './stream-id.js';
+// The same ordering the server uses; contracts/ is pure, so the UI bundle can share it.
+import { compareStreamIds } from '../../contracts/stream-id.js';
 import { deriveStatus, type CommandStatus } from './status.js';
 
 export interface StreamedReport {

@@ -6,7 +6,7 @@ import type { Action, ActionAssessment, Report, Tenant } from '../contracts/inde
 import type { Logger } from '../infra/logger.js';
 import type { LlmRouter } from '../llm/llm-router.js';
 import type { ReportPublisher } from '../messaging/report-publisher.js';
-import { evaluatePolicy } from '../policy/evaluate-policy.js';
+import { approvalRequirements, evaluatePolicy } from '../policy/evaluate-policy.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import { actionDigest } from './action-digest.js';
 import { createPlanInstruction } from './plan-instruction.js';
@@ -54,7 +54,8 @@ export function createActivities(deps: ActivityDeps) {
         throw err;
       }
       // Policy is read here, on the server, every time: neither the client nor the model can talk it down.
-      const verdict = evaluatePolicy(await policies.forTenant(tenant), action);
+      const policy = await policies.forTenant(tenant);
+      const verdict = evaluatePolicy(policy, action);
       return {
         declared_risk: agents.declaredRisk(agent, params),
         policy_risk: verdict.risk,
@@ -64,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
         description: preview.description,
         reports_progress: agent.reportsProgress === true,
         remote: agent.remote === true,
+        approval: approvalRequirements(policy, action.agent),
         ...(preview.details ? { preview: preview.details } : {}),
       };
     },

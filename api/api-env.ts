@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal.js';
 import type { Tenant } from '../contracts/index.js';
 
 /** Hono context variables set by middleware. */
@@ -5,5 +6,11 @@ export interface ApiEnv {
   Variables: {
     tenant: Tenant;
     correlationId?: string;
+    /** Set by `authenticate` before any route handler runs (local mode: always; tokens mode: when credentials are valid). */
+    principal: Principal;
+    /** Why credentials were refused (tokens mode), for the 401 message. */
+    authProblem?: string;
+    /** The `error.code` of the answer, for the audit log. */
+    errorCode?: string;
   };
 }

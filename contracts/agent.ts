@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentName } from './command.js';
 import { RiskLevel } from './risk.js';
+import { ApprovalRequirements } from './policy.js';
 
 /** One entry of the agent catalog: reference data the dashboard may fetch. */
 export const AgentDescriptor = z.object({
@@ -25,5 +26,7 @@ export const ActionAssessment = z.object({
   reports_progress: z.boolean(),
   /** Runs in another process over RabbitMQ: the workflow uses the async-completion activity with heartbeats. */
   remote: z.boolean(),
+  /** Quorum, separation of duties and the expiry chain, should this action need an approval. */
+  approval: ApprovalRequirements,
 });
 export type ActionAssessment = z.infer<typeof ActionAssessment>;

@@ -34,6 +34,8 @@ export const DecideInput = z.object({
   action_digest: ActionDigest.optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   decided_by: z.string().max(200),
+  /** The decider's roles; after escalation an admin may decide too. */
+  roles: z.array(z.string()).default(['approver']),
   decided_at: z.iso.datetime(),
 });
 export type DecideInput = z.infer<typeof DecideInput>;

@@ -51,6 +51,8 @@ export const CommandInput = z.object({
   workflow_id: z.string(),
   request: CommandRequest,
   received_at: z.iso.datetime(),
+  /** Who sent the command (token id, or the local user): separation of duties compares approvers with it. */
+  requested_by: z.string().max(200).default('local'),
   settings: CommandSettings,
 });
 export type CommandInput = z.infer<typeof CommandInput>;

@@ -21,11 +21,37 @@ export const PolicyRule = z.strictObject({
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
+/** Durations in policy files: `90s`, `10m`, `2h`, `1d`. */
+const PolicyDuration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 10m or 2h');
+
+/** How RED asks of this org/project are approved. */
+export const ApprovalPolicy = z.strictObject({
+  /** The person who sent a command may not approve it. */
+  separation_of_duties: z.boolean().default(false),
+  /** Approvals needed per agent (`*` for any); any deny ends the ask. */
+  quorum: z.record(z.string(), z.number().int().min(1).max(10)).default({}),
+  /** A reminder report this long before the ask expires. */
+  reminder_before: PolicyDuration.optional(),
+  /** This long before expiry the ask escalates: admins may decide too. Then it expires (automatic deny). */
+  escalate_before: PolicyDuration.optional(),
+});
+export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
+
+/** What the workflow applies to one ask, resolved from the policy for its agent. */
+export const ApprovalRequirements = z.object({
+  quorum: z.number().int().min(1),
+  separation_of_duties: z.boolean(),
+  reminder_before_ms: z.number().int().positive().optional(),
+  escalate_before_ms: z.number().int().positive().optional(),
+});
+export type ApprovalRequirements = z.infer<typeof ApprovalRequirements>;
+
 /** A risk policy file (per org/project). Rules can only raise risk; the highest match wins. */
 export const RiskPolicy = z.strictObject({
   rules: z.array(PolicyRule).max(500),
   /** Narrows NEXUS_SHARE_ALLOWLIST for this org/project: a share must match both lists. */
   share_allowlist: z.array(z.string().min(1)).max(500).optional(),
+  approval: ApprovalPolicy.optional(),
 });
 export type RiskPolicy = z.infer<typeof RiskPolicy>;
 

@@ -41,6 +41,15 @@ export const TaskProgressReport = report(
     total: z.number().optional(),
     /** Set when an instruction was planned: the calls the model proposed and what planning cost. */
     plan: z.object({ title: z.string(), calls: z.array(Action), suggested_risk: RiskLevel, revision: z.number().int() }).optional(),
+    /** Set for the stages of an open ask: one approval of a quorum, a reminder, an escalation. */
+    ask: z.object({
+      ask_id: AskId,
+      stage: z.enum(['approval', 'reminder', 'escalation']),
+      approvals: z.number().int().nonnegative(),
+      quorum: z.number().int().positive(),
+      decided_by: z.string().optional(),
+      expires_at: z.iso.datetime(),
+    }).optional(),
     llm: LlmUsage.optional(),
   }),
 );
@@ -59,6 +68,9 @@ export const AskCreatedReport = report(
     risk_reasons: z.array(z.string()).optional(),
     /** What the agent's preview found: counts, invalid rows, samples — before anything happened. */
     preview: z.record(z.string(), z.unknown()).optional(),
+    /** Approvals needed (M of N) and whether the requester is excluded. */
+    quorum: z.number().int().positive().optional(),
+    separation_of_duties: z.boolean().optional(),
   }),
 );
 export const AskResolvedReport = report(
@@ -71,6 +83,14 @@ export const AskResolvedReport = report(
     /** Present when the approver edited the params: exactly what will run, and its digest. */
     edited_action: Action.optional(),
     edited_action_digest: ActionDigest.optional(),
+    /** Every decision that counted, with who, when, why and the digest they approved. */
+    decisions: z.array(z.object({
+      decided_by: z.string(),
+      decision: Decision,
+      reason: z.string().optional(),
+      decided_at: z.iso.datetime(),
+      action_digest: ActionDigest,
+    })).optional(),
   }),
 );
 export const AskExpiredReport = report('ask_expired', z.object({ ask_id: AskId, expired_at: z.iso.datetime() }));

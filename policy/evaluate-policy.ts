@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { maxRisk, type Action, type PolicyCondition, type PolicyVerdict, type RiskPolicy } from '../contracts/index.js';
+import { maxRisk, type Action, type ApprovalRequirements, type PolicyCondition, type PolicyVerdict, type RiskPolicy } from '../contracts/index.js';
+import { parseDuration } from '../config/duration.js';
 
 /** Applies every matching rule; the verdict is the highest risk among them (GREEN when none match). */
 export function evaluatePolicy(policy: RiskPolicy, action: Action): PolicyVerdict {
@@ -55,4 +56,17 @@ function hostOf(value: unknown): string | undefined {
 function sameHost(host: string, entry: string): boolean {
   const e = entry.toLowerCase();
   return host === e || (!isIP(host) && host.endsWith(`.${e}`));
+}
+
+/** The approval requirements for one agent: its own quorum, else `*`, else one approver. */
+export function approvalRequirements(policy: RiskPolicy, agent: string): ApprovalRequirements {
+  const approval = policy.approval;
+  const reminder = approval?.reminder_before ? parseDuration(approval.reminder_before) : undefined;
+  const escalate = approval?.escalate_before ? parseDuration(approval.escalate_before) : undefined;
+  return {
+    quorum: approval?.quorum[agent] ?? approval?.quorum['*'] ?? 1,
+    separation_of_duties: approval?.separation_of_duties ?? false,
+    ...(reminder ? { reminder_before_ms: reminder } : {}),
+    ...(escalate ? { escalate_before_ms: escalate } : {}),
+  };
 }

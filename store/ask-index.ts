@@ -5,8 +5,10 @@ import type { RedisKeys } from './keys.js';
 
 const CLAIM_SCRIPT = readFileSync(new URL('./claim-ask.lua', import.meta.url), 'utf8');
 
-// Only a claim still in flight is given back; the bridge may already have recorded the real outcome.
-const RELEASE_SCRIPT = `if redis.call('HGET', KEYS[1], 'status') == 'deciding' then redis.call('HSET', KEYS[1], 'status', ARGV[1]) end`;
+// Only a claim still in flight is given back; the bridge may already have recorded the real outcome. ARGV[2] names
+// a decider whose decision did not count (refused or never delivered), so they may decide again.
+const RELEASE_SCRIPT = `if redis.call('HGET', KEYS[1], 'status') == 'deciding' then redis.call('HSET', KEYS[1], 'status', ARGV[1]) end
+if ARGV[2] ~= '' then redis.call('HDEL', KEYS[1], 'by:' .. ARGV[2]) end`;
 
 export type ClaimOutcome = 'ok' | 'not_found' | 'not_pending' | 'expired' | 'digest_mismatch';
 
@@ -32,19 +34,20 @@ export class AskIndex {
     this.redis = redis as RedisWithClaim;
   }
 
-  async claim(tenant: Tenant, askId: string, decision: Decision, digest: string | undefined, now: Date): Promise<ClaimResult> {
+  async claim(tenant: Tenant, askId: string, decision: Decision, digest: string | undefined, now: Date, decidedBy: string): Promise<ClaimResult> {
     // ISO-8601 UTC strings of one format compare correctly as strings, which is what the script does.
     const [outcome, workflowId, correlationId, agent] = await this.redis.nexusClaimAsk(
       this.keys.ask(tenant, askId),
       now.toISOString(),
       digest ?? '',
       decision,
+      decidedBy,
     );
     return { outcome, workflowId, correlationId, agent };
   }
 
   /** Gives a claim back when the decision never reached the workflow (Temporal down, validator refused). */
-  async release(tenant: Tenant, askId: string, status: 'pending' | 'resolved' | 'expired'): Promise<void> {
-    await this.redis.eval(RELEASE_SCRIPT, 1, this.keys.ask(tenant, askId), status);
+  async release(tenant: Tenant, askId: string, status: 'pending' | 'resolved' | 'expired', forget?: string): Promise<void> {
+    await this.redis.eval(RELEASE_SCRIPT, 1, this.keys.ask(tenant, askId), status, forget ?? '');
   }
 }

@@ -69,6 +69,8 @@ export class ActionRunner {
           action_digest: assessment.action_digest,
           options: ['approve', 'deny'],
           expires_at: new Date(expiresAtMs).toISOString(),
+          quorum: assessment.approval.quorum,
+          separation_of_duties: assessment.approval.separation_of_duties,
           ...(assessment.preview ? { preview: assessment.preview } : {}),
           risk_reasons: [
             `${assessment.declared_risk}: declared by agent ${action.agent}`,
@@ -78,14 +80,44 @@ export class ActionRunner {
           ],
         }),
       ]);
-      const decision = await this.gate.wait({ askId, expiresAtMs, digest: assessment.action_digest });
+      const outcome = await this.gate.wait(
+        { askId, expiresAtMs, digest: assessment.action_digest, approval: assessment.approval },
+        (stage) => local.publishReports([this.reports.build('task_progress', {
+          message: stage.stage === 'approval'
+            ? `${stage.approvals} of ${assessment.approval.quorum} approvals (${stage.decision.decided_by})`
+            : stage.stage === 'reminder' ? 'reminder: this ask is still waiting for a decision' : 'escalated: admins may decide this ask too',
+          ask: {
+            ask_id: askId,
+            stage: stage.stage,
+            approvals: stage.approvals,
+            quorum: assessment.approval.quorum,
+            ...(stage.stage === 'approval' ? { decided_by: stage.decision.decided_by } : {}),
+            expires_at: new Date(expiresAtMs).toISOString(),
+          },
+        })]),
+      );
       this.state.pending_ask_id = null;
-      if (decision === undefined) {
+      if (outcome.kind === 'expired') {
         await local.publishReports([this.reports.build('ask_expired', { ask_id: askId, expired_at: new Date().toISOString() })]);
         return { kind: 'expired', askId };
       }
-      const resolved = { ask_id: askId, decision: decision.decision, decided_by: decision.decided_by, reason: decision.reason };
-      if (decision.decision === 'deny') {
+      const decisions = outcome.decisions.map((d) => ({
+        decided_by: d.decided_by,
+        decision: d.decision,
+        reason: d.reason,
+        decided_at: d.decided_at,
+        action_digest: assessment.action_digest,
+      }));
+      const decision = outcome.kind === 'denied' ? outcome.decision : outcome.decisions[outcome.decisions.length - 1];
+      if (!decision) return { kind: 'expired', askId };
+      const resolved = {
+        ask_id: askId,
+        decision: decision.decision,
+        decided_by: [...new Set(outcome.decisions.map((d) => d.decided_by))].join(', '),
+        reason: decision.reason,
+        decisions,
+      };
+      if (outcome.kind === 'denied') {
         await local.publishReports([this.reports.build('ask_resolved', resolved)]);
         return { kind: 'denied', reason: decision.reason ?? 'denied by the approver', askId };
       }

@@ -1,44 +1,93 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { CommandInput, DecideInput } from '../contracts/index.js';
+import type { ApprovalRequirements, CommandInput, DecideInput } from '../contracts/index.js';
 import { DECIDE_REJECTIONS, decideUpdate } from './messages.js';
 
-interface OpenAsk {
+export interface OpenAsk {
   askId: string;
   expiresAtMs: number;
   digest: string;
+  approval: ApprovalRequirements;
 }
+
+export type AskStage = { stage: 'approval'; decision: DecideInput; approvals: number } | { stage: 'reminder' | 'escalation'; approvals: number };
+
+export type GateOutcome =
+  | { kind: 'approved'; decisions: DecideInput[] }
+  | { kind: 'denied'; decision: DecideInput; decisions: DecideInput[] }
+  | { kind: 'expired' };
 
 /**
  * The only door through which RED work gets permission. Registered before the workflow's first await, so an
  * update that reaches a worker replaying from the start is answered ("not ready") instead of refused for want of
  * a handler. One ask is open at a time; closed asks are remembered so late decisions get a precise refusal.
+ * M-of-N: distinct approvers are counted, any deny ends the ask, each approver decides once.
  */
 export class ApprovalGate {
   private open: OpenAsk | undefined;
-  private decision: DecideInput | undefined;
+  private escalated = false;
+  private readonly received: DecideInput[] = [];
+  private readonly approvers = new Set<string>();
   private readonly closed = new Map<string, 'decided' | 'expired'>();
 
   constructor(private readonly input: CommandInput) {
     setHandler(decideUpdate, (d) => {
-      this.decision = d;
-      return { accepted: true };
+      this.received.push(d);
+      if (d.decision === 'approve') this.approvers.add(d.decided_by);
+      const final = d.decision === 'deny' || this.approvers.size >= (this.open?.approval.quorum ?? 1);
+      return { accepted: true, final };
     }, { validator: (d) => this.validate(d) });
   }
 
-  /** Opens an ask and waits for its decision; undefined means it expired. */
-  async wait(ask: OpenAsk): Promise<DecideInput | undefined> {
+  /** Opens an ask and waits for its outcome, reporting approvals, the reminder and the escalation on the way. */
+  async wait(ask: OpenAsk, onStage: (stage: AskStage) => Promise<void>): Promise<GateOutcome> {
     this.open = ask;
-    this.decision = undefined;
-    const decided = await condition(() => this.decision !== undefined, Math.max(1, ask.expiresAtMs - Date.now()));
-    const decision = decided ? this.decision : undefined;
-    this.closed.set(ask.askId, decision ? 'decided' : 'expired');
-    this.open = undefined;
-    this.decision = undefined;
-    return decision;
+    this.escalated = false;
+    this.received.length = 0;
+    this.approvers.clear();
+    const counted: DecideInput[] = [];
+    const { reminder_before_ms: reminderBefore, escalate_before_ms: escalateBefore, quorum } = ask.approval;
+    const timers = [
+      ...(reminderBefore ? [{ stage: 'reminder' as const, atMs: ask.expiresAtMs - reminderBefore }] : []),
+      ...(escalateBefore ? [{ stage: 'escalation' as const, atMs: ask.expiresAtMs - escalateBefore }] : []),
+    ].filter((t) => t.atMs > Date.now()).sort((a, b) => a.atMs - b.atMs);
+
+    try {
+      for (;;) {
+        const nextAtMs = Math.min(timers[0]?.atMs ?? ask.expiresAtMs, ask.expiresAtMs);
+        const woke = await condition(() => this.received.length > 0, Math.max(1, nextAtMs - Date.now()));
+        if (woke) {
+          const decision = this.received.shift();
+          if (!decision) continue;
+          counted.push(decision);
+          if (decision.decision === 'deny') {
+            this.closed.set(ask.askId, 'decided');
+            return { kind: 'denied', decision, decisions: counted };
+          }
+          const approvals = counted.filter((d) => d.decision === 'approve').length;
+          if (approvals >= quorum) {
+            this.closed.set(ask.askId, 'decided');
+            return { kind: 'approved', decisions: counted };
+          }
+          await onStage({ stage: 'approval', decision, approvals });
+          continue;
+        }
+        if (Date.now() >= ask.expiresAtMs) {
+          this.closed.set(ask.askId, 'expired');
+          return { kind: 'expired' };
+        }
+        const timer = timers.shift();
+        if (timer) {
+          if (timer.stage === 'escalation') this.escalated = true;
+          await onStage({ stage: timer.stage, approvals: counted.length });
+        }
+      }
+    } finally {
+      this.open = undefined;
+    }
   }
 
   private validate(d: DecideInput): void {
-    const { tenant } = this.input;
+    const { tenant, requested_by: requestedBy } = this.input;
     if (d.tenant.org_id !== tenant.org_id || d.tenant.project_id !== tenant.project_id) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
     const closed = this.closed.get(d.ask_id);
     if (closed === 'decided') reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
@@ -46,8 +95,21 @@ export class ApprovalGate {
     const open = this.open;
     if (open === undefined) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
     if (d.ask_id !== open.askId) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
-    if (this.decision !== undefined) reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
     if (Date.now() >= open.expiresAtMs) reject('ask expired', DECIDE_REJECTIONS.expired);
+    const allowed = d.roles.includes('approver') || (this.escalated && d.roles.includes('admin'));
+    if (!allowed) reject(this.escalated ? 'only approvers and admins may decide' : 'only approvers may decide', DECIDE_REJECTIONS.notAllowed);
+    if (this.received.some((r) => r.decision === 'deny') || this.approvers.size >= open.approval.quorum) {
+      reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
+    }
+    if (this.approvers.has(d.decided_by) || this.received.some((r) => r.decided_by === d.decided_by)) {
+      reject(`${d.decided_by} already decided this ask`, DECIDE_REJECTIONS.alreadyDecided);
+    }
+    if (open.approval.separation_of_duties && d.decision === 'approve' && d.decided_by === requestedBy) {
+      reject('the requester may not approve their own command', DECIDE_REJECTIONS.separationOfDuties);
+    }
+    if (d.params !== undefined && open.approval.quorum > 1) {
+      reject('edit and approve is not possible when several approvals are needed', DECIDE_REJECTIONS.editWithQuorum);
+    }
     if (d.action_digest !== undefined && d.action_digest !== open.digest) {
       reject('action_digest does not match the action awaiting approval', DECIDE_REJECTIONS.digestMismatch);
     }

@@ -5,7 +5,13 @@ import type { DecideInput } from '../contracts/index.js';
  * The decision reaches the workflow as an update, not a signal: the API must know the decision was accepted
  * (validator passed) before it answers 202, and a refused one never enters the history.
  */
-export const decideUpdate = defineUpdate<{ accepted: true }, [DecideInput]>('decide');
+export const decideUpdate = defineUpdate<DecideResult, [DecideInput]>('decide');
+
+/** `final`: this decision settled the ask (a deny, or the approval that met the quorum). */
+export interface DecideResult {
+  accepted: true;
+  final: boolean;
+}
 
 export interface CommandState {
   status: 'accepted' | 'running' | 'waiting_for_approval' | 'completed' | 'failed' | 'cancelled' | 'expired';
@@ -22,6 +28,12 @@ export const DECIDE_REJECTIONS = {
   alreadyDecided: 'ask_already_decided',
   expired: 'ask_expired',
   digestMismatch: 'digest_mismatch',
+  /** The requester may not approve their own command (policy `separation_of_duties`). */
+  separationOfDuties: 'separation_of_duties',
+  /** The decider lacks the role (approver; admin too once the ask escalated). */
+  notAllowed: 'not_allowed',
+  /** Edit and approve is refused when more than one approval is needed: each approver must see the same action. */
+  editWithQuorum: 'edit_with_quorum',
 } as const;
 
 export const DEFAULT_TASK_QUEUE = 'nexus';

@@ -5,7 +5,8 @@ import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../middleware/json-body.js';
-import { tenant } from '../middleware/tenant.js';
+import { requireRole } from '../middleware/auth.js';
+import { askGuessLimit, orgRateLimit } from '../middleware/limits.js';
 
 /**
  * `POST /approvals/{ask_id}/decide`. The ask index (per tenant) answers 404/409 at once and an atomic claim
@@ -16,15 +17,17 @@ export function approvalRoutes(deps: ApiDeps) {
   const app = new Hono<ApiEnv>();
   const log = deps.logger.child({ module: 'api.approvals' });
 
-  app.post('/approvals/:ask_id/decide', tenant(), async (c) => {
+  app.post('/approvals/:ask_id/decide', requireRole('approver'), orgRateLimit(deps), askGuessLimit(deps), async (c) => {
     const askId = AskId.safeParse(c.req.param('ask_id'));
     if (!askId.success) throw new ApiError(404, 'not_found', 'no such ask');
     const body = await readJson(c, DecideRequest, deps.limits.maxBodyBytes);
     const t = c.get('tenant');
+    const principal = c.get('principal');
     const actor = ClientKey.safeParse(c.req.header('x-user-id'));
-    const decidedBy = actor.success ? actor.data : 'anonymous';
+    const decidedBy = principal?.id ?? (actor.success ? actor.data : 'anonymous');
+    const roles = principal?.roles ?? ['approver'];
 
-    const claim = await deps.askIndex.claim(t, askId.data, body.decision, body.action_digest, new Date()).catch(() => {
+    const claim = await deps.askIndex.claim(t, askId.data, body.decision, body.action_digest, new Date(), decidedBy).catch(() => {
       throw ApiError.unavailable('Redis');
     });
     c.set('correlationId', claim.correlationId || undefined);
@@ -52,7 +55,7 @@ export function approvalRoutes(deps: ApiDeps) {
             return parsed.success ? undefined : ApiError.fromZod(parsed.error, 'invalid_params', 'params');
           })();
       if (problem) {
-        await deps.askIndex.release(t, askId.data, 'pending').catch(() => undefined);
+        await deps.askIndex.release(t, askId.data, 'pending', decidedBy).catch(() => undefined);
         throw problem;
       }
     }
@@ -65,23 +68,37 @@ export function approvalRoutes(deps: ApiDeps) {
       action_digest: body.action_digest,
       params: body.params,
       decided_by: decidedBy,
+      roles,
       decided_at: new Date().toISOString(),
     };
     let outcome;
     try {
       outcome = await deps.gateway.decide(claim.workflowId, input);
     } catch (err) {
-      await deps.askIndex.release(t, askId.data, 'pending').catch(() => undefined);
+      await deps.askIndex.release(t, askId.data, 'pending', decidedBy).catch(() => undefined);
       throw err;
     }
     if (!outcome.ok) {
-      const final = outcome.rejection === DECIDE_REJECTIONS.expired ? 'expired' : outcome.rejection === DECIDE_REJECTIONS.digestMismatch ? 'pending' : 'resolved';
-      await deps.askIndex.release(t, askId.data, final).catch(() => undefined);
+      // The ask stays decidable unless the refusal says it is over (expired, or settled by someone else).
+      const over = outcome.rejection === DECIDE_REJECTIONS.expired ? 'expired' : 'pending';
+      await deps.askIndex.release(t, askId.data, over, decidedBy).catch(() => undefined);
       log.warn({ correlation_id: claim.correlationId, ask_id: askId.data, rejection: outcome.rejection, reason: outcome.message }, 'decision refused by workflow');
-      if (outcome.rejection === DECIDE_REJECTIONS.unknownAsk) throw new ApiError(404, 'not_found', 'no such ask');
-      if (outcome.rejection === DECIDE_REJECTIONS.digestMismatch) throw new ApiError(409, 'digest_mismatch', outcome.message);
-      throw new ApiError(409, 'ask_not_pending', outcome.message);
+      switch (outcome.rejection) {
+        case DECIDE_REJECTIONS.unknownAsk:
+          throw new ApiError(404, 'not_found', 'no such ask');
+        case DECIDE_REJECTIONS.digestMismatch:
+          throw new ApiError(409, 'digest_mismatch', outcome.message);
+        case DECIDE_REJECTIONS.separationOfDuties:
+        case DECIDE_REJECTIONS.notAllowed:
+          throw new ApiError(403, 'forbidden', outcome.message);
+        case DECIDE_REJECTIONS.editWithQuorum:
+          throw new ApiError(400, 'invalid_request', outcome.message, [{ path: 'params', message: outcome.message }]);
+        default:
+          throw new ApiError(409, 'ask_not_pending', outcome.message);
+      }
     }
+    // One approval of several: the ask stays open for the next approver.
+    if (!outcome.final) await deps.askIndex.release(t, askId.data, 'pending').catch(() => undefined);
     log.info({ correlation_id: claim.correlationId, ask_id: askId.data, decision: body.decision, decided_by: decidedBy }, 'decision accepted');
     const accepted: DecideAccepted = { status: 'accepted', ask_id: askId.data, correlation_id: claim.correlationId };
     return c.json(accepted, 202);

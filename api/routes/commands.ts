@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import {
+  ClientKey,
   canonicalJson,
   CommandRequest,
   workflowIdFor,
@@ -11,14 +12,21 @@ import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../middleware/json-body.js';
-import { tenant } from '../middleware/tenant.js';
+import { requireRole } from '../middleware/auth.js';
+import { orgRateLimit } from '../middleware/limits.js';
+
+/** Local mode has no identities beyond what the client says; a malformed one counts as anonymous. */
+function requesterFromHeader(value: string | undefined): string {
+  const parsed = ClientKey.safeParse(value);
+  return parsed.success ? parsed.data : 'local';
+}
 
 /** `POST /sidecar/command`: validate everything first, start the workflow, answer 202 and nothing more. */
 export function commandRoutes(deps: ApiDeps) {
   const app = new Hono<ApiEnv>();
   const log = deps.logger.child({ module: 'api.commands' });
 
-  app.post('/sidecar/command', tenant(), async (c) => {
+  app.post('/sidecar/command', requireRole('operator'), orgRateLimit(deps), async (c) => {
     const request = await readJson(c, CommandRequest, deps.limits.maxBodyBytes);
     if (request.type === 'agent.run') {
       const agent = deps.agents.get(request.agent);
@@ -55,6 +63,7 @@ export function commandRoutes(deps: ApiDeps) {
       workflow_id: workflowId,
       request,
       received_at: new Date().toISOString(),
+      requested_by: c.get('principal')?.id ?? requesterFromHeader(c.req.header('x-user-id')),
       settings: deps.settings,
     };
     await deps.gateway.start(input);

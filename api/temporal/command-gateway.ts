@@ -12,7 +12,7 @@ import type { commandWorkflow } from '../../workflows/command-workflow.js';
 import { ApiError } from '../errors.js';
 import { workflowSummary } from './workflow-summary.js';
 
-export type DecideOutcome = { ok: true } | { ok: false; rejection: string; message: string };
+export type DecideOutcome = { ok: true; final: boolean } | { ok: false; rejection: string; message: string };
 
 /** The API's only door to Temporal: starts commands and delivers decisions, with every failure classified. */
 export class CommandGateway {
@@ -70,10 +70,11 @@ export class CommandGateway {
     try {
       // executeUpdate, not startUpdate(ACCEPTED): a validator rejection comes back as a *completed* update,
       // which startUpdate reports as success. The handler only records the decision, so completion is immediate.
-      await this.withDeadline(() =>
-        handle.executeUpdate(decideUpdate, { args: [input], updateId: `${input.ask_id}:${input.decision}` }),
+      // One update id per approver and decision: a retried request is deduplicated, another approver is not.
+      const result = await this.withDeadline(() =>
+        handle.executeUpdate(decideUpdate, { args: [input], updateId: `${input.ask_id}:${input.decided_by}:${input.decision}` }),
       );
-      return { ok: true };
+      return { ok: true, final: result.final };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;

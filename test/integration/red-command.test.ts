@@ -163,11 +163,12 @@ describe('a RED command', () => {
   it('rejects forged updates sent straight to Temporal: unknown ask, foreign tenant, wrong digest', async () => {
     const { correlationId, stream, ask, workflowId } = await sendShare(nexus, 'forged');
     const handle = temporal.workflow.getHandle(workflowId);
-    const base = { ask_id: ask.payload.ask_id, tenant, decision: 'approve' as const, decided_by: 'mallory', decided_at: new Date().toISOString() };
+    const base = { ask_id: ask.payload.ask_id, tenant, decision: 'approve' as const, decided_by: 'mallory', roles: ['approver'], decided_at: new Date().toISOString() };
     const forgeries = [
       { ...base, ask_id: 'not-the-ask' },
       { ...base, tenant: otherTenant },
       { ...base, action_digest: `sha256:${'f'.repeat(64)}` },
+      { ...base, roles: ['viewer'] },
     ];
     for (const forged of forgeries) {
       await expect(handle.executeUpdate(decideUpdate, { args: [forged] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from './config/load-config.js';
+import { assertSafeListen, ConfigError, loadConfig, type Config } from './config/load-config.js';
 import { TemporalCliError } from './devserver/find-temporal-cli.js';
 import { assertPortFree, PortInUseError } from './devserver/port-check.js';
 import { createLogger, type Logger } from './infra/logger.js';
@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   installTemporalLogger(logger);
 
-  // Checked before anything starts, so a taken port costs the user one line and no cleanup.
+  // Checked before anything starts, so a taken port (or local mode on a public address) costs one line and no cleanup.
+  if (role === 'all' || role === 'api') assertSafeListen(config);
   if (role === 'all' || role === 'api') await assertPortFree(config.http.port, 'PORT', config.http.host);
   const devServer = role === 'all' || role === 'worker' ? await ensureTemporal(config, logger) : undefined;
   let nexus;
@@ -50,7 +51,15 @@ function printAddresses(config: Config, role: Role, logger: Logger): void {
       : []),
     `  Temporal Web UI: ${temporalUi}`,
   ];
-  logger.info({ role, dashboard: `${base}/ui`, api: base, temporal_ui: temporalUi }, 'nexus started');
+  if (role === 'all' || role === 'api') {
+    lines.push(config.auth.mode === 'local'
+      ? `  Auth:            local mode: trusting x-org-id/x-project-id headers, listening on ${config.http.host} only`
+      : '  Auth:            API tokens (create one with: npm run token -- create --org <org> --projects <p,…|*> --roles <roles>)');
+  }
+  logger.info({ role, dashboard: `${base}/ui`, api: base, temporal_ui: temporalUi, auth: config.auth.mode }, 'nexus started');
+  if (config.auth.mode === 'local' && (role === 'all' || role === 'api')) {
+    logger.warn({ host: config.http.host }, `local mode: trusting x-org-id/x-project-id headers, listening on ${config.http.host} only`);
+  }
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 

@@ -1,11 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { AgentRegistry } from '../agents/registry.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { StreamTickets } from '../auth/stream-tickets.js';
+import type { TokenStore } from '../auth/token-store.js';
 import type { CommandSettings } from '../contracts/index.js';
 import type { BlobStore } from '../files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
 import type { AskIndex } from '../store/ask-index.js';
 import type { CommandLedger } from '../store/command-ledger.js';
 import type { ReportStore } from '../store/report-store.js';
+import type { SseClientLimiter } from './sse/client-limiter.js';
 import type { FeedHub } from './sse/report-feed.js';
 import type { CommandGateway } from './temporal/command-gateway.js';
 
@@ -21,7 +25,18 @@ export interface ApiDeps {
   redis: Redis;
   checkAmqp: () => Promise<void>;
   settings: CommandSettings;
-  limits: { maxBodyBytes: number };
+  limits: {
+    maxBodyBytes: number;
+    /** POSTs per org per minute; 0 turns it off. */
+    ratePerMin: number;
+    /** 404s on /approvals/* per principal per minute before 429; 0 turns it off. */
+    askMissesPerMin: number;
+    requestTimeoutMs: number;
+  };
+  /** `local`: trusted headers (loopback only); `tokens`: Bearer tokens and stream tickets. */
+  auth: { mode: 'local' | 'tokens'; tokens: TokenStore; tickets: StreamTickets; prefix: string };
+  audit: AuditLog;
+  sseClients: SseClientLimiter;
   /** Uploaded spreadsheets (`POST /files`); the worker reads the same store. */
   files: { store: BlobStore; maxUploadBytes: number };
   sse: { heartbeatMs: number; retryMs: number };

@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import type { ErrorCode, ErrorIssue } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
+import type { ApiEnv } from './api-env.js';
 
 /** The one error type routes throw; `onError` turns it into the JSON error body of DESIGN.md. */
 export class ApiError extends Error {
@@ -32,6 +33,7 @@ export class ApiError extends Error {
 }
 
 export function errorResponse(c: Context, err: ApiError): Response {
+  (c as Context<ApiEnv>).set('errorCode', err.code);
   if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
   const body = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
   return c.json(body, err.status);

@@ -66,6 +66,13 @@ const Env = z.object({
   SENS_TIMEOUT: Duration.default(15_000),
   NEXUS_PLAN_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   NEXUS_PLAN_REVISIONS: z.coerce.number().int().min(0).max(10).default(2),
+  NEXUS_AUTH: z.enum(['local', 'tokens']).default('local'),
+  NEXUS_AUTH_CACHE_TTL: Duration.default(5_000),
+  NEXUS_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(600),
+  NEXUS_ASK_MISS_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(30),
+  NEXUS_REQUEST_TIMEOUT: Duration.default(30_000),
+  NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(20),
+  NEXUS_STREAM_TICKET_TTL: Duration.default(120_000),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -127,7 +134,16 @@ function toConfig(env: z.infer<typeof Env>) {
       retryMs: env.NEXUS_SSE_RETRY,
       clientBuffer: env.NEXUS_SSE_CLIENT_BUFFER,
     },
-    limits: { maxBodyBytes: env.NEXUS_MAX_BODY_BYTES },
+    limits: {
+      maxBodyBytes: env.NEXUS_MAX_BODY_BYTES,
+      /** POSTs per org per minute (0: off); fixed one-minute windows in Redis. */
+      ratePerMin: env.NEXUS_RATE_LIMIT_PER_MIN,
+      /** 404s on /approvals/* per principal per minute before 429 (0: off): guessing ask ids is slow. */
+      askMissesPerMin: env.NEXUS_ASK_MISS_LIMIT_PER_MIN,
+      requestTimeoutMs: env.NEXUS_REQUEST_TIMEOUT,
+      sseClientsPerPrincipal: env.NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL,
+    },
+    auth: { mode: env.NEXUS_AUTH, cacheTtlMs: env.NEXUS_AUTH_CACHE_TTL, ticketTtlMs: env.NEXUS_STREAM_TICKET_TTL },
     log: { level: env.LOG_LEVEL },
     llm: {
       primary: env.LLM_PRIMARY_PROVIDER,
@@ -140,6 +156,18 @@ function toConfig(env: z.infer<typeof Env>) {
       required: env.LLM_REQUIRED,
     },
   };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * Local mode trusts the tenant headers, so it may only listen on loopback; anything reachable from elsewhere
+ * needs tokens. Checked by every process that serves the API (the worker and bridge do not listen).
+ */
+export function assertSafeListen(config: Pick<Config, 'auth' | 'http'>): void {
+  if (config.auth.mode === 'local' && !LOOPBACK.has(config.http.host)) {
+    throw new ConfigError(`HOST=${config.http.host} needs NEXUS_AUTH=tokens (local mode trusts headers)`);
+  }
 }
 
 /** Reads the environment once; a bad value throws a ConfigError whose message is one line naming the variable. */

@@ -15,9 +15,6 @@ export const ErrorCode = z.enum([
   'conflict',
   'ask_not_pending',
   'digest_mismatch',
-  'unauthorized',
-  'forbidden',
-  'rate_limited',
   'backend_unavailable',
   'internal',
 ]);

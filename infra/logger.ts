@@ -10,7 +10,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: 'nexus' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: ['*.authorization', '*.token', 'req.headers.authorization'], remove: true },
+      redact: { paths: ['*.authorization', '*.token', '*.ticket', 'req.headers.authorization', 'req.query.ticket'], remove: true },
     },
     destination,
   );

@@ -6,7 +6,11 @@ import type { AgentRegistry } from '../agents/registry.js';
 import { createApp } from '../api/app.js';
 import { FeedHub } from '../api/sse/report-feed.js';
 import { CommandGateway } from '../api/temporal/command-gateway.js';
-import type { Config } from '../config/load-config.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { StreamTickets } from '../auth/stream-tickets.js';
+import { TokenStore } from '../auth/token-store.js';
+import { SseClientLimiter } from '../api/sse/client-limiter.js';
+import { assertSafeListen, type Config } from '../config/load-config.js';
 import type { BlobStore } from '../files/blob-store.js';
 import { PortInUseError } from '../devserver/port-check.js';
 import type { Logger } from '../infra/logger.js';
@@ -29,6 +33,8 @@ const AMQP_PROBE_TIMEOUT_MS = 2_000;
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
 export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; agents: AgentRegistry; logger: Logger; blobStore: BlobStore }): Promise<ApiRuntime> {
   const { redis, amqp, agents, logger } = deps;
+  assertSafeListen(config);
+  const tokens = new TokenStore(redis, config.redis.prefix, config.auth.cacheTtlMs);
   const keys = new RedisKeys(config.redis.prefix);
   const store = new ReportStore(redis, keys, config.redis.streamMaxLen);
   const connection = Connection.lazy({ address: config.temporal.address });
@@ -69,6 +75,14 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       remote_heartbeat_timeout_ms: config.remote.heartbeatTimeoutMs,
     },
     limits: config.limits,
+    auth: {
+      mode: config.auth.mode,
+      tokens,
+      tickets: new StreamTickets(redis, config.redis.prefix, tokens, config.auth.ticketTtlMs),
+      prefix: config.redis.prefix,
+    },
+    audit: new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' })),
+    sseClients: new SseClientLimiter(config.limits.sseClientsPerPrincipal),
     files: { store: deps.blobStore, maxUploadBytes: config.files.maxUploadBytes },
     sse: { heartbeatMs: config.sse.heartbeatMs, retryMs: config.sse.retryMs },
     temporalUiUrl,

@@ -19,27 +19,30 @@ describe('the OpenAPI document', () => {
   });
 
   it.each([
-    ['post', '/sidecar/command', ['202', '400', '409', '413', '415', '503']],
-    ['post', '/approvals/{ask_id}/decide', ['202', '400', '404', '409', '413', '415', '503']],
-    ['get', '/agent/reports/stream', ['200', '400']],
+    ['post', '/sidecar/command', ['202', '400', '401', '403', '409', '413', '415', '429', '503']],
+    ['post', '/approvals/{ask_id}/decide', ['202', '400', '401', '403', '404', '409', '413', '415', '429', '503']],
+    ['get', '/agent/reports/stream', ['200', '400', '401', '403', '429', '503']],
+    ['post', '/auth/stream-ticket', ['201', '400', '401', '403', '429', '503']],
     ['get', '/health', ['200', '503']],
     ['get', '/agents', ['200']],
     ['get', '/openapi.json', ['200']],
     ['get', '/docs', ['200']],
     ['get', '/ui', ['200']],
-    ['post', '/files', ['201', '400', '413', '415']],
-    ['get', '/files/{file_id}', ['200', '400', '404']],
+    ['post', '/files', ['201', '400', '401', '403', '413', '415', '429', '503']],
+    ['get', '/files/{file_id}', ['200', '400', '401', '403', '404', '429', '503']],
   ] as const)('documents %s %s with its statuses', (method, path, statuses) => {
     const operation = document.paths[path]?.[method];
     expect(operation).toBeDefined();
     expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([...statuses].sort());
   });
 
-  it('puts Retry-After on every 503', () => {
+  it('puts Retry-After on every 429 and 503', () => {
     for (const item of Object.values(document.paths)) {
       for (const operation of Object.values(item)) {
-        const unavailable = operation.responses['503'];
-        if (unavailable) expect(unavailable.headers?.['Retry-After']?.required).toBe(true);
+        for (const status of ['429', '503']) {
+          const answer = operation.responses[status];
+          if (answer) expect(answer.headers?.['Retry-After']?.required).toBe(true);
+        }
       }
     }
   });

@@ -30,9 +30,16 @@ export function buildOpenApi({ maxBodyBytes, maxUploadBytes = 5 * 1024 * 1024 }:
       { name: 'commands', description: 'Start work' },
       { name: 'approvals', description: 'Decide on RED work' },
       { name: 'reports', description: 'Everything that happens, as a stream' },
+      { name: 'auth', description: 'Stream tickets for browsers (see docs/auth.md)' },
       { name: 'service', description: 'Health, reference data and documents' },
     ],
     paths: { ...tenantPaths(maxBodyBytes), ...filePaths(maxUploadBytes), ...servicePaths() },
-    components: { schemas: componentSchemas() },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        bearerToken: { type: 'http', scheme: 'bearer', description: 'An API token (`nxs_…`, from `npm run token -- create`); required when the server runs with NEXUS_AUTH=tokens.' },
+        streamTicket: { type: 'apiKey', in: 'query', name: 'ticket', description: 'A stream ticket from `POST /auth/stream-ticket` (the stream only).' },
+      },
+    },
   };
 }

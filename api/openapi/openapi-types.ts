@@ -39,6 +39,7 @@ export interface Operation {
   parameters?: Parameter[];
   requestBody?: { required: boolean; content: Record<string, MediaType> };
   responses: Record<string, Response>;
+  security?: Array<Record<string, string[]>>;
 }
 
 export type PathItem = Partial<Record<'get' | 'post', Operation>>;
@@ -49,5 +50,5 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description: string };
   tags: Array<{ name: string; description: string }>;
   paths: Record<string, PathItem>;
-  components: { schemas: Record<string, JsonSchema> };
+  components: { schemas: Record<string, JsonSchema>; securitySchemes?: Record<string, Record<string, unknown>> };
 }

@@ -23,7 +23,7 @@ export const USER_ID: Parameter = {
   name: 'x-user-id',
   in: 'header',
   required: false,
-  description: 'Who decides; becomes `decided_by`. Self-declared until API tokens exist; absent or malformed means `anonymous`.',
+  description: 'Local mode only: who decides, becomes `decided_by` (absent or malformed: `local`). With NEXUS_AUTH=tokens the token id is `decided_by` and this header is ignored.',
   schema: jsonSchema(ClientKey, 'input'),
 };
 
@@ -49,6 +49,13 @@ export const STREAM_PARAMETERS: Parameter[] = [
     required: false,
     description: 'Resume after this stream id. Without one the whole retained history is replayed, then live.',
     schema: jsonSchema(StreamCursor, 'input'),
+  },
+  {
+    name: 'ticket',
+    in: 'query',
+    required: false,
+    description: 'A stream ticket from `POST /auth/stream-ticket`, for an EventSource (which cannot send `Authorization`).',
+    schema: { type: 'string', maxLength: 100 },
   },
   {
     name: 'correlation_id',

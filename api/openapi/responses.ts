@@ -27,6 +27,18 @@ export function bodyErrors(maxBodyBytes: number): Record<string, Response> {
   };
 }
 
+/**
+ * The answers of the gate every tenant route has (api/middleware/auth.ts, limits.ts): 401 without a valid token
+ * (tokens mode), 403 when the token's org, projects or roles do not cover the tenant, 429 past a limit.
+ */
+export function authErrors(roles: string, limits = 'the per-org rate limit'): Record<string, Response> {
+  return {
+    '401': error(['unauthorized'], 'Tokens mode: no `Authorization: Bearer <token>`, or an unknown, revoked or expired token or ticket'),
+    '403': error(['forbidden'], `The token's org, projects or roles do not cover this tenant (needs ${roles})`),
+    '429': { ...error(['rate_limited'], `Past ${limits}; wait \`Retry-After\` seconds`), headers: { 'Retry-After': RETRY_AFTER } },
+  };
+}
+
 export function html(description: string): Response {
   return { description, content: { 'text/html': { schema: { type: 'string' } } } };
 }

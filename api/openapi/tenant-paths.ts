@@ -1,6 +1,6 @@
 import type { PathItem } from './openapi-types.js';
 import { ASK_ID, STREAM_PARAMETERS, TENANT_HEADERS, USER_ID } from './parameters.js';
-import { bodyErrors, error, json, unavailable } from './responses.js';
+import { authErrors, bodyErrors, error, json, unavailable } from './responses.js';
 import { ref } from './schemas.js';
 
 /**
@@ -8,6 +8,8 @@ import { ref } from './schemas.js';
  * when schemathesis sends the example first, the fuzz test's real ask stays pending for the generated requests.
  */
 const EXAMPLE_DIGEST = `sha256:${'0'.repeat(64)}`;
+/** Tokens mode needs the Bearer token; local mode (loopback only) trusts the tenant headers, hence the empty alternative. */
+const BEARER: Array<Record<string, string[]>> = [{ bearerToken: [] }, {}];
 const INVALID_TENANT = '`invalid_tenant` when `x-org-id` / `x-project-id` are missing or malformed';
 
 /** The tenant routes; statuses are exactly those the route code can answer (see api/routes/). */
@@ -22,6 +24,7 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
           'Validates everything, starts a durable workflow and answers 202 with ids only; what happens next is on the report stream. ' +
           'The same `command_id` with the same body answers the same 202 and starts nothing new.',
         parameters: TENANT_HEADERS,
+        security: BEARER,
         requestBody: {
           required: true,
           content: { 'application/json': { schema: ref('CommandRequest'), example: { type: 'agent.run', agent: 'echo', params: { hello: 'world' } } } },
@@ -29,9 +32,10 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
         responses: {
           '202': json('Accepted: the workflow is started (or already was, for a repeated `command_id`)', ref('CommandAccepted')),
           '400': error(['invalid_tenant', 'invalid_json', 'invalid_request', 'unknown_agent', 'invalid_params'], `Bad input; ${INVALID_TENANT}`),
+          ...authErrors('`operator`'),
           '409': error(['conflict'], 'This `command_id` was already used with a different body'),
           ...bodyErrors(maxBodyBytes),
-          '503': unavailable('Redis or Temporal'),
+          '503': unavailable('Redis or Temporal (or no answer within NEXUS_REQUEST_TIMEOUT)'),
         },
       },
     },
@@ -42,6 +46,7 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
         summary: 'Approve or deny an ask',
         description: 'Delivers the decision to the waiting workflow and answers 202 once it accepted it; the outcome is on the report stream.',
         parameters: [...TENANT_HEADERS, ASK_ID, USER_ID],
+        security: BEARER,
         requestBody: {
           required: true,
           content: { 'application/json': { schema: ref('DecideRequest'), example: { decision: 'approve', action_digest: EXAMPLE_DIGEST } } },
@@ -49,6 +54,7 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
         responses: {
           '202': json('Accepted: the workflow recorded the decision', ref('DecideAccepted')),
           '400': error(['invalid_tenant', 'invalid_json', 'invalid_request', 'invalid_params'], `Bad input (\`invalid_params\`: edited params the agent refuses); ${INVALID_TENANT}`),
+          ...authErrors('`approver`', 'the per-org rate limit, or after too many unknown ask ids in a minute'),
           '404': error(['not_found'], 'No such ask in this tenant'),
           '409': error(['ask_not_pending', 'digest_mismatch'], 'The ask was already decided or expired, its agent is gone, or `action_digest` does not match'),
           ...bodyErrors(maxBodyBytes),
@@ -65,6 +71,7 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
           'Each report is `event: report`, `id: <stream id>`, `data: <Report JSON>`. A cursor older than the retention first gets `event: gap` ' +
           '(`data: <GapEvent JSON>`). Comment heartbeats keep it open; a backend fault ends it with a `retry:` hint, never a 5xx.',
         parameters: STREAM_PARAMETERS,
+        security: [{ bearerToken: [] }, { streamTicket: [] }, {}],
         responses: {
           '200': {
             description: 'An endless `text/event-stream`',
@@ -76,6 +83,31 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
             },
           },
           '400': error(['invalid_tenant', 'invalid_request'], `A malformed \`cursor\` / \`Last-Event-ID\` or \`correlation_id\`; ${INVALID_TENANT}`),
+          ...authErrors('`viewer`, `operator` or `approver`; a ticket covers only its own tenant', 'NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL open streams for this token'),
+          '503': unavailable('Redis, needed to check the token or ticket (before the stream opens)'),
+        },
+      },
+    },
+    '/auth/stream-ticket': {
+      post: {
+        operationId: 'createStreamTicket',
+        tags: ['auth'],
+        summary: 'Trade a token for a short-lived, stream-only ticket',
+        description:
+          'For browsers: an EventSource cannot send `Authorization`, so it opens `/agent/reports/stream?ticket=…`. The ticket opens only the stream of ' +
+          'the tenant in the headers, may be reused (reconnects) until `expires_at` (NEXUS_STREAM_TICKET_TTL), and dies with its token.',
+        parameters: TENANT_HEADERS,
+        security: BEARER,
+        responses: {
+          '201': json('A new ticket', {
+            type: 'object',
+            required: ['ticket', 'expires_at'],
+            properties: { ticket: { type: 'string', pattern: '^nxt_[A-Za-z0-9_-]+$' }, expires_at: { type: 'string', format: 'date-time' } },
+            additionalProperties: false,
+          }),
+          '400': error(['invalid_tenant'], INVALID_TENANT),
+          ...authErrors('`viewer`, `operator` or `approver`'),
+          '503': unavailable('Redis'),
         },
       },
     },

@@ -4,7 +4,8 @@ import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { readLimited } from '../middleware/json-body.js';
-import { tenant } from '../middleware/tenant.js';
+import { requireRole } from '../middleware/auth.js';
+import { orgRateLimit } from '../middleware/limits.js';
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
 const MULTIPART_ENVELOPE_BYTES = 16 * 1024;
@@ -20,7 +21,7 @@ export function fileRoutes(deps: ApiDeps) {
   const log = deps.logger.child({ module: 'api.files' });
   const max = deps.files.maxUploadBytes;
 
-  app.post('/files', tenant(), async (c) => {
+  app.post('/files', requireRole('operator'), orgRateLimit(deps), async (c) => {
     const type = c.req.header('content-type') ?? '';
     const multipart = /^multipart\/form-data\s*;/i.test(type);
     const limit = max + (multipart ? MULTIPART_ENVELOPE_BYTES : 0);
@@ -40,7 +41,7 @@ export function fileRoutes(deps: ApiDeps) {
     return c.json({ file_id: meta.file_id, name: meta.name, size: meta.size, sha256: meta.sha256, content_type: meta.content_type }, 201);
   });
 
-  app.get('/files/:file_id', tenant(), async (c) => {
+  app.get('/files/:file_id', requireRole(['operator', 'approver', 'viewer']), async (c) => {
     const found = await deps.files.store.get(c.get('tenant'), c.req.param('file_id'));
     if (!found) throw new ApiError(404, 'not_found', 'no such file in this tenant');
     return c.body(found.bytes.slice().buffer, 200, {

@@ -5,7 +5,7 @@ import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
-import { tenant } from '../middleware/tenant.js';
+import { requireRole } from '../middleware/auth.js';
 import { toFeedEntry, type FeedEntry, type FeedSubscription } from '../sse/report-feed.js';
 
 const HISTORY_PAGE = 500;
@@ -18,8 +18,9 @@ export function streamRoutes(deps: ApiDeps) {
   const app = new Hono<ApiEnv>();
   const log = deps.logger.child({ module: 'api.stream' });
 
-  app.get('/agent/reports/stream', tenant({ allowQuery: true }), (c) => {
+  app.get('/agent/reports/stream', requireRole(['viewer', 'operator', 'approver'], { allowQuery: true }), (c) => {
     const t = c.get('tenant');
+    const principal = c.get('principal');
     const rawCursor = c.req.header('last-event-id') ?? c.req.query('cursor');
     const cursor = rawCursor === undefined || rawCursor === '' ? undefined : StreamCursor.safeParse(rawCursor);
     if (cursor && !cursor.success) {
@@ -32,11 +33,19 @@ export function streamRoutes(deps: ApiDeps) {
     if (filter && !filter.success) {
       throw new ApiError(400, 'invalid_request', 'correlation_id: must match [A-Za-z0-9_.:-]{1,128}');
     }
+    // Counted per token (a ticket counts against the token that minted it); taken last, so a 400 holds no slot.
+    const release = deps.sseClients.acquire(principal.token_id ?? `${principal.kind}:${principal.id}`);
+    if (!release) {
+      throw new ApiError(429, 'rate_limited', `at most ${deps.sseClients.max} open streams per token (NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL)`, undefined, 5);
+    }
     c.header('X-Accel-Buffering', 'no');
 
     return streamSSE(c, async (stream) => {
       let sub: FeedSubscription | undefined;
-      stream.onAbort(() => sub?.close());
+      stream.onAbort(() => {
+        sub?.close();
+        release();
+      });
       const session = new StreamSession(stream, t, cursor?.data ?? '0-0', filter?.data, deps);
       try {
         await stream.write(`retry: ${deps.sse.retryMs}\n\n`);
@@ -47,6 +56,7 @@ export function streamRoutes(deps: ApiDeps) {
       } catch (err) {
         log.warn({ err: (err as Error).message, org_id: t.org_id }, 'stream ended by a backend fault');
       } finally {
+        release();
         sub?.close();
         if (!stream.aborted && !stream.closed) {
           await stream.write(`retry: ${deps.sse.retryMs}\n\n`).catch(() => undefined);

@@ -12,6 +12,10 @@ export interface StreamOptions {
   correlationId?: string;
   /** Use query parameters for the tenant instead of headers, as a browser's EventSource must. */
   tenantInQuery?: boolean;
+  /** Extra request headers (e.g. `authorization`). */
+  headers?: Record<string, string>;
+  /** A stream ticket, sent as `?ticket=` like a browser's EventSource. */
+  ticket?: string;
 }
 
 /** A real SSE client over fetch: records every event and comment, in order, until closed. */
@@ -30,7 +34,8 @@ export class SseRecorder {
     const url = new URL('/agent/reports/stream', baseUrl);
     if (options.cursor !== undefined) url.searchParams.set('cursor', options.cursor);
     if (options.correlationId !== undefined) url.searchParams.set('correlation_id', options.correlationId);
-    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (options.ticket !== undefined) url.searchParams.set('ticket', options.ticket);
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers };
     if (options.tenantInQuery) {
       url.searchParams.set('org_id', tenant.org_id);
       url.searchParams.set('project_id', tenant.project_id);

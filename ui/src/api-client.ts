@@ -1,4 +1,5 @@
 import type { ErrorIssue, Tenant } from '../../contracts/index.js';
+import { authHeaders } from './token.js';
 
 /**
  * What a POST tells the page: accepted or not, and why not. Deliberately no body on success — command and ask
@@ -11,7 +12,7 @@ export async function postJson(path: string, body: unknown, tenant: Tenant, head
   try {
     response = await fetch(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...headers },
+      headers: { 'content-type': 'application/json', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...authHeaders(), ...headers },
       body: JSON.stringify(body),
     });
   } catch {

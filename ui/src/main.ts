@@ -9,6 +9,7 @@ import { DashboardState } from './state.js';
 import { StreamClient } from './stream-client.js';
 import type { SseMessage } from './sse-parser.js';
 import { initialTenant, isTenant, rememberTenant } from './tenant.js';
+import { storedToken, storeToken } from './token.js';
 import { Timeline } from './timeline.js';
 
 const config: UiConfig = readConfig();
@@ -76,6 +77,8 @@ function open(next: Tenant): void {
 const tenantForm = byId<HTMLFormElement>('tenant-form');
 const orgInput = byId<HTMLInputElement>('org');
 const projectInput = byId<HTMLInputElement>('project');
+const tokenInput = byId<HTMLInputElement>('token');
+tokenInput.value = storedToken();
 orgInput.value = tenant.org_id;
 projectInput.value = tenant.project_id;
 tenantForm.addEventListener('submit', (event) => {
@@ -85,7 +88,10 @@ tenantForm.addEventListener('submit', (event) => {
     tenantForm.reportValidity();
     return;
   }
-  if (next.org_id !== tenant.org_id || next.project_id !== tenant.project_id || !client) open(next);
+  const token = tokenInput.value.trim();
+  const tokenChanged = token !== storedToken();
+  if (tokenChanged) storeToken(token);
+  if (tokenChanged || next.org_id !== tenant.org_id || next.project_id !== tenant.project_id || !client) open(next);
 });
 
 open(tenant);

@@ -1,5 +1,6 @@
 import { reconnectDelay } from './backoff.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
+import { authHeaders } from './token.js';
 
 export type ConnectionState =
   | { kind: 'connecting' }
@@ -83,7 +84,7 @@ export class StreamClient {
     const abort = new AbortController();
     this.abort = abort;
     const response = await fetch(this.urlFor(this.lastId), {
-      headers: { accept: 'text/event-stream' },
+      headers: { accept: 'text/event-stream', ...authHeaders() },
       cache: 'no-store',
       signal: abort.signal,
     });

@@ -1,0 +1,76 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Redis } from 'ioredis';
+import type { ApiDeps } from '../api-deps.js';
+import type { ApiEnv } from '../api-env.js';
+import { ApiError } from '../errors.js';
+
+const WINDOW_MS = 60_000;
+
+/** A fixed one-minute window in Redis: INCR + PEXPIRE in one round trip. Returns the count and the ms left. */
+async function hit(redis: Redis, key: string): Promise<{ count: number; leftMs: number }> {
+  const window = Math.floor(Date.now() / WINDOW_MS);
+  const k = `${key}:${window}`;
+  const result = await redis.multi().incr(k).pexpire(k, WINDOW_MS * 2).exec();
+  const count = Number(result?.[0]?.[1] ?? 0);
+  return { count, leftMs: (window + 1) * WINDOW_MS - Date.now() };
+}
+
+function limited(what: string, leftMs: number): ApiError {
+  return new ApiError(429, 'rate_limited', `${what}; try again later`, undefined, Math.max(1, Math.ceil(leftMs / 1000)));
+}
+
+/**
+ * Per-org limit on writes (after `requireRole`, so only an org's own principals spend its budget in tokens mode).
+ * A Redis fault lets the request through: the limit protects the backends, it is not the security boundary.
+ */
+export function orgRateLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const max = deps.limits.ratePerMin;
+    if (max > 0 && c.req.method === 'POST') {
+      const org = c.get('tenant').org_id;
+      const r = await hit(deps.redis, `${deps.auth.prefix}{rate:${org}}:posts`).catch(() => undefined);
+      if (r && r.count > max) throw limited(`org ${org} sent more than ${max} requests this minute (NEXUS_RATE_LIMIT_PER_MIN)`, r.leftMs);
+    }
+    await next();
+  };
+}
+
+/**
+ * "Guessing ask ids → 404 and rate limited": every 404 a principal gets on an approval counts; past the limit
+ * in a minute every decision of that principal is a 429 until the window ends.
+ */
+export function askGuessLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const max = deps.limits.askMissesPerMin;
+    if (max === 0) return next();
+    const key = `${deps.auth.prefix}{misses:${c.get('principal').id}}:asks`;
+    const window = Math.floor(Date.now() / WINDOW_MS);
+    const seen = Number(await deps.redis.get(`${key}:${window}`).catch(() => '0'));
+    if (seen >= max) throw limited(`too many unknown ask ids this minute`, (window + 1) * WINDOW_MS - Date.now());
+    try {
+      await next();
+    } finally {
+      if (c.res.status === 404) await hit(deps.redis, key).catch(() => undefined);
+    }
+  };
+}
+
+/**
+ * Non-stream tenant routes get a deadline: past it the client gets a 503 with `Retry-After` (commands and
+ * decisions are idempotent, so retrying is safe) instead of a connection that hangs.
+ */
+export function requestTimeout(ms: number): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ApiError(503, 'backend_unavailable', `no answer within ${ms} ms; try again shortly`, undefined, 5)), ms);
+    });
+    try {
+      const running = next();
+      running.catch(() => undefined);
+      await Promise.race([running, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * Open SSE clients per principal (per token: a ticket counts against the token that minted it), in this process.
+ * Each client holds a Redis feed subscription and a buffer, so one leaked token cannot open thousands.
+ */
+export class SseClientLimiter {
+  private readonly open = new Map<string, number>();
+
+  constructor(readonly max: number) {}
+
+  /** A release function, or undefined when the principal already has `max` streams open. */
+  acquire(key: string): (() => void) | undefined {
+    const n = this.open.get(key) ?? 0;
+    if (n >= this.max) return undefined;
+    this.open.set(key, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(key) ?? 1) - 1;
+      if (left <= 0) this.open.delete(key);
+      else this.open.set(key, left);
+    };
+  }
+}

@@ -22,6 +22,8 @@ export function benchEnv(temporalAddress: string): Record<string, string> {
     NEXUS_REDIS_PREFIX: `${id}:`,
     NEXUS_REPORTS_EXCHANGE: `nexus.${id}.reports`,
     NEXUS_BRIDGE_QUEUE: `nexus.${id}.bridge`,
+    // The per-org rate limit guards real installs; the bench measures NEXUS itself, so it is off here.
+    NEXUS_RATE_LIMIT_PER_MIN: '0',
     LOG_LEVEL: 'warn',
   };
 }

@@ -1,4 +1,5 @@
 import type { Tenant } from '../contracts/index.js';
+import { SseParser, type SseMessage } from '../ui/src/sse-parser.js';
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable with a report's ISO `ts`. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -71,16 +72,9 @@ export class SseWaiter {
 
   private async consume(body: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
-    let buffer = '';
+    const parser = new SseParser({ message: (msg) => this.onMessage(msg, nowMs()), retry: () => undefined });
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let index: number;
-        while ((index = buffer.indexOf('\n\n')) !== -1) {
-          this.onBlock(buffer.slice(0, index), nowMs());
-          buffer = buffer.slice(index + 2);
-        }
-      }
+      for await (const chunk of body) parser.feed(decoder.decode(chunk, { stream: true }));
     } catch {
       // aborted by close(), or the server went away: either way the waiters below learn of it
     } finally {
@@ -89,17 +83,9 @@ export class SseWaiter {
     }
   }
 
-  private onBlock(block: string, receivedAt: number): void {
-    let event = 'message';
-    let id = '';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('id: ')) id = line.slice(4);
-      else if (line.startsWith('data: ')) data.push(line.slice(6));
-    }
+  private onMessage({ event, id = '', data }: SseMessage, receivedAt: number): void {
     if (event !== 'report' || data.length === 0) return;
-    const report = JSON.parse(data.join('\n')) as ReportHead;
+    const report = JSON.parse(data) as ReportHead;
     const waiter = report.correlation_id === undefined ? undefined : this.waiters.get(report.correlation_id);
     if (!waiter || report.correlation_id === undefined) return;
     const correlationId = report.correlation_id;

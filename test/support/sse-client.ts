@@ -1,4 +1,5 @@
 import type { Report } from '../../contracts/index.js';
+import { SseParser } from '../../ui/src/sse-parser.js';
 
 export interface SseEvent {
   event: string;
@@ -93,37 +94,22 @@ export class SseRecorder {
 
   private async consume(body: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
-    let buffer = '';
+    const parser = new SseParser({
+      message: (msg) => {
+        this.events.push(msg);
+        for (const wake of this.waiters) wake();
+      },
+      retry: (ms) => {
+        this.retry = ms;
+      },
+      comment: (text) => this.comments.push(text),
+    });
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let index: number;
-        while ((index = buffer.indexOf('\n\n')) !== -1) {
-          this.parseBlock(buffer.slice(0, index));
-          buffer = buffer.slice(index + 2);
-        }
-      }
+      for await (const chunk of body) parser.feed(decoder.decode(chunk, { stream: true }));
     } catch {
       // aborted by close()
     } finally {
       this.ended = true;
-      for (const wake of this.waiters) wake();
-    }
-  }
-
-  private parseBlock(block: string): void {
-    let event = 'message';
-    let id: string | undefined;
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-      else if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('id: ')) id = line.slice(4);
-      else if (line.startsWith('data: ')) data.push(line.slice(6));
-      else if (line.startsWith('retry: ')) this.retry = Number(line.slice(7));
-    }
-    if (data.length > 0) {
-      this.events.push({ event, id, data: data.join('\n') });
       for (const wake of this.waiters) wake();
     }
   }

@@ -8,11 +8,13 @@ export interface SseMessage {
 export interface SseSink {
   message(msg: SseMessage): void;
   retry(ms: number): void;
+  /** Comment lines (the server's heartbeats); the dashboard ignores them, tests count them. */
+  comment?(text: string): void;
 }
 
 /**
  * Incremental `text/event-stream` parser (the WHATWG algorithm, minus the parts NEXUS never sends). Chunks may end
- * anywhere, even inside a line; comments (heartbeats) are dropped.
+ * anywhere, even inside a line. The one parser of the project: the dashboard, the tests' SSE client and the bench.
  */
 export class SseParser {
   private buffer = '';
@@ -34,7 +36,7 @@ export class SseParser {
 
   private line(line: string): void {
     if (line === '') return this.dispatch();
-    if (line.startsWith(':')) return;
+    if (line.startsWith(':')) return this.sink.comment?.(line.slice(1).trim());
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);

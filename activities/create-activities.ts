@@ -7,7 +7,7 @@ import type { Logger } from '../infra/logger.js';
 import type { LlmRouter } from '../llm/llm-router.js';
 import type { ReportPublisher } from '../messaging/report-publisher.js';
 import { approvalRequirements, evaluatePolicy } from '../policy/evaluate-policy.js';
-import type { PolicyStore } from '../policy/policy-store.js';
+import { PolicyError, type PolicyStore } from '../policy/policy-store.js';
 import { actionDigest } from './action-digest.js';
 import { createPlanInstruction } from './plan-instruction.js';
 import { resolveAction } from './resolve-action.js';
@@ -54,7 +54,11 @@ export function createActivities(deps: ActivityDeps) {
         throw err;
       }
       // Policy is read here, on the server, every time: neither the client nor the model can talk it down.
-      const policy = await policies.forTenant(tenant);
+      const policy = await policies.forTenant(tenant).catch((err: unknown) => {
+        // A broken policy file fails the command with a clear code instead of retrying forever.
+        if (err instanceof PolicyError) throw ApplicationFailure.create({ type: 'policy_invalid', message: err.message, nonRetryable: true });
+        throw err;
+      });
       const verdict = evaluatePolicy(policy, action);
       return {
         declared_risk: agents.declaredRisk(agent, params),

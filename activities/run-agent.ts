@@ -31,7 +31,8 @@ export function createRunAgent(deps: { agents: AgentRegistry; publisher: ReportP
         ts: new Date().toISOString(),
         payload: { message: update.message, done: update.done, total: update.total },
       };
-      await deps.publisher.publish([report]);
+      // Progress is best effort: a RabbitMQ flap must not fail a step that may already have acted on the world.
+      await deps.publisher.publish([report]).catch((err: unknown) => log.warn({ err: (err as Error).message, index: update.index }, 'progress report not published'));
     };
     try {
       const result = await agent.run(params, {

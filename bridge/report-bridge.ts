@@ -1,10 +1,12 @@
-import type { Channel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
 import { Report } from '../contracts/index.js';
 import { connectAmqp } from '../infra/amqp.js';
 import { backoffDelay, sleep } from '../infra/backoff.js';
 import type { Logger } from '../infra/logger.js';
 import { assertReportTopology, type ReportTopology } from '../messaging/report-topology.js';
 import type { ReportStore } from '../store/report-store.js';
+
+const POISON_ATTEMPTS = 5;
 
 export interface ReportBridgeOptions {
   amqpUrl: string;
@@ -38,18 +40,32 @@ export class ReportBridge {
       url: this.options.amqpUrl,
       logger: this.log,
       name: 'bridge',
-      setup: async (model) => {
-        const channel = await model.createChannel();
-        channel.on('error', (err: Error) => this.log.warn({ err: err.message }, 'bridge channel error'));
-        await assertReportTopology(channel, this.options.topology);
-        await channel.prefetch(this.options.prefetch);
-        await channel.consume(this.options.topology.bridgeQueue, (msg) => {
-          if (msg) this.queue = this.queue.then(() => this.handle(channel, msg));
-        });
-        this.log.info({ queue: this.options.topology.bridgeQueue }, 'bridge consuming');
-      },
+      setup: (model) => this.subscribe(model),
     });
     await this.connection.waitForConnect();
+  }
+
+  /**
+   * amqplib's recovery re-runs this after a *connection* loss; a channel the broker closes on its own (consumer
+   * timeout, a cancelled consumer) is re-subscribed here, on the same connection, or by recovery if that is gone.
+   */
+  private async subscribe(model: ChannelModel): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', (err: Error) => this.log.warn({ err: err.message }, 'bridge channel error'));
+    channel.on('close', () => {
+      if (this.stopping.signal.aborted) return;
+      setTimeout(() => {
+        this.subscribe(model).catch((err: unknown) => this.log.debug({ err: (err as Error).message }, 'bridge re-subscribe left to connection recovery'));
+      }, 500);
+    });
+    await assertReportTopology(channel, this.options.topology);
+    await channel.prefetch(this.options.prefetch);
+    await channel.consume(this.options.topology.bridgeQueue, (msg) => {
+      if (msg) this.queue = this.queue.then(() => this.handle(channel, msg));
+      // The broker cancelled the consumer (queue deleted or moved): drop the channel so it is re-subscribed.
+      else void channel.close().catch(() => undefined);
+    });
+    this.log.info({ queue: this.options.topology.bridgeQueue }, 'bridge consuming');
   }
 
   async stop(): Promise<void> {
@@ -69,23 +85,30 @@ export class ReportBridge {
     }
     const appended = await this.appendUntilStored(report);
     // When stopping, the message stays unacked and RabbitMQ redelivers it to the next bridge.
-    if (appended) safely(() => channel.ack(msg));
+    if (appended === 'stored') safely(() => channel.ack(msg));
+    else if (appended === 'poison') {
+      this.log.error({ correlation_id: report.correlation_id, report_id: report.report_id }, 'report Redis keeps refusing dead-lettered');
+      safely(() => channel.nack(msg, false, false));
+    }
   }
 
   /** Redis outages are waited out with the message held unacked: nothing is dropped, and prefetch bounds memory. */
-  private async appendUntilStored(report: Report): Promise<boolean> {
+  private async appendUntilStored(report: Report): Promise<'stored' | 'poison' | 'stopping'> {
     for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
         const { id, added } = await this.options.store.append(report);
         this.log.debug({ correlation_id: report.correlation_id, report_id: report.report_id, stream_id: id, added }, 'report stored');
-        return true;
+        return 'stored';
       } catch (err) {
+        // Connection trouble is waited out; Redis *answering* with an error (a wrong-type key, a script error) for
+        // the same report again and again will not heal, and must not stop every tenant's reports behind it.
+        if ((err as Error).name === 'ReplyError' && attempt >= POISON_ATTEMPTS) return 'poison';
         const delay = backoffDelay(attempt, 200, 5_000);
         this.log.warn({ correlation_id: report.correlation_id, report_id: report.report_id, attempt, delay_ms: delay, err: (err as Error).message }, 'redis write failed, retrying');
         await sleep(delay, this.stopping.signal);
       }
     }
-    return false;
+    return 'stopping';
   }
 }
 

@@ -36,6 +36,7 @@ const Env = z.object({
   NEXUS_AGENT_TIMEOUT: Duration.default(5 * 60_000),
   NEXUS_AGENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   NEXUS_AGENT_RETRY_INTERVAL: Duration.default(1_000),
+  NEXUS_AGENT_HEARTBEAT_TIMEOUT: Duration.default(120_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LLM_PRIMARY_PROVIDER: z.enum(['anthropic', 'openai', 'gemini']).default('anthropic'),
   ANTHROPIC_API_KEY: Optional,
@@ -109,6 +110,7 @@ function toConfig(env: z.infer<typeof Env>) {
       agentTimeoutMs: env.NEXUS_AGENT_TIMEOUT,
       agentMaxAttempts: env.NEXUS_AGENT_MAX_ATTEMPTS,
       agentRetryIntervalMs: env.NEXUS_AGENT_RETRY_INTERVAL,
+      agentHeartbeatTimeoutMs: env.NEXUS_AGENT_HEARTBEAT_TIMEOUT,
       planRevisions: env.NEXUS_PLAN_REVISIONS,
     },
     policy: { dir: env.NEXUS_POLICY_DIR },
@@ -170,6 +172,13 @@ export function assertSafeListen(config: Pick<Config, 'auth' | 'http'>): void {
   }
 }
 
+/** Values that may carry credentials are not echoed back: URLs lose their user info, keys and secrets are hidden. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  if (/(KEY|SECRET|TOKEN|PASSWORD)/.test(name)) return '***';
+  return /_URL$/.test(name) ? value.replace(/\/\/[^@/]*@/, '//***@') : value;
+}
+
 /** Reads the environment once; a bad value throws a ConfigError whose message is one line naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // `VAR=` (as compose files and shells produce) means "not set", not "set to nothing".
@@ -178,8 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const name = String(first?.path[0] ?? 'environment');
-    const value = env[name];
-    throw new ConfigError(`${name}=${value ?? ''} is invalid: ${first?.message ?? 'bad value'}`);
+    throw new ConfigError(`${name}=${shown(name, env[name])} is invalid: ${first?.message ?? 'bad value'}`);
   }
   const config = toConfig(parsed.data);
   if (config.llm.required && config.llm.providers.length === 0) {

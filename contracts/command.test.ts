@@ -25,7 +25,7 @@ describe('contracts', () => {
   });
   it('accepts stream ids as cursors and nothing else', () => {
     for (const ok of ['0', '0-0', '1795610610627-0', '1795610610627-12']) expect(StreamCursor.safeParse(ok).success, ok).toBe(true);
-    for (const bad of ['-1', '$', '+', '>', 'abc', '1-2-3', '1-', ' 1-0', '1-0\n']) expect(StreamCursor.safeParse(bad).success, bad).toBe(false);
+    for (const bad of ['-1', '$', '+', '>', 'abc', '1-2-3', '1-', ' 1-0', '1-0\n', '99999999999999999999-0']) expect(StreamCursor.safeParse(bad).success, bad).toBe(false);
   });
   it('discriminates reports on report_type and checks each payload', () => {
     const base = { report_id: 'w:0', seq: 0, correlation_id: 'c', command_id: 'c', workflow_id: 'w', org_id: 'o', project_id: 'p', ts: new Date().toISOString() };

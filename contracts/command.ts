@@ -40,6 +40,8 @@ export const CommandSettings = z.object({
   llm_timeout_ms: z.number().int().positive(),
   /** A remote agent that does not heartbeat this often is considered gone; the attempt is retried. */
   remote_heartbeat_timeout_ms: z.number().int().positive(),
+  /** Local agents that heartbeat (progress reporters): silence this long means the worker died. */
+  agent_heartbeat_timeout_ms: z.number().int().positive(),
 });
 export type CommandSettings = z.infer<typeof CommandSettings>;
 

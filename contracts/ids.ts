@@ -6,7 +6,11 @@ export const ClientKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must matc
 export type ClientKey = z.infer<typeof ClientKey>;
 
 /** A Redis stream entry id, `<ms>-<seq>` or `<ms>`; `-1`, `$` and friends are refused. */
-export const StreamCursor = z.string().regex(/^\d{1,20}(-\d{1,20})?$/, 'must be a stream id like 1700000000000-0');
+const MAX_U64 = 18446744073709551615n;
+export const StreamCursor = z.string()
+  .regex(/^\d{1,20}(-\d{1,20})?$/, 'must be a stream id like 1700000000000-0')
+  // Refinements run even when the pattern failed: only digits reach BigInt.
+  .refine((id) => id.split('-').every((part) => !/^\d{1,20}$/.test(part) || BigInt(part) <= MAX_U64), 'each part of a stream id fits in 64 bits');
 export type StreamCursor = z.infer<typeof StreamCursor>;
 
 /**

@@ -18,11 +18,14 @@ export const toolNameFor = (agent: string) => agent.replace(/\./g, '__');
 
 export function plannerTools(agents: AgentRegistry): { tools: ToolSpec[]; agentByTool: Map<string, string> } {
   const agentByTool = new Map<string, string>();
-  const tools: ToolSpec[] = deps(agents).map((descriptor) => {
+  const tools: ToolSpec[] = [];
+  for (const descriptor of deps(agents)) {
     const name = toolNameFor(descriptor.name);
+    // `a.b` and a remote `a__b` would share a tool name; the first (local agents come first) keeps it.
+    if (agentByTool.has(name) || name === DESCRIBE_PLAN) continue;
     agentByTool.set(name, descriptor.name);
-    return { name, description: `${descriptor.description} (declared risk ${descriptor.risk_level})`, inputSchema: descriptor.params_schema };
-  });
+    tools.push({ name, description: `${descriptor.description} (declared risk ${descriptor.risk_level})`, inputSchema: descriptor.params_schema });
+  }
   tools.push({
     name: DESCRIBE_PLAN,
     description: 'Call exactly once, together with the agent tools, to explain the plan to the human who may have to approve it.',

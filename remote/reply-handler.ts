@@ -1,4 +1,4 @@
-import { ActivityNotFoundError, type AsyncCompletionClient } from '@temporalio/client';
+import { ActivityCancelledError, ActivityNotFoundError, ActivityPausedError, ActivityResetError, type AsyncCompletionClient } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { RemoteReply } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
@@ -38,7 +38,9 @@ export async function handleRemoteReply(raw: Buffer, temporal: AsyncCompletionCl
     }
     return 'done';
   } catch (err) {
-    if (err instanceof ActivityNotFoundError) {
+    // The attempt is over, cancelled, paused or reset: nothing will take this reply, and retrying it would hold
+    // up every other agent's replies behind it.
+    if (err instanceof ActivityNotFoundError || err instanceof ActivityCancelledError || err instanceof ActivityPausedError || err instanceof ActivityResetError) {
       logger.info({ reply: reply.type }, 'stale remote reply dropped (that attempt is over)');
       return 'stale';
     }

@@ -33,6 +33,11 @@ export async function startRemoteAgents(options: { url: string; topology: Remote
       const completion = options.completion;
       if (!completion) return;
       const channel = await model.createChannel();
+      let closed = false;
+      channel.on('close', () => {
+        closed = true;
+      });
+      channel.on('error', () => undefined);
       await assertRemoteTopology(channel, options.topology);
       await channel.prefetch(32);
       let queue = Promise.resolve();
@@ -40,16 +45,21 @@ export async function startRemoteAgents(options: { url: string; topology: Remote
         if (!msg) return;
         // In order, acked only after Temporal took it; Temporal outages are waited out like Redis ones in the bridge.
         queue = queue.then(async () => {
-          for (let attempt = 1; !stopping.signal.aborted; attempt++) {
+          // Stop when this channel is gone: RabbitMQ redelivers the reply to the next consumer.
+          for (let attempt = 1; !stopping.signal.aborted && !closed; attempt++) {
             try {
               const outcome = await handleRemoteReply(msg.content, completion, log);
               if (outcome === 'invalid') log.warn({ correlation_id: msg.properties.correlationId }, 'invalid remote reply dropped');
-              channel.ack(msg);
-              return;
+              break;
             } catch (err) {
               log.warn({ attempt, err: (err as Error).message }, 'temporal did not take a remote reply; retrying');
               await sleep(backoffDelay(attempt, 200, 5_000), stopping.signal);
             }
+          }
+          try {
+            channel.ack(msg);
+          } catch {
+            // the channel died; the reply is redelivered and handled again (stale replies are dropped)
           }
         }).catch(() => undefined);
       });

@@ -73,6 +73,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       plan_revisions: config.workflow.planRevisions,
       llm_timeout_ms: config.llm.timeoutMs,
       remote_heartbeat_timeout_ms: config.remote.heartbeatTimeoutMs,
+      agent_heartbeat_timeout_ms: config.workflow.agentHeartbeatTimeoutMs,
     },
     limits: config.limits,
     auth: {

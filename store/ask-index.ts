@@ -10,7 +10,10 @@ const CLAIM_SCRIPT = readFileSync(new URL('./claim-ask.lua', import.meta.url), '
 const RELEASE_SCRIPT = `if redis.call('HGET', KEYS[1], 'status') == 'deciding' then redis.call('HSET', KEYS[1], 'status', ARGV[1]) end
 if ARGV[2] ~= '' then redis.call('HDEL', KEYS[1], 'by:' .. ARGV[2]) end`;
 
-export type ClaimOutcome = 'ok' | 'not_found' | 'not_pending' | 'expired' | 'digest_mismatch';
+export type ClaimOutcome = 'ok' | 'not_found' | 'not_pending' | 'expired' | 'digest_mismatch' | 'busy';
+
+/** Longer than the API's Temporal deadline plus its retries: a claim older than this was abandoned. */
+const CLAIM_STALE_MS = 60_000;
 
 export interface ClaimResult {
   outcome: ClaimOutcome;
@@ -42,6 +45,8 @@ export class AskIndex {
       digest ?? '',
       decision,
       decidedBy,
+      String(now.getTime()),
+      String(CLAIM_STALE_MS),
     );
     return { outcome, workflowId, correlationId, agent };
   }

@@ -22,7 +22,7 @@ export function remoteActivities(settings: CommandSettings) {
   // Agents that report progress heartbeat too, so a crashed worker is noticed within the heartbeat timeout.
   const { runAgent: runHeartbeatingAgent } = proxyActivities<Activities>({
     startToCloseTimeout: settings.agent_timeout_ms,
-    heartbeatTimeout: settings.remote_heartbeat_timeout_ms,
+    heartbeatTimeout: settings.agent_heartbeat_timeout_ms,
     retry,
   });
   // A remote agent proves it is alive by heartbeating; silence means it died and the attempt is retried.

@@ -72,7 +72,9 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
         ...(previous ? { transcript: previous.plan.transcript, denial: previous.denial } : {}),
       });
     } catch (err) {
-      return finish({ kind: 'failed', error: toTaskError(err) });
+      const error = toTaskError(err);
+      // The planner's only slow part is the LLM: running out of time there means the LLM was unavailable.
+      return finish({ kind: 'failed', error: error.code === 'agent_timeout' ? { ...error, code: 'llm_unavailable', message: 'the LLM did not answer in time' } : error });
     }
     await local.publishReports([
       reports.build('task_progress', {

@@ -3,7 +3,7 @@ import { guardedLookup, isInternalAddress } from './address-guard.js';
 
 describe('isInternalAddress', () => {
   it('flags loopback, private, link-local, metadata and mapped addresses', () => {
-    for (const ip of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1']) {
+    for (const ip of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '64:ff9b::a00:1', '2002:7f00:1::', 'fec0::1']) {
       expect(isInternalAddress(ip), ip).toBe(true);
     }
   });

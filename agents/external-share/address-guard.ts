@@ -7,7 +7,9 @@ for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10]
   INTERNAL.addSubnet(net, prefix, 'ipv4');
 }
 // No ::ffff:0:0/96 rule here: BlockList maps every IPv4 address into that range. Mapped addresses are unwrapped below.
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+// NAT64 (64:ff9b::/96) and 6to4 (2002::/16) can carry any IPv4 address, private ones included; site-local
+// fec0::/10 is deprecated but still routed on some networks. All refused unless allowlisted by IP.
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16]] as const) {
   INTERNAL.addSubnet(net, prefix, 'ipv6');
 }
 

@@ -24,7 +24,9 @@ export function auditTrail(audit: AuditLog): MiddlewareHandler<ApiEnv> {
     if (!event) return;
     const principal = c.get('principal') as ApiEnv['Variables']['principal'] | undefined;
     const tenant = c.get('tenant') as ApiEnv['Variables']['tenant'] | undefined;
-    const named = tenant?.org_id ?? TenantId.safeParse(c.req.header('x-org-id') ?? c.req.query('org_id')).data;
+    // Without a principal the org is only what the caller claims: an anonymous caller must not be able to create
+    // or fill any org's audit stream, so those refusals go to `_unknown`.
+    const named = principal ? tenant?.org_id ?? TenantId.safeParse(c.req.header('x-org-id') ?? c.req.query('org_id')).data : undefined;
     const orgs = [...new Set([named, principal?.org_id].filter((o): o is string => o !== undefined))];
     if (orgs.length === 0) orgs.push('_unknown');
     const entry: AuditEntry = {

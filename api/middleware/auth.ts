@@ -28,9 +28,14 @@ export function authenticate(auth: ApiDeps['auth']): MiddlewareHandler<ApiEnv> {
     if (ticket !== undefined) {
       const p = await auth.tickets.redeem(ticket).catch(() => UNAVAILABLE);
       if (p === UNAVAILABLE) c.set('authProblem', UNAVAILABLE);
-      else if (p) c.set('principal', p);
+      else if (p && (auth.mode === 'local' || p.kind === 'token')) c.set('principal', p);
       else c.set('authProblem', 'the stream ticket is unknown or expired; get a new one from POST /auth/stream-ticket');
     } else if (auth.mode === 'local') {
+      // Local mode trusts headers because only this machine can reach it; a page whose name was rebound to
+      // 127.0.0.1 could too, so the Host must be a loopback name.
+      if (!LOOPBACK_HOSTS.has(hostnameOf(c.req.header('host')))) {
+        throw new ApiError(403, 'forbidden', 'local mode answers only requests addressed to localhost / 127.0.0.1');
+      }
       const user = ClientKey.safeParse(c.req.header('x-user-id'));
       c.set('principal', { id: user.success ? user.data : 'local', kind: 'local', projects: '*', roles: ALL_ROLES });
     } else if (token !== undefined) {
@@ -49,6 +54,14 @@ export function authenticate(auth: ApiDeps['auth']): MiddlewareHandler<ApiEnv> {
  * A tenant route's gate: 401 without a principal, 400 for a bad tenant, 403 when the principal's org, projects or
  * roles do not cover this tenant. Viewers and everyone who acts in a tenant may read its stream.
  */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1', '']);
+
+function hostnameOf(host: string | undefined): string {
+  if (!host) return '';
+  const bracketed = /^(\[[^\]]*\])/.exec(host);
+  return (bracketed?.[1] ?? host.split(':')[0] ?? '').toLowerCase();
+}
+
 export function requireRole(role: Role | Role[], { allowQuery = false } = {}): MiddlewareHandler<ApiEnv> {
   const roles = Array.isArray(role) ? role : [role];
   const readTenant = tenant({ allowQuery });

@@ -20,12 +20,32 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
   } catch {
     throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
   }
+  if (nestingDepth(body) > MAX_DEPTH) {
+    throw new ApiError(400, 'invalid_request', `the body is nested deeper than ${MAX_DEPTH} levels`);
+  }
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw ApiError.fromZod(parsed.error);
   return parsed.data;
 }
 
 /** Reads a body, stopping with a 413 as soon as it passes `maxBytes` (a lying Content-Length cannot get past it). */
+/** Deep nesting would overflow the stack of every recursive walker downstream (digests, payload converters). */
+const MAX_DEPTH = 64;
+
+/** Iterative, so measuring a hostile body cannot itself overflow the stack. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 export async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();

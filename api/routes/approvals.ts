@@ -17,7 +17,7 @@ export function approvalRoutes(deps: ApiDeps) {
   const app = new Hono<ApiEnv>();
   const log = deps.logger.child({ module: 'api.approvals' });
 
-  app.post('/approvals/:ask_id/decide', requireRole('approver'), orgRateLimit(deps), askGuessLimit(deps), async (c) => {
+  app.post('/approvals/:ask_id/decide', requireRole(['approver', 'admin']), orgRateLimit(deps), askGuessLimit(deps), async (c) => {
     const askId = AskId.safeParse(c.req.param('ask_id'));
     if (!askId.success) throw new ApiError(404, 'not_found', 'no such ask');
     const body = await readJson(c, DecideRequest, deps.limits.maxBodyBytes);
@@ -36,6 +36,9 @@ export function approvalRoutes(deps: ApiDeps) {
         throw new ApiError(404, 'not_found', 'no such ask');
       case 'not_pending':
         throw new ApiError(409, 'ask_not_pending', 'this ask was already decided');
+      case 'busy':
+        // Another approver's decision is in flight (M-of-N); this one is not refused, just not yet.
+        throw new ApiError(503, 'backend_unavailable', 'another decision on this ask is being recorded; retry in a moment', undefined, 1);
       case 'expired':
         throw new ApiError(409, 'ask_not_pending', 'this ask has expired');
       case 'digest_mismatch':

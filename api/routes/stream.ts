@@ -50,6 +50,11 @@ export function streamRoutes(deps: ApiDeps) {
       try {
         await stream.write(`retry: ${deps.sse.retryMs}\n\n`);
         sub = await deps.feeds.subscribe(t);
+        // A client that stopped reading leaves our write blocked on backpressure: only closing its socket frees
+        // the session, the subscription and its slot. It reconnects and resumes from its last id.
+        sub.onFailure = (reason) => {
+          if (reason === 'overflow') (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing?.destroy();
+        };
         if (stream.aborted) return;
         await session.run(sub);
         if (sub.failure === 'overflow') log.warn({ org_id: t.org_id, project_id: t.project_id }, 'slow SSE client dropped; it will resume from its last id');

@@ -32,10 +32,15 @@ export class FeedSubscription {
     this.notify();
   }
 
+  /** Called once when the subscription fails, so a client blocked in a write (not reading) can be cut off. */
+  onFailure: ((reason: 'overflow' | 'backend') => void) | undefined;
+
   fail(reason: 'overflow' | 'backend'): void {
+    const first = this.failure === undefined;
     this.failure ??= reason;
     this.queue.length = 0;
     this.notify();
+    if (first) this.onFailure?.(reason);
   }
 
   /** Waits up to `timeoutMs` for entries; an empty array means the time ran out (send a heartbeat). */

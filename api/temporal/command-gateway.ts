@@ -5,12 +5,19 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { CommandInput, DecideInput } from '../../contracts/index.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, type CommandInput, type DecideInput } from '../../contracts/index.js';
 import { DECIDE_REJECTIONS, decideUpdate } from '../../workflows/messages.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { commandWorkflow } from '../../workflows/command-workflow.js';
 import { ApiError } from '../errors.js';
 import { workflowSummary } from './workflow-summary.js';
+
+/** Same approver, decision and edit → same update (deduplicated by Temporal); a different edit is a new one. */
+function updateIdFor(input: DecideInput): string {
+  const edit = input.params === undefined ? '' : `:${createHash('sha256').update(canonicalJson(input.params)).digest('hex').slice(0, 16)}`;
+  return `${input.ask_id}:${input.decided_by}:${input.decision}${edit}`;
+}
 
 export type DecideOutcome = { ok: true; final: boolean } | { ok: false; rejection: string; message: string };
 
@@ -72,7 +79,7 @@ export class CommandGateway {
       // which startUpdate reports as success. The handler only records the decision, so completion is immediate.
       // One update id per approver and decision: a retried request is deduplicated, another approver is not.
       const result = await this.withDeadline(() =>
-        handle.executeUpdate(decideUpdate, { args: [input], updateId: `${input.ask_id}:${input.decided_by}:${input.decision}` }),
+        handle.executeUpdate(decideUpdate, { args: [input], updateId: updateIdFor(input) }),
       );
       return { ok: true, final: result.final };
     } catch (err) {

@@ -74,6 +74,8 @@ async function handle(channel: Channel, msg: ConsumeMessage): Promise<void> {
       running = shout(task);
       work.set(task.idempotency_key, running);
       running.catch(() => work.delete(task.idempotency_key));
+      // Long enough to answer every retry of this task; short enough not to grow without bound.
+      setTimeout(() => work.delete(task.idempotency_key), 10 * 60_000).unref();
     }
     const result = await running;
     reply(channel, task, { type: 'result', result });

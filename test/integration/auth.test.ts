@@ -287,7 +287,10 @@ describe('tokens mode: who may do what', () => {
     expect(acme.some((e) => e.event === 'decision' && e.status === '202' && e.principal === aApprover.id && e.correlation_id)).toBe(true);
     expect(acme.some((e) => e.event === 'decision' && e.status === '409' && e.code === 'ask_not_pending')).toBe(true);
     expect(acme.some((e) => e.event === 'decision' && e.status === '403' && e.principal === aViewer.id)).toBe(true);
-    expect(acme.some((e) => e.event === 'refused' && e.status === '401' && e.code === 'unauthorized')).toBe(true);
+    // An anonymous caller only claims an org: its refusals go to `_unknown`, never into the org it named.
+    expect(acme.some((e) => e.event === 'refused' && e.status === '401')).toBe(false);
+    const unknown = await audit.read('_unknown');
+    expect(unknown.some((e) => e.event === 'refused' && e.status === '401' && e.code === 'unauthorized')).toBe(true);
     // A's attempt on B is in B's log (the org acted on) and in A's.
     expect(globex.some((e) => e.event === 'decision' && e.status === '403' && e.principal === aAll.id)).toBe(true);
     expect(acme.some((e) => e.event === 'decision' && e.status === '403' && e.principal === aAll.id)).toBe(true);

@@ -50,6 +50,11 @@ describe('bad input gets a clear 4xx and starts nothing', () => {
     ['a correlation_id too long', () => post(nexus.baseUrl, '/sidecar/command', { ...echo, correlation_id: 'c'.repeat(129) }, tenant), 400, 'invalid_request', 'correlation_id'],
     ['an unknown top-level field', () => post(nexus.baseUrl, '/sidecar/command', { ...echo, approved: true }, tenant), 400, 'invalid_request'],
     ['a JSON array body', () => post(nexus.baseUrl, '/sidecar/command', [echo], tenant), 400, 'invalid_request'],
+    ['params nested 1,000 deep (would overflow digest and payload code)', () => post(nexus.baseUrl, '/sidecar/command', `{"type":"agent.run","agent":"echo","command_id":"deep","params":{"a":${'['.repeat(1000)}${']'.repeat(1000)}}}`, tenant), 400, 'invalid_request'],
+    ['a stream cursor beyond 64 bits', async () => {
+      const res = await fetch(new URL('/agent/reports/stream?org_id=acme&project_id=x&cursor=99999999999999999999-0', nexus.baseUrl));
+      return { status: res.status, body: await res.json() };
+    }, 400, 'invalid_request'],
     ['bad org id', () => post(nexus.baseUrl, '/sidecar/command', echo, { org_id: 'ACME!', project_id: 'x' }), 400, 'invalid_tenant', 'org_id'],
     ['missing project id', () => raw('/sidecar/command', { body: JSON.stringify(echo), headers: { 'content-type': 'application/json', 'x-project-id': '' } }), 400, 'invalid_tenant', 'project_id'],
     ['a decision that is neither approve nor deny', () => post(nexus.baseUrl, '/approvals/abc/decide', { decision: 'maybe' }, tenant), 400, 'invalid_request', 'decision'],
@@ -65,6 +70,20 @@ describe('bad input gets a clear 4xx and starts nothing', () => {
     expect(body.error.code).toBe(code);
     expect(body.error.message).not.toMatch(/at .*\.ts:\d+/);
     if (path) expect(body.error.issues?.map((i) => i.path).join(' ')).toContain(path);
+  });
+
+  it('refuses, in local mode, a request addressed to another host name (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(nexus.baseUrl);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: '/sidecar/command', method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json', 'x-org-id': 'acme', 'x-project-id': 'x' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(echo));
+    });
+    expect(status).toBe(403);
   });
 
   it('started no workflow for any of them (a valid command after them is the only one)', async () => {

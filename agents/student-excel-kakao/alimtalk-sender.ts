@@ -57,6 +57,9 @@ export async function sendAlimtalk(recipients: readonly Recipient[], options: Se
       sent += batch.length;
       continue;
     }
+    // Alive before every slow part (reconciliation, pacing, the send): a silent attempt would be timed out and
+    // retried while it is still sending. The details stay "last confirmed batch", the resume point.
+    ctx.heartbeat({ confirmed: n - 1 });
     const begun = await ledger.begin(stepKey, n, ctx.attempt, Date.now());
     if (begun.kind === 'fenced') throw new AgentError('attempt_superseded', 'a later attempt of this step owns the delivery', false);
     let toSend = batch;
@@ -78,6 +81,7 @@ export async function sendAlimtalk(recipients: readonly Recipient[], options: Se
     const rejected: Array<{ row: number; code: string }> = [];
     if (toSend.length > 0) {
       await pace(toSend.length);
+      ctx.heartbeat({ confirmed: n - 1 });
       const result = await client.send({
         templateCode,
         messages: toSend.map((r) => ({ to: r.phone, content: r.message })),

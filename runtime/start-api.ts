@@ -13,6 +13,7 @@ import { SseClientLimiter } from '../api/sse/client-limiter.js';
 import { assertSafeListen, type Config } from '../config/load-config.js';
 import type { BlobStore } from '../files/blob-store.js';
 import { PortInUseError } from '../devserver/port-check.js';
+import { withDeadline } from '../infra/deadline.js';
 import type { Logger } from '../infra/logger.js';
 import { createRedis } from '../infra/redis.js';
 import { AskIndex } from '../store/ask-index.js';
@@ -59,7 +60,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     checkAmqp: async () => {
       const opening = amqp.createChannel();
       // A channel that opens after the probe gave up is closed, not leaked.
-      const channel = await withTimeout(opening, AMQP_PROBE_TIMEOUT_MS).catch((err: unknown) => {
+      const channel = await withDeadline(opening, AMQP_PROBE_TIMEOUT_MS).catch((err: unknown) => {
         opening.then((late) => late.close()).catch(() => undefined);
         throw err;
       });
@@ -112,14 +113,4 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       await connection.close();
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), ms);
-    }),
-  ]);
 }

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { ALL_ROLES, permits, type Role } from '../../auth/principal.js';
+import { ALL_ROLES, permits, type Principal, type Role } from '../../auth/principal.js';
 import { ClientKey } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
@@ -54,6 +54,16 @@ export function authenticate(auth: ApiDeps['auth']): MiddlewareHandler<ApiEnv> {
  * A tenant route's gate: 401 without a principal, 400 for a bad tenant, 403 when the principal's org, projects or
  * roles do not cover this tenant. Viewers and everyone who acts in a tenant may read its stream.
  */
+/**
+ * The caller of a route behind `requireRole`, which has already refused requests without one. In local mode the
+ * principal comes from `x-user-id` (or `local`), so routes never read that header themselves.
+ */
+export function principalOf(c: Context<ApiEnv>): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw new ApiError(401, 'unauthorized', 'send an API token as "Authorization: Bearer <token>"');
+  return principal;
+}
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1', '']);
 
 function hostnameOf(host: string | undefined): string {

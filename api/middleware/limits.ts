@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
+import { withDeadline } from '../../infra/deadline.js';
 import { ApiError } from '../errors.js';
 
 const WINDOW_MS = 60_000;
@@ -61,16 +62,9 @@ export function askGuessLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>):
  */
 export function requestTimeout(ms: number): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ApiError(503, 'backend_unavailable', `no answer within ${ms} ms; try again shortly`, undefined, 5)), ms);
-    });
-    try {
-      const running = next();
-      running.catch(() => undefined);
-      await Promise.race([running, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const running = next();
+    // The handler may still fail after the deadline answered; that late failure has no one left to hear it.
+    running.catch(() => undefined);
+    await withDeadline(running, ms, () => new ApiError(503, 'backend_unavailable', `no answer within ${ms} ms; try again shortly`, undefined, 5));
   };
 }

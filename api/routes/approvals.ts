@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { AskId, ClientKey, DecideRequest, type DecideAccepted, type DecideInput } from '../../contracts/index.js';
+import { AskId, DecideRequest, type DecideAccepted, type DecideInput } from '../../contracts/index.js';
 import { DECIDE_REJECTIONS } from '../../workflows/messages.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../middleware/json-body.js';
-import { requireRole } from '../middleware/auth.js';
+import { principalOf, requireRole } from '../middleware/auth.js';
 import { askGuessLimit, orgRateLimit } from '../middleware/limits.js';
 
 /**
@@ -22,10 +22,7 @@ export function approvalRoutes(deps: ApiDeps) {
     if (!askId.success) throw new ApiError(404, 'not_found', 'no such ask');
     const body = await readJson(c, DecideRequest, deps.limits.maxBodyBytes);
     const t = c.get('tenant');
-    const principal = c.get('principal');
-    const actor = ClientKey.safeParse(c.req.header('x-user-id'));
-    const decidedBy = principal?.id ?? (actor.success ? actor.data : 'anonymous');
-    const roles = principal?.roles ?? ['approver'];
+    const { id: decidedBy, roles } = principalOf(c);
 
     const claim = await deps.askIndex.claim(t, askId.data, body.decision, body.action_digest, new Date(), decidedBy).catch(() => {
       throw ApiError.unavailable('Redis');

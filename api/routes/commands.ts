@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import {
-  ClientKey,
   canonicalJson,
   CommandRequest,
   workflowIdFor,
@@ -12,14 +11,8 @@ import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../middleware/json-body.js';
-import { requireRole } from '../middleware/auth.js';
+import { principalOf, requireRole } from '../middleware/auth.js';
 import { orgRateLimit } from '../middleware/limits.js';
-
-/** Local mode has no identities beyond what the client says; a malformed one counts as anonymous. */
-function requesterFromHeader(value: string | undefined): string {
-  const parsed = ClientKey.safeParse(value);
-  return parsed.success ? parsed.data : 'local';
-}
 
 /** `POST /sidecar/command`: validate everything first, start the workflow, answer 202 and nothing more. */
 export function commandRoutes(deps: ApiDeps) {
@@ -63,7 +56,7 @@ export function commandRoutes(deps: ApiDeps) {
       workflow_id: workflowId,
       request,
       received_at: new Date().toISOString(),
-      requested_by: c.get('principal')?.id ?? requesterFromHeader(c.req.header('x-user-id')),
+      requested_by: principalOf(c).id,
       settings: deps.settings,
     };
     await deps.gateway.start(input);

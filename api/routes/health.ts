@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { withDeadline } from '../../infra/deadline.js';
 import type { ApiDeps } from '../api-deps.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -27,18 +28,10 @@ export function healthRoutes(deps: ApiDeps) {
 }
 
 async function probe(check: () => Promise<void>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
-      }),
-    ]);
+    await withDeadline(check(), CHECK_TIMEOUT_MS);
     return 'ok';
   } catch (err) {
     return `error: ${(err as Error).message}`;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocally, listenLocally } from './local-server.js';
 
 export interface FakeToolCall {
   name: string;
@@ -67,14 +67,12 @@ export class FakeLlmServer {
         else send();
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    this.url = await listenLocally(this.server);
     return this.url;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  stop(): Promise<void> {
+    return closeLocally(this.server);
   }
 
   private anthropicBody(reply: Extract<FakeReply, { toolCalls: FakeToolCall[] }>) {

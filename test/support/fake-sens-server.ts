@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocally, listenLocally } from './local-server.js';
 
 export interface SensCredentials {
   accessKey: string;
@@ -47,14 +47,12 @@ export class FakeSensServer {
     this.server = createServer((req, res) => {
       void this.handle(req, res).catch((err: unknown) => json(res, 500, { error: String(err) }));
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    this.url = await listenLocally(this.server);
     return this.url;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  stop(): Promise<void> {
+    return closeLocally(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

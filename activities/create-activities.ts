@@ -13,6 +13,9 @@ import { createPlanInstruction } from './plan-instruction.js';
 import { resolveAction } from './resolve-action.js';
 import { createRunAgent } from './run-agent.js';
 import { createRunRemoteAgent } from './run-remote-agent.js';
+import { createVerifyDecision } from './verify-decision.js';
+import type { DecisionSeal } from '../auth/decision-seal.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { RemoteTaskPublisher } from '../remote/remote-task-publisher.js';
 import type { RemoteTopology } from '../remote/remote-topology.js';
 
@@ -26,6 +29,9 @@ export interface ActivityDeps {
   /** Publishes tasks to remote agents; absent in processes that do not run remote agents. */
   remote?: RemoteTaskPublisher;
   remoteTopology: RemoteTopology;
+  /** Verifies the API's proof on decisions; the verdicts go to the audit log. */
+  seal: DecisionSeal;
+  audit: AuditLog;
 }
 
 /** Everything a workflow asks the world to do. Clients come in; nothing here opens a connection of its own. */
@@ -74,6 +80,7 @@ export function createActivities(deps: ActivityDeps) {
       };
     },
 
+    verifyDecision: createVerifyDecision({ seal: deps.seal, audit: deps.audit, logger: log }),
     planInstruction: createPlanInstruction({ ...deps, logger: log }),
     runAgent: createRunAgent({ ...deps, logger: log }),
     runRemoteAgent: createRunRemoteAgent({ agents, remote: deps.remote, topology: deps.remoteTopology, logger: log }),

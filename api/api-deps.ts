@@ -3,6 +3,7 @@ import type { AgentRegistry } from '../agents/registry.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { StreamTickets } from '../auth/stream-tickets.js';
 import type { TokenStore } from '../auth/token-store.js';
+import type { DecisionSeal } from '../auth/decision-seal.js';
 import type { CommandSettings } from '../contracts/index.js';
 import type { BlobStore } from '../files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
@@ -40,6 +41,9 @@ export interface ApiDeps {
   /** Uploaded spreadsheets (`POST /files`); the worker reads the same store. */
   files: { store: BlobStore; maxUploadBytes: number };
   sse: { heartbeatMs: number; retryMs: number };
-  temporalUiUrl: string;
+  /** Where the Temporal Web UI is, when an operator said so; without it the dashboard shows no Temporal links. */
+  temporalUiUrl: string | undefined;
+  /** Signs every decision the API authorized, so the workflow can tell it from one sent straight to Temporal. */
+  seal: DecisionSeal;
   temporalNamespace: string;
 }

@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
+import type { RefusalBudget } from '../audit/refusal-budget.js';
 import type { ApiDeps } from './api-deps.js';
 import type { ApiEnv } from './api-env.js';
 import { ApiError, createErrorHandler, errorResponse } from './errors.js';
 import { auditTrail } from './middleware/audit.js';
 import { authenticate } from './middleware/auth.js';
-import { requestTimeout } from './middleware/limits.js';
+import { refusalGate, requestTimeout } from './middleware/limits.js';
 import { agentRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { authRoutes } from './routes/auth.js';
@@ -15,15 +16,19 @@ import { openApiRoutes } from './routes/openapi.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 
-/** The whole HTTP surface; tests call `app.request(...)` or serve it on a random port. */
-export function createApp(deps: ApiDeps) {
+/**
+ * The whole HTTP surface; tests call `app.request(...)` or serve it on a random port. `refusals` is the refusal
+ * budget (`NEXUS_REFUSAL_LIMIT_PER_MIN`), shared by the audit trail that counts and the gate that answers 429.
+ */
+export function createApp(deps: ApiDeps, refusals: RefusalBudget) {
   const app = new Hono<ApiEnv>();
   app.onError(createErrorHandler(deps.logger.child({ module: 'api' })));
   app.notFound((c) => errorResponse(c, new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
   // Order matters: the audit trail sees the final status of everything below it, the principal is known before
   // any route runs, and only non-stream tenant routes get a deadline (a stream is meant to stay open).
-  app.use('*', auditTrail(deps.audit));
+  app.use('*', auditTrail(deps.audit, refusals));
   app.use('*', authenticate(deps.auth));
+  app.use('*', refusalGate(refusals));
   const deadline = requestTimeout(deps.limits.requestTimeoutMs);
   for (const path of ['/sidecar/command', '/approvals/*', '/files', '/files/*', '/auth/*']) app.use(path, deadline);
   app.route('/', healthRoutes(deps));

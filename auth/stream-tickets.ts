@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Tenant } from '../contracts/index.js';
+import { RedisKeys } from '../store/keys.js';
 import type { Principal } from './principal.js';
 import { sha256, type TokenStore } from './token-store.js';
 
@@ -12,15 +13,19 @@ export const TICKET_PREFIX = 'nxt_';
  * again until it expires, because an EventSource reconnects with the same URL. It dies with its token.
  */
 export class StreamTickets {
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly tokens: TokenStore,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.keys = new RedisKeys(prefix);
+  }
 
   private key(hash: string): string {
-    return `${this.prefix}{auth}:ticket:${hash}`;
+    return this.keys.auth('ticket', hash);
   }
 
   async issue(principal: Principal, tenant: Tenant, tokenHash: string | undefined): Promise<{ ticket: string; expires_at: string }> {

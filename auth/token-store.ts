@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TenantId } from '../contracts/index.js';
+import { RedisKeys } from '../store/keys.js';
 import { Role, type Principal } from './principal.js';
 
 export const TOKEN_PREFIX = 'nxs_';
@@ -34,15 +35,19 @@ export function sha256(text: string): string {
  */
 export class TokenStore {
   private readonly cache = new Map<string, { record: TokenRecord; until: number }>();
+  private readonly keys: RedisKeys;
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
-    private readonly cacheTtlMs = 5_000,
-  ) {}
+    prefix: string,
+    /** How stale a lookup may be: a revocation reaches new requests, and open streams, within this time. */
+    readonly cacheTtlMs = 5_000,
+  ) {
+    this.keys = new RedisKeys(prefix);
+  }
 
   private key(kind: string, id: string): string {
-    return `${this.prefix}{auth}:${kind}:${id}`;
+    return this.keys.auth(kind, id);
   }
 
   async create(input: NewToken): Promise<{ token: string; record: TokenRecord }> {
@@ -98,6 +103,28 @@ export class TokenStore {
   async authenticate(token: string): Promise<Principal | undefined> {
     const record = await this.lookupHash(sha256(token));
     return record && !record.revoked ? toPrincipal(record) : undefined;
+  }
+
+  /**
+   * Which of these token ids are revoked (or gone), read from Redis without the cache (and dropped from it): open
+   * streams ask this every half cache TTL, so a revocation ends them within the TTL. Two round trips for any number
+   * of ids.
+   */
+  async revokedAmong(tokenIds: string[]): Promise<Set<string>> {
+    if (tokenIds.length === 0) return new Set();
+    const hashes = await this.redis.mget(tokenIds.map((id) => this.key('token-id', id)));
+    const live = tokenIds.map((id, i) => ({ id, hash: hashes[i] })).filter((t): t is { id: string; hash: string } => !!t.hash);
+    const replies = live.length === 0 ? [] : ((await this.redis.pipeline(live.map((t) => ['hget', this.key('token', t.hash), 'revoked'])).exec()) ?? []);
+    const alive = new Set<string>();
+    live.forEach((t, i) => {
+      const [err, flag] = replies[i] ?? [new Error('no reply from Redis'), null];
+      if (err) throw err;
+      if (flag === '0') alive.add(t.id);
+    });
+    const revoked = new Set(tokenIds.filter((id) => !alive.has(id)));
+    // This process's cached copies are now known to be stale: the client of a closed stream must not reconnect on one.
+    if (revoked.size > 0) for (const [hash, hit] of this.cache) if (revoked.has(hit.record.token_id)) this.cache.delete(hash);
+    return revoked;
   }
 
   /** By the token's hash (what a stream ticket remembers), cached; revoked tokens are returned as such. */

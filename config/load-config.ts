@@ -1,10 +1,21 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseKeyRing } from '../runtime/key-ring.js';
 import { Duration } from './duration.js';
+import { ShareAllowlistText } from '../contracts/share-allowlist.js';
 
 const Port = z.coerce.number().int().min(1).max(65535);
 const Bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
 const Optional = z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v));
+/** `id:base64key[,id:base64key…]`, newest first: the first key writes, every key reads (rotation). 32-byte keys. */
+const KeyRingText = z.string().transform((value, ctx) => {
+  const ring = parseKeyRing(value);
+  if (!ring) {
+    ctx.addIssue({ code: 'custom', message: 'must be id:base64key[,id:base64key…] with 32-byte keys (openssl rand -base64 32)' });
+    return z.NEVER;
+  }
+  return ring;
+});
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -20,7 +31,7 @@ const Env = z.object({
   NEXUS_START_TEMPORAL: z.enum(['auto', 'always', 'never']).default('auto'),
   NEXUS_DATA_DIR: z.string().default('.data'),
   NEXUS_ASK_TIMEOUT: Duration.default(24 * 3_600_000),
-  NEXUS_SHARE_ALLOWLIST: z.string().default(''),
+  NEXUS_SHARE_ALLOWLIST: ShareAllowlistText.default([]),
   NEXUS_SHARE_SIGNING_SECRET: Optional,
   NEXUS_SHARE_MAX_BYTES: z.coerce.number().int().min(1).default(1024 * 1024),
   NEXUS_SHARE_TIMEOUT: Duration.default(10_000),
@@ -71,9 +82,23 @@ const Env = z.object({
   NEXUS_AUTH_CACHE_TTL: Duration.default(5_000),
   NEXUS_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(600),
   NEXUS_ASK_MISS_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(30),
+  NEXUS_REFUSAL_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(60),
   NEXUS_REQUEST_TIMEOUT: Duration.default(30_000),
   NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(20),
   NEXUS_STREAM_TICKET_TTL: Duration.default(120_000),
+  // Trust boundary: keys that sign decisions and encrypt Temporal payloads (generated into NEXUS_DATA_DIR/keys when
+  // unset), how a secured Temporal is reached, and who may use the Web UI's codec endpoint.
+  NEXUS_DECISION_KEYS: KeyRingText.optional(),
+  NEXUS_PAYLOAD_KEYS: KeyRingText.optional(),
+  NEXUS_DECISION_MAX_AGE: Duration.default(120_000),
+  NEXUS_OPERATOR_ORG: Optional,
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TEMPORAL_API_KEY: Optional,
+  TEMPORAL_TLS: Bool.default(false),
+  TEMPORAL_TLS_CERT: Optional,
+  TEMPORAL_TLS_KEY: Optional,
+  TEMPORAL_TLS_CA: Optional,
+  TEMPORAL_TLS_SERVER_NAME: Optional,
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -104,6 +129,21 @@ function toConfig(env: z.infer<typeof Env>) {
       cliPath: env.TEMPORAL_CLI_PATH,
       startDevServer: env.NEXUS_START_TEMPORAL,
       dataDir: env.NEXUS_DATA_DIR,
+      /** Dashboard links to the Web UI only when an operator configured where it is. */
+      uiUrl: env.TEMPORAL_UI_URL,
+      apiKey: env.TEMPORAL_API_KEY,
+      tls: env.TEMPORAL_TLS || env.TEMPORAL_TLS_CERT !== undefined || env.TEMPORAL_TLS_CA !== undefined || env.TEMPORAL_API_KEY !== undefined
+        ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA, serverName: env.TEMPORAL_TLS_SERVER_NAME }
+        : undefined,
+    },
+    trust: {
+      /** Undefined: read from (or generated into) `<NEXUS_DATA_DIR>/keys/`, see runtime/key-files.ts. */
+      decisionKeys: env.NEXUS_DECISION_KEYS,
+      payloadKeys: env.NEXUS_PAYLOAD_KEYS,
+      keyDir: join(env.NEXUS_DATA_DIR, 'keys'),
+      decisionMaxAgeMs: env.NEXUS_DECISION_MAX_AGE,
+      /** Tokens of this org with the admin role may use the codec endpoint (tokens mode); unset: nobody may. */
+      operatorOrg: env.NEXUS_OPERATOR_ORG,
     },
     workflow: {
       askTimeoutMs: env.NEXUS_ASK_TIMEOUT,
@@ -128,7 +168,7 @@ function toConfig(env: z.infer<typeof Env>) {
       timeoutMs: env.SENS_TIMEOUT,
     },
     agents: {
-      shareAllowlist: env.NEXUS_SHARE_ALLOWLIST.split(',').map((s) => s.trim()).filter(Boolean),
+      shareAllowlist: env.NEXUS_SHARE_ALLOWLIST,
       share: { signingSecret: env.NEXUS_SHARE_SIGNING_SECRET, maxBytes: env.NEXUS_SHARE_MAX_BYTES, timeoutMs: env.NEXUS_SHARE_TIMEOUT },
     },
     sse: {
@@ -142,6 +182,8 @@ function toConfig(env: z.infer<typeof Env>) {
       ratePerMin: env.NEXUS_RATE_LIMIT_PER_MIN,
       /** 404s on /approvals/* per principal per minute before 429 (0: off): guessing ask ids is slow. */
       askMissesPerMin: env.NEXUS_ASK_MISS_LIMIT_PER_MIN,
+      /** Tokens mode: refused requests (4xx on tenant routes) per principal, or per peer address without one, per minute before 429 (0: off). */
+      refusalsPerMin: env.NEXUS_REFUSAL_LIMIT_PER_MIN,
       requestTimeoutMs: env.NEXUS_REQUEST_TIMEOUT,
       sseClientsPerPrincipal: env.NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL,
     },

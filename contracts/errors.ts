@@ -5,6 +5,8 @@ export const ErrorCode = z.enum([
   'invalid_json',
   'unsupported_media_type',
   'payload_too_large',
+  'spreadsheet_too_large',
+  'spreadsheet_invalid',
   'unknown_agent',
   'invalid_params',
   'invalid_tenant',

@@ -9,5 +9,6 @@ export * from './agent.js';
 export * from './canonical-json.js';
 export * from './plan.js';
 export * from './policy.js';
+export * from './share-allowlist.js';
 export * from './service.js';
 export * from './remote-agent.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RiskLevel } from './risk.js';
+import { ShareAllowlistEntry } from './share-allowlist.js';
 
 /** A condition on one param (dot path into the params). Exactly one test per condition. */
 export const PolicyCondition = z.union([
@@ -49,8 +50,11 @@ export type ApprovalRequirements = z.infer<typeof ApprovalRequirements>;
 /** A risk policy file (per org/project). Rules can only raise risk; the highest match wins. */
 export const RiskPolicy = z.strictObject({
   rules: z.array(PolicyRule).max(500),
-  /** Narrows NEXUS_SHARE_ALLOWLIST for this org/project: a share must match both lists. */
-  share_allowlist: z.array(z.string().min(1)).max(500).optional(),
+  /**
+   * Narrows NEXUS_SHARE_ALLOWLIST for this org/project: a share must match both lists. Same grammar
+   * (scheme://host:port/path-prefix, or a bare host/CIDR meaning https on 443); a bad entry fails the file.
+   */
+  share_allowlist: z.array(ShareAllowlistEntry).max(500).optional(),
   approval: ApprovalPolicy.optional(),
 });
 export type RiskPolicy = z.infer<typeof RiskPolicy>;

@@ -71,6 +71,14 @@ export const AskCreatedReport = report(
     /** Approvals needed (M of N) and whether the requester is excluded. */
     quorum: z.number().int().positive().optional(),
     separation_of_duties: z.boolean().optional(),
+    /** What the planning model wrote about the action: its words, shown apart from (and after) NEXUS's facts. */
+    model_words: z.object({ title: z.string(), description: z.string() }).optional(),
+    /** The instruction the command was sent with, verbatim. */
+    instruction: z.string().optional(),
+    /** This ask is about an approver's edit of an earlier ask's action. */
+    edited_from: z.object({ ask_id: AskId, edited_by: z.string() }).optional(),
+    /** Who may not approve this ask (the editor of its action). */
+    excluded_deciders: z.array(z.string()).optional(),
   }),
 );
 export const AskResolvedReport = report(
@@ -83,6 +91,8 @@ export const AskResolvedReport = report(
     /** Present when the approver edited the params: exactly what will run, and its digest. */
     edited_action: Action.optional(),
     edited_action_digest: ActionDigest.optional(),
+    /** The approval was an edit: the edited action is a new action, assessed and (when RED) asked about again. */
+    superseded_by_edit: z.boolean().optional(),
     /** Every decision that counted, with who, when, why and the digest they approved. */
     decisions: z.array(z.object({
       decided_by: z.string(),

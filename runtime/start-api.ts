@@ -7,6 +7,7 @@ import { createApp } from '../api/app.js';
 import { FeedHub } from '../api/sse/report-feed.js';
 import { CommandGateway } from '../api/temporal/command-gateway.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { RefusalBudget } from '../audit/refusal-budget.js';
 import { StreamTickets } from '../auth/stream-tickets.js';
 import { TokenStore } from '../auth/token-store.js';
 import { SseClientLimiter } from '../api/sse/client-limiter.js';
@@ -20,6 +21,8 @@ import { AskIndex } from '../store/ask-index.js';
 import { CommandLedger } from '../store/command-ledger.js';
 import { RedisKeys } from '../store/keys.js';
 import { ReportStore } from '../store/report-store.js';
+import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
+import type { Trust } from './trust.js';
 
 export interface ApiRuntime {
   server: ServerType;
@@ -32,15 +35,14 @@ const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
 const AMQP_PROBE_TIMEOUT_MS = 2_000;
 
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
-export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; agents: AgentRegistry; logger: Logger; blobStore: BlobStore }): Promise<ApiRuntime> {
+export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust }): Promise<ApiRuntime> {
   const { redis, amqp, agents, logger } = deps;
   assertSafeListen(config);
   const tokens = new TokenStore(redis, config.redis.prefix, config.auth.cacheTtlMs);
   const keys = new RedisKeys(config.redis.prefix);
   const store = new ReportStore(redis, keys, config.redis.streamMaxLen);
-  const connection = Connection.lazy({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
+  const connection = Connection.lazy(connectionOptions(config.temporal));
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(deps.trust.payloadKeys) });
   const readers = new Set<Redis>();
   const feeds = new FeedHub(store, () => {
     const reader = createRedis({ url: config.redis.url, logger, name: 'sse-reader', blocking: true });
@@ -48,6 +50,11 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     reader.once('end', () => readers.delete(reader));
     return reader;
   }, config.sse.clientBuffer, logger.child({ module: 'sse' }));
+  const audit = new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' }));
+  // Tokens mode only: a local caller already acts in every org, so there is no one else's history to protect, and
+  // a budget would only turn a developer's (or the fuzzer's) run of 4xx into 429s.
+  const refusalLimit = config.auth.mode === 'tokens' ? config.limits.refusalsPerMin : 0;
+  const refusals = new RefusalBudget(redis, keys, audit, refusalLimit, logger.child({ module: 'audit' }));
   const app = createApp({
     logger,
     agents,
@@ -83,13 +90,14 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       tickets: new StreamTickets(redis, config.redis.prefix, tokens, config.auth.ticketTtlMs),
       prefix: config.redis.prefix,
     },
-    audit: new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' })),
+    audit,
     sseClients: new SseClientLimiter(config.limits.sseClientsPerPrincipal),
     files: { store: deps.blobStore, maxUploadBytes: config.files.maxUploadBytes },
     sse: { heartbeatMs: config.sse.heartbeatMs, retryMs: config.sse.retryMs },
-    temporalUiUrl,
+    temporalUiUrl: config.temporal.uiUrl,
+    seal: deps.trust.seal,
     temporalNamespace: config.temporal.namespace,
-  });
+  }, refusals);
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
@@ -110,6 +118,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       for (const reader of readers) reader.disconnect();
+      await refusals.flush();
       await connection.close();
     },
   };

@@ -20,6 +20,9 @@ import { temporalResultLookup } from '../agents/report-summarize/temporal-result
 import { startRemoteAgents, type RemoteAgents } from '../remote/start-remote-agents.js';
 import { remoteTopology } from '../remote/remote-topology.js';
 import type { Role } from './roles.js';
+import { loadTrust } from './trust.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import { startApi, type ApiRuntime } from './start-api.js';
 
 export interface NexusOptions {
@@ -63,9 +66,10 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     const topology = { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue };
     const policies = new PolicyStore(config.policy.dir);
     // One lazy client connection for what this process asks Temporal directly (earlier results, async completion).
-    const temporalConnection = Connection.lazy({ address: config.temporal.address });
+    const trust = loadTrust(config, logger);
+    const temporalConnection = Connection.lazy(connectionOptions(config.temporal));
     stops.push(() => temporalConnection.close());
-    const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
+    const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(trust.payloadKeys) });
     const agents = new AgentRegistry([
       ...builtInAgents({
         shareAllowlist: config.agents.shareAllowlist,
@@ -91,7 +95,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         url: config.amqp.url,
         topology: remoteNames,
         logger,
-        ...(has('worker') ? { completion: new AsyncCompletionClient({ connection: temporalConnection, namespace: config.temporal.namespace }) } : {}),
+        ...(has('worker') ? { completion: new AsyncCompletionClient({ connection: temporalConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(trust.payloadKeys) }) } : {}),
       });
       remote = started;
       agents.useRemoteAgents(started.directory);
@@ -104,10 +108,11 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       stops.unshift(() => bridge.stop());
       await bridge.start();
     }
-    if (has('worker') && amqp) {
+    if (has('worker') && amqp && redis) {
       const publisher = new ReportPublisher(amqp, topology, logger.child({ module: 'publisher' }));
       const { worker, connection, done } = await startWorker({
-        address: config.temporal.address,
+        target: config.temporal,
+        payloadKeys: trust.payloadKeys,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         activities: {
@@ -118,6 +123,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           llm: createLlmRouter(config.llm, logger),
           planAttempts: config.llm.planAttempts,
           remoteTopology: remoteNames,
+          seal: trust.seal,
+          audit: new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' })),
           ...(remote ? { remote: remote.publisher } : {}),
         },
         logger,
@@ -132,7 +139,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     }
     let api: ApiRuntime | undefined;
     if (has('api') && redis && amqp) {
-      const started = await startApi(config, { redis, amqp, agents, logger, blobStore });
+      const started = await startApi(config, { redis, amqp, agents, logger, blobStore, trust });
       api = started;
       stops.unshift(() => started.close());
     }

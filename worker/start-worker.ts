@@ -4,11 +4,14 @@ import { createActivities, type ActivityDeps } from '../activities/create-activi
 import { backoffDelay, sleep } from '../infra/backoff.js';
 import type { Logger } from '../infra/logger.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
+import { connectionOptions, dataConverter, type TemporalTarget } from '../infra/temporal-options.js';
+import type { KeyRing } from '../runtime/key-ring.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface WorkerOptions {
-  address: string;
+  target: TemporalTarget;
+  payloadKeys: KeyRing;
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
@@ -20,7 +23,7 @@ export interface WorkerOptions {
 /** Connects to Temporal (waiting, with a log line, while it comes up) and runs the NEXUS worker. */
 export async function startWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection; done: Promise<void> }> {
   const log = options.logger.child({ module: 'worker' });
-  const connection = await connectWithRetry(options.address, log);
+  const connection = await connectWithRetry(options.target, log);
   try {
     await registerSearchAttributes(connection, options.namespace);
   } catch (err) {
@@ -34,6 +37,7 @@ export async function startWorker(options: WorkerOptions): Promise<{ worker: Wor
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.activities),
+    dataConverter: dataConverter(options.payloadKeys),
     shutdownGraceTime: '5s',
   });
   const done = worker.run();
@@ -41,10 +45,11 @@ export async function startWorker(options: WorkerOptions): Promise<{ worker: Wor
   return { worker, connection, done };
 }
 
-async function connectWithRetry(address: string, log: Logger): Promise<NativeConnection> {
+async function connectWithRetry(target: TemporalTarget, log: Logger): Promise<NativeConnection> {
+  const address = target.address;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await NativeConnection.connect({ address });
+      return await NativeConnection.connect(connectionOptions(target));
     } catch (err) {
       const delay = backoffDelay(attempt, 500, 5_000);
       log.warn({ address, attempt, delay_ms: delay, err: (err as Error).message }, 'temporal not reachable, retrying');

@@ -1,9 +1,9 @@
 import { upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { Action, CommandInput, RiskLevel, TaskError } from '../contracts/index.js';
+import type { Action, ActionAssessment, CommandInput, RiskLevel, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
-import { local, remoteActivities } from './activity-proxies.js';
-import type { ApprovalGate } from './approval-gate.js';
+import { assessment as assess, local, remoteActivities } from './activity-proxies.js';
+import type { ApprovalGate, GateOutcome } from './approval-gate.js';
 import type { CommandState } from './messages.js';
 import type { ReportBuilder } from './report-builder.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
@@ -23,9 +23,18 @@ export interface ApproverWords {
   suggestedRisk: RiskLevel;
 }
 
+/** An approver may edit an action a few times in a row; past that the command fails rather than loop. */
+const MAX_EDITS = 3;
+
+interface Edit {
+  askId: string;
+  editedBy: string;
+}
+
 /**
  * Runs one action under policy: assess it on the server, and when it is RED, ask and wait; only an approval
- * lets it run, and then exactly the action approved (or the approver's edit of it).
+ * lets it run, and then exactly the action approved. An approver's edit is a new action: assessed again and, when
+ * it is RED, asked about again, and its editor may not approve it.
  */
 export class ActionRunner {
   private step = 0;
@@ -43,122 +52,152 @@ export class ActionRunner {
   }
 
   async run(action: Action, words?: ApproverWords): Promise<StepOutcome> {
-    const { tenant, settings } = this.input;
-    let assessment;
-    try {
-      assessment = await local.assessAction({ tenant, action });
-    } catch (err) {
-      return { kind: 'failed', error: toTaskError(err) };
-    }
-    const risk = maxRisk(this.input.request.risk_level, assessment.declared_risk, assessment.policy_risk, words?.suggestedRisk);
-    this.recordRisk(risk);
+    let current = action;
+    let edit: Edit | undefined;
+    const excluded: string[] = [];
+    let assessed = await this.assess(current);
+    for (let edits = 0; ; edits++) {
+      if ('error' in assessed) return { kind: 'failed', error: assessed.error };
+      const { verdict } = assessed;
+      // The model's words and estimate concern the action it proposed, not an approver's edit of it.
+      const modelWords = edit ? undefined : words;
+      const risk = maxRisk(this.input.request.risk_level, verdict.declared_risk, verdict.policy_risk, modelWords?.suggestedRisk);
+      this.recordRisk(risk);
+      if (risk !== 'RED') return this.execute(current, verdict, risk);
 
-    let approved = action;
-    if (risk === 'RED') {
       const askId = uuid4();
-      const expiresAtMs = Date.now() + settings.ask_timeout_ms;
-      this.state.status = 'waiting_for_approval';
-      this.state.pending_ask_id = askId;
-      await local.publishReports([
-        this.reports.build('ask_created', {
-          ask_id: askId,
-          risk_level: risk,
-          title: words?.title ?? assessment.title,
-          description: words ? `${words.description}\n\n${assessment.description}` : assessment.description,
-          action,
-          action_digest: assessment.action_digest,
-          options: ['approve', 'deny'],
-          expires_at: new Date(expiresAtMs).toISOString(),
-          quorum: assessment.approval.quorum,
-          separation_of_duties: assessment.approval.separation_of_duties,
-          ...(assessment.preview ? { preview: assessment.preview } : {}),
-          risk_reasons: [
-            `${assessment.declared_risk}: declared by agent ${action.agent}`,
-            ...assessment.policy_reasons,
-            ...(words ? [`${words.suggestedRisk}: suggested by the planner`] : []),
-            ...(this.input.request.risk_level ? [`${this.input.request.risk_level}: floor set by the client`] : []),
-          ],
-        }),
-      ]);
-      const outcome = await this.gate.wait(
-        { askId, expiresAtMs, digest: assessment.action_digest, approval: assessment.approval },
-        (stage) => local.publishReports([this.reports.build('task_progress', {
-          message: stage.stage === 'approval'
-            ? `${stage.approvals} of ${assessment.approval.quorum} approvals (${stage.decision.decided_by})`
-            : stage.stage === 'reminder' ? 'reminder: this ask is still waiting for a decision' : 'escalated: admins may decide this ask too',
-          ask: {
-            ask_id: askId,
-            stage: stage.stage,
-            approvals: stage.approvals,
-            quorum: assessment.approval.quorum,
-            ...(stage.stage === 'approval' ? { decided_by: stage.decision.decided_by } : {}),
-            expires_at: new Date(expiresAtMs).toISOString(),
-          },
-        })]),
-      );
+      const outcome = await this.ask(askId, current, verdict, risk, modelWords, excluded, edit);
       this.state.pending_ask_id = null;
       if (outcome.kind === 'expired') {
         await local.publishReports([this.reports.build('ask_expired', { ask_id: askId, expired_at: new Date().toISOString() })]);
         return { kind: 'expired', askId };
       }
-      const decisions = outcome.decisions.map((d) => ({
-        decided_by: d.decided_by,
-        decision: d.decision,
-        reason: d.reason,
-        decided_at: d.decided_at,
-        action_digest: assessment.action_digest,
-      }));
-      const decision = outcome.kind === 'denied' ? outcome.decision : outcome.decisions[outcome.decisions.length - 1];
-      if (!decision) return { kind: 'expired', askId };
       const resolved = {
         ask_id: askId,
-        decision: decision.decision,
         decided_by: [...new Set(outcome.decisions.map((d) => d.decided_by))].join(', '),
-        reason: decision.reason,
-        decisions,
+        decisions: outcome.decisions.map((d) => ({
+          decided_by: d.decided_by,
+          decision: d.decision,
+          reason: d.reason,
+          decided_at: d.decided_at,
+          action_digest: verdict.action_digest,
+        })),
       };
       if (outcome.kind === 'denied') {
-        await local.publishReports([this.reports.build('ask_resolved', resolved)]);
-        return { kind: 'denied', reason: decision.reason ?? 'denied by the approver', askId };
+        await local.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'deny', reason: outcome.decision.reason })]);
+        return { kind: 'denied', reason: outcome.decision.reason ?? 'denied by the approver', askId };
       }
-      if (decision.params !== undefined) {
-        // Edit and approve: the edit is validated and assessed again, and recorded as exactly what will run.
-        approved = { agent: action.agent, params: decision.params };
-        try {
-          const edited = await local.assessAction({ tenant, action: approved });
-          this.recordRisk(maxRisk(risk, edited.declared_risk, edited.policy_risk));
-          await local.publishReports([this.reports.build('ask_resolved', { ...resolved, edited_action: approved, edited_action_digest: edited.action_digest })]);
-        } catch (err) {
-          await local.publishReports([this.reports.build('ask_resolved', { ...resolved, edited_action: approved })]);
-          return { kind: 'failed', error: toTaskError(err) };
-        }
-      } else {
-        await local.publishReports([this.reports.build('ask_resolved', resolved)]);
+      if (outcome.kind === 'approved') {
+        const last = outcome.decisions[outcome.decisions.length - 1];
+        await local.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'approve', reason: last?.reason })]);
+        this.state.status = 'running';
+        return this.execute(current, verdict, risk);
       }
+      // Edit and approve: the edited action is assessed before anything is said about it, so the report carries
+      // its digest; the editor's approval does not carry over to it.
+      const edited: Action = { agent: current.agent, params: outcome.decision.params };
+      assessed = await this.assess(edited);
+      await local.publishReports([this.reports.build('ask_resolved', {
+        ...resolved,
+        decision: 'approve',
+        reason: outcome.decision.reason,
+        edited_action: edited,
+        ...('verdict' in assessed ? { edited_action_digest: assessed.verdict.action_digest } : {}),
+        superseded_by_edit: true,
+      })]);
+      if (edits + 1 >= MAX_EDITS) {
+        return { kind: 'failed', error: { code: 'too_many_edits', message: `an action may be edited at most ${MAX_EDITS} times`, retryable: false } };
+      }
+      current = edited;
+      edit = { askId, editedBy: outcome.decision.decided_by };
+      if (!excluded.includes(edit.editedBy)) excluded.push(edit.editedBy);
       this.state.status = 'running';
     }
+  }
 
+  private async assess(action: Action): Promise<{ verdict: ActionAssessment } | { error: TaskError }> {
+    try {
+      return { verdict: await assess.assessAction({ tenant: this.input.tenant, action }) };
+    } catch (err) {
+      return { error: toTaskError(err) };
+    }
+  }
+
+  private async ask(
+    askId: string, action: Action, verdict: ActionAssessment, risk: RiskLevel,
+    words: ApproverWords | undefined, excluded: string[], edit: Edit | undefined,
+  ): Promise<GateOutcome> {
+    const expiresAtMs = Date.now() + this.input.settings.ask_timeout_ms;
+    const { request } = this.input;
+    this.state.status = 'waiting_for_approval';
+    this.state.pending_ask_id = askId;
+    // Facts first: title, description, preview and reasons are NEXUS's own account of the action; what the
+    // planning model wrote travels apart, labelled as such.
+    await local.publishReports([
+      this.reports.build('ask_created', {
+        ask_id: askId,
+        risk_level: risk,
+        title: verdict.title,
+        description: verdict.description,
+        action,
+        action_digest: verdict.action_digest,
+        options: ['approve', 'deny'],
+        expires_at: new Date(expiresAtMs).toISOString(),
+        quorum: verdict.approval.quorum,
+        separation_of_duties: verdict.approval.separation_of_duties,
+        ...(verdict.preview ? { preview: verdict.preview } : {}),
+        risk_reasons: [
+          `${verdict.declared_risk}: declared by agent ${action.agent}`,
+          ...verdict.policy_reasons,
+          ...(words ? [`${words.suggestedRisk}: suggested by the planning model`] : []),
+          ...(request.risk_level ? [`${request.risk_level}: floor set by the client`] : []),
+        ],
+        ...(words ? { model_words: { title: words.title, description: words.description } } : {}),
+        ...(request.type === 'instruction' ? { instruction: request.text } : {}),
+        ...(edit ? { edited_from: { ask_id: edit.askId, edited_by: edit.editedBy } } : {}),
+        ...(excluded.length > 0 ? { excluded_deciders: excluded } : {}),
+      }),
+    ]);
+    return this.gate.wait(
+      { askId, expiresAtMs, digest: verdict.action_digest, approval: verdict.approval, excluded: [...excluded] },
+      (stage) => local.publishReports([this.reports.build('task_progress', {
+        message: stage.stage === 'approval'
+          ? `${stage.approvals} of ${verdict.approval.quorum} approvals (${stage.decision.decided_by})`
+          : stage.stage === 'reminder' ? 'reminder: this ask is still waiting for a decision' : 'escalated: admins may decide this ask too',
+        ask: {
+          ask_id: askId,
+          stage: stage.stage,
+          approvals: stage.approvals,
+          quorum: verdict.approval.quorum,
+          ...(stage.stage === 'approval' ? { decided_by: stage.decision.decided_by } : {}),
+          expires_at: new Date(expiresAtMs).toISOString(),
+        },
+      })]),
+    );
+  }
+
+  private async execute(action: Action, verdict: ActionAssessment, risk: RiskLevel): Promise<StepOutcome> {
     try {
       const stepInput = {
-        ...approved,
+        ...action,
         workflow_id: this.input.workflow_id,
         correlation_id: this.input.correlation_id,
         command_id: this.input.command_id,
         tenant: this.input.tenant,
         idempotency_key: `${this.input.workflow_id}:step-${this.step++}`,
-        progress_seq_base: assessment.reports_progress ? this.reports.reserve(PROGRESS_SEQ_BLOCK) : -1,
+        progress_seq_base: verdict.reports_progress ? this.reports.reserve(PROGRESS_SEQ_BLOCK) : -1,
       };
-      const result = assessment.remote
-        ? await this.activities.runRemoteAgent({ ...stepInput, heartbeat_timeout_ms: settings.remote_heartbeat_timeout_ms })
-        : assessment.reports_progress
+      const result = verdict.remote
+        ? await this.activities.runRemoteAgent({ ...stepInput, heartbeat_timeout_ms: this.input.settings.remote_heartbeat_timeout_ms })
+        : verdict.reports_progress
           ? await this.activities.runHeartbeatingAgent(stepInput)
           : await this.activities.runAgent(stepInput);
       return { kind: 'ran', result, risk };
     } catch (err) {
       const error = toTaskError(err);
       // For a remote agent, running out of time means nobody answered: say so with the code callers expect.
-      if (assessment.remote && error.code === 'agent_timeout') {
-        return { kind: 'failed', error: { code: 'agent_unavailable', message: `no remote agent ${approved.agent} completed the task in time`, retryable: true } };
+      if (verdict.remote && error.code === 'agent_timeout') {
+        return { kind: 'failed', error: { code: 'agent_unavailable', message: `no remote agent ${action.agent} completed the task in time`, retryable: true } };
       }
       return { kind: 'failed', error };
     }

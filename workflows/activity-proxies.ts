@@ -4,11 +4,26 @@ import type { createActivities } from '../activities/create-activities.js';
 
 export type Activities = ReturnType<typeof createActivities>;
 
-// Publishing and assessing are short and local to the worker; local activities save a task-queue round trip per
-// report. They retry until RabbitMQ is back: a report is never skipped.
+// Publishing is short and local to the worker; a local activity saves a task-queue round trip per report. It
+// retries until RabbitMQ is back: a report is never skipped.
 export const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: ['unknown_agent', 'invalid_params', 'policy_invalid'] },
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+});
+
+/**
+ * Assessing reads the policy and makes the agent's preview (which may open a spreadsheet): bounded in attempts so
+ * a file that cannot be previewed ends the command instead of retrying forever, and bounded in time per attempt.
+ */
+export const assessment = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: ['unknown_agent', 'invalid_params', 'policy_invalid'] },
+});
+
+/** Checking a decision's proof and auditing the verdict; a few tries, then the decider is told to retry. */
+export const verification = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '100ms', maximumInterval: '1s', maximumAttempts: 3 },
 });
 
 /** Agents and the planner run as ordinary activities with the command's retry policy. */

@@ -1,5 +1,6 @@
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { ApprovalRequirements, CommandInput, DecideInput } from '../contracts/index.js';
+import { verification } from './activity-proxies.js';
 import { DECIDE_REJECTIONS, decideUpdate } from './messages.js';
 
 export interface OpenAsk {
@@ -7,35 +8,58 @@ export interface OpenAsk {
   expiresAtMs: number;
   digest: string;
   approval: ApprovalRequirements;
+  /** Who may not approve this ask: the editor of the action it asks about (four eyes on edits). */
+  excluded: string[];
 }
 
 export type AskStage = { stage: 'approval'; decision: DecideInput; approvals: number } | { stage: 'reminder' | 'escalation'; approvals: number };
 
 export type GateOutcome =
   | { kind: 'approved'; decisions: DecideInput[] }
+  /** Approved with other params: a new action, which is assessed (and asked about) again; the editor's approval does not carry over. */
+  | { kind: 'edited'; decision: DecideInput & { params: Record<string, unknown> }; decisions: DecideInput[] }
   | { kind: 'denied'; decision: DecideInput; decisions: DecideInput[] }
   | { kind: 'expired' };
 
 /**
  * The only door through which RED work gets permission. Registered before the workflow's first await, so an
  * update that reaches a worker replaying from the start is answered ("not ready") instead of refused for want of
- * a handler. One ask is open at a time; closed asks are remembered so late decisions get a precise refusal.
- * M-of-N: distinct approvers are counted, any deny ends the ask, each approver decides once.
+ * a handler. A decision counts only once the worker verified the NEXUS API's proof on it (an activity: the
+ * validator can do no I/O and the key must stay out of history); roles, names and tenant come from that proven
+ * content, never from what a bare update claims. M-of-N: distinct approvers count, any deny ends the ask, each
+ * approver decides once, nobody reuses a proof.
  */
 export class ApprovalGate {
   private open: OpenAsk | undefined;
   private escalated = false;
   private readonly received: DecideInput[] = [];
   private readonly approvers = new Set<string>();
+  private readonly nonces = new Set<string>();
   private readonly closed = new Map<string, 'decided' | 'expired'>();
 
   constructor(private readonly input: CommandInput) {
-    setHandler(decideUpdate, (d) => {
+    setHandler(decideUpdate, async (d) => {
+      const askId = (d as { ask_id: string }).ask_id;
+      let verdict;
+      try {
+        verdict = await verification.verifyDecision({
+          decision: d,
+          command: { workflow_id: input.workflow_id, correlation_id: input.correlation_id, tenant: input.tenant },
+          ask_id: askId,
+        });
+      } catch {
+        reject('the decision could not be verified now; retry', DECIDE_REJECTIONS.unverifiable);
+      }
+      if (!verdict.ok) reject(verdict.message, verdict.code);
+      // Verified: now the claims are NEXUS's. The ask may have moved on while the proof was checked.
+      this.precheck(d);
+      this.validate(d);
+      this.nonces.add(d.proof.nonce);
       this.received.push(d);
       if (d.decision === 'approve') this.approvers.add(d.decided_by);
-      const final = d.decision === 'deny' || this.approvers.size >= (this.open?.approval.quorum ?? 1);
+      const final = d.decision === 'deny' || d.params !== undefined || this.approvers.size >= (this.open?.approval.quorum ?? 1);
       return { accepted: true, final };
-    }, { validator: (d) => this.validate(d) });
+    }, { validator: (d) => this.precheck(d) });
   }
 
   /** Opens an ask and waits for its outcome, reporting approvals, the reminder and the escalation on the way. */
@@ -63,6 +87,10 @@ export class ApprovalGate {
             this.closed.set(ask.askId, 'decided');
             return { kind: 'denied', decision, decisions: counted };
           }
+          if (decision.params !== undefined) {
+            this.closed.set(ask.askId, 'decided');
+            return { kind: 'edited', decision: { ...decision, params: decision.params }, decisions: counted };
+          }
           const approvals = counted.filter((d) => d.decision === 'approve').length;
           if (approvals >= quorum) {
             this.closed.set(ask.askId, 'decided');
@@ -86,31 +114,52 @@ export class ApprovalGate {
     }
   }
 
-  private validate(d: DecideInput): void {
-    const { tenant, requested_by: requestedBy } = this.input;
-    if (d.tenant.org_id !== tenant.org_id || d.tenant.project_id !== tenant.project_id) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
-    const closed = this.closed.get(d.ask_id);
+  /** Waits for decide handlers still verifying, so none is cut off when the workflow ends. */
+  async drain(): Promise<void> {
+    await condition(allHandlersFinished);
+  }
+
+  /**
+   * What can be refused without trusting anything in the update (the validator: refused updates never enter
+   * history): it names no ask that is open now.
+   */
+  private precheck(raw: unknown): void {
+    const askId = typeof raw === 'object' && raw !== null ? (raw as { ask_id?: unknown }).ask_id : undefined;
+    if (typeof askId !== 'string') reject('a decision names its ask_id', DECIDE_REJECTIONS.unknownAsk);
+    const closed = this.closed.get(askId);
     if (closed === 'decided') reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
     if (closed === 'expired') reject('ask expired', DECIDE_REJECTIONS.expired);
     const open = this.open;
     if (open === undefined) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
-    if (d.ask_id !== open.askId) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
+    if (askId !== open.askId) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
     if (Date.now() >= open.expiresAtMs) reject('ask expired', DECIDE_REJECTIONS.expired);
+  }
+
+  /** The rules, applied to a verified decision. */
+  private validate(d: DecideInput): void {
+    const { tenant, requested_by: requestedBy } = this.input;
+    const open = this.open;
+    if (open === undefined) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
+    if (d.tenant.org_id !== tenant.org_id || d.tenant.project_id !== tenant.project_id) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
+    if (this.nonces.has(d.proof.nonce)) reject('this decision proof was already used', 'decision_replayed');
     const allowed = d.roles.includes('approver') || (this.escalated && d.roles.includes('admin'));
     if (!allowed) reject(this.escalated ? 'only approvers and admins may decide' : 'only approvers may decide', DECIDE_REJECTIONS.notAllowed);
-    if (this.received.some((r) => r.decision === 'deny') || this.approvers.size >= open.approval.quorum) {
+    if (this.received.some((r) => r.decision === 'deny' || r.params !== undefined) || this.approvers.size >= open.approval.quorum) {
       reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
     }
     if (this.approvers.has(d.decided_by) || this.received.some((r) => r.decided_by === d.decided_by)) {
       reject(`${d.decided_by} already decided this ask`, DECIDE_REJECTIONS.alreadyDecided);
     }
+    if (d.decision === 'approve' && open.excluded.includes(d.decided_by)) {
+      reject('the editor of an action may not approve it', DECIDE_REJECTIONS.separationOfDuties);
+    }
     if (open.approval.separation_of_duties && d.decision === 'approve' && d.decided_by === requestedBy) {
       reject('the requester may not approve their own command', DECIDE_REJECTIONS.separationOfDuties);
     }
-    if (d.params !== undefined && open.approval.quorum > 1) {
+    if (d.params !== undefined && (d.decision !== 'approve' || open.approval.quorum > 1)) {
       reject('edit and approve is not possible when several approvals are needed', DECIDE_REJECTIONS.editWithQuorum);
     }
-    if (d.action_digest !== undefined && d.action_digest !== open.digest) {
+    if (d.action_digest !== open.digest) {
       reject('action_digest does not match the action awaiting approval', DECIDE_REJECTIONS.digestMismatch);
     }
   }

@@ -20,11 +20,18 @@ export interface CommandOutcome {
  * or task_cancelled.
  */
 export async function commandWorkflow(input: CommandInput): Promise<CommandOutcome> {
+  const gate = new ApprovalGate(input);
+  const outcome = await runCommand(input, gate);
+  // A decision still being verified gets its answer instead of being cut off by the workflow's end.
+  await gate.drain();
+  return outcome;
+}
+
+async function runCommand(input: CommandInput, gate: ApprovalGate): Promise<CommandOutcome> {
   const started = Date.now();
   const reports = new ReportBuilder(input);
   const state: CommandState = { status: 'accepted', pending_ask_id: null };
   setHandler(stateQuery, () => state);
-  const gate = new ApprovalGate(input);
   const runner = new ActionRunner(input, reports, gate, state);
   const { request } = input;
   const agentName = request.type === 'agent.run' ? request.agent : undefined;

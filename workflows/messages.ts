@@ -34,6 +34,8 @@ export const DECIDE_REJECTIONS = {
   notAllowed: 'not_allowed',
   /** Edit and approve is refused when more than one approval is needed: each approver must see the same action. */
   editWithQuorum: 'edit_with_quorum',
+  /** The worker could not check the proof now (its audit log unreachable); nothing was recorded, retry. */
+  unverifiable: 'decision_unverifiable',
 } as const;
 
 export const DEFAULT_TASK_QUEUE = 'nexus';

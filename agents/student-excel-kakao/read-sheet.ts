@@ -1,7 +1,13 @@
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { SpreadsheetKind } from '../../files/spreadsheet-kind.js';
+import { SPREADSHEET_LIMITS, type SpreadsheetLimits } from '../../files/spreadsheet-limits.js';
+import { checkZip } from '../../files/zip-guard.js';
+import { ZipRefusal } from '../../files/zip-refusal.js';
 import { AgentError } from '../agent-error.js';
+
+/** A spreadsheet over the limits: final (the same bytes are refused again on every retry), so not retryable. */
+export const SPREADSHEET_TOO_LARGE = 'spreadsheet_too_large';
 
 export interface SheetRow {
   /** The row number the teacher sees in Excel (1 is the header). */
@@ -14,21 +20,34 @@ export interface Sheet {
   rows: SheetRow[];
 }
 
-/** Reads the first worksheet (or the named one) of an .xlsx, or a CSV in UTF-8 or EUC-KR; the first row is the header. */
-export async function readSheet(kind: SpreadsheetKind, bytes: Uint8Array, sheetName?: string): Promise<Sheet> {
+/**
+ * Reads the first worksheet (or the named one) of an .xlsx, or a CSV in UTF-8 or EUC-KR; the first row is the header.
+ * Uploads were checked already, but a file can reach the blob store another way, so the limits are checked again
+ * here before exceljs inflates anything: a zip bomb fails with `spreadsheet_too_large`, a zip that cannot be read
+ * safely with `file_unreadable`, neither retryable.
+ */
+export async function readSheet(kind: SpreadsheetKind, bytes: Uint8Array, sheetName?: string, limits: SpreadsheetLimits = SPREADSHEET_LIMITS): Promise<Sheet> {
   try {
-    return kind === 'xlsx' ? await readXlsx(bytes, sheetName) : readCsv(bytes);
+    return kind === 'xlsx' ? await readXlsx(bytes, sheetName, limits) : readCsv(bytes, limits);
   } catch (err) {
+    if (err instanceof ZipRefusal) {
+      throw err.code === 'zip_too_large'
+        ? new AgentError(SPREADSHEET_TOO_LARGE, `the spreadsheet unpacks to more than NEXUS reads: ${err.message}`, false)
+        : new AgentError('file_unreadable', `the spreadsheet could not be read safely: ${err.message}`, false);
+    }
     if (err instanceof AgentError) throw err;
     throw new AgentError('file_unreadable', `the spreadsheet could not be read: ${(err as Error).message}`, false);
   }
 }
 
-async function readXlsx(bytes: Uint8Array, sheetName?: string): Promise<Sheet> {
+async function readXlsx(bytes: Uint8Array, sheetName: string | undefined, limits: SpreadsheetLimits): Promise<Sheet> {
+  // Before exceljs: it inflates every entry of the zip into memory, and would do so for a bomb too.
+  await checkZip(bytes, limits.zip);
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
   const sheet = sheetName ? workbook.getWorksheet(sheetName) : workbook.worksheets[0];
   if (!sheet) throw new AgentError('sheet_not_found', sheetName ? `no worksheet named "${sheetName}"` : 'the workbook has no worksheet', false);
+  if (sheet.actualRowCount > limits.maxRows + 1) throw tooManyRows(limits);
   const table: Array<{ row: number; cells: string[] }> = [];
   sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const cells: string[] = [];
@@ -40,12 +59,22 @@ async function readXlsx(bytes: Uint8Array, sheetName?: string): Promise<Sheet> {
   return toSheet(table);
 }
 
-function readCsv(bytes: Uint8Array): Sheet {
-  const records = parse(decodeText(bytes), { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{
+function readCsv(bytes: Uint8Array, limits: SpreadsheetLimits): Sheet {
+  if (bytes.byteLength > limits.maxCsvBytes) {
+    throw new AgentError(SPREADSHEET_TOO_LARGE, `the CSV is ${bytes.byteLength} bytes; at most ${limits.maxCsvBytes} are read`, false);
+  }
+  // `to` stops the parser one record past the limit (header + maxRows + 1): enough to know, without parsing the rest.
+  const records = parse(decodeText(bytes), { bom: true, relax_column_count: true, skip_empty_lines: true, info: true, to: limits.maxRows + 2 }) as unknown as Array<{
     record: string[];
     info: { lines: number };
   }>;
+  if (records.length > limits.maxRows + 1) throw tooManyRows(limits);
   return toSheet(records.map(({ record, info }) => ({ row: info.lines, cells: record })));
+}
+
+/** Refused, not cut short: a message list silently missing its last rows would reach some parents and not others. */
+function tooManyRows(limits: SpreadsheetLimits): AgentError {
+  return new AgentError(SPREADSHEET_TOO_LARGE, `the spreadsheet has more than ${limits.maxRows} rows; at most ${limits.maxRows} are read`, false);
 }
 
 /** UTF-8 when it is valid UTF-8; otherwise EUC-KR, which Korean Excel still uses for "CSV" exports. */

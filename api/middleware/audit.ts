@@ -1,45 +1,90 @@
-import type { MiddlewareHandler } from 'hono';
-import type { AuditEntry, AuditLog } from '../../audit/audit-log.js';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import { SECURITY_LOG, type AuditLog, type AuditRequestEntry } from '../../audit/audit-log.js';
+import type { RefusalBudget, RefusalSubject } from '../../audit/refusal-budget.js';
 import { TenantId } from '../../contracts/index.js';
 import type { ApiEnv } from '../api-env.js';
 
 const TENANT_ROUTE = /^\/(sidecar\/command|approvals\/|files(\/|$)|agent\/reports\/stream|auth\/)/;
 const DECISION = /^\/approvals\/[^/]+\/decide$/;
 
+/** The routes that act in a tenant: audited, and guarded by the refusal budget. */
+export function isTenantRoute(path: string): boolean {
+  return TENANT_ROUTE.test(path);
+}
+
+/**
+ * Who is refused, and which log their refusals belong to. A token's refusals go to the token's own org, whatever
+ * org the request named: naming an org proves nothing, and writing there would let any token push another org's
+ * history out of its trimmed log. Local mode trusts the headers, so its principal acts in the org it names.
+ * Without a principal there is only the peer address, and the entries go to the security log.
+ */
+export function refusalSubject(c: Context<ApiEnv>): RefusalSubject {
+  const principal = c.get('principal') as ApiEnv['Variables']['principal'] | undefined;
+  const clientIp = clientAddress(c);
+  if (!principal) return { key: `ip:${clientIp}`, org: SECURITY_LOG, principal: 'anonymous', principal_kind: 'none', client_ip: clientIp };
+  const org = principal.org_id ?? (principal.kind === 'local' ? namedOrg(c) : undefined) ?? SECURITY_LOG;
+  return { key: `p:${principal.kind}:${principal.id}`, org, principal: principal.id, principal_kind: principal.kind, client_ip: clientIp };
+}
+
 /**
  * The one place that feeds the audit log, so no route can forget it: every accepted command, every decision
- * attempt and every refused request on a tenant route. The entry goes to the org the request named (the one
- * being acted on) and, when it differs, to the principal's own org.
+ * attempt and every refused request on a tenant route, in the caller's own log (see `refusalSubject`). Refusals
+ * (any 4xx) spend the caller's refusal budget; past it they are counted instead of written.
  */
-export function auditTrail(audit: AuditLog): MiddlewareHandler<ApiEnv> {
+export function auditTrail(audit: AuditLog, budget: RefusalBudget): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     await next();
     const path = c.req.path;
-    if (!TENANT_ROUTE.test(path)) return;
+    if (!isTenantRoute(path)) return;
     const status = c.res.status;
-    const event: AuditEntry['event'] | undefined =
+    const event: AuditRequestEntry['event'] | undefined =
       DECISION.test(path) && c.req.method === 'POST' ? 'decision'
         : path === '/sidecar/command' && status === 202 ? 'command'
           : status >= 400 && status < 500 ? 'refused' : undefined;
     if (!event) return;
-    const principal = c.get('principal') as ApiEnv['Variables']['principal'] | undefined;
-    const tenant = c.get('tenant') as ApiEnv['Variables']['tenant'] | undefined;
-    // Without a principal the org is only what the caller claims: an anonymous caller must not be able to create
-    // or fill any org's audit stream, so those refusals go to `_unknown`.
-    const named = principal ? tenant?.org_id ?? TenantId.safeParse(c.req.header('x-org-id') ?? c.req.query('org_id')).data : undefined;
-    const orgs = [...new Set([named, principal?.org_id].filter((o): o is string => o !== undefined))];
-    if (orgs.length === 0) orgs.push('_unknown');
-    const entry: AuditEntry = {
+    const subject = refusalSubject(c);
+    const named = namedOrg(c);
+    const entry: AuditRequestEntry = {
       event,
-      principal: principal?.id ?? 'anonymous',
-      principal_kind: principal?.kind ?? 'none',
+      principal: subject.principal,
+      principal_kind: subject.principal_kind,
+      client_ip: subject.client_ip,
       method: c.req.method,
       path,
       status,
       code: c.get('errorCode'),
       correlation_id: c.get('correlationId'),
-      project_id: tenant?.project_id,
+      project_id: (c.get('tenant') as ApiEnv['Variables']['tenant'] | undefined)?.project_id,
+      target_org: named !== subject.org ? named : undefined,
     };
-    await Promise.all(orgs.map((org) => audit.append(org, entry)));
+    if (status >= 400 && status < 500 && (await budget.spend(subject)) === 'skip') return;
+    await audit.append(subject.org, entry);
   };
+}
+
+/** The org the request named (checked tenant, else a well-formed header or query value), if any. */
+function namedOrg(c: Context<ApiEnv>): string | undefined {
+  const tenant = c.get('tenant') as ApiEnv['Variables']['tenant'] | undefined;
+  return tenant?.org_id ?? TenantId.safeParse(c.req.header('x-org-id') ?? c.req.query('org_id')).data;
+}
+
+/** The peer address; an IPv6 caller is its /64, because one subscriber holds a whole /64 to rotate through. */
+export function clientAddress(c: Context): string {
+  let address: string | undefined;
+  try {
+    address = getConnInfo(c).remote.address;
+  } catch {
+    // In-process requests (`app.request`) have no socket.
+    address = undefined;
+  }
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = (address.split('%')[0] ?? '').split('::');
+  const front = head ? head.split(':') : [];
+  const back = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? front : [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${groups.slice(0, 4).map((g) => parseInt(g || '0', 16).toString(16)).join(':')}::/64`;
 }

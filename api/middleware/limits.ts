@@ -1,9 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
+import type { RefusalBudget } from '../../audit/refusal-budget.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { withDeadline } from '../../infra/deadline.js';
+import { RedisKeys } from '../../store/keys.js';
 import { ApiError } from '../errors.js';
+import { isTenantRoute, refusalSubject } from './audit.js';
 
 const WINDOW_MS = 60_000;
 
@@ -25,11 +28,12 @@ function limited(what: string, leftMs: number): ApiError {
  * A Redis fault lets the request through: the limit protects the backends, it is not the security boundary.
  */
 export function orgRateLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): MiddlewareHandler<ApiEnv> {
+  const keys = new RedisKeys(deps.auth.prefix);
   return async (c, next) => {
     const max = deps.limits.ratePerMin;
     if (max > 0 && c.req.method === 'POST') {
       const org = c.get('tenant').org_id;
-      const r = await hit(deps.redis, `${deps.auth.prefix}{rate:${org}}:posts`).catch(() => undefined);
+      const r = await hit(deps.redis, keys.orgPosts(org)).catch(() => undefined);
       if (r && r.count > max) throw limited(`org ${org} sent more than ${max} requests this minute (NEXUS_RATE_LIMIT_PER_MIN)`, r.leftMs);
     }
     await next();
@@ -41,10 +45,11 @@ export function orgRateLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): 
  * in a minute every decision of that principal is a 429 until the window ends.
  */
 export function askGuessLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): MiddlewareHandler<ApiEnv> {
+  const keys = new RedisKeys(deps.auth.prefix);
   return async (c, next) => {
     const max = deps.limits.askMissesPerMin;
     if (max === 0) return next();
-    const key = `${deps.auth.prefix}{misses:${c.get('principal').id}}:asks`;
+    const key = keys.askMisses(c.get('principal').id);
     const window = Math.floor(Date.now() / WINDOW_MS);
     const seen = Number(await deps.redis.get(`${key}:${window}`).catch(() => '0'));
     if (seen >= max) throw limited(`too many unknown ask ids this minute`, (window + 1) * WINDOW_MS - Date.now());
@@ -53,6 +58,21 @@ export function askGuessLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>):
     } finally {
       if (c.res.status === 404) await hit(deps.redis, key).catch(() => undefined);
     }
+  };
+}
+
+/**
+ * A caller (principal, or peer address without one) that used its refusal budget this window is answered 429 on
+ * every tenant route until the window ends, before any route runs: a flood of refused requests then costs one
+ * Redis read each. Counting happens in `auditTrail`, which sees every final status (this 429 included).
+ */
+export function refusalGate(budget: RefusalBudget): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    if (budget.limit > 0 && isTenantRoute(c.req.path)) {
+      const leftMs = await budget.exhausted(refusalSubject(c));
+      if (leftMs !== undefined) throw limited(`more than ${budget.limit} refused requests this minute (NEXUS_REFUSAL_LIMIT_PER_MIN)`, leftMs);
+    }
+    await next();
   };
 }
 

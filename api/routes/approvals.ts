@@ -60,17 +60,20 @@ export function approvalRoutes(deps: ApiDeps) {
       }
     }
 
-    const input: DecideInput = {
+    // Signed here, after every check above: the proof is what lets the workflow act on the decision, and the
+    // roles in it are the ones this API verified, not ones a message declares.
+    const input: DecideInput = deps.seal.sign({
       ask_id: askId.data,
+      workflow_id: claim.workflowId,
       tenant: t,
       decision: body.decision,
-      reason: body.reason,
+      ...(body.reason !== undefined ? { reason: body.reason } : {}),
       action_digest: body.action_digest,
-      params: body.params,
+      ...(body.params !== undefined ? { params: body.params } : {}),
       decided_by: decidedBy,
       roles,
       decided_at: new Date().toISOString(),
-    };
+    });
     let outcome;
     try {
       outcome = await deps.gateway.decide(claim.workflowId, input);
@@ -91,6 +94,16 @@ export function approvalRoutes(deps: ApiDeps) {
         case DECIDE_REJECTIONS.separationOfDuties:
         case DECIDE_REJECTIONS.notAllowed:
           throw new ApiError(403, 'forbidden', outcome.message);
+        case DECIDE_REJECTIONS.unverifiable:
+          throw new ApiError(503, 'backend_unavailable', outcome.message, undefined, 1);
+        case 'decision_unsigned':
+        case 'decision_forged':
+        case 'decision_key_unknown':
+        case 'decision_stale':
+        case 'decision_foreign':
+          // The worker refused this API's own proof: the two hold different NEXUS_DECISION_KEYS (or clocks).
+          log.error({ correlation_id: claim.correlationId, ask_id: askId.data, rejection: outcome.rejection }, 'the worker refused a decision this API signed; check NEXUS_DECISION_KEYS on both');
+          throw new ApiError(503, 'backend_unavailable', 'the decision could not be verified by the worker; retry later', undefined, 5);
         case DECIDE_REJECTIONS.editWithQuorum:
           throw new ApiError(400, 'invalid_request', outcome.message, [{ path: 'params', message: outcome.message }]);
         default:

@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
 import { CSV_TYPE, spreadsheetKind, XLSX_TYPE } from '../../files/spreadsheet-kind.js';
+import { SPREADSHEET_LIMITS } from '../../files/spreadsheet-limits.js';
+import { checkZip } from '../../files/zip-guard.js';
+import { ZipRefusal } from '../../files/zip-refusal.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
@@ -14,6 +17,9 @@ const MULTIPART_ENVELOPE_BYTES = 16 * 1024;
  * `POST /files`: a spreadsheet for an agent to read, referenced afterwards by `file_id`. A resource is created, so
  * the answer is 201 (commands and approvals stay 202). Either multipart/form-data with a `file` field, or the raw
  * bytes with their content type and an `x-filename` header (URL-encoded, since headers are Latin-1).
+ * An .xlsx is a zip: its directory and its actual inflated sizes are checked against SPREADSHEET_LIMITS before it
+ * is stored, so a zip bomb is refused here (413 `spreadsheet_too_large`, 422 `spreadsheet_invalid`) and never
+ * reaches the worker. The agent checks again, for files that got into the store another way.
  * `GET /files/{file_id}`: the bytes back (outbox records are files too); another tenant's id is a 404.
  */
 export function fileRoutes(deps: ApiDeps) {
@@ -36,6 +42,13 @@ export function fileRoutes(deps: ApiDeps) {
     if (!kind) throw new ApiError(415, 'unsupported_media_type', 'only .xlsx and .csv spreadsheets are accepted');
 
     const t = c.get('tenant');
+    if (kind === 'xlsx') {
+      await checkZip(upload.bytes, SPREADSHEET_LIMITS.zip).catch((err: unknown) => {
+        if (!(err instanceof ZipRefusal)) throw err;
+        log.warn({ org_id: t.org_id, project_id: t.project_id, size: upload.bytes.byteLength, reason: err.code, detail: err.message }, 'spreadsheet refused');
+        throw spreadsheetRefused(err);
+      });
+    }
     const meta = await deps.files.store.put(t, upload.name, kind === 'xlsx' ? XLSX_TYPE : CSV_TYPE, upload.bytes);
     log.info({ org_id: t.org_id, project_id: t.project_id, file_id: meta.file_id, size: meta.size, kind }, 'file stored');
     return c.json({ file_id: meta.file_id, name: meta.name, size: meta.size, sha256: meta.sha256, content_type: meta.content_type }, 201);
@@ -47,6 +60,9 @@ export function fileRoutes(deps: ApiDeps) {
     return c.body(found.bytes.slice().buffer, 200, {
       'content-type': found.meta.content_type,
       'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(found.meta.name)}`,
+      // Uploaded bytes are never rendered as something else (a "CSV" sniffed as HTML), nor kept by a shared cache.
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
     });
   });
 
@@ -91,6 +107,13 @@ function cleanName(name: string): string {
   const cleaned = (name.split(/[/\\]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
   if (!cleaned) throw new ApiError(400, 'invalid_request', 'the file needs a name ending in .xlsx or .csv');
   return cleaned;
+}
+
+/** Too much inside is 413 (like a body too large); a zip we cannot read safely is 422 (well-formed upload, bad content). */
+function spreadsheetRefused(err: ZipRefusal): ApiError {
+  return err.code === 'zip_too_large'
+    ? new ApiError(413, 'spreadsheet_too_large', `the spreadsheet unpacks to more than NEXUS accepts: ${err.message}`)
+    : new ApiError(422, 'spreadsheet_invalid', `the .xlsx is not a zip NEXUS can read safely: ${err.message}`);
 }
 
 function tooLarge(max: number): ApiError {

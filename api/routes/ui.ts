@@ -14,7 +14,7 @@ export function uiRoutes(deps: UiDeps) {
   let shell: Promise<{ page: UiAsset; csp: string }> | undefined;
   const loadShell = () => {
     shell ??= uiBundle().then((bundle) => ({
-      page: asset(renderShell(bundle, { temporalUiUrl: deps.temporalUiUrl, temporalNamespace: deps.temporalNamespace })),
+      page: asset(renderShell(bundle, { temporalUiUrl: deps.temporalUiUrl ?? null, temporalNamespace: deps.temporalNamespace })),
       csp: [
         "default-src 'self'",
         "script-src 'self'",

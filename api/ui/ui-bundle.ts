@@ -21,7 +21,7 @@ export interface UiBundle {
 }
 
 export interface ShellConfig {
-  temporalUiUrl: string;
+  temporalUiUrl: string | null;
   temporalNamespace: string;
 }
 

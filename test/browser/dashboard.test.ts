@@ -14,6 +14,7 @@ let hookUrl: string;
 
 beforeAll(async () => {
   hookUrl = await receiver.start();
+  nexus.env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
   await nexus.start();
   browser = await launchBrowser();
 });

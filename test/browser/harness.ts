@@ -38,7 +38,7 @@ export class DashboardNexus {
   port = 0;
 
   constructor(name: string, extra: Record<string, string> = {}) {
-    this.env = isolatedEnv(name, { NEXUS_SHARE_ALLOWLIST: '127.0.0.1', ...extra });
+    this.env = isolatedEnv(name, extra);
     this.logger = testLogger(this.env).logger;
   }
 

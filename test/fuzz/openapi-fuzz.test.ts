@@ -45,7 +45,7 @@ function schemathesisArgs(configFile: string, baseUrl: string, extra: string[]):
 }
 
 const receiver = new WebhookReceiver();
-const env = isolatedEnv('fuzz', { NEXUS_SHARE_ALLOWLIST: '127.0.0.1' });
+const env = isolatedEnv('fuzz');
 let nexus: RunningNexus;
 let workDir: string;
 let configFile: string;
@@ -55,6 +55,7 @@ beforeAll(async () => {
   const install = await run(resolve('scripts/ensure-schemathesis.sh'), [], process.cwd(), 120_000);
   if (install.code !== 0) throw new Error(`scripts/ensure-schemathesis.sh failed:\n${install.output}`);
   const hookUrl = await receiver.start();
+  env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
   nexus = await bootNexus(env, testLogger(env).logger);
   // Schemathesis runs in a scratch directory so nothing it writes lands in the repository.
   workDir = mkdtempSync(join(tmpdir(), 'nexus-fuzz-'));

@@ -15,12 +15,13 @@ writeFileSync(join(policyDir, 'acme', 'finance.json'), JSON.stringify({
   approval: { quorum: { external_share: 2 }, separation_of_duties: true, reminder_before: '7s', escalate_before: '4s' },
 }));
 const receiver = new WebhookReceiver();
-const env = isolatedEnv('approval', { NEXUS_SHARE_ALLOWLIST: '127.0.0.1', NEXUS_POLICY_DIR: policyDir, NEXUS_ASK_TIMEOUT: '10s' });
+const env = isolatedEnv('approval', { NEXUS_POLICY_DIR: policyDir, NEXUS_ASK_TIMEOUT: '10s' });
 let nexus: RunningNexus;
 let hook: string;
 
 beforeAll(async () => {
   hook = await receiver.start();
+  env.NEXUS_SHARE_ALLOWLIST = new URL(hook).origin;
   nexus = await bootNexus(env, testLogger(env).logger);
 });
 afterAll(async () => {
@@ -39,7 +40,7 @@ async function share(label: string, requester: string) {
     .find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
   if (!ask) throw new Error('no ask');
   const decide = (user: string, decision: 'approve' | 'deny', reason?: string) =>
-    post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision, ...(reason ? { reason } : {}) }, tenant, as(user));
+    post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision, ...(reason ? { reason } : {}) }, tenant, as(user));
   return { correlationId, stream, ask, decide };
 }
 const delivered = (correlationId: string) => receiver.deliveries.filter((d) => d.correlationId === correlationId);

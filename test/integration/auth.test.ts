@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../audit/audit-log.js';
@@ -9,14 +9,13 @@ import { TokenStore } from '../../auth/token-store.js';
 import { workflowIdFor, type ReportOf } from '../../contracts/index.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
 
 const A = { org_id: 'acme', project_id: 'web' };
 const A2 = { org_id: 'acme', project_id: 'secret' };
 const B = { org_id: 'globex', project_id: 'red' };
 const env = isolatedEnv('auth', {
   NEXUS_AUTH: 'tokens',
-  NEXUS_SHARE_ALLOWLIST: '127.0.0.1',
   NEXUS_AUTH_CACHE_TTL: '1s',
   NEXUS_STREAM_TICKET_TTL: '3s',
   NEXUS_RATE_LIMIT_PER_MIN: '40',
@@ -46,8 +45,9 @@ let bAll: Awaited<ReturnType<typeof mint>>;
 
 beforeAll(async () => {
   hookUrl = await receiver.start();
+  env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
   nexus = await bootNexus(env, testLogger(env).logger);
-  temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+  temporal = await temporalClient(env);
   redis = new Redis(REDIS_URL);
   tokens = new TokenStore(redis, nexus.config.redis.prefix, 0);
   aOperator = await mint('acme', ['web'], ['operator']);
@@ -172,9 +172,9 @@ describe('tokens mode: who may do what', () => {
   it("refuses B's ask to A's approver (403 / 404), a viewer's decision (403), and a replay (409); the ask stays pending", async () => {
     const b = await redAsk(B, bAll.auth, 'b-ask');
     const askPath = `/approvals/${b.ask.payload.ask_id}/decide`;
-    const withBHeaders = await post(nexus.baseUrl, askPath, { decision: 'approve' }, B, aAll.auth);
+    const withBHeaders = await post(nexus.baseUrl, askPath, { decision: 'approve', action_digest: b.ask.payload.action_digest }, B, aAll.auth);
     expect(withBHeaders.status).toBe(403);
-    const withAHeaders = await post(nexus.baseUrl, askPath, { decision: 'approve' }, A, aAll.auth);
+    const withAHeaders = await post(nexus.baseUrl, askPath, { decision: 'approve', action_digest: b.ask.payload.action_digest }, A, aAll.auth);
     expect(withAHeaders.status).toBe(404);
     await settle();
     expect(b.stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
@@ -182,9 +182,9 @@ describe('tokens mode: who may do what', () => {
 
     const a = await redAsk(A, aAll.auth, 'a-ask');
     const aPath = `/approvals/${a.ask.payload.ask_id}/decide`;
-    const byViewer = await post(nexus.baseUrl, aPath, { decision: 'approve' }, A, aViewer.auth);
+    const byViewer = await post(nexus.baseUrl, aPath, { decision: 'approve', action_digest: a.ask.payload.action_digest }, A, aViewer.auth);
     expect(byViewer).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
-    const byOperator = await post(nexus.baseUrl, aPath, { decision: 'approve' }, A, aOperator.auth);
+    const byOperator = await post(nexus.baseUrl, aPath, { decision: 'approve', action_digest: a.ask.payload.action_digest }, A, aOperator.auth);
     expect(byOperator.status).toBe(403);
     await settle();
     expect(deliveriesFor(a.correlationId)).toHaveLength(0);
@@ -199,7 +199,7 @@ describe('tokens mode: who may do what', () => {
     expect(deliveriesFor(a.correlationId)).toHaveLength(1);
 
     // B's own approver still can: nothing A did consumed B's ask.
-    const own = await post(nexus.baseUrl, askPath, { decision: 'deny' }, B, bAll.auth);
+    const own = await post(nexus.baseUrl, askPath, { decision: 'deny', action_digest: b.ask.payload.action_digest }, B, bAll.auth);
     expect(own.status).toBe(202);
     await settle();
     expect(deliveriesFor(b.correlationId)).toHaveLength(0);
@@ -222,7 +222,7 @@ describe('tokens mode: who may do what', () => {
     const guesser = await mint('acme', '*', ['approver']);
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const res = await post(nexus.baseUrl, `/approvals/guess-${i}/decide`, { decision: 'approve' }, A, guesser.auth);
+      const res = await post(nexus.baseUrl, `/approvals/guess-${i}/decide`, { decision: 'approve', action_digest: `sha256:${'0'.repeat(64)}` }, A, guesser.auth);
       statuses.push(res.status);
       if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     }
@@ -291,10 +291,10 @@ describe('tokens mode: who may do what', () => {
     expect(acme.some((e) => e.event === 'refused' && e.status === '401')).toBe(false);
     const unknown = await audit.read('_unknown');
     expect(unknown.some((e) => e.event === 'refused' && e.status === '401' && e.code === 'unauthorized')).toBe(true);
-    // A's attempt on B is in B's log (the org acted on) and in A's.
-    expect(globex.some((e) => e.event === 'decision' && e.status === '403' && e.principal === aAll.id)).toBe(true);
-    expect(acme.some((e) => e.event === 'decision' && e.status === '403' && e.principal === aAll.id)).toBe(true);
-    expect(globex.some((e) => e.event === 'refused' && e.path === '/agent/reports/stream' && e.status === '403')).toBe(true);
+    // A's attempts on B are in A's own log, naming B; B's log is only ever written by B's principals.
+    expect(globex.some((e) => e.principal === aAll.id)).toBe(false);
+    expect(acme.some((e) => e.event === 'decision' && e.status === '403' && e.principal === aAll.id && e.target_org === 'globex')).toBe(true);
+    expect(acme.some((e) => e.event === 'refused' && e.path === '/agent/reports/stream' && e.status === '403' && e.target_org === 'globex')).toBe(true);
     const flood = await audit.read('flood');
     expect(flood.some((e) => e.status === '429' && e.code === 'rate_limited')).toBe(true);
     const all = JSON.stringify([acme, globex, flood]);

@@ -1,7 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiErrorBody } from '../../contracts/index.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
 
 const tenant = { org_id: 'acme', project_id: 'bad-input' };
 const env = isolatedEnv('bad', { NEXUS_MAX_BODY_BYTES: '4096' });
@@ -10,7 +10,7 @@ let temporal: Client;
 
 beforeAll(async () => {
   nexus = await bootNexus(env, testLogger(env).logger);
-  temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+  temporal = await temporalClient(env);
 });
 afterAll(async () => {
   await nexus?.stop();
@@ -59,7 +59,8 @@ describe('bad input gets a clear 4xx and starts nothing', () => {
     ['missing project id', () => raw('/sidecar/command', { body: JSON.stringify(echo), headers: { 'content-type': 'application/json', 'x-project-id': '' } }), 400, 'invalid_tenant', 'project_id'],
     ['a decision that is neither approve nor deny', () => post(nexus.baseUrl, '/approvals/abc/decide', { decision: 'maybe' }, tenant), 400, 'invalid_request', 'decision'],
     ['a malformed digest', () => post(nexus.baseUrl, '/approvals/abc/decide', { decision: 'approve', action_digest: 'md5:1' }, tenant), 400, 'invalid_request', 'action_digest'],
-    ['an unknown ask', () => post(nexus.baseUrl, '/approvals/no-such-ask/decide', { decision: 'approve' }, tenant), 404, 'not_found'],
+    ['a decision without the digest the approver saw', () => post(nexus.baseUrl, '/approvals/abc/decide', { decision: 'approve' }, tenant), 400, 'invalid_request', 'action_digest'],
+    ['an unknown ask', () => post(nexus.baseUrl, '/approvals/no-such-ask/decide', { decision: 'approve', action_digest: `sha256:${'0'.repeat(64)}` }, tenant), 404, 'not_found'],
     ['an unknown route', () => post(nexus.baseUrl, '/sidecar/commands', echo, tenant), 404, 'not_found'],
   ];
 

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/load-config.js';
+import { loadConfig, type Config } from '../../config/load-config.js';
 import type { ReportOf } from '../../contracts/index.js';
 import { connectAmqp } from '../../infra/amqp.js';
 import { ReportPublisher } from '../../messaging/report-publisher.js';
@@ -17,10 +17,10 @@ import {
 
 const tenant = { org_id: 'acme', project_id: 'faults' };
 const receiver = new WebhookReceiver();
-const env = isolatedEnv('faults', { NEXUS_SHARE_ALLOWLIST: '127.0.0.1', NEXUS_BRIDGE_PREFETCH: '50' });
+const env = isolatedEnv('faults', { NEXUS_BRIDGE_PREFETCH: '50' });
 const { logger, logFile } = testLogger(env);
-const config = loadConfig(env);
-const keys = new RedisKeys(config.redis.prefix);
+let config: Config;
+let keys: RedisKeys;
 let api: NexusRuntime;
 let baseUrl: string;
 let redis: Redis;
@@ -28,6 +28,9 @@ let hookUrl: string;
 
 beforeAll(async () => {
   hookUrl = await receiver.start();
+  env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
+  config = loadConfig(env);
+  keys = new RedisKeys(config.redis.prefix);
   redis = new Redis(REDIS_URL);
   api = await startNexus(config, { role: 'api', logger });
   baseUrl = `http://127.0.0.1:${api.api?.port}`;
@@ -98,12 +101,12 @@ describe('faults lose nothing', () => {
       await killHard(worker);
 
       // With no worker the decision cannot be accepted: a 503 with Retry-After, and the ask stays decidable.
-      const early = await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+      const early = await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'approve' }, tenant);
       expect(early.status).toBe(503);
       expect(early.headers.get('retry-after')).toBeTruthy();
 
       worker = await spawnRole('worker', env, logFile);
-      const decided = await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+      const decided = await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'approve' }, tenant);
       expect(decided.status).toBe(202);
       await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'completion');
       stream.close();

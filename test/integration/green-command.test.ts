@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseRecorder } from '../support/sse-client.js';
-import { AMQP_URL, bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { AMQP_URL, bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
 
 const tenant = { org_id: 'acme', project_id: 'green' };
 const env = isolatedEnv('green');
@@ -13,7 +13,7 @@ const { logger, logFile } = testLogger(env);
 
 beforeAll(async () => {
   nexus = await bootNexus(env, logger);
-  temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+  temporal = await temporalClient(env);
 });
 afterAll(async () => {
   await nexus?.stop();

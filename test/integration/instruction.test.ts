@@ -32,7 +32,7 @@ beforeAll(async () => {
     ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: anthropic.url,
     OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${openai.url}/v1`,
     LLM_PRIMARY_PROVIDER: 'anthropic', LLM_FALLBACK: 'openai', LLM_TIMEOUT: '1s',
-    NEXUS_SHARE_ALLOWLIST: '127.0.0.1', NEXUS_POLICY_DIR: policyDir, NEXUS_PLAN_ATTEMPTS: '3', NEXUS_PLAN_REVISIONS: '2',
+    NEXUS_SHARE_ALLOWLIST: new URL(hook).origin, NEXUS_POLICY_DIR: policyDir, NEXUS_PLAN_ATTEMPTS: '3', NEXUS_PLAN_REVISIONS: '2',
   });
   const bare = isolatedEnv('no-llm');
   envs.push(env, bare);
@@ -116,12 +116,12 @@ describe('instruction commands', () => {
     );
     const { correlationId, stream } = await instruct(nexus, 'rev', 'share the report');
     const first = byType(await until(stream, 'ask_created'), 'ask_created')[0];
-    const denied = await post(nexus.baseUrl, `/approvals/${first?.payload.ask_id}/decide`, { decision: 'deny', reason: 'only the guardians of 3A' }, tenant);
+    const denied = await post(nexus.baseUrl, `/approvals/${first?.payload.ask_id}/decide`, { action_digest: first?.payload.action_digest, decision: 'deny', reason: 'only the guardians of 3A' }, tenant);
     expect(denied.status).toBe(202);
     const second = byType(await until(stream, 'ask_created', 2), 'ask_created')[1];
     expect(second?.payload.ask_id).not.toBe(first?.payload.ask_id);
     expect(second?.payload.action.params).toMatchObject({ payload: { to: 'guardians of 3A' } });
-    await post(nexus.baseUrl, `/approvals/${second?.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+    await post(nexus.baseUrl, `/approvals/${second?.payload.ask_id}/decide`, { action_digest: second?.payload.action_digest, decision: 'approve' }, tenant);
     await until(stream, 'task_completed');
     expect(delivered(correlationId).map((d) => d.body)).toEqual([{ to: 'guardians of 3A' }]);
     expect(byType(stream.reports, 'task_progress').map((r) => r.payload.plan?.revision)).toEqual([0, 1]);
@@ -142,7 +142,7 @@ describe('instruction commands', () => {
     expect(byType(reports, 'ask_created')[0]?.payload.action.params).toMatchObject({ url: `${hook}/fix` });
     expect(byType(reports, 'task_progress')[0]?.payload.llm?.calls).toBe(2);
     const ask = byType(reports, 'ask_created')[0];
-    await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'deny' }, tenant);
+    await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'deny' }, tenant);
   });
 
   it('fails with plan_invalid when the model never produces a valid plan', async () => {
@@ -191,7 +191,7 @@ describe('instruction commands', () => {
     expect(ask?.payload.risk_reasons).toContain('RED: a message to more than 2 recipients');
     // Nothing ran before the approval; it runs after it.
     expect(byType(stream.reports, 'task_completed')).toHaveLength(0);
-    await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+    await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'approve' }, tenant);
     await until(stream, 'task_completed');
   });
 
@@ -207,7 +207,7 @@ describe('instruction commands', () => {
     expect(ask?.payload.risk_level).toBe('RED');
     await new Promise((r) => setTimeout(r, 1000));
     expect(delivered(correlationId)).toHaveLength(0);
-    await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'deny' }, tenant);
+    await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'deny' }, tenant);
   });
 
   it('answers a wrong digest with 409 and runs nothing; runs the edited params after edit-and-approve', async () => {
@@ -217,7 +217,7 @@ describe('instruction commands', () => {
     const url = `${hook}/edit`;
     const wrong = await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve', action_digest: `sha256:${'1'.repeat(64)}` }, tenant);
     expect(wrong.status).toBe(409);
-    const invalidEdit = await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve', params: { url: 'nope', payload: 1 } }, tenant);
+    const invalidEdit = await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'approve', params: { url: 'nope', payload: 1 } }, tenant);
     expect(invalidEdit.status).toBe(400);
     expect(invalidEdit.body.error.code).toBe('invalid_params');
     await new Promise((r) => setTimeout(r, 500));

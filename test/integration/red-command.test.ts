@@ -1,16 +1,15 @@
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportOf } from '../../contracts/index.js';
-import { decideUpdate } from '../../workflows/messages.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
 
 const tenant = { org_id: 'acme', project_id: 'red' };
 const otherTenant = { org_id: 'globex', project_id: 'red' };
 const receiver = new WebhookReceiver();
-const env = isolatedEnv('red', { NEXUS_SHARE_ALLOWLIST: '127.0.0.1' });
-const expiringEnv = isolatedEnv('red-expiry', { NEXUS_SHARE_ALLOWLIST: '127.0.0.1', NEXUS_ASK_TIMEOUT: '2s' });
+const env = isolatedEnv('red');
+const expiringEnv = isolatedEnv('red-expiry', { NEXUS_ASK_TIMEOUT: '2s' });
 let hookUrl: string;
 let nexus: RunningNexus;
 let expiring: RunningNexus;
@@ -18,10 +17,11 @@ let temporal: Client;
 
 beforeAll(async () => {
   hookUrl = await receiver.start();
+  env.NEXUS_SHARE_ALLOWLIST = expiringEnv.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
   const { logger } = testLogger(env);
   nexus = await bootNexus(env, logger);
   expiring = await bootNexus(expiringEnv, logger);
-  temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+  temporal = await temporalClient(env);
 });
 afterAll(async () => {
   await nexus?.stop();
@@ -79,9 +79,9 @@ describe('a RED command', () => {
       { idempotencyKey: `${workflowId}:step-0`, correlationId, body: { grades: [1, 2, 3], label: 'approve' } },
     ]);
 
-    const again = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+    const again = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'approve' }, tenant);
     expect(again.status).toBe(409);
-    const flip = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'deny' }, tenant);
+    const flip = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'deny' }, tenant);
     expect(flip.status).toBe(409);
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(1);
@@ -90,14 +90,14 @@ describe('a RED command', () => {
 
   it('never runs when denied, and records the reason', async () => {
     const { correlationId, stream, ask } = await sendShare(nexus, 'deny');
-    const decided = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'deny', reason: 'not to that address' }, tenant);
+    const decided = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'deny', reason: 'not to that address' }, tenant);
     expect(decided.status).toBe(202);
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'task_cancelled');
     expect(stream.reports.map((r) => r.report_type)).toEqual([
       'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled',
     ]);
     expect(stream.reports[4]?.payload).toMatchObject({ reason: 'not to that address' });
-    const late = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+    const late = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'approve' }, tenant);
     expect(late.status).toBe(409);
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(0);
@@ -110,7 +110,7 @@ describe('a RED command', () => {
     expect(stream.reports.map((r) => r.report_type)).toEqual([
       'command_accepted', 'task_started', 'ask_created', 'ask_expired', 'task_cancelled',
     ]);
-    const late = await post(expiring.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, tenant);
+    const late = await post(expiring.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'approve' }, tenant);
     expect(late.status).toBe(409);
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(0);
@@ -119,14 +119,14 @@ describe('a RED command', () => {
 
   it("ignores a decision sent with another tenant's headers (404, no effect)", async () => {
     const { correlationId, stream, ask } = await sendShare(nexus, 'foreign');
-    const foreign = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve' }, otherTenant);
+    const foreign = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'approve' }, otherTenant);
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('not_found');
     await settle();
     expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
     expect(deliveriesFor(correlationId)).toHaveLength(0);
     // The rightful tenant can still decide: the foreign attempt consumed nothing.
-    const own = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'deny' }, tenant);
+    const own = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'deny' }, tenant);
     expect(own.status).toBe(202);
     stream.close();
   });
@@ -147,7 +147,7 @@ describe('a RED command', () => {
     const { correlationId, stream, ask } = await sendShare(nexus, 'race');
     const results = await Promise.all(
       ['approve', 'deny', 'approve', 'deny', 'approve'].map((decision) =>
-        post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision }, tenant),
+        post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision }, tenant),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409]);
@@ -157,25 +157,6 @@ describe('a RED command', () => {
     await settle();
     const approved = resolved[0]?.payload && 'decision' in resolved[0].payload && resolved[0].payload.decision === 'approve';
     expect(deliveriesFor(correlationId)).toHaveLength(approved ? 1 : 0);
-    stream.close();
-  });
-
-  it('rejects forged updates sent straight to Temporal: unknown ask, foreign tenant, wrong digest', async () => {
-    const { correlationId, stream, ask, workflowId } = await sendShare(nexus, 'forged');
-    const handle = temporal.workflow.getHandle(workflowId);
-    const base = { ask_id: ask.payload.ask_id, tenant, decision: 'approve' as const, decided_by: 'mallory', roles: ['approver'], decided_at: new Date().toISOString() };
-    const forgeries = [
-      { ...base, ask_id: 'not-the-ask' },
-      { ...base, tenant: otherTenant },
-      { ...base, action_digest: `sha256:${'f'.repeat(64)}` },
-      { ...base, roles: ['viewer'] },
-    ];
-    for (const forged of forgeries) {
-      await expect(handle.executeUpdate(decideUpdate, { args: [forged] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    }
-    await settle();
-    expect(deliveriesFor(correlationId)).toHaveLength(0);
-    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
     stream.close();
   });
 });

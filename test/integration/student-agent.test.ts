@@ -188,7 +188,7 @@ describe('student.excel_kakao', () => {
     const { body } = await upload(book.bytes, 'deny.xlsx', XLSX);
     const { stream } = await command('deny', { file_id: body.file_id, template: TEMPLATE, channel: 'alimtalk' });
     const [ask] = ofType(await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 20_000, 'ask'), 'ask_created');
-    expect((await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'deny', reason: '내용 확인 필요' }, tenant)).status).toBe(202);
+    expect((await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'deny', reason: '내용 확인 필요' }, tenant)).status).toBe(202);
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'task_cancelled');
     await settle();
     expect(totalDeliveries(book.valid.map((v) => v.phone))).toBe(0);
@@ -219,7 +219,7 @@ describe('student.excel_kakao', () => {
     const [ask] = ofType(await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 20_000, 'ask'), 'ask_created');
     sens.delayMs = 400;
     try {
-      expect((await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve' }, tenant)).status).toBe(202);
+      expect((await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'approve' }, tenant)).status).toBe(202);
       // Kill while the second batch is at the provider but not yet answered: the worst moment, a batch in doubt.
       const deadline = Date.now() + 20_000;
       while (totalDeliveries(phones) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -9,6 +10,7 @@ import { inject } from 'vitest';
 import type { Agent } from '../../agents/agent.js';
 import { loadConfig, type Config } from '../../config/load-config.js';
 import { createLogger, type Logger } from '../../infra/logger.js';
+import { dataConverter } from '../../infra/temporal-options.js';
 import { installTemporalLogger } from '../../infra/temporal-logger.js';
 import type { Role } from '../../runtime/roles.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
@@ -35,6 +37,9 @@ export function isolatedEnv(name: string, extra: Record<string, string> = {}): R
     NEXUS_SSE_RETRY: '500ms',
     NEXUS_AGENT_RETRY_INTERVAL: '100ms',
     LOG_LEVEL: 'debug',
+    // Per-file keys: the API signs decisions and both sides encrypt payloads with them.
+    NEXUS_DECISION_KEYS: `test-decision:${randomBytes(32).toString('base64')}`,
+    NEXUS_PAYLOAD_KEYS: `test-payload:${randomBytes(32).toString('base64')}`,
     ...extra,
   };
 }
@@ -129,6 +134,13 @@ export async function cleanupEnv(env: Record<string, string>): Promise<void> {
   await channel.deleteExchange(exchange);
   await channel.deleteExchange(`${exchange}.dlx`);
   await connection.close();
+}
+
+/** A Temporal client that reads NEXUS's encrypted payloads with the file's payload keys (as an operator would). */
+export async function temporalClient(env: Record<string, string>): Promise<Client> {
+  const config = loadConfig(env);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config.trust.payloadKeys ?? []) });
 }
 
 /** Posts JSON with tenant headers; returns status and parsed body. */

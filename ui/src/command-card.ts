@@ -32,7 +32,10 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
     h('span', { class: `badge badge-${command.status}`, 'data-role': 'status' }, STATUS_LABEL[command.status]),
     h('h3', { class: 'cid' }, command.correlationId),
     h('span', { class: 'meta' }, ...meta),
-    ...workflowIds.map((id) => h('a', { class: 'temporal-link', href: workflowUrl(config, id), target: '_blank', rel: 'noopener', title: `Open ${id} in the Temporal Web UI` }, 'Temporal ↗')),
+    ...workflowIds.flatMap((id) => {
+      const href = workflowUrl(config, id);
+      return href ? [h('a', { class: 'temporal-link', href, target: '_blank', rel: 'noopener', title: `Open ${id} in the Temporal Web UI` }, 'Temporal ↗')] : [];
+    }),
   );
 
   const body: Node[] = [head];

@@ -1,6 +1,9 @@
-/** Set by the API in the page shell: where the Temporal Web UI is, for the per-workflow links. */
+/**
+ * Set by the API in the page shell: where the Temporal Web UI is, for the per-workflow links. Null unless an
+ * operator configured TEMPORAL_UI_URL: the dashboard never sends people to a console it was not told about.
+ */
 export interface UiConfig {
-  temporalUiUrl: string;
+  temporalUiUrl: string | null;
   temporalNamespace: string;
 }
 
@@ -8,11 +11,12 @@ export function readConfig(): UiConfig {
   const el = document.getElementById('nexus-config');
   const parsed = el?.textContent ? (JSON.parse(el.textContent) as Partial<UiConfig>) : {};
   return {
-    temporalUiUrl: parsed.temporalUiUrl ?? 'http://localhost:8233',
+    temporalUiUrl: parsed.temporalUiUrl ?? null,
     temporalNamespace: parsed.temporalNamespace ?? 'default',
   };
 }
 
-export function workflowUrl(config: UiConfig, workflowId: string): string {
+export function workflowUrl(config: UiConfig, workflowId: string): string | undefined {
+  if (!config.temporalUiUrl) return undefined;
   return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }

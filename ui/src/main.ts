@@ -23,7 +23,9 @@ const inbox = new Inbox(byId('inbox-body'), state, () => tenant);
 const announcer = new Announcer(byId<HTMLButtonElement>('notify'));
 const inboxCount = byId('inbox-count');
 mountComposer(byId('composer-body'), state, () => tenant);
-byId<HTMLAnchorElement>('temporal-all').href = `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows`;
+const temporalAll = byId<HTMLAnchorElement>('temporal-all');
+if (config.temporalUiUrl) temporalAll.href = `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows`;
+else temporalAll.hidden = true;
 
 state.subscribe((changes) => {
   timeline.update(changes.commands);

@@ -1,0 +1,70 @@
+import type { SSEStreamingApi } from 'hono/streaming';
+import type { GapEvent, Tenant } from '../../contracts/index.js';
+import { compareStreamIds } from '../../contracts/stream-id.js';
+import type { ApiDeps } from '../api-deps.js';
+import { toFeedEntry, type FeedEntry, type FeedSubscription } from './report-feed.js';
+
+const HISTORY_PAGE = 500;
+
+/** One client's stream: the history it missed, then live entries, each id sent at most once and in order. */
+export class StreamSession {
+  private lastSent: string;
+
+  constructor(
+    private readonly stream: SSEStreamingApi,
+    private readonly tenant: Tenant,
+    private readonly cursor: string,
+    private readonly filter: string | undefined,
+    private readonly deps: ApiDeps,
+  ) {
+    this.lastSent = cursor;
+  }
+
+  async run(sub: FeedSubscription): Promise<void> {
+    await this.announceGap();
+    // Live entries after `joinedAt` are already queuing in `sub`; history fills in everything up to it.
+    await this.replayUntil(sub);
+    while (!this.stream.aborted && !sub.closed) {
+      const entries = await sub.next(this.deps.sse.heartbeatMs);
+      // Overflow or a backend fault ends the stream with a retry hint; a client that left ends it quietly.
+      if (sub.failure || sub.closed || this.stream.aborted) return;
+      if (entries.length === 0) {
+        await this.stream.write(': heartbeat\n\n');
+        continue;
+      }
+      for (const entry of entries) await this.send(entry);
+    }
+  }
+
+  private async announceGap(): Promise<void> {
+    if (this.cursor === '0-0') return;
+    const trimmed = await this.deps.store.trimmedUpTo(this.tenant);
+    if (trimmed === null || compareStreamIds(this.cursor, trimmed) >= 0) return;
+    const first = await this.deps.store.firstId(this.tenant);
+    const gap: GapEvent = {
+      cursor: this.cursor,
+      first_available_id: first,
+      message: `reports after ${this.cursor} up to ${trimmed} were trimmed by the retention limit and cannot be replayed`,
+    };
+    await this.stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });
+  }
+
+  private async replayUntil(sub: FeedSubscription): Promise<void> {
+    const until = sub.joinedAt;
+    let after = this.cursor;
+    // A closed subscription (the token was revoked) stops a long replay too, not only the live loop.
+    while (compareStreamIds(after, until) < 0 && !this.stream.aborted && !sub.closed) {
+      const page = await this.deps.store.range(this.tenant, after, until, HISTORY_PAGE);
+      if (page.length === 0) return;
+      for (const row of page) await this.send(toFeedEntry(row.id, row.data));
+      after = page[page.length - 1]?.id ?? until;
+    }
+  }
+
+  private async send(entry: FeedEntry): Promise<void> {
+    if (compareStreamIds(entry.id, this.lastSent) <= 0) return;
+    this.lastSent = entry.id;
+    if (this.filter !== undefined && entry.correlationId !== this.filter) return;
+    await this.stream.writeSSE({ event: 'report', id: entry.id, data: entry.data });
+  }
+}

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { StreamTickets } from '../auth/stream-tickets.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { DecisionSeal } from '../auth/decision-seal.js';
+import type { PayloadCodec } from '@temporalio/common';
 import type { CommandSettings } from '../contracts/index.js';
 import type { BlobStore } from '../files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
@@ -45,5 +46,7 @@ export interface ApiDeps {
   temporalUiUrl: string | undefined;
   /** Signs every decision the API authorized, so the workflow can tell it from one sent straight to Temporal. */
   seal: DecisionSeal;
+  /** The Web UI's remote codec: the payload codec, who may use it, and the UI origins allowed to call it. */
+  codec: { codec: PayloadCodec; operatorOrg: string | undefined; origins: string[] };
   temporalNamespace: string;
 }

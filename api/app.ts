@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
+import { codecRoutes } from './routes/codec.js';
 
 /**
  * The whole HTTP surface; tests call `app.request(...)` or serve it on a random port. `refusals` is the refusal
@@ -40,5 +41,6 @@ export function createApp(deps: ApiDeps, refusals: RefusalBudget) {
   app.route('/', streamRoutes(deps));
   app.route('/', uiRoutes(deps));
   app.route('/', openApiRoutes(deps));
+  app.route('/', codecRoutes(deps));
   return app;
 }

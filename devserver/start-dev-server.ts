@@ -10,6 +10,8 @@ export interface DevServerOptions {
   host: string;
   port: number;
   uiPort: number;
+  /** NEXUS's codec endpoint, so the Web UI can show the encrypted payloads to this machine's operator. */
+  codecEndpoint?: string;
   namespace: string;
   dataDir: string;
   logger: Logger;
@@ -31,6 +33,7 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
     '--ip', options.host,
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     '--namespace', options.namespace,
     '--db-filename', join(dataDir, 'temporal.db'),
     '--log-level', 'warn',

@@ -1,10 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import protos from '@temporalio/proto';
 import type { KeyRing } from '../runtime/key-ring.js';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
+// The package is CommonJS: a default import works both under tsx and vitest.
+const ProtoPayload = protos.temporal.api.common.v1.Payload;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const text = new TextEncoder();
@@ -28,7 +30,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', active.key, iv);
       cipher.setAAD(text.encode(active.id));
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+      const plain = ProtoPayload.encode(payload).finish();
       const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return {
         metadata: { [METADATA_ENCODING_KEY]: text.encode(ENCRYPTED_ENCODING), [KEY_ID]: text.encode(active.id) },
@@ -51,7 +53,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       decipher.setAAD(text.encode(id));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-      return temporal.api.common.v1.Payload.decode(plain);
+      return ProtoPayload.decode(plain);
     });
   }
 }

@@ -30,6 +30,7 @@ export async function ensureTemporal(config: Config, logger: Logger): Promise<Ch
     host: host === 'localhost' ? '127.0.0.1' : host,
     port,
     uiPort: config.temporal.uiPort,
+    codecEndpoint: `${config.http.publicUrl}/codec`,
     namespace: config.temporal.namespace,
     dataDir: config.temporal.dataDir,
     logger,

@@ -23,6 +23,8 @@ import { RedisKeys } from '../store/keys.js';
 import { ReportStore } from '../store/report-store.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import type { Trust } from './trust.js';
+import { AesGcmPayloadCodec } from '../infra/payload-codec.js';
+import { codecOrigins } from '../api/routes/codec.js';
 
 export interface ApiRuntime {
   server: ServerType;
@@ -96,6 +98,11 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     sse: { heartbeatMs: config.sse.heartbeatMs, retryMs: config.sse.retryMs },
     temporalUiUrl: config.temporal.uiUrl,
     seal: deps.trust.seal,
+    codec: {
+      codec: new AesGcmPayloadCodec(deps.trust.payloadKeys),
+      operatorOrg: config.trust.operatorOrg,
+      origins: codecOrigins(config.temporal.uiUrl, config.temporal.uiPort),
+    },
     temporalNamespace: config.temporal.namespace,
   }, refusals);
 

@@ -25,6 +25,11 @@ describe('the shipped dashboard', () => {
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
   });
 
+  it('names no Temporal UI unless an operator configured one', async () => {
+    const unconfigured = uiRoutes({ temporalUiUrl: undefined, temporalNamespace: 'default', logger: pino({ level: 'silent' }) });
+    expect(await (await unconfigured.request('/ui')).text()).toContain('"temporalUiUrl":null');
+  });
+
   it('serves the script gzipped with an ETag, and answers 304 when it did not change', async () => {
     const first = await routes.request('/ui/app.js', { headers: { 'accept-encoding': 'gzip, br' } });
     expect(first.status).toBe(200);

@@ -21,6 +21,7 @@ const env = isolatedEnv('auth', {
   NEXUS_RATE_LIMIT_PER_MIN: '40',
   NEXUS_ASK_MISS_LIMIT_PER_MIN: '5',
   NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL: '3',
+  NEXUS_OPERATOR_ORG: 'ops',
 });
 const receiver = new WebhookReceiver();
 let hookUrl: string;
@@ -299,7 +300,8 @@ describe('tokens mode: who may do what', () => {
     expect(flood.some((e) => e.status === '429' && e.code === 'rate_limited')).toBe(true);
     const all = JSON.stringify([acme, globex, flood]);
     expect(all).not.toMatch(/nxs_|nxt_/);
-    for (const entry of acme) expect(entry.path).not.toContain('?');
+    // Request entries carry a path (never its query); the worker's decision verdicts carry none.
+    for (const entry of acme.filter((e) => e.path !== undefined)) expect(entry.path).not.toContain('?');
   });
 
   it('no log of the suite contains a token or a ticket minted here', async () => {
@@ -356,3 +358,23 @@ describe('local mode', () => {
     expect(result.stderr.trim()).toBe('nexus: HOST=0.0.0.0 needs NEXUS_AUTH=tokens (local mode trusts headers)');
   });
 });
+
+describe('the Web UI codec endpoint in tokens mode', () => {
+  const codecCall = (auth: Record<string, string>) => fetch(`${nexus.baseUrl}/codec/decode`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ payloads: [] }),
+  });
+
+  it('decodes only for an admin token of the operator org covering every project', async () => {
+    expect((await codecCall({})).status).toBe(401);
+    expect((await codecCall(aAll.auth)).status).toBe(403);
+    const acmeAdmin = await mint('acme', '*', ['admin']);
+    expect((await codecCall(acmeAdmin.auth)).status).toBe(403);
+    const opsAdminOneProject = await mint('ops', ['x'], ['admin']);
+    expect((await codecCall(opsAdminOneProject.auth)).status).toBe(403);
+    const opsAdmin = await mint('ops', '*', ['admin']);
+    const ok = await codecCall(opsAdmin.auth);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ payloads: [] });
+  });
+});
+

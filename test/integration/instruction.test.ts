@@ -93,8 +93,12 @@ describe('instruction commands', () => {
     anthropic.reply('이번 달 3학년 A반 성적표를 학부모님께 보내줘', { toolCalls: [share('ko', { class: '3A', grades: [90, 85] }), describePlan('3학년 A반 성적표를 학부모에게 전송', 'ko', 'RED')] });
     const { correlationId, stream } = await instruct(nexus, 'ko', '이번 달 3학년 A반 성적표를 학부모님께 보내줘');
     const ask = byType(await until(stream, 'ask_created'), 'ask_created')[0];
-    expect(ask?.payload.title).toBe('3학년 A반 성적표를 학부모에게 전송');
-    expect(ask?.payload.description).toContain('3학년 A반 성적표를 학부모에게 전송 — details for the approver');
+    // Facts first: the title is NEXUS's account of the action; the model's words travel apart, labelled, with the
+    // instruction verbatim.
+    expect(ask?.payload.title).toMatch(/^Share data with 127\.0\.0\.1:\d+$/);
+    expect(ask?.payload.model_words?.title).toBe('3학년 A반 성적표를 학부모에게 전송');
+    expect(ask?.payload.model_words?.description).toContain('3학년 A반 성적표를 학부모에게 전송 — details for the approver');
+    expect(ask?.payload.instruction).toBe('이번 달 3학년 A반 성적표를 학부모님께 보내줘');
     expect(ask?.payload.risk_level).toBe('RED');
     expect(delivered(correlationId)).toHaveLength(0);
     const ok = await post(nexus.baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { decision: 'approve', action_digest: ask?.payload.action_digest }, tenant);
@@ -227,11 +231,17 @@ describe('instruction commands', () => {
       decision: 'approve', action_digest: ask?.payload.action_digest, params: { url, payload: { rows: 5 } },
     }, tenant);
     expect(edited.status).toBe(202);
-    const reports = await until(stream, 'task_completed');
-    const resolved = byType(reports, 'ask_resolved')[0];
+    // The edit is a new action: a new ask, which someone other than its editor approves.
+    const second = byType(await stream.waitFor((rs) => byType(rs, 'ask_created').length === 2, 20_000, 'the edit\'s ask'), 'ask_created')[1];
+    const resolved = byType(stream.reports, 'ask_resolved')[0];
     expect(resolved?.payload.edited_action).toEqual({ agent: 'external_share', params: { url, payload: { rows: 5 } } });
-    expect(resolved?.payload.edited_action_digest).toMatch(/^sha256:/);
+    expect(resolved?.payload.edited_action_digest).toBe(second?.payload.action_digest);
     expect(resolved?.payload.edited_action_digest).not.toBe(ask?.payload.action_digest);
+    expect(second?.payload.model_words).toBeUndefined();
+    expect(delivered(correlationId)).toHaveLength(0);
+    const ok = await post(nexus.baseUrl, `/approvals/${second?.payload.ask_id}/decide`, { decision: 'approve', action_digest: second?.payload.action_digest }, tenant, { 'x-user-id': 'second-approver' });
+    expect(ok.status).toBe(202);
+    await until(stream, 'task_completed');
     expect(delivered(correlationId).map((d) => d.body)).toEqual([{ rows: 5 }]);
   });
 

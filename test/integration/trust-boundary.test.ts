@@ -178,6 +178,15 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
     const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
     expect(history.events?.length).toBeGreaterThan(0);
     expect(await temporal.workflow.getHandle(workflowId).result()).toMatchObject({ status: 'completed' });
+    // The codec endpoint the Web UI calls turns the same ciphertext back into the command's input.
+    const started = JSON.parse(stdout).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    const cors = await fetch(`${nexus.baseUrl}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://localhost:8233' } });
+    expect(cors.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+    const evil = await fetch(`${nexus.baseUrl}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.example' } });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const decoded = await post(nexus.baseUrl, '/codec/decode', { payloads: started }, tenant);
+    expect(decoded.status).toBe(200);
+    expect(Buffer.from(decoded.body.payloads[0].data, 'base64').toString()).toContain('secret-grade-A+');
     stream.close();
   });
 });

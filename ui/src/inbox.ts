@@ -82,7 +82,9 @@ export class Inbox {
         h('h3', { id: `ask-title-${id}` }, p.title),
         countdown,
       ),
+      // Facts first: NEXUS's own account of what will run; the model's words come last and say whose they are.
       h('p', { class: 'desc' }, p.description),
+      p.edited_from ? h('p', { class: 'edited-from' }, `An edit by ${p.edited_from.edited_by} of an earlier request: a new action, which ${p.edited_from.edited_by} may not approve.`) : null,
       p.risk_reasons?.length ? h('ul', { class: 'reasons', 'aria-label': `why ${p.risk_level}` }, ...p.risk_reasons.map((r) => h('li', {}, r))) : null,
       h('dl', { class: 'action' },
         h('dt', {}, 'Agent'), h('dd', { class: 'action-agent' }, p.action.agent),
@@ -90,7 +92,14 @@ export class Inbox {
         p.preview ? h('dt', {}, 'Preview') : null, p.preview ? h('dd', {}, h('pre', { class: 'mono' }, formatJson(p.preview))) : null,
         h('dt', {}, 'Digest'), h('dd', {}, h('code', { class: 'digest' }, p.action_digest)),
         h('dt', {}, 'Command'), h('dd', {}, h('a', { href: `#cmd`, class: 'cid-link', 'data-cid': report.correlation_id }, report.correlation_id)),
+        p.instruction !== undefined ? h('dt', {}, 'Instruction') : null, p.instruction !== undefined ? h('dd', { class: 'instruction' }, p.instruction) : null,
       ),
+      p.model_words
+        ? h('blockquote', { class: 'model-words', 'aria-label': 'written by the planning model' },
+          h('p', { class: 'model-label' }, 'Written by the planning model (its words, not checked by NEXUS):'),
+          h('p', { class: 'model-title' }, p.model_words.title),
+          h('p', {}, p.model_words.description))
+        : null,
       h('div', { class: 'field' }, h('label', { for: `reason-${id}` }, 'Reason'), reason),
       h('div', { class: 'actions' }, approve, deny, progress),
       error,

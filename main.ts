@@ -1,6 +1,6 @@
-import { assertSafeListen, ConfigError, loadConfig, type Config } from './config/load-config.js';
-import { TemporalCliError } from './devserver/find-temporal-cli.js';
-import { assertPortFree, PortInUseError } from './devserver/port-check.js';
+import { assertSafeListen, ConfigError, loadConfig, type Config } from './runtime/config/load-config.js';
+import { TemporalCliError } from './runtime/devserver/find-temporal-cli.js';
+import { assertPortFree, PortInUseError } from './runtime/devserver/port-check.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { installTemporalLogger } from './infra/temporal-logger.js';
 import { ensureTemporal } from './runtime/ensure-temporal.js';

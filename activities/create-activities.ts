@@ -4,20 +4,20 @@ import { AgentError } from '../agents/agent-error.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { Action, ActionAssessment, Report, Tenant } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
-import type { LlmRouter } from '../llm/llm-router.js';
-import type { ReportPublisher } from '../messaging/report-publisher.js';
-import { approvalRequirements, evaluatePolicy } from '../policy/evaluate-policy.js';
-import { PolicyError, type PolicyStore } from '../policy/policy-store.js';
+import type { LlmRouter } from '../infra/llm/llm-router.js';
+import type { ReportPublisher } from '../infra/messaging/report-publisher.js';
+import { approvalRequirements, evaluatePolicy } from './policy/evaluate-policy.js';
+import { PolicyError, type PolicyStore } from './policy/policy-store.js';
 import { actionDigest } from './action-digest.js';
 import { createPlanInstruction } from './plan-instruction.js';
 import { resolveAction } from './resolve-action.js';
 import { createRunAgent } from './run-agent.js';
 import { createRunRemoteAgent } from './run-remote-agent.js';
 import { createVerifyDecision } from './verify-decision.js';
-import type { DecisionSeal } from '../auth/decision-seal.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { RemoteTaskPublisher } from '../remote/remote-task-publisher.js';
-import type { RemoteTopology } from '../remote/remote-topology.js';
+import type { DecisionSeal } from '../infra/trust/decision-seal.js';
+import type { AuditLog } from '../infra/store/audit-log.js';
+import type { RemoteTaskPublisher } from '../agents/remote/remote-task-publisher.js';
+import type { RemoteTopology } from '../agents/remote/remote-topology.js';
 
 export interface ActivityDeps {
   publisher: ReportPublisher;

@@ -2,10 +2,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { Plan, PlanRequest } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
-import type { LlmRouter } from '../llm/llm-router.js';
-import { LlmCallError } from '../llm/llm-types.js';
-import { InstructionPlanner, PlanInvalidError } from '../planning/instruction-planner.js';
-import { ACTIVITY_FAILURES } from './activity-types.js';
+import type { LlmRouter } from '../infra/llm/llm-router.js';
+import { LlmCallError } from '../infra/llm/llm-types.js';
+import { InstructionPlanner, PlanInvalidError } from './planning/instruction-planner.js';
+import { ACTIVITY_FAILURES } from '../contracts/index.js';
 
 /** The LLM is called only here, with the SDKs' retries off: this activity's retry policy owns retries. */
 export function createPlanInstruction(deps: { llm: LlmRouter; agents: AgentRegistry; planAttempts: number; logger: Logger }) {

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Agent } from '../agents/agent.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { Action } from '../contracts/index.js';
-import { ACTIVITY_FAILURES } from './activity-types.js';
+import { ACTIVITY_FAILURES } from '../contracts/index.js';
 
 /** Finds the agent and validates the params; both failures are final (a retry cannot fix them). */
 export async function resolveAction(agents: AgentRegistry, action: Action): Promise<{ agent: Agent; params: unknown }> {

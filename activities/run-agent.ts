@@ -4,9 +4,9 @@ import type { ProgressUpdate } from '../agents/agent.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { Report } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
-import type { LlmRouter } from '../llm/llm-router.js';
-import type { ReportPublisher } from '../messaging/report-publisher.js';
-import { PROGRESS_SEQ_BLOCK, type RunAgentInput } from './activity-types.js';
+import type { LlmRouter } from '../infra/llm/llm-router.js';
+import type { ReportPublisher } from '../infra/messaging/report-publisher.js';
+import { PROGRESS_SEQ_BLOCK, type RunAgentInput } from '../contracts/index.js';
 import { resolveAction } from './resolve-action.js';
 
 /** Runs one agent with everything its context promises; AgentErrors become typed, stable Temporal failures. */

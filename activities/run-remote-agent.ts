@@ -1,9 +1,9 @@
 import { ApplicationFailure, CompleteAsyncError, Context } from '@temporalio/activity';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { Logger } from '../infra/logger.js';
-import { NoAgentListeningError, type RemoteTaskPublisher } from '../remote/remote-task-publisher.js';
-import type { RemoteTopology } from '../remote/remote-topology.js';
-import type { RunAgentInput } from './activity-types.js';
+import { NoAgentListeningError, type RemoteTaskPublisher } from '../agents/remote/remote-task-publisher.js';
+import type { RemoteTopology } from '../agents/remote/remote-topology.js';
+import type { RunAgentInput } from '../contracts/index.js';
 import { resolveAction } from './resolve-action.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { DecisionSeal } from '../auth/decision-seal.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { DecisionSeal } from '../infra/trust/decision-seal.js';
+import type { AuditLog } from '../infra/store/audit-log.js';
 import type { CommandInput, DecisionVerdict } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../infra/logger.js';
-import type { LlmRouter } from '../llm/llm-router.js';
+import type { LlmRouter } from '../infra/llm/llm-router.js';
 import type { RiskLevel, Tenant } from '../contracts/index.js';
 
 /** A progress update an agent reports while it runs; `index` (0–999) keeps its report id stable across retries. */

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from './auth/principal.js';
 import type { Tenant } from '../contracts/index.js';
 
 /** Hono context variables set by middleware. */

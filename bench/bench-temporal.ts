@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { findTemporalCli } from '../devserver/find-temporal-cli.js';
-import { isListening } from '../devserver/port-check.js';
+import { findTemporalCli } from '../runtime/devserver/find-temporal-cli.js';
+import { isListening } from '../runtime/devserver/port-check.js';
 import type { Logger } from '../infra/logger.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 

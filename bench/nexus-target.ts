@@ -1,5 +1,5 @@
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../runtime/config/load-config.js';
 import type { Tenant } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
 import { startNexus } from '../runtime/start-nexus.js';

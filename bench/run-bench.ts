@@ -3,7 +3,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createLogger } from '../infra/logger.js';
 import { installTemporalLogger } from '../infra/temporal-logger.js';
-import { WORKFLOWS_PATH } from '../worker/start-worker.js';
+import { WORKFLOWS_PATH } from '../runtime/worker/start-worker.js';
 import { BASELINE_WORKFLOWS_PATH, startBaselineTarget } from './baseline-target.js';
 import { benchEnv, cleanupBenchEnv } from './bench-env.js';
 import { buildResults, formatTable, writeResults } from './bench-report.js';

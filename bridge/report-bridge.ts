@@ -3,8 +3,8 @@ import { Report } from '../contracts/index.js';
 import { connectAmqp } from '../infra/amqp.js';
 import { backoffDelay, sleep } from '../infra/backoff.js';
 import type { Logger } from '../infra/logger.js';
-import { assertReportTopology, type ReportTopology } from '../messaging/report-topology.js';
-import type { ReportStore } from '../store/report-store.js';
+import { assertReportTopology, type ReportTopology } from '../infra/messaging/report-topology.js';
+import type { ReportStore } from '../infra/store/report-store.js';
 
 const POISON_ATTEMPTS = 5;
 

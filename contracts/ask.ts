@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClientKey } from './ids.js';
 import { AgentName } from './command.js';
 import { Tenant } from './tenant.js';
+import { DECISION_REFUSALS } from './failure-codes.js';
 
 export const AskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an ask id');
 export type AskId = z.infer<typeof AskId>;
@@ -62,7 +63,7 @@ export type DecideInput = z.infer<typeof DecideInput>;
 export type UnsignedDecision = Omit<DecideInput, 'proof'>;
 
 /** Why the worker refused a decision's proof; each refusal is audited. */
-export const DecisionRefusal = z.enum(['decision_unsigned', 'decision_forged', 'decision_key_unknown', 'decision_stale', 'decision_foreign', 'decision_replayed']);
+export const DecisionRefusal = z.enum(Object.values(DECISION_REFUSALS));
 export type DecisionRefusal = z.infer<typeof DecisionRefusal>;
 
 /** What the worker's verification of a decision returns to the workflow. */

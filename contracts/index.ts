@@ -12,3 +12,5 @@ export * from './policy.js';
 export * from './share-allowlist.js';
 export * from './service.js';
 export * from './remote-agent.js';
+export * from './activity-input.js';
+export * from './failure-codes.js';

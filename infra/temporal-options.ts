@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
-import type { KeyRing } from '../runtime/key-ring.js';
+import type { KeyRing } from './trust/key-ring.js';
 import { AesGcmPayloadCodec } from './payload-codec.js';
 
 export interface TemporalTarget {

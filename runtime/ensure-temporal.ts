@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Config } from '../config/load-config.js';
-import { findTemporalCli } from '../devserver/find-temporal-cli.js';
-import { isListening } from '../devserver/port-check.js';
-import { startDevServer } from '../devserver/start-dev-server.js';
+import type { Config } from './config/load-config.js';
+import { findTemporalCli } from './devserver/find-temporal-cli.js';
+import { isListening } from './devserver/port-check.js';
+import { startDevServer } from './devserver/start-dev-server.js';
 import type { Logger } from '../infra/logger.js';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '::1']);

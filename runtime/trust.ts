@@ -1,7 +1,7 @@
-import { DecisionSeal } from '../auth/decision-seal.js';
-import type { Config } from '../config/load-config.js';
+import { DecisionSeal } from '../infra/trust/decision-seal.js';
+import type { Config } from './config/load-config.js';
 import type { Logger } from '../infra/logger.js';
-import { resolveKeyRing, type KeyRing } from './key-ring.js';
+import { resolveKeyRing, type KeyRing } from '../infra/trust/key-ring.js';
 
 /** The two secrets of an install: the key that proves a decision came through the API, and the payload key. */
 export interface Trust {

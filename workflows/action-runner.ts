@@ -2,13 +2,13 @@ import { upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { Action, ActionAssessment, CommandInput, RiskLevel, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
+import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
 import { assessment as assess, local, remoteActivities } from './activity-proxies.js';
 import type { ApprovalGate, GateOutcome } from './approval-gate.js';
 import type { CommandState } from './messages.js';
 import type { ReportBuilder } from './report-builder.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 import { toTaskError } from './task-error.js';
-import { PROGRESS_SEQ_BLOCK } from '../activities/activity-types.js';
 
 export type StepOutcome =
   | { kind: 'ran'; result: unknown; risk: RiskLevel }
@@ -106,7 +106,7 @@ export class ActionRunner {
         superseded_by_edit: true,
       })]);
       if (edits + 1 >= MAX_EDITS) {
-        return { kind: 'failed', error: { code: 'too_many_edits', message: `an action may be edited at most ${MAX_EDITS} times`, retryable: false } };
+        return { kind: 'failed', error: { code: ACTIVITY_FAILURES.tooManyEdits, message: `an action may be edited at most ${MAX_EDITS} times`, retryable: false } };
       }
       current = edited;
       edit = { askId, editedBy: outcome.decision.decided_by };
@@ -196,8 +196,8 @@ export class ActionRunner {
     } catch (err) {
       const error = toTaskError(err);
       // For a remote agent, running out of time means nobody answered: say so with the code callers expect.
-      if (verdict.remote && error.code === 'agent_timeout') {
-        return { kind: 'failed', error: { code: 'agent_unavailable', message: `no remote agent ${action.agent} completed the task in time`, retryable: true } };
+      if (verdict.remote && error.code === ACTIVITY_FAILURES.agentTimeout) {
+        return { kind: 'failed', error: { code: ACTIVITY_FAILURES.agentUnavailable, message: `no remote agent ${action.agent} completed the task in time`, retryable: true } };
       }
       return { kind: 'failed', error };
     }

@@ -1,7 +1,8 @@
 import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { ApprovalRequirements, CommandInput, DecideInput } from '../contracts/index.js';
 import { verification } from './activity-proxies.js';
-import { DECIDE_REJECTIONS, decideUpdate } from './messages.js';
+import { DECIDE_REJECTIONS } from '../contracts/failure-codes.js';
+import { decideUpdate } from './messages.js';
 
 export interface OpenAsk {
   askId: string;
@@ -141,7 +142,7 @@ export class ApprovalGate {
     const open = this.open;
     if (open === undefined) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
     if (d.tenant.org_id !== tenant.org_id || d.tenant.project_id !== tenant.project_id) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
-    if (this.nonces.has(d.proof.nonce)) reject('this decision proof was already used', 'decision_replayed');
+    if (this.nonces.has(d.proof.nonce)) reject('this decision proof was already used', DECIDE_REJECTIONS.replayed);
     const allowed = d.roles.includes('approver') || (this.escalated && d.roles.includes('admin'));
     if (!allowed) reject(this.escalated ? 'only approvers and admins may decide' : 'only approvers may decide', DECIDE_REJECTIONS.notAllowed);
     if (this.received.some((r) => r.decision === 'deny' || r.params !== undefined) || this.approvers.size >= open.approval.quorum) {

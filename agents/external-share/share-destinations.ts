@@ -1,5 +1,4 @@
-import { parseShareDestination, type ShareDestination, type ShareRule, type Tenant } from '../../contracts/index.js';
-import { PolicyError } from '../../policy/policy-store.js';
+import { ACTIVITY_FAILURES, parseShareDestination, type ShareDestination, type ShareRule, type Tenant } from '../../contracts/index.js';
 import { AgentError } from '../agent-error.js';
 import { ShareAllowlist, ShareAllowlistError } from './share-allowlist.js';
 
@@ -53,7 +52,8 @@ export class ShareDestinations {
       entries = await this.tenantAllowlist?.(tenant);
     } catch (err) {
       // A broken policy file fails the command, as it does at assessment, instead of being retried forever.
-      if (err instanceof PolicyError) throw new AgentError('policy_invalid', err.message, false);
+      // The policy store's typed error, known by its stable code (agents do not import the activities' layer).
+      if ((err as { code?: unknown }).code === ACTIVITY_FAILURES.policyInvalid) throw new AgentError(ACTIVITY_FAILURES.policyInvalid, (err as Error).message, false);
       throw err;
     }
     if (!entries) return undefined;

@@ -1,5 +1,5 @@
 import type { Tenant } from '../../contracts/index.js';
-import type { BlobStore } from '../../files/blob-store.js';
+import type { BlobStore } from '../../infra/files/blob-store.js';
 import type { Recipient } from './recipients.js';
 
 export interface OutboxMessage {

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { spreadsheetLimits } from '../../files/spreadsheet-limits.js';
+import { spreadsheetLimits } from '../../infra/files/spreadsheet-limits.js';
 import { buildZip, deflatedEntry, honestBomb, lyingBomb } from '../../test/support/zip-builder.js';
 import { readSheet } from './read-sheet.js';
 

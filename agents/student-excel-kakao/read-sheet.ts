@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import type { SpreadsheetKind } from '../../files/spreadsheet-kind.js';
-import { SPREADSHEET_LIMITS, type SpreadsheetLimits } from '../../files/spreadsheet-limits.js';
-import { checkZip } from '../../files/zip-guard.js';
-import { ZipRefusal } from '../../files/zip-refusal.js';
+import type { SpreadsheetKind } from '../../infra/files/spreadsheet-kind.js';
+import { SPREADSHEET_LIMITS, type SpreadsheetLimits } from '../../infra/files/spreadsheet-limits.js';
+import { checkZip } from '../../infra/files/zip-guard.js';
+import { ZipRefusal } from '../../infra/files/zip-refusal.js';
 import { AgentError } from '../agent-error.js';
 
 /** A spreadsheet over the limits: final (the same bytes are refused again on every retry), so not retryable. */

@@ -1,6 +1,6 @@
 import type { Tenant } from '../../contracts/index.js';
-import type { BlobMeta, BlobStore } from '../../files/blob-store.js';
-import { kindFromContentType } from '../../files/spreadsheet-kind.js';
+import type { BlobMeta, BlobStore } from '../../infra/files/blob-store.js';
+import { kindFromContentType } from '../../infra/files/spreadsheet-kind.js';
 import { defineAgent } from '../agent.js';
 import { AgentError } from '../agent-error.js';
 import { sendAlimtalk } from './alimtalk-sender.js';

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { ALL_ROLES, permits, type Principal, type Role } from '../../auth/principal.js';
+import { ALL_ROLES, permits, type Principal, type Role } from '../auth/principal.js';
 import { ClientKey } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';

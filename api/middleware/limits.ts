@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
-import type { RefusalBudget } from '../../audit/refusal-budget.js';
+import type { RefusalBudget } from './refusal-budget.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { withDeadline } from '../../infra/deadline.js';
-import { RedisKeys } from '../../store/keys.js';
+import { RedisKeys } from '../../infra/store/keys.js';
 import { ApiError } from '../errors.js';
 import { isTenantRoute, refusalSubject } from './audit.js';
 

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-import { AskId, DecideRequest, type DecideAccepted, type DecideInput } from '../../contracts/index.js';
-import { DECIDE_REJECTIONS } from '../../workflows/messages.js';
+import { AskId, DECIDE_REJECTIONS, DecideRequest, type DecideAccepted, type DecideInput } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
@@ -96,11 +95,12 @@ export function approvalRoutes(deps: ApiDeps) {
           throw new ApiError(403, 'forbidden', outcome.message);
         case DECIDE_REJECTIONS.unverifiable:
           throw new ApiError(503, 'backend_unavailable', outcome.message, undefined, 1);
-        case 'decision_unsigned':
-        case 'decision_forged':
-        case 'decision_key_unknown':
-        case 'decision_stale':
-        case 'decision_foreign':
+        case DECIDE_REJECTIONS.unsigned:
+        case DECIDE_REJECTIONS.forged:
+        case DECIDE_REJECTIONS.keyUnknown:
+        case DECIDE_REJECTIONS.stale:
+        case DECIDE_REJECTIONS.foreign:
+        case DECIDE_REJECTIONS.replayed:
           // The worker refused this API's own proof: the two hold different NEXUS_DECISION_KEYS (or clocks).
           log.error({ correlation_id: claim.correlationId, ask_id: askId.data, rejection: outcome.rejection }, 'the worker refused a decision this API signed; check NEXUS_DECISION_KEYS on both');
           throw new ApiError(503, 'backend_unavailable', 'the decision could not be verified by the worker; retry later', undefined, 5);

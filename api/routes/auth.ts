@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { sha256 } from '../../auth/token-store.js';
+import { sha256 } from '../auth/token-store.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';

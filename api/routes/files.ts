@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { CSV_TYPE, spreadsheetKind, XLSX_TYPE } from '../../files/spreadsheet-kind.js';
-import { SPREADSHEET_LIMITS } from '../../files/spreadsheet-limits.js';
-import { checkZip } from '../../files/zip-guard.js';
-import { ZipRefusal } from '../../files/zip-refusal.js';
+import { CSV_TYPE, spreadsheetKind, XLSX_TYPE } from '../../infra/files/spreadsheet-kind.js';
+import { SPREADSHEET_LIMITS } from '../../infra/files/spreadsheet-limits.js';
+import { checkZip } from '../../infra/files/zip-guard.js';
+import { ZipRefusal } from '../../infra/files/zip-refusal.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';

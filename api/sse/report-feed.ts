@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Tenant } from '../../contracts/index.js';
 import type { Logger } from '../../infra/logger.js';
-import type { ReportStore, StreamEntry } from '../../store/report-store.js';
+import type { ReportStore, StreamEntry } from '../../infra/store/report-store.js';
 
 export interface FeedEntry extends StreamEntry {
   correlationId: string | undefined;

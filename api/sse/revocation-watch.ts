@@ -1,4 +1,4 @@
-import type { TokenStore } from '../../auth/token-store.js';
+import type { TokenStore } from '../auth/token-store.js';
 import type { Logger } from '../../infra/logger.js';
 
 /** Fast enough for a short test TTL, slow enough that a TTL of 0 (no cache) does not spin. */

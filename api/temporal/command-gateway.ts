@@ -6,8 +6,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { canonicalJson, type CommandInput, type DecideInput } from '../../contracts/index.js';
-import { DECIDE_REJECTIONS, decideUpdate } from '../../workflows/messages.js';
+import { canonicalJson, DECIDE_REJECTIONS, type CommandInput, type DecideInput, type DecideRejection } from '../../contracts/index.js';
+import { decideUpdate } from '../../workflows/messages.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { commandWorkflow } from '../../workflows/command-workflow.js';
 import { ApiError } from '../errors.js';
@@ -19,7 +19,10 @@ function updateIdFor(input: DecideInput): string {
   return `${input.ask_id}:${input.decided_by}:${input.decision}${edit}`;
 }
 
-export type DecideOutcome = { ok: true; final: boolean } | { ok: false; rejection: string; message: string };
+export type DecideOutcome = { ok: true; final: boolean } | { ok: false; rejection: DecideRejection | 'rejected'; message: string };
+
+const KNOWN_REJECTIONS = new Set<string>(Object.values(DECIDE_REJECTIONS));
+const isRejection = (type: string | undefined | null): type is DecideRejection => !!type && KNOWN_REJECTIONS.has(type);
 
 /** The API's only door to Temporal: starts commands and delivers decisions, with every failure classified. */
 export class CommandGateway {
@@ -85,11 +88,11 @@ export class CommandGateway {
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;
-        const rejection = cause instanceof ApplicationFailure && cause.type ? cause.type : 'rejected';
+        const rejection = cause instanceof ApplicationFailure && isRejection(cause.type) ? cause.type : 'rejected';
         return { ok: false, rejection, message: cause?.message ?? err.message };
       }
       if (err instanceof WorkflowNotFoundError) {
-        return { ok: false, rejection: 'workflow_closed', message: 'the command is no longer waiting for a decision' };
+        return { ok: false, rejection: DECIDE_REJECTIONS.workflowClosed, message: 'the command is no longer waiting for a decision' };
       }
       throw this.unavailable(err);
     }

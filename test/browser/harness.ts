@@ -82,7 +82,7 @@ async function freePort(): Promise<number> {
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: run scripts/ensure-browser.sh (or apt-get install chromium), or set NEXUS_CHROMIUM_PATH`);
+    throw new Error(`${CHROMIUM_PATH} is missing: run runtime/scripts/ensure-browser.sh (or apt-get install chromium), or set NEXUS_CHROMIUM_PATH`);
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../contracts/index.js';
-import { RedisKeys } from '../../store/keys.js';
+import { RedisKeys } from '../../infra/store/keys.js';
 import { REDIS_URL } from '../support/nexus-under-test.js';
 import { curlCommand, DashboardNexus, launchBrowser, newPage, screenshot, waitForConnection, waitForStatus } from './harness.js';
 

@@ -9,7 +9,7 @@ import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
 
 /**
- * Schemathesis (pinned in scripts/ensure-schemathesis.sh) against /openapi.json of a whole NEXUS on the real
+ * Schemathesis (pinned in runtime/scripts/ensure-schemathesis.sh) against /openapi.json of a whole NEXUS on the real
  * services: no 5xx, and every status, content type, header and body is one the document promises.
  */
 const SCHEMATHESIS = resolve('.tools/schemathesis-venv/bin/schemathesis');
@@ -52,8 +52,8 @@ let configFile: string;
 
 beforeAll(async () => {
   // Idempotent and quick when the pinned version is there; installs it (from PyPI) on a fresh CI machine.
-  const install = await run(resolve('scripts/ensure-schemathesis.sh'), [], process.cwd(), 120_000);
-  if (install.code !== 0) throw new Error(`scripts/ensure-schemathesis.sh failed:\n${install.output}`);
+  const install = await run(resolve('runtime/scripts/ensure-schemathesis.sh'), [], process.cwd(), 120_000);
+  if (install.code !== 0) throw new Error(`runtime/scripts/ensure-schemathesis.sh failed:\n${install.output}`);
   const hookUrl = await receiver.start();
   env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
   nexus = await bootNexus(env, testLogger(env).logger);

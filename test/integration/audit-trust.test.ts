@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog, SECURITY_LOG } from '../../audit/audit-log.js';
-import { RefusalBudget } from '../../audit/refusal-budget.js';
-import type { Role } from '../../auth/principal.js';
-import { TokenStore } from '../../auth/token-store.js';
-import { tokenCli } from '../../cli/token.js';
-import { RedisKeys } from '../../store/keys.js';
+import { AuditLog, SECURITY_LOG } from '../../infra/store/audit-log.js';
+import { RefusalBudget } from '../../api/middleware/refusal-budget.js';
+import type { Role } from '../../api/auth/principal.js';
+import { TokenStore } from '../../api/auth/token-store.js';
+import { tokenCli } from '../../runtime/cli/token.js';
+import { RedisKeys } from '../../infra/store/keys.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
 

@@ -1,10 +1,10 @@
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/load-config.js';
-import { deadLetterQueue } from '../../messaging/report-topology.js';
+import { loadConfig } from '../../runtime/config/load-config.js';
+import { deadLetterQueue } from '../../infra/messaging/report-topology.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
-import { RedisKeys } from '../../store/keys.js';
+import { RedisKeys } from '../../infra/store/keys.js';
 import { syntheticReport } from '../support/synthetic-reports.js';
 import { AMQP_URL, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger } from '../support/nexus-under-test.js';
 import { readFileSync } from 'node:fs';

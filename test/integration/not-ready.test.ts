@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isListening } from '../../devserver/port-check.js';
+import { isListening } from '../../runtime/devserver/port-check.js';
 import { cleanupEnv, isolatedEnv, killHard } from '../support/nexus-under-test.js';
 
 const children: ChildProcess[] = [];

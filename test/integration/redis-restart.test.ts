@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isListening } from '../../devserver/port-check.js';
+import { isListening } from '../../runtime/devserver/port-check.js';
 import type { Report } from '../../contracts/index.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { bootNexus, cleanupEnv, isolatedEnv, killHard, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';

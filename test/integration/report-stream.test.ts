@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisKeys } from '../../store/keys.js';
+import { RedisKeys } from '../../infra/store/keys.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
-import { ReportStore } from '../../store/report-store.js';
+import { ReportStore } from '../../infra/store/report-store.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { syntheticReport } from '../support/synthetic-reports.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';

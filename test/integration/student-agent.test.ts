@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../../runtime/config/load-config.js';
 import type { Report, ReportOf } from '../../contracts/index.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { FakeSensServer } from '../support/fake-sens-server.js';

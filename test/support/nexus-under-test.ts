@@ -8,13 +8,13 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import type { Agent } from '../../agents/agent.js';
-import { loadConfig, type Config } from '../../config/load-config.js';
+import { loadConfig, type Config } from '../../runtime/config/load-config.js';
 import { createLogger, type Logger } from '../../infra/logger.js';
 import { dataConverter } from '../../infra/temporal-options.js';
 import { installTemporalLogger } from '../../infra/temporal-logger.js';
 import type { Role } from '../../runtime/roles.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
-import { WORKFLOWS_PATH } from '../../worker/start-worker.js';
+import { WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

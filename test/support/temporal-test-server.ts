@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
-import { findTemporalCli } from '../../devserver/find-temporal-cli.js';
+import { findTemporalCli } from '../../runtime/devserver/find-temporal-cli.js';
 import { createLogger } from '../../infra/logger.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 

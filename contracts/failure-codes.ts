@@ -1,0 +1,52 @@
+// Zod-free on purpose: workflows import these at runtime, and zod would be re-evaluated for every workflow run.
+
+/** ApplicationFailure types the activities raise; the workflow turns them into task_failed codes. */
+export const ACTIVITY_FAILURES = {
+  unknownAgent: 'unknown_agent',
+  invalidParams: 'invalid_params',
+  policyInvalid: 'policy_invalid',
+  llmUnavailable: 'llm_unavailable',
+  llmError: 'llm_error',
+  planInvalid: 'plan_invalid',
+  agentFailed: 'agent_failed',
+  agentTimeout: 'agent_timeout',
+  agentUnavailable: 'agent_unavailable',
+  tooManyEdits: 'too_many_edits',
+} as const;
+export type ActivityFailureCode = (typeof ACTIVITY_FAILURES)[keyof typeof ACTIVITY_FAILURES];
+
+/** Why the worker refused a decision's proof (each refusal is audited). */
+export const DECISION_REFUSALS = {
+  unsigned: 'decision_unsigned',
+  forged: 'decision_forged',
+  keyUnknown: 'decision_key_unknown',
+  stale: 'decision_stale',
+  foreign: 'decision_foreign',
+  replayed: 'decision_replayed',
+} as const;
+export type DecisionRefusalCode = (typeof DECISION_REFUSALS)[keyof typeof DECISION_REFUSALS];
+
+/** Failure types the decide update uses; the API maps each to its HTTP answer. */
+export const DECIDE_REJECTIONS = {
+  unknownAsk: 'ask_unknown',
+  /** The workflow has not reached its ask yet (a worker is replaying it); the API retries. */
+  notReady: 'ask_not_ready',
+  alreadyDecided: 'ask_already_decided',
+  expired: 'ask_expired',
+  digestMismatch: 'digest_mismatch',
+  /** The requester may not approve their own command, nor an editor their edit. */
+  separationOfDuties: 'separation_of_duties',
+  /** The decider lacks the role (approver; admin too once the ask escalated). */
+  notAllowed: 'not_allowed',
+  /** Edit and approve is refused when more than one approval is needed: each approver must see the same action. */
+  editWithQuorum: 'edit_with_quorum',
+  /** The worker could not check the proof now (its audit log unreachable); nothing was recorded, retry. */
+  unverifiable: 'decision_unverifiable',
+  /** The workflow is closed (finished, or closed outside NEXUS). */
+  workflowClosed: 'workflow_closed',
+  ...DECISION_REFUSALS,
+} as const;
+export type DecideRejection = (typeof DECIDE_REJECTIONS)[keyof typeof DECIDE_REJECTIONS];
+
+/** How many seq numbers the workflow sets aside for one step's progress reports. */
+export const PROGRESS_SEQ_BLOCK = 1000;

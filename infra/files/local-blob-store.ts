@@ -1,0 +1,62 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { TENANT_ID_PATTERN, type Tenant } from '../../contracts/index.js';
+import { isFileId, type BlobMeta, type BlobStore } from './blob-store.js';
+
+/**
+ * Files in a local folder: `<dir>/<org>/<project>/<file_id>.bin` plus `<file_id>.json` for the metadata.
+ * The API and the worker must see the same folder (one machine, or a shared volume); across machines use an
+ * S3-like implementation of BlobStore instead.
+ */
+export class LocalBlobStore implements BlobStore {
+  private readonly root: string;
+
+  constructor(dir: string) {
+    this.root = resolve(dir);
+  }
+
+  async put(tenant: Tenant, name: string, contentType: string, bytes: Uint8Array): Promise<BlobMeta> {
+    const meta: BlobMeta = {
+      file_id: randomUUID(),
+      name,
+      size: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      content_type: contentType,
+      created_at: new Date().toISOString(),
+    };
+    const dir = this.tenantDir(tenant);
+    await mkdir(dir, { recursive: true });
+    // Bytes first, metadata last, each through a rename: a file is visible only once it is complete.
+    await writeAtomically(join(dir, `${meta.file_id}.bin`), bytes);
+    await writeAtomically(join(dir, `${meta.file_id}.json`), Buffer.from(JSON.stringify(meta)));
+    return meta;
+  }
+
+  async get(tenant: Tenant, fileId: string): Promise<{ meta: BlobMeta; bytes: Uint8Array } | undefined> {
+    if (!isFileId(fileId)) return undefined;
+    const dir = this.tenantDir(tenant);
+    try {
+      const meta = JSON.parse(await readFile(join(dir, `${fileId}.json`), 'utf8')) as BlobMeta;
+      const bytes = new Uint8Array(await readFile(join(dir, `${fileId}.bin`)));
+      return { meta, bytes };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** Tenant ids match `^[a-z0-9][a-z0-9_-]*$`, so they are safe path segments; checked again here all the same. */
+  private tenantDir(tenant: Tenant): string {
+    if (!TENANT_ID_PATTERN.test(tenant.org_id) || !TENANT_ID_PATTERN.test(tenant.project_id)) {
+      throw new Error('invalid tenant for the blob store');
+    }
+    return join(this.root, tenant.org_id, tenant.project_id);
+  }
+}
+
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temp, bytes, { flag: 'wx' });
+  await rename(temp, path);
+}

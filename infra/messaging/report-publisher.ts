@@ -1,0 +1,48 @@
+import type { RecoveringChannelModel } from 'amqplib';
+import type { Report } from '../../contracts/index.js';
+import type { Logger } from '../logger.js';
+import { ConfirmPublisher } from './confirm-publisher.js';
+import { assertReportTopology, routingKeyFor, type ReportTopology } from './report-topology.js';
+
+export class PublishError extends Error {
+  readonly code = 'report_publish_failed';
+}
+
+/**
+ * Publishes reports as persistent messages and resolves only once RabbitMQ has confirmed every one of them, so an
+ * activity that returns has really handed its reports over.
+ */
+export class ReportPublisher {
+  private readonly confirm: ConfirmPublisher;
+
+  constructor(
+    connection: RecoveringChannelModel,
+    private readonly topology: ReportTopology,
+    private readonly logger: Logger,
+  ) {
+    this.confirm = new ConfirmPublisher(connection, (channel) => assertReportTopology(channel, topology));
+  }
+
+  async publish(reports: readonly Report[]): Promise<void> {
+    await Promise.all(reports.map(async (report) => {
+      try {
+        await this.confirm.publish(this.topology.exchange, routingKeyFor(report), Buffer.from(JSON.stringify(report)), {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: report.report_id,
+          correlationId: report.correlation_id,
+          type: report.report_type,
+          timestamp: Math.floor(Date.parse(report.ts) / 1000),
+          appId: 'nexus',
+        });
+      } catch (err) {
+        this.logger.warn({ correlation_id: report.correlation_id, report_id: report.report_id, err: (err as Error).message }, 'report publish failed');
+        throw new PublishError(`report ${report.report_id}: ${(err as Error).message}`);
+      }
+    }));
+  }
+
+  close(): Promise<void> {
+    return this.confirm.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Decision, Tenant } from '../../contracts/index.js';
+import type { RedisKeys } from './keys.js';
+
+const CLAIM_SCRIPT = readFileSync(new URL('./claim-ask.lua', import.meta.url), 'utf8');
+
+// Only a claim still in flight is given back; the bridge may already have recorded the real outcome. ARGV[2] names
+// a decider whose decision did not count (refused or never delivered), so they may decide again.
+const RELEASE_SCRIPT = `if redis.call('HGET', KEYS[1], 'status') == 'deciding' then redis.call('HSET', KEYS[1], 'status', ARGV[1]) end
+if ARGV[2] ~= '' then redis.call('HDEL', KEYS[1], 'by:' .. ARGV[2]) end`;
+
+export type ClaimOutcome = 'ok' | 'not_found' | 'not_pending' | 'expired' | 'digest_mismatch' | 'busy';
+
+/** Longer than the API's Temporal deadline plus its retries: a claim older than this was abandoned. */
+const CLAIM_STALE_MS = 60_000;
+
+export interface ClaimResult {
+  outcome: ClaimOutcome;
+  workflowId: string;
+  correlationId: string;
+  /** The agent of the action awaiting approval: edited params are validated against its schema. */
+  agent: string;
+}
+
+type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string, string]> };
+
+/**
+ * The ask index the bridge writes (from ask_created / ask_resolved / ask_expired) and the approval route reads.
+ * Keys are per tenant, so another tenant's ask id is simply not found.
+ */
+export class AskIndex {
+  private readonly redis: RedisWithClaim;
+
+  constructor(redis: Redis, private readonly keys: RedisKeys) {
+    if (!('nexusClaimAsk' in redis)) redis.defineCommand('nexusClaimAsk', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+    this.redis = redis as RedisWithClaim;
+  }
+
+  async claim(tenant: Tenant, askId: string, decision: Decision, digest: string | undefined, now: Date, decidedBy: string): Promise<ClaimResult> {
+    // ISO-8601 UTC strings of one format compare correctly as strings, which is what the script does.
+    const [outcome, workflowId, correlationId, agent] = await this.redis.nexusClaimAsk(
+      this.keys.ask(tenant, askId),
+      now.toISOString(),
+      digest ?? '',
+      decision,
+      decidedBy,
+      String(now.getTime()),
+      String(CLAIM_STALE_MS),
+    );
+    return { outcome, workflowId, correlationId, agent };
+  }
+
+  /** Gives a claim back when the decision never reached the workflow (Temporal down, validator refused). */
+  async release(tenant: Tenant, askId: string, status: 'pending' | 'resolved' | 'expired', forget?: string): Promise<void> {
+    await this.redis.eval(RELEASE_SCRIPT, 1, this.keys.ask(tenant, askId), status, forget ?? '');
+  }
+}

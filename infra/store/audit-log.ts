@@ -1,0 +1,112 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { RedisKeys } from './keys.js';
+
+/** Generous: at a few hundred entries a minute this is weeks of history per org; `~` keeps trimming cheap. */
+export const AUDIT_MAXLEN = 1_000_000;
+
+/**
+ * The security log: refusals of callers with no authenticated principal. An org id cannot start with `_`, so no org
+ * can own it; it keeps the `_unknown` name it had since issue 6 so existing readers keep working.
+ */
+export const SECURITY_LOG = '_unknown';
+
+/** One request on a tenant route. */
+export interface AuditRequestEntry {
+  /** `command` (accepted), `decision` (every attempt, any status), `refused` (any other 4xx on a tenant route). */
+  event: 'command' | 'decision' | 'refused';
+  principal: string;
+  principal_kind: string;
+  /** The peer address (IPv6: its /64), so a leaked token used from elsewhere shows. */
+  client_ip?: string;
+  method: string;
+  /** Without the query string: a stream ticket travels there. */
+  path: string;
+  status: number;
+  code?: string;
+  correlation_id?: string;
+  project_id?: string;
+  /** The org the request named, when the entry is kept elsewhere (the caller's own org or the security log). */
+  target_org?: string;
+}
+
+/**
+ * A caller went past its refusal budget: `refusals_limited` when it happens (later refusals of that window are
+ * counted, not written), `refusals_summary` once the window is over, with how many there were in all.
+ */
+export interface AuditLimitEntry {
+  event: 'refusals_limited' | 'refusals_summary';
+  principal: string;
+  principal_kind: string;
+  client_ip?: string;
+  limit: number;
+  window_start: string;
+  window_end: string;
+  /** Summary only: every refusal of the window, the `limit` written one by one included. */
+  count?: number;
+}
+
+/**
+ * The worker's verdict on a decision that reached a workflow, whichever door it came through (the API, or a
+ * client talking to Temporal directly). Written to the org of the workflow the decision targeted.
+ */
+export interface AuditVerdictEntry {
+  event: 'decision_verified' | 'decision_refused';
+  /** Who the decision says decided; proven only for `decision_verified`. */
+  principal: string;
+  principal_kind: 'proof';
+  decision: string;
+  ask_id: string;
+  workflow_id: string;
+  correlation_id: string;
+  project_id: string;
+  code?: string;
+}
+
+export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry;
+
+/**
+ * An append-only Redis stream per org (`<prefix>{audit:<org>}:audit`). Nothing in NEXUS deletes from it but the
+ * MAXLEN trim. Never holds a token or a ticket: the principal is a token id and the path has no query.
+ */
+export class AuditLog {
+  private readonly keys: RedisKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly logger: Logger,
+  ) {
+    this.keys = new RedisKeys(prefix);
+  }
+
+  key(orgId: string): string {
+    return this.keys.audit(orgId);
+  }
+
+  async append(orgId: string, entry: AuditEntry): Promise<void> {
+    try {
+      await this.appendStrict(orgId, entry);
+    } catch (err) {
+      // The request already has its answer; a lost audit entry is logged (without secrets) rather than hidden.
+      this.logger.warn({ err: (err as Error).message, org_id: orgId, ...entry }, 'audit entry not written');
+    }
+  }
+
+  /** For entries that must not be lost (decision verdicts): throws, so the caller retries until it is written. */
+  async appendStrict(orgId: string, entry: AuditEntry): Promise<void> {
+    const fields = Object.entries({ ts: new Date().toISOString(), ...entry })
+      .filter(([, v]) => v !== undefined && v !== '')
+      .flatMap(([k, v]) => [k, String(v)]);
+    await this.redis.xadd(this.key(orgId), 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fields);
+  }
+
+  async read(orgId: string): Promise<Array<Record<string, string>>> {
+    const rows = await this.redis.xrange(this.key(orgId), '-', '+');
+    return rows.map(([id, flat]) => {
+      const out: Record<string, string> = { id };
+      for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
+      return out;
+    });
+  }
+}

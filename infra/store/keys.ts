@@ -1,0 +1,52 @@
+import type { Tenant } from '../../contracts/index.js';
+
+/**
+ * Every Redis key NEXUS uses. The `{org:project}` hash tag keeps one tenant's keys in one cluster slot, so the
+ * Lua scripts that touch several of them stay valid on Redis Cluster.
+ */
+export class RedisKeys {
+  constructor(private readonly prefix: string) {}
+
+  private tenant(t: Tenant): string {
+    return `${this.prefix}{${t.org_id}:${t.project_id}}`;
+  }
+  reports(t: Tenant): string {
+    return `${this.tenant(t)}:reports`;
+  }
+  /** The id of the newest entry trimmed away; a cursor older than it has missed something. */
+  trimmedUpTo(t: Tenant): string {
+    return `${this.tenant(t)}:reports:trimmed`;
+  }
+  reportSeen(t: Tenant, reportId: string): string {
+    return `${this.tenant(t)}:report:${reportId}`;
+  }
+  ask(t: Tenant, askId: string): string {
+    return `${this.tenant(t)}:ask:${askId}`;
+  }
+  command(t: Tenant, commandId: string): string {
+    return `${this.tenant(t)}:command:${commandId}`;
+  }
+
+  // Keys outside a tenant: each carries its own hash tag, so multi-key commands stay in one slot.
+
+  /** An org's append-only audit stream; the security log (no authenticated principal) uses a reserved id. */
+  audit(orgId: string): string {
+    return `${this.prefix}{audit:${orgId}}:audit`;
+  }
+  /** Token and ticket records (`kind` is token, token-id, org-tokens or ticket); one `{auth}` slot. */
+  auth(kind: string, id: string): string {
+    return `${this.prefix}{auth}:${kind}:${id}`;
+  }
+  /** An org's POST counter for one window (`<key>:<window>`). */
+  orgPosts(orgId: string): string {
+    return `${this.prefix}{rate:${orgId}}:posts`;
+  }
+  /** A principal's unknown-ask counter for one window (`<key>:<window>`). */
+  askMisses(principalId: string): string {
+    return `${this.prefix}{misses:${principalId}}:asks`;
+  }
+  /** Refused requests of one caller (`p:<kind>:<principal id>` or `ip:<address>`) for one window (`<key>:<window>`). */
+  refusals(subject: string): string {
+    return `${this.prefix}{refusals:${subject}}:count`;
+  }
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Report, Tenant } from '../../contracts/index.js';
+import type { RedisKeys } from './keys.js';
+
+const APPEND_SCRIPT = readFileSync(new URL('./append-report.lua', import.meta.url), 'utf8');
+
+/** How long a report id is remembered for dedupe; longer than any message can wait in RabbitMQ. */
+const SEEN_TTL_SECONDS = 7 * 24 * 3600;
+/** An ask's index entry outlives its expiry by this much, so late decisions still get a clear 409. */
+const ASK_GRACE_SECONDS = 7 * 24 * 3600;
+
+export interface StreamEntry {
+  id: string;
+  data: string;
+}
+
+export interface AppendResult {
+  id: string;
+  added: boolean;
+}
+
+type RedisWithAppend = Redis & {
+  nexusAppendReport(...args: Array<string | number>): Promise<[string, number]>;
+};
+
+/** The per-tenant Redis Streams of reports: the bridge appends, the SSE endpoint reads. */
+export class ReportStore {
+  private readonly redis: RedisWithAppend;
+
+  constructor(
+    redis: Redis,
+    readonly keys: RedisKeys,
+    private readonly maxLen: number,
+  ) {
+    if (!('nexusAppendReport' in redis)) {
+      redis.defineCommand('nexusAppendReport', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+    }
+    this.redis = redis as RedisWithAppend;
+  }
+
+  async append(report: Report): Promise<AppendResult> {
+    const tenant = { org_id: report.org_id, project_id: report.project_id };
+    const ask = askIndexArgs(report);
+    const askKey = ask.askId ? this.keys.ask(tenant, ask.askId) : this.keys.ask(tenant, '_none');
+    const [id, added] = await this.redis.nexusAppendReport(
+      this.keys.reports(tenant),
+      this.keys.reportSeen(tenant, report.report_id),
+      this.keys.trimmedUpTo(tenant),
+      askKey,
+      JSON.stringify(report),
+      this.maxLen,
+      SEEN_TTL_SECONDS,
+      ask.op,
+      report.workflow_id,
+      report.correlation_id,
+      ask.expiresAt,
+      ask.digest,
+      ask.ttlSeconds,
+      ask.decision,
+      ask.agent,
+    );
+    return { id, added: added === 1 };
+  }
+
+  /** Entries strictly after `afterId`, up to and including `untilId`, oldest first. */
+  async range(tenant: Tenant, afterId: string, untilId: string, count: number): Promise<StreamEntry[]> {
+    const rows = await this.redis.xrange(this.keys.reports(tenant), `(${afterId}`, untilId, 'COUNT', count);
+    return rows.map(([id, fields]) => ({ id, data: fields[1] ?? '' }));
+  }
+
+  async lastId(tenant: Tenant): Promise<string> {
+    const rows = await this.redis.xrevrange(this.keys.reports(tenant), '+', '-', 'COUNT', 1);
+    return rows[0]?.[0] ?? '0-0';
+  }
+
+  async firstId(tenant: Tenant): Promise<string | null> {
+    const rows = await this.redis.xrange(this.keys.reports(tenant), '-', '+', 'COUNT', 1);
+    return rows[0]?.[0] ?? null;
+  }
+
+  async trimmedUpTo(tenant: Tenant): Promise<string | null> {
+    return this.redis.get(this.keys.trimmedUpTo(tenant));
+  }
+}
+
+function askIndexArgs(report: Report) {
+  const none = { op: '', askId: '', expiresAt: '', digest: '', ttlSeconds: 0, decision: '', agent: '' };
+  switch (report.report_type) {
+    case 'ask_created': {
+      const expiresMs = Date.parse(report.payload.expires_at);
+      const ttl = Math.max(60, Math.ceil((expiresMs - Date.now()) / 1000)) + ASK_GRACE_SECONDS;
+      return {
+        ...none,
+        op: 'create',
+        askId: report.payload.ask_id,
+        expiresAt: report.payload.expires_at,
+        digest: report.payload.action_digest,
+        ttlSeconds: ttl,
+        agent: report.payload.action.agent,
+      };
+    }
+    case 'ask_resolved':
+      return { ...none, op: 'resolve', askId: report.payload.ask_id, decision: report.payload.decision };
+    case 'ask_expired':
+      return { ...none, op: 'expire', askId: report.payload.ask_id };
+    default:
+      return none;
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../../contracts/duration.js';
+import { ConfigError, loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults for a local install', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(8000);
+    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'nexus', uiPort: 8233 });
+    expect(config.workflow.askTimeoutMs).toBe(24 * 3_600_000);
+    expect(config.agents.shareAllowlist).toEqual([]);
+  });
+  it('reads the documented variables', () => {
+    const config = loadConfig({ PORT: '9000', NEXUS_ASK_TIMEOUT: '90s', NEXUS_SHARE_ALLOWLIST: 'hooks.example.org, 10.0.0.0/8', TEMPORAL_UI_PORT: '8300' });
+    expect(config.http.port).toBe(9000);
+    expect(config.workflow.askTimeoutMs).toBe(90_000);
+    expect(config.agents.shareAllowlist).toEqual(['hooks.example.org', '10.0.0.0/8']);
+    expect(config.temporal.uiPort).toBe(8300);
+  });
+  it('fails with one line naming the variable', () => {
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'no-port' })).toThrow(/^TEMPORAL_ADDRESS=no-port is invalid: /);
+    expect(() => loadConfig({ NEXUS_ASK_TIMEOUT: '0s' })).toThrow(ConfigError);
+    expect(() => loadConfig({ LLM_REQUIRED: 'true' })).toThrow('LLM_REQUIRED=true but no provider configured');
+    expect(loadConfig({ LLM_REQUIRED: 'true', ANTHROPIC_API_KEY: 'k' }).llm.providers).toEqual(['anthropic']);
+  });
+});
+
+describe('parseDuration', () => {
+  it('understands the units people write', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('24h')).toBe(86_400_000);
+    expect(parseDuration('7d')).toBe(604_800_000);
+    expect(parseDuration('1500')).toBe(1500);
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(parseDuration('-5s')).toBeUndefined();
+  });
+});

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../../infra/logger.js';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { assertPortFree, isListening } from './port-check.js';
+
+export interface DevServerOptions {
+  cliPath: string;
+  host: string;
+  port: number;
+  uiPort: number;
+  /** NEXUS's codec endpoint, so the Web UI can show the encrypted payloads to this machine's operator. */
+  codecEndpoint?: string;
+  namespace: string;
+  dataDir: string;
+  logger: Logger;
+}
+
+/**
+ * Runs `temporal server start-dev` with the Web UI, a SQLite file under the data dir (workflows survive a
+ * restart) and the NEXUS search attributes, and waits until its gRPC port answers.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<ChildProcess> {
+  const log = options.logger.child({ module: 'temporal-dev-server' });
+  await assertPortFree(options.port, 'TEMPORAL_ADDRESS');
+  await assertPortFree(options.uiPort, 'TEMPORAL_UI_PORT');
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = openSync(join(dataDir, 'temporal-dev-server.log'), 'a');
+  const args = [
+    'server', 'start-dev',
+    '--ip', options.host,
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+    '--namespace', options.namespace,
+    '--db-filename', join(dataDir, 'temporal.db'),
+    '--log-level', 'warn',
+    ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+  ];
+  log.info({ cli: options.cliPath, port: options.port, ui_port: options.uiPort }, 'starting temporal dev server');
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', logFile, logFile] });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) => reject(new Error(`temporal dev server exited (code ${code}); see ${join(dataDir, 'temporal-dev-server.log')}`)));
+    child.once('error', reject);
+  });
+  const deadline = Date.now() + 60_000;
+  while (!(await isListening(options.host, options.port))) {
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error('temporal dev server did not open its port within 60s');
+    }
+    await Promise.race([new Promise((r) => setTimeout(r, 250)), exited]);
+  }
+  exited.catch(() => undefined);
+  return child;
+}

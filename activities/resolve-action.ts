@@ -6,7 +6,7 @@ import { ACTIVITY_FAILURES } from '../contracts/index.js';
 
 /** Finds the agent and validates the params; both failures are final (a retry cannot fix them). */
 export async function resolveAction(agents: AgentRegistry, action: Action): Promise<{ agent: Agent; params: unknown }> {
-  const agent = await agents.resolve(action.agent);
+  const agent = agents.get(action.agent);
   if (!agent) {
     throw ApplicationFailure.create({ type: ACTIVITY_FAILURES.unknownAgent, message: `no agent named ${action.agent}`, nonRetryable: true });
   }

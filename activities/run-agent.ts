@@ -6,7 +6,7 @@ import type { Report } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
 import type { LlmRouter } from '../infra/llm/llm-router.js';
 import type { ReportPublisher } from '../infra/messaging/report-publisher.js';
-import { PROGRESS_SEQ_BLOCK, type RunAgentInput } from '../contracts/index.js';
+import { PROGRESS_SEQ_BLOCK, reportEnvelope, type RunAgentInput } from '../contracts/index.js';
 import { resolveAction } from './resolve-action.js';
 
 /** Runs one agent with everything its context promises; AgentErrors become typed, stable Temporal failures. */
@@ -20,20 +20,22 @@ export function createRunAgent(deps: { agents: AgentRegistry; publisher: ReportP
       if (input.progress_seq_base < 0 || !Number.isInteger(update.index) || update.index < 0 || update.index >= PROGRESS_SEQ_BLOCK) return;
       const seq = input.progress_seq_base + update.index;
       const report: Report = {
-        report_id: `${input.workflow_id}:${seq}`,
-        seq,
+        ...reportEnvelope(input, seq, new Date().toISOString()),
         report_type: 'task_progress',
-        correlation_id: input.correlation_id,
-        command_id: input.command_id,
-        workflow_id: input.workflow_id,
-        org_id: input.tenant.org_id,
-        project_id: input.tenant.project_id,
-        ts: new Date().toISOString(),
         payload: { message: update.message, done: update.done, total: update.total },
       };
       // Progress is best effort: a RabbitMQ flap must not fail a step that may already have acted on the world.
       await deps.publisher.publish([report]).catch((err: unknown) => log.warn({ err: (err as Error).message, index: update.index }, 'progress report not published'));
     };
+    // Every agent run heartbeats, so a killed worker is noticed within the heartbeat timeout. Agents that
+    // heartbeat themselves (with resume details) set what is sent; in between, the last details are repeated.
+    let lastDetails: unknown = ctx.info.heartbeatDetails;
+    const heartbeat = (details?: unknown) => {
+      lastDetails = details;
+      ctx.heartbeat(details);
+    };
+    const everyMs = Math.max(1_000, Math.floor((ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+    const pulse = setInterval(() => ctx.heartbeat(lastDetails), everyMs);
     try {
       const result = await agent.run(params, {
         idempotencyKey: input.idempotency_key,
@@ -43,7 +45,7 @@ export function createRunAgent(deps: { agents: AgentRegistry; publisher: ReportP
         attempt: ctx.info.attempt,
         signal: ctx.cancellationSignal,
         logger: log,
-        heartbeat: (details) => ctx.heartbeat(details),
+        heartbeat,
         heartbeatDetails: ctx.info.heartbeatDetails,
         progress,
         llm: deps.llm.configured ? deps.llm : undefined,
@@ -57,6 +59,8 @@ export function createRunAgent(deps: { agents: AgentRegistry; publisher: ReportP
       }
       log.error({ err: (err as Error).message }, 'agent crashed');
       throw err;
+    } finally {
+      clearInterval(pulse);
     }
   };
 }

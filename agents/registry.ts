@@ -30,10 +30,6 @@ export class AgentRegistry {
     return this.agents.get(name) ?? this.remote?.get(name);
   }
 
-  async resolve(name: string): Promise<Agent | undefined> {
-    return this.get(name);
-  }
-
   declaredRisk(agent: Agent, params: unknown): RiskLevel {
     return typeof agent.risk === 'function' ? agent.risk(params) : agent.risk;
   }

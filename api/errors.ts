@@ -5,7 +5,7 @@ import type { ErrorCode, ErrorIssue } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
 import type { ApiEnv } from './api-env.js';
 
-/** The one error type routes throw; `onError` turns it into the JSON error body of DESIGN.md. */
+/** The one error type routes throw; `onError` turns it into the JSON error body (`ApiErrorBody` in contracts/errors.ts). */
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,

@@ -75,19 +75,3 @@ export const DecideAccepted = z.object({
   correlation_id: ClientKey,
 });
 export type DecideAccepted = z.infer<typeof DecideAccepted>;
-
-export const AskStatus = z.enum(['pending', 'deciding', 'resolved', 'expired']);
-export type AskStatus = z.infer<typeof AskStatus>;
-
-/** What the bridge indexes per ask so the approval route can answer 404/409 without asking Temporal. */
-export const AskIndexEntry = z.object({
-  ask_id: AskId,
-  workflow_id: z.string(),
-  correlation_id: ClientKey,
-  status: AskStatus,
-  expires_at: z.iso.datetime(),
-  action_digest: ActionDigest,
-  agent: z.string(),
-});
-export type AskIndexEntry = z.infer<typeof AskIndexEntry>;
-

@@ -14,3 +14,4 @@ export * from './service.js';
 export * from './remote-agent.js';
 export * from './activity-input.js';
 export * from './failure-codes.js';
+export * from './report-envelope.js';

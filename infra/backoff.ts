@@ -4,6 +4,7 @@ export function backoffDelay(attempt: number, baseMs = 200, maxMs = 10_000): num
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
+/** The one sleep: resolves after `ms`, or at once when `signal` aborts (callers check the signal afterwards). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);

@@ -4,8 +4,8 @@ import { findTemporalCli } from './devserver/find-temporal-cli.js';
 import { isListening } from './devserver/port-check.js';
 import { startDevServer } from './devserver/start-dev-server.js';
 import type { Logger } from '../infra/logger.js';
+import { isLoopback } from '../infra/loopback.js';
 
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '::1']);
 
 /**
  * Uses a Temporal server that already answers at TEMPORAL_ADDRESS; otherwise, for a local address, starts the
@@ -20,7 +20,8 @@ export async function ensureTemporal(config: Config, logger: Logger): Promise<Ch
     logger.info({ address }, 'using the Temporal server already running at TEMPORAL_ADDRESS');
     return undefined;
   }
-  if (!LOCAL_HOSTS.has(host)) {
+  // 0.0.0.0 is this machine too: a dev server can be started to listen there.
+  if (!isLoopback(host) && host !== '0.0.0.0') {
     logger.info({ address }, 'TEMPORAL_ADDRESS is remote; waiting for it rather than starting a dev server');
     return undefined;
   }

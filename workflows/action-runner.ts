@@ -3,7 +3,7 @@ import type { Action, ActionAssessment, CommandInput, RiskLevel, TaskError } fro
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
-import { assessment as assess, local, remoteActivities } from './activity-proxies.js';
+import { agentActivities, assessment as assess, local } from './activity-proxies.js';
 import type { ApprovalGate, GateOutcome } from './approval-gate.js';
 import type { CommandState } from './messages.js';
 import type { ReportBuilder } from './report-builder.js';
@@ -48,7 +48,7 @@ export class ActionRunner {
     private readonly state: CommandState,
   ) {
     this.recordedRisk = input.request.risk_level ?? 'GREEN';
-    this.activities = remoteActivities(input.settings);
+    this.activities = agentActivities(input.settings);
   }
 
   async run(action: Action, words?: ApproverWords): Promise<StepOutcome> {
@@ -189,9 +189,7 @@ export class ActionRunner {
       };
       const result = verdict.remote
         ? await this.activities.runRemoteAgent({ ...stepInput, heartbeat_timeout_ms: this.input.settings.remote_heartbeat_timeout_ms })
-        : verdict.reports_progress
-          ? await this.activities.runHeartbeatingAgent(stepInput)
-          : await this.activities.runAgent(stepInput);
+        : await this.activities.runAgent(stepInput);
       return { kind: 'ran', result, risk };
     } catch (err) {
       const error = toTaskError(err);

@@ -26,16 +26,18 @@ export const verification = proxyLocalActivities<Activities>({
   retry: { initialInterval: '100ms', maximumInterval: '1s', maximumAttempts: 3 },
 });
 
-/** Agents and the planner run as ordinary activities with the command's retry policy. */
-export function remoteActivities(settings: CommandSettings) {
+/**
+ * Agents and the planner run as ordinary (task-queue) activities with the command's retry policy. Every agent
+ * run heartbeats (the activity does it for agents that do not report progress themselves), so a killed worker's
+ * step is retried elsewhere within the heartbeat timeout, not after the whole start-to-close timeout.
+ */
+export function agentActivities(settings: CommandSettings) {
   const retry = {
     maximumAttempts: settings.agent_max_attempts,
     initialInterval: settings.agent_retry_interval_ms,
     backoffCoefficient: 2,
   };
-  const { runAgent } = proxyActivities<Activities>({ startToCloseTimeout: settings.agent_timeout_ms, retry });
-  // Agents that report progress heartbeat too, so a crashed worker is noticed within the heartbeat timeout.
-  const { runAgent: runHeartbeatingAgent } = proxyActivities<Activities>({
+  const { runAgent } = proxyActivities<Activities>({
     startToCloseTimeout: settings.agent_timeout_ms,
     heartbeatTimeout: settings.agent_heartbeat_timeout_ms,
     retry,
@@ -48,5 +50,5 @@ export function remoteActivities(settings: CommandSettings) {
   });
   // One planning attempt may call every provider and correct the model a few times.
   const { planInstruction } = proxyActivities<Activities>({ startToCloseTimeout: settings.llm_timeout_ms * 6, retry });
-  return { runAgent, runHeartbeatingAgent, runRemoteAgent, planInstruction };
+  return { runAgent, runRemoteAgent, planInstruction };
 }

@@ -3,7 +3,7 @@ import type { CommandInput, Plan, RiskLevel, TaskError } from '../contracts/inde
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ActionRunner, type StepOutcome } from './action-runner.js';
-import { local, remoteActivities } from './activity-proxies.js';
+import { agentActivities, local } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
 import { stateQuery, type CommandState } from './messages.js';
 import { ReportBuilder } from './report-builder.js';
@@ -68,7 +68,7 @@ async function runCommand(input: CommandInput, gate: ApprovalGate): Promise<Comm
 
   // A plain-language instruction: plan, run each call under policy; a denial goes back to the model, which may
   // propose a revised plan (a bounded number of times).
-  const { planInstruction } = remoteActivities(input.settings);
+  const { planInstruction } = agentActivities(input.settings);
   let previous: { plan: Plan; denial: { call_id: string; reason: string } } | undefined;
   for (let revision = 0; ; revision++) {
     let plan: Plan;

@@ -1,3 +1,4 @@
+import { reportEnvelope } from '../contracts/report-envelope.js';
 import type { CommandInput, Report, ReportOf, ReportPayload, ReportType } from '../contracts/index.js';
 
 /**
@@ -18,18 +19,7 @@ export class ReportBuilder {
 
   build<T extends ReportType>(type: T, payload: ReportPayload<T>): ReportOf<T> {
     const seq = this.seq++;
-    const report = {
-      report_id: `${this.input.workflow_id}:${seq}`,
-      seq,
-      report_type: type,
-      correlation_id: this.input.correlation_id,
-      command_id: this.input.command_id,
-      workflow_id: this.input.workflow_id,
-      org_id: this.input.tenant.org_id,
-      project_id: this.input.tenant.project_id,
-      ts: new Date().toISOString(),
-      payload,
-    };
+    const report = { ...reportEnvelope(this.input, seq, new Date().toISOString()), report_type: type, payload };
     return report as Report as ReportOf<T>;
   }
 }

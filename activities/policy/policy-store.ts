@@ -11,7 +11,7 @@ const EMPTY: RiskPolicy = { rules: [] };
 /**
  * Risk policies from files: `<dir>/<org>/<project>.json`, else `<dir>/<org>/default.json`, else
  * `<dir>/default.json`. Re-read when a file changes, so a policy edit needs no restart. A file that does not
- * validate is an error (the activity retries, nothing runs), never silently "no rules".
+ * validate is an error (the command fails with `policy_invalid`, nothing runs), never silently "no rules".
  */
 export class PolicyStore {
   private readonly cache = new Map<string, { mtimeMs: number; policy: RiskPolicy }>();

@@ -1,3 +1,4 @@
+import { sleep } from '../../infra/backoff.js';
 import type { AgentContext } from '../agent.js';
 import { AgentError } from '../agent-error.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
@@ -147,16 +148,10 @@ function pacer(perSecond: number, signal: AbortSignal): (messages: number) => Pr
   return async (messages) => {
     const wait = nextAt - Date.now();
     if (wait > 0) await sleep(wait, signal);
+    // A cancelled activity stops here rather than sending another batch.
+    signal.throwIfAborted();
     nextAt = Date.now() + (messages * 1000) / perSecond;
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
-    }, { once: true });
-  });
-}
+

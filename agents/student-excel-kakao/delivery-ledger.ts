@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { RedisKeys } from '../../infra/store/keys.js';
 
 /** What the ledger knows about one batch. */
 export type BatchEntry =
@@ -36,7 +37,11 @@ return {'new', ''}
  * heartbeats, so the last one a crashed worker sent may be many batches old.
  */
 export class DeliveryLedger {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  private readonly keys: RedisKeys;
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.keys = new RedisKeys(prefix);
+  }
 
   /** Takes the ledger for `attempt`; false when a later attempt already owns it. Returns the plan of the first attempt. */
   async claim(stepKey: string, attempt: number, plan: string): Promise<{ owned: boolean; plan: string }> {
@@ -81,10 +86,10 @@ export class DeliveryLedger {
   }
 
   private key(stepKey: string): string {
-    return `${this.prefix}kakao:ledger:${stepKey}`;
+    return this.keys.kakaoLedger(stepKey);
   }
 
   private confirmedKey(stepKey: string): string {
-    return `${this.prefix}kakao:confirmed:${stepKey}`;
+    return this.keys.kakaoConfirmed(stepKey);
   }
 }

@@ -5,6 +5,7 @@ import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { tenant } from './tenant.js';
+import { isLoopback } from '../../infra/loopback.js';
 
 const STREAM_PATH = '/agent/reports/stream';
 /** Credentials could not be checked (Redis down): a 503 on tenant routes, nothing on public ones like /health. */
@@ -33,7 +34,9 @@ export function authenticate(auth: ApiDeps['auth']): MiddlewareHandler<ApiEnv> {
     } else if (auth.mode === 'local') {
       // Local mode trusts headers because only this machine can reach it; a page whose name was rebound to
       // 127.0.0.1 could too, so the Host must be a loopback name.
-      if (!LOOPBACK_HOSTS.has(hostnameOf(c.req.header('host')))) {
+      // A request without a Host header (HTTP/1.0 from this machine) is accepted like one naming localhost.
+      const host = hostnameOf(c.req.header('host'));
+      if (host !== '' && !isLoopback(host)) {
         throw new ApiError(403, 'forbidden', 'local mode answers only requests addressed to localhost / 127.0.0.1');
       }
       const user = ClientKey.safeParse(c.req.header('x-user-id'));
@@ -51,10 +54,6 @@ export function authenticate(auth: ApiDeps['auth']): MiddlewareHandler<ApiEnv> {
 }
 
 /**
- * A tenant route's gate: 401 without a principal, 400 for a bad tenant, 403 when the principal's org, projects or
- * roles do not cover this tenant. Viewers and everyone who acts in a tenant may read its stream.
- */
-/**
  * The caller of a route behind `requireRole`, which has already refused requests without one. In local mode the
  * principal comes from `x-user-id` (or `local`), so routes never read that header themselves.
  */
@@ -64,14 +63,16 @@ export function principalOf(c: Context<ApiEnv>): Principal {
   return principal;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1', '']);
-
 function hostnameOf(host: string | undefined): string {
   if (!host) return '';
   const bracketed = /^(\[[^\]]*\])/.exec(host);
   return (bracketed?.[1] ?? host.split(':')[0] ?? '').toLowerCase();
 }
 
+/**
+ * A tenant route's gate: 401 without a principal, 400 for a bad tenant, 403 when the principal's org, projects or
+ * roles do not cover this tenant. Viewers and everyone who acts in a tenant may read its stream.
+ */
 export function requireRole(role: Role | Role[], { allowQuery = false } = {}): MiddlewareHandler<ApiEnv> {
   const roles = Array.isArray(role) ? role : [role];
   const readTenant = tenant({ allowQuery });

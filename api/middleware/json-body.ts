@@ -28,7 +28,6 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
   return parsed.data;
 }
 
-/** Reads a body, stopping with a 413 as soon as it passes `maxBytes` (a lying Content-Length cannot get past it). */
 /** Deep nesting would overflow the stack of every recursive walker downstream (digests, payload converters). */
 const MAX_DEPTH = 64;
 
@@ -46,6 +45,7 @@ function nestingDepth(value: unknown): number {
   return deepest;
 }
 
+/** Reads a body, stopping with a 413 as soon as it passes `maxBytes` (a lying Content-Length cannot get past it). */
 export async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();

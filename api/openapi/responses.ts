@@ -11,7 +11,7 @@ export function json(description: string, schema: JsonSchema): Response {
   return { description, content: { 'application/json': { schema } } };
 }
 
-/** Every 4xx/5xx is the one JSON error shape of DESIGN.md; `codes` lists the `error.code`s this status carries. */
+/** Every 4xx/5xx is the one JSON error shape of contracts/errors.ts (`ApiErrorBody`); `codes` lists the `error.code`s this status carries. */
 export function error(codes: string[], why: string): Response {
   return json(`${why} (\`error.code\`: ${codes.map((c) => `\`${c}\``).join(', ')})`, ref('ApiErrorBody'));
 }

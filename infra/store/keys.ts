@@ -49,4 +49,11 @@ export class RedisKeys {
   refusals(subject: string): string {
     return `${this.prefix}{refusals:${subject}}:count`;
   }
+  /** student.excel_kakao's delivery ledger of one step (one hash) and its confirmed-rows set. */
+  kakaoLedger(stepKey: string): string {
+    return `${this.prefix}kakao:ledger:${stepKey}`;
+  }
+  kakaoConfirmed(stepKey: string): string {
+    return `${this.prefix}kakao:confirmed:${stepKey}`;
+  }
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isLoopback } from '../../infra/loopback.js';
 import { parseKeyRing } from '../../infra/trust/key-ring.js';
 import { Duration } from '../../contracts/duration.js';
 import { ShareAllowlistText } from '../../contracts/share-allowlist.js';
@@ -47,7 +48,7 @@ const Env = z.object({
   NEXUS_AGENT_TIMEOUT: Duration.default(5 * 60_000),
   NEXUS_AGENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   NEXUS_AGENT_RETRY_INTERVAL: Duration.default(1_000),
-  NEXUS_AGENT_HEARTBEAT_TIMEOUT: Duration.default(120_000),
+  NEXUS_AGENT_HEARTBEAT_TIMEOUT: Duration.default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LLM_PRIMARY_PROVIDER: z.enum(['anthropic', 'openai', 'gemini']).default('anthropic'),
   ANTHROPIC_API_KEY: Optional,
@@ -202,14 +203,13 @@ function toConfig(env: z.infer<typeof Env>) {
   };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /**
  * Local mode trusts the tenant headers, so it may only listen on loopback; anything reachable from elsewhere
  * needs tokens. Checked by every process that serves the API (the worker and bridge do not listen).
  */
 export function assertSafeListen(config: Pick<Config, 'auth' | 'http'>): void {
-  if (config.auth.mode === 'local' && !LOOPBACK.has(config.http.host)) {
+  if (config.auth.mode === 'local' && !isLoopback(config.http.host)) {
     throw new ConfigError(`HOST=${config.http.host} needs NEXUS_AUTH=tokens (local mode trusts headers)`);
   }
 }

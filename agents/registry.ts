@@ -5,6 +5,9 @@ import { echoAgent } from './echo/echo-agent.js';
 import { createExternalShareAgent, type ExternalShareOptions } from './external-share/external-share-agent.js';
 import { ShareAllowlist } from './external-share/share-allowlist.js';
 import { createStudentExcelKakaoAgent, type StudentKakaoDeps } from './student-excel-kakao/student-excel-kakao-agent.js';
+import { DeliveryLedger } from './student-excel-kakao/delivery-ledger.js';
+import { createReportSummarizeAgent, type ResultLookup } from './report-summarize/report-summarize-agent.js';
+import type { Redis } from 'ioredis';
 
 /** Where remote agents that announced themselves are found (see remote/agent-directory.ts). */
 export interface RemoteAgentSource {
@@ -49,14 +52,21 @@ export class AgentRegistry {
 export interface BuiltInAgentOptions {
   shareAllowlist: readonly string[];
   share?: ExternalShareOptions;
-  /** `student.excel_kakao`: the blob store uploads live in, SENS settings, and the delivery ledger (worker only). */
-  studentKakao: StudentKakaoDeps;
+  /**
+   * `student.excel_kakao`: the blob store uploads live in and SENS settings; `ledgerRedis` (worker only) keeps its
+   * exactly-once delivery ledger.
+   */
+  studentKakao: Omit<StudentKakaoDeps, 'ledger'> & { ledgerRedis?: { redis: Redis; prefix: string } | undefined };
+  /** `report.summarize`: reads an earlier command's result (the runtime hands in a Temporal-backed lookup). */
+  lookupResult: ResultLookup;
 }
 
-export function builtInAgents({ shareAllowlist, share, studentKakao }: BuiltInAgentOptions): Agent[] {
+export function builtInAgents({ shareAllowlist, share, studentKakao, lookupResult }: BuiltInAgentOptions): Agent[] {
+  const { ledgerRedis, ...kakao } = studentKakao;
   return [
     echoAgent as Agent,
     createExternalShareAgent(new ShareAllowlist(shareAllowlist), share) as Agent,
-    createStudentExcelKakaoAgent(studentKakao) as Agent,
+    createStudentExcelKakaoAgent({ ...kakao, ledger: ledgerRedis ? new DeliveryLedger(ledgerRedis.redis, ledgerRedis.prefix) : undefined }) as Agent,
+    createReportSummarizeAgent(lookupResult) as Agent,
   ];
 }

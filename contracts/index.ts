@@ -15,3 +15,4 @@ export * from './remote-agent.js';
 export * from './activity-input.js';
 export * from './failure-codes.js';
 export * from './report-envelope.js';
+export * from './workflow-messages.js';

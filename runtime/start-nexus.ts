@@ -1,7 +1,6 @@
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { AgentRegistry, builtInAgents } from '../agents/registry.js';
 import type { Agent } from '../agents/agent.js';
-import { DeliveryLedger } from '../agents/student-excel-kakao/delivery-ledger.js';
 import { ReportBridge } from '../bridge/report-bridge.js';
 import type { Config } from './config/load-config.js';
 import { LocalBlobStore } from '../infra/files/local-blob-store.js';
@@ -15,7 +14,6 @@ import { startWorker } from './worker/start-worker.js';
 import { createLlmRouter } from './create-llm-router.js';
 import { PolicyStore } from '../activities/policy/policy-store.js';
 import { AsyncCompletionClient, Client, Connection } from '@temporalio/client';
-import { createReportSummarizeAgent } from '../agents/report-summarize/report-summarize-agent.js';
 import { temporalResultLookup } from '../agents/report-summarize/temporal-result-lookup.js';
 import { startRemoteAgents, type RemoteAgents } from '../agents/remote/start-remote-agents.js';
 import { remoteTopology } from '../agents/remote/remote-topology.js';
@@ -80,10 +78,10 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         studentKakao: {
           blobStore,
           sens: config.sens,
-          ledger: has('worker') && redis ? new DeliveryLedger(redis, config.redis.prefix) : undefined,
+          ledgerRedis: has('worker') && redis ? { redis, prefix: config.redis.prefix } : undefined,
         },
+        lookupResult: temporalResultLookup(temporalClient),
       }),
-      createReportSummarizeAgent(temporalResultLookup(temporalClient)) as Agent,
       ...(options.extraAgents ?? []),
     ]);
 

@@ -1,11 +1,10 @@
 import { upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { Action, ActionAssessment, CommandInput, RiskLevel, TaskError } from '../contracts/index.js';
+import type { Action, ActionAssessment, CommandInput, CommandState, RiskLevel, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
 import { agentActivities, assessment as assess, local } from './activity-proxies.js';
 import type { ApprovalGate, GateOutcome } from './approval-gate.js';
-import type { CommandState } from './messages.js';
 import type { ReportBuilder } from './report-builder.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 import { toTaskError } from './task-error.js';

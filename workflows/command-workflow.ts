@@ -1,11 +1,11 @@
 import { log, setHandler } from '@temporalio/workflow';
-import type { CommandInput, Plan, RiskLevel, TaskError } from '../contracts/index.js';
+import type { CommandInput, CommandState, Plan, RiskLevel, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ActionRunner, type StepOutcome } from './action-runner.js';
 import { agentActivities, local } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
-import { stateQuery, type CommandState } from './messages.js';
+import { stateQuery } from './messages.js';
 import { ReportBuilder } from './report-builder.js';
 import { toTaskError } from './task-error.js';
 

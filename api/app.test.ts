@@ -1,0 +1,286 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Agent } from '../agents/agent.js';
+import { echoAgent } from '../agents/echo/echo-agent.js';
+import { AgentRegistry } from '../agents/registry.js';
+import { ApiErrorBody, type CommandInput, type DecideInput } from '../contracts/index.js';
+import { LocalBlobStore } from '../infra/files/local-blob-store.js';
+import { createLogger } from '../infra/logger.js';
+import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../infra/payload-codec.js';
+import { AskIndex } from '../infra/store/ask-index.js';
+import { AuditLog } from '../infra/store/audit-log.js';
+import { CommandLedger } from '../infra/store/command-ledger.js';
+import { RedisKeys } from '../infra/store/keys.js';
+import { ReportStore } from '../infra/store/report-store.js';
+import { DecisionSeal } from '../infra/trust/decision-seal.js';
+import type { KeyRing } from '../infra/trust/key-ring.js';
+import { REDIS_URL } from '../test/support/nexus-under-test.js';
+import type { ApiDeps } from './api-deps.js';
+import { createApp } from './app.js';
+import { StreamTickets } from './auth/stream-tickets.js';
+import { TokenStore } from './auth/token-store.js';
+import { RefusalBudget } from './middleware/refusal-budget.js';
+import { SseClientLimiter } from './sse/client-limiter.js';
+import { FeedHub } from './sse/report-feed.js';
+import type { CommandGateway, DecideOutcome } from './temporal/command-gateway.js';
+
+// The whole HTTP surface in process (`app.request`), on a real Redis under a key prefix of this file's own. The
+// gateway is a stand-in that records what the API asked of Temporal; it keeps a workflow id once, as Temporal does.
+
+class RecordingGateway implements Pick<CommandGateway, 'start' | 'decide' | 'ping'> {
+  readonly starts: CommandInput[] = [];
+  readonly workflows = new Set<string>();
+  readonly decisions: Array<{ workflowId: string; input: DecideInput }> = [];
+  pingFailure: Error | undefined;
+
+  async start(input: CommandInput): Promise<void> {
+    this.starts.push(input);
+    this.workflows.add(input.workflow_id);
+  }
+
+  async decide(workflowId: string, input: DecideInput): Promise<DecideOutcome> {
+    this.decisions.push({ workflowId, input });
+    return { ok: true, final: true };
+  }
+
+  async ping(): Promise<void> {
+    if (this.pingFailure) throw this.pingFailure;
+  }
+
+  reset(): void {
+    this.starts.length = 0;
+    this.workflows.clear();
+    this.decisions.length = 0;
+    this.pingFailure = undefined;
+  }
+}
+
+const prefix = `test:app-${randomUUID().slice(0, 8)}:`;
+const tenant = { org_id: 'acme', project_id: 'app-test' };
+const tenantHeaders = { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id };
+const payloadKeys: KeyRing = [{ id: 'test-payload', key: randomBytes(32) }];
+const settings = {
+  ask_timeout_ms: 60_000,
+  agent_timeout_ms: 10_000,
+  agent_max_attempts: 1,
+  agent_retry_interval_ms: 100,
+  plan_revisions: 0,
+  llm_timeout_ms: 1_000,
+  remote_heartbeat_timeout_ms: 5_000,
+  agent_heartbeat_timeout_ms: 5_000,
+};
+const gateway = new RecordingGateway();
+let redis: Redis;
+let app: ReturnType<typeof createApp>;
+
+beforeAll(() => {
+  redis = new Redis(REDIS_URL);
+  const logger = createLogger('silent');
+  const keys = new RedisKeys(prefix);
+  const store = new ReportStore(redis, keys, 1_000);
+  const tokens = new TokenStore(redis, prefix, 5_000);
+  const audit = new AuditLog(redis, prefix, logger);
+  const deps: ApiDeps = {
+    logger,
+    agents: new AgentRegistry([echoAgent as Agent]),
+    gateway: gateway as unknown as CommandGateway,
+    ledger: new CommandLedger(redis, keys),
+    askIndex: new AskIndex(redis, keys),
+    store,
+    feeds: new FeedHub(store, () => redis.duplicate(), 100, logger),
+    redis,
+    // RabbitMQ is not on these routes' path; health reports it healthy so only the gateway decides.
+    checkAmqp: async () => undefined,
+    settings,
+    limits: { maxBodyBytes: 64 * 1024, ratePerMin: 0, askMissesPerMin: 0, requestTimeoutMs: 5_000 },
+    auth: { mode: 'local', tokens, tickets: new StreamTickets(redis, prefix, tokens, 60_000), prefix },
+    audit,
+    sseClients: new SseClientLimiter(4),
+    // No route here uploads: the store is never written.
+    files: { store: new LocalBlobStore(join(tmpdir(), `nexus-app-test-${randomUUID()}`)), maxUploadBytes: 1024 * 1024 },
+    sse: { heartbeatMs: 1_000, retryMs: 500 },
+    temporalUiUrl: undefined,
+    seal: new DecisionSeal([{ id: 'test-decision', key: randomBytes(32) }], 60_000),
+    codec: { codec: new AesGcmPayloadCodec(payloadKeys), operatorOrg: undefined, origins: [] },
+    temporalNamespace: 'default',
+  };
+  app = createApp(deps, new RefusalBudget(redis, keys, audit, 0, logger));
+});
+
+afterAll(async () => {
+  if (!redis) return;
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.del(...found);
+  } while (cursor !== '0');
+  await redis.quit();
+});
+
+beforeEach(() => gateway.reset());
+
+function post(path: string, body: unknown, headers: Record<string, string> = tenantHeaders) {
+  return app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** The JSON error body every refusal carries (contracts/errors.ts). */
+async function errorOf(res: Response): Promise<ApiErrorBody['error']> {
+  return ApiErrorBody.parse(await res.json()).error;
+}
+
+const echo = (extra: Record<string, unknown> = {}) => ({ type: 'agent.run', agent: 'echo', params: { hello: 'world' }, ...extra });
+
+describe('POST /sidecar/command', () => {
+  it('answers 202 with the ids and nothing else, and starts the workflow once', async () => {
+    const commandId = `cmd-${randomUUID()}`;
+    const res = await post('/sidecar/command', echo({ command_id: commandId, correlation_id: 'corr-1' }), { ...tenantHeaders, 'x-user-id': 'kim' });
+
+    expect(res.status).toBe(202);
+    const workflowId = `nexus/${tenant.org_id}/${tenant.project_id}/${commandId}`;
+    expect(await res.json()).toEqual({ status: 'accepted', correlation_id: 'corr-1', command_id: commandId, workflow_id: workflowId });
+    expect(gateway.starts).toHaveLength(1);
+    expect(gateway.starts[0]).toMatchObject({
+      tenant,
+      command_id: commandId,
+      correlation_id: 'corr-1',
+      workflow_id: workflowId,
+      request: { type: 'agent.run', agent: 'echo', params: { hello: 'world' } },
+      requested_by: 'kim',
+      settings,
+    });
+  });
+
+  it('gives a command without ids a fresh command id that is also its correlation id', async () => {
+    const res = await post('/sidecar/command', echo());
+    expect(res.status).toBe(202);
+    const body = await res.json();
+    expect(body.command_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body).toEqual({ status: 'accepted', correlation_id: body.command_id, command_id: body.command_id, workflow_id: `nexus/acme/app-test/${body.command_id}` });
+    expect(gateway.workflows).toEqual(new Set([body.workflow_id]));
+  });
+
+  it('treats the same command_id with the same body as one command', async () => {
+    const command = echo({ command_id: `cmd-${randomUUID()}` });
+    const first = await post('/sidecar/command', command);
+    const second = await post('/sidecar/command', command);
+
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(await second.json()).toEqual(await first.json());
+    // Both requests name the same workflow id; the gateway (Temporal's id conflict policy) starts it once.
+    expect(gateway.workflows.size).toBe(1);
+    expect(new Set(gateway.starts.map((s) => s.workflow_id)).size).toBe(1);
+  });
+
+  it('refuses the same command_id with another body (409) without starting anything', async () => {
+    const commandId = `cmd-${randomUUID()}`;
+    expect((await post('/sidecar/command', echo({ command_id: commandId }))).status).toBe(202);
+    const res = await post('/sidecar/command', echo({ command_id: commandId, params: { hello: 'moon' } }));
+
+    expect(res.status).toBe(409);
+    expect(await errorOf(res)).toMatchObject({ code: 'conflict' });
+    expect(gateway.starts).toHaveLength(1);
+  });
+
+  it('refuses a body that is not JSON (400 invalid_json)', async () => {
+    const res = await post('/sidecar/command', '{"type":');
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: 'invalid_json' });
+    expect(gateway.starts).toHaveLength(0);
+  });
+
+  it('refuses an unknown agent (400), naming the field', async () => {
+    const res = await post('/sidecar/command', echo({ agent: 'rm_rf' }));
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe('unknown_agent');
+    expect(error.issues?.[0]?.path).toBe('agent');
+    expect(gateway.starts).toHaveLength(0);
+  });
+
+  it('refuses a request without tenant headers (400 invalid_tenant)', async () => {
+    const res = await post('/sidecar/command', echo(), {});
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe('invalid_tenant');
+    expect(error.issues?.map((i) => i.path).sort()).toEqual(['org_id', 'project_id']);
+    expect(gateway.starts).toHaveLength(0);
+  });
+});
+
+describe('POST /approvals/{ask_id}/decide', () => {
+  it('requires the action_digest the approver saw (400 naming action_digest)', async () => {
+    const res = await post('/approvals/x/decide', { decision: 'approve' });
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe('invalid_request');
+    expect(error.issues?.map((i) => i.path)).toContain('action_digest');
+    expect(gateway.decisions).toHaveLength(0);
+  });
+});
+
+describe('GET /health', () => {
+  it('is 200 when every backend answers', async () => {
+    const res = await app.request('/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', checks: { redis: 'ok', rabbitmq: 'ok', temporal: 'ok' } });
+  });
+
+  it('is 503 naming temporal when the gateway cannot reach it', async () => {
+    gateway.pingFailure = new Error('connection refused');
+    const res = await app.request('/health');
+
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toEqual({
+      status: 'unavailable',
+      failed: ['temporal'],
+      checks: { redis: 'ok', rabbitmq: 'ok', temporal: 'error: connection refused' },
+    });
+  });
+});
+
+describe('routing', () => {
+  it('answers an unknown route with a JSON 404', async () => {
+    const res = await app.request('/no/such/route');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await errorOf(res)).toEqual({ code: 'not_found', message: 'no route for GET /no/such/route' });
+  });
+});
+
+describe('POST /codec/decode', () => {
+  const toJson = (p: Payload) => ({
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+  });
+
+  it('decrypts, in local mode, a payload the payload codec encrypted', async () => {
+    const value = { grades: [90, 85], student: 'kim' };
+    const [sealed] = await new AesGcmPayloadCodec(payloadKeys).encode([defaultPayloadConverter.toPayload(value)]);
+    if (!sealed) throw new Error('nothing encoded');
+    expect(Buffer.from(sealed.metadata?.encoding ?? new Uint8Array()).toString()).toBe(ENCRYPTED_ENCODING);
+    expect(Buffer.from(sealed.data ?? new Uint8Array()).toString()).not.toContain('kim');
+
+    const res = await app.request('/codec/decode', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads: [toJson(sealed)] }),
+    });
+
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
+    expect(body.payloads).toHaveLength(1);
+    const [plain] = body.payloads;
+    expect(Buffer.from(plain?.metadata.encoding ?? '', 'base64').toString()).toBe('json/plain');
+    expect(JSON.parse(Buffer.from(plain?.data ?? '', 'base64').toString())).toEqual(value);
+  });
+});

@@ -1,0 +1,444 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionDigest } from '../activities/action-digest.js';
+import type { VerifyDecisionInput } from '../activities/verify-decision.js';
+import {
+  DECIDE_REJECTIONS,
+  DecideInput,
+  type Action,
+  type ActionAssessment,
+  type ApprovalRequirements,
+  type CommandInput,
+  type DecisionVerdict,
+  type Report,
+  type ReportOf,
+  type ReportType,
+  type RiskLevel,
+  type RunAgentInput,
+} from '../contracts/index.js';
+import { createLogger } from '../infra/logger.js';
+import { installTemporalLogger } from '../infra/temporal-logger.js';
+import { findTemporalCli } from '../runtime/devserver/find-temporal-cli.js';
+import { WORKFLOWS_PATH } from '../runtime/worker/start-worker.js';
+import type { Activities } from './activity-proxies.js';
+import type { commandWorkflow } from './command-workflow.js';
+import { decideUpdate, stateQuery } from './messages.js';
+import { ALL_SEARCH_ATTRIBUTES } from './search-attributes.js';
+
+// The workflow and its approval gate in isolation: the real bundle on a real dev server (timers run in real time,
+// so they are kept short), and stub activities that record what the workflow asked of the world.
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+const tenant = { org_id: 'acme', project_id: 'wf-test' };
+const LONG_ASK_MS = 60_000;
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  const logger = createLogger('warn');
+  // Before the SDK's runtime exists: the workers' lifecycle lines stay out of the test output, warnings do not.
+  installTemporalLogger(logger);
+  const cli = findTemporalCli(undefined, logger);
+  [env, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        ...(existsSync(cli) ? { executable: { type: 'existing-path' as const, path: cli } } : {}),
+        // The workflow raises NexusRiskLevel when an action turns out RED.
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        ip: '127.0.0.1',
+      },
+    }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+  ]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+interface StubOptions {
+  risk: RiskLevel;
+  approval?: Partial<ApprovalRequirements>;
+}
+
+/** The activities the workflow calls, by their real names, recording every call. */
+function stubActivities({ risk, approval }: StubOptions) {
+  const calls = {
+    reports: [] as Report[],
+    assessed: [] as Action[],
+    verified: [] as VerifyDecisionInput[],
+    runs: [] as RunAgentInput[],
+  };
+  const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'verifyDecision' | 'runAgent'> = {
+    async publishReports(reports) {
+      calls.reports.push(...reports);
+    },
+    async assessAction({ action }): Promise<ActionAssessment> {
+      calls.assessed.push(action);
+      return {
+        declared_risk: risk,
+        policy_risk: 'GREEN',
+        policy_reasons: [],
+        action_digest: actionDigest(action),
+        title: `Run ${action.agent}`,
+        description: 'a stub assessment',
+        reports_progress: false,
+        remote: false,
+        approval: { quorum: 1, separation_of_duties: false, ...approval },
+      };
+    },
+    // The proof is this stub's to judge: key id `forged` stands for a decision the API never signed.
+    async verifyDecision(input): Promise<DecisionVerdict> {
+      calls.verified.push(input);
+      const proof = (input.decision as DecideInput).proof;
+      return proof.key_id === 'forged'
+        ? { ok: false, code: 'decision_forged', message: 'stub: the proof does not match' }
+        : { ok: true };
+    },
+    async runAgent(input) {
+      calls.runs.push(input);
+      return { ran: input.params };
+    },
+  };
+  return { calls, activities };
+}
+
+type Stub = ReturnType<typeof stubActivities>;
+type Handle = WorkflowHandle<typeof commandWorkflow>;
+
+function commandInput(params: Record<string, unknown>, settings: { ask_timeout_ms?: number } = {}): CommandInput {
+  const commandId = randomUUID();
+  return {
+    tenant,
+    command_id: commandId,
+    correlation_id: `corr-${commandId}`,
+    workflow_id: `nexus/${tenant.org_id}/${tenant.project_id}/${commandId}`,
+    request: { type: 'agent.run', agent: 'stub_agent', params },
+    received_at: new Date().toISOString(),
+    requested_by: 'alice',
+    settings: {
+      ask_timeout_ms: settings.ask_timeout_ms ?? LONG_ASK_MS,
+      agent_timeout_ms: 10_000,
+      agent_max_attempts: 1,
+      agent_retry_interval_ms: 100,
+      plan_revisions: 0,
+      llm_timeout_ms: 1_000,
+      remote_heartbeat_timeout_ms: 5_000,
+      agent_heartbeat_timeout_ms: 5_000,
+    },
+  };
+}
+
+/** Runs `body` with a worker on a task queue of its own, the command already started on it. */
+async function withCommand<T>(
+  stub: Stub,
+  input: CommandInput,
+  body: (handle: Handle) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `wf-test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: stub.activities,
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start<typeof commandWorkflow>('commandWorkflow', {
+      workflowId: input.workflow_id,
+      taskQueue,
+      args: [input],
+    });
+    return body(handle);
+  });
+}
+
+/** Polls the recorded reports until `count` of `type` arrived; returns the last of them. */
+async function waitForReport<T extends ReportType>(stub: Stub, type: T, count = 1): Promise<ReportOf<T>> {
+  for (let i = 0; i < 400; i++) {
+    const found = stub.calls.reports.filter((r): r is ReportOf<T> => r.report_type === type);
+    const last = found[count - 1];
+    if (last) return last;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no ${count}× ${type}; reports so far: ${types(stub.calls.reports).join(', ')}`);
+}
+
+const types = (reports: Report[]) => reports.map((r) => r.report_type);
+
+function reportOf<T extends ReportType>(reports: Report[], type: T): ReportOf<T> {
+  const found = reports.find((r): r is ReportOf<T> => r.report_type === type);
+  if (!found) throw new Error(`no ${type} among ${types(reports).join(', ')}`);
+  return found;
+}
+
+/** A decision shaped like the API's (contracts/ask.ts DecideInput); the stub verifier decides what it is worth. */
+function decision(
+  input: CommandInput,
+  ask: ReportOf<'ask_created'>,
+  fields: Partial<Omit<DecideInput, 'proof'>> & { decided_by: string; key_id?: string },
+): DecideInput {
+  const { key_id: keyId = 'test-key', ...rest } = fields;
+  const now = new Date().toISOString();
+  return DecideInput.parse({
+    ask_id: ask.payload.ask_id,
+    workflow_id: input.workflow_id,
+    tenant: input.tenant,
+    decision: 'approve',
+    action_digest: ask.payload.action_digest,
+    roles: ['approver'],
+    decided_at: now,
+    proof: { key_id: keyId, nonce: randomBytes(18).toString('base64url'), signed_at: now, signature: randomBytes(32).toString('base64url') },
+    ...rest,
+  });
+}
+
+/**
+ * Sends the `decide` update like the API's gateway does: retried while the gate answers "not ready" (the workflow
+ * reported its ask a moment before the gate opened it).
+ */
+async function decide(handle: Handle, d: DecideInput) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.executeUpdate(decideUpdate, { args: [d] });
+    } catch (err) {
+      if (refusalType(err) !== DECIDE_REJECTIONS.notReady || attempt >= 100) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+function refusalType(err: unknown): string | undefined {
+  if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
+  return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+}
+
+/** The failure type of a refused decision; fails the test when the decision was accepted. */
+async function refused(handle: Handle, d: DecideInput): Promise<string | undefined> {
+  const err = await decide(handle, d).then(
+    (result) => new Error(`the decision was accepted: ${JSON.stringify(result)}`),
+    (e: unknown) => e,
+  );
+  if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+  return refusalType(err);
+}
+
+describe('commandWorkflow', { timeout: 10_000 }, () => {
+  it('runs a GREEN command once, reporting accepted, started and completed in seq order', async () => {
+    const stub = stubActivities({ risk: 'GREEN' });
+    const input = commandInput({ hello: 'world' });
+    const outcome = await withCommand(stub, input, (handle) => handle.result());
+
+    expect(outcome).toEqual({ status: 'completed', result: { ran: { hello: 'world' } } });
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'task_completed']);
+    expect(stub.calls.reports.map((r) => r.seq)).toEqual([0, 1, 2]);
+    expect(stub.calls.reports.map((r) => r.report_id)).toEqual([0, 1, 2].map((seq) => `${input.workflow_id}:${seq}`));
+    expect(stub.calls.reports[0]?.payload).toEqual({ type: 'agent.run', agent: 'stub_agent' });
+    expect(reportOf(stub.calls.reports, 'task_completed').payload).toMatchObject({ result: { ran: { hello: 'world' } }, risk_level: 'GREEN' });
+    expect(stub.calls.runs).toHaveLength(1);
+    expect(stub.calls.runs[0]).toMatchObject({
+      agent: 'stub_agent',
+      params: { hello: 'world' },
+      workflow_id: input.workflow_id,
+      idempotency_key: `${input.workflow_id}:step-0`,
+      progress_seq_base: -1,
+    });
+    expect(stub.calls.verified).toHaveLength(0);
+  });
+});
+
+describe('the approval gate', { timeout: 10_000 }, () => {
+  it('holds a RED command until a verified approval, then runs it exactly once', async () => {
+    const stub = stubActivities({ risk: 'RED' });
+    const input = commandInput({ to: 'parents' });
+    const outcome = await withCommand(stub, input, async (handle) => {
+      const ask = await waitForReport(stub, 'ask_created');
+      expect(ask.payload).toMatchObject({
+        risk_level: 'RED',
+        action: { agent: 'stub_agent', params: { to: 'parents' } },
+        action_digest: actionDigest({ agent: 'stub_agent', params: { to: 'parents' } }),
+        options: ['approve', 'deny'],
+        quorum: 1,
+      });
+      expect(await handle.query(stateQuery)).toEqual({ status: 'waiting_for_approval', pending_ask_id: ask.payload.ask_id });
+      expect(stub.calls.runs).toHaveLength(0);
+
+      const approval = decision(input, ask, { decided_by: 'bob', reason: 'fine' });
+      expect(await decide(handle, approval)).toEqual({ accepted: true, final: true });
+      expect(stub.calls.verified).toEqual([{
+        decision: approval,
+        command: { workflow_id: input.workflow_id, correlation_id: input.correlation_id, tenant },
+        ask_id: ask.payload.ask_id,
+      }]);
+      return handle.result();
+    });
+
+    expect(outcome.status).toBe('completed');
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
+    expect(stub.calls.reports.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(reportOf(stub.calls.reports, 'ask_resolved').payload).toMatchObject({ decision: 'approve', decided_by: 'bob', reason: 'fine' });
+    expect(stub.calls.runs).toHaveLength(1);
+    expect(stub.calls.runs[0]?.params).toEqual({ to: 'parents' });
+  });
+
+  it('refuses a decision whose proof the worker does not verify: it counts for nothing and nothing runs', async () => {
+    const stub = stubActivities({ risk: 'RED' });
+    const input = commandInput({ to: 'parents' });
+    const outcome = await withCommand(stub, input, async (handle) => {
+      const ask = await waitForReport(stub, 'ask_created');
+      expect(await refused(handle, decision(input, ask, { decided_by: 'mallory', key_id: 'forged' }))).toBe('decision_forged');
+      expect(stub.calls.verified).toHaveLength(1);
+      expect(await handle.query(stateQuery)).toEqual({ status: 'waiting_for_approval', pending_ask_id: ask.payload.ask_id });
+      // The forged approval did not close the ask: a verified deny is still the first decision that counts.
+      await decide(handle, decision(input, ask, { decided_by: 'bob', decision: 'deny' }));
+      return handle.result();
+    });
+
+    expect(outcome).toEqual({ status: 'cancelled' });
+    expect(reportOf(stub.calls.reports, 'ask_resolved').payload.decisions?.map((d) => d.decided_by)).toEqual(['bob']);
+    expect(stub.calls.runs).toHaveLength(0);
+  });
+
+  it('cancels on deny, with the reason, and never runs the agent', async () => {
+    const stub = stubActivities({ risk: 'RED' });
+    const input = commandInput({ to: 'parents' });
+    const outcome = await withCommand(stub, input, async (handle) => {
+      const ask = await waitForReport(stub, 'ask_created');
+      expect(await decide(handle, decision(input, ask, { decided_by: 'bob', decision: 'deny', reason: 'not to them' }))).toEqual({ accepted: true, final: true });
+      return handle.result();
+    });
+
+    expect(outcome).toEqual({ status: 'cancelled' });
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled']);
+    const ask = reportOf(stub.calls.reports, 'ask_created');
+    expect(reportOf(stub.calls.reports, 'ask_resolved').payload).toMatchObject({ decision: 'deny', decided_by: 'bob', reason: 'not to them' });
+    expect(reportOf(stub.calls.reports, 'task_cancelled').payload).toEqual({ reason: 'not to them', ask_id: ask.payload.ask_id });
+    expect(stub.calls.runs).toHaveLength(0);
+  });
+
+  it('needs a quorum of distinct approvers: the same approver twice and a reused proof are refused', async () => {
+    const stub = stubActivities({ risk: 'RED', approval: { quorum: 2 } });
+    const input = commandInput({ to: 'parents' });
+    const outcome = await withCommand(stub, input, async (handle) => {
+      const ask = await waitForReport(stub, 'ask_created');
+      expect(ask.payload.quorum).toBe(2);
+      const first = decision(input, ask, { decided_by: 'bob' });
+      expect(await decide(handle, first)).toEqual({ accepted: true, final: false });
+      const progress = await waitForReport(stub, 'task_progress');
+      expect(progress.payload.ask).toMatchObject({ ask_id: ask.payload.ask_id, stage: 'approval', approvals: 1, quorum: 2, decided_by: 'bob' });
+
+      expect(await refused(handle, decision(input, ask, { decided_by: 'bob' }))).toBe(DECIDE_REJECTIONS.alreadyDecided);
+      expect(await refused(handle, { ...first, decided_by: 'carol' })).toBe(DECIDE_REJECTIONS.replayed);
+      expect(stub.calls.runs).toHaveLength(0);
+
+      expect(await decide(handle, decision(input, ask, { decided_by: 'carol' }))).toEqual({ accepted: true, final: true });
+      return handle.result();
+    });
+
+    expect(outcome.status).toBe('completed');
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'ask_created', 'task_progress', 'ask_resolved', 'task_completed']);
+    const resolved = reportOf(stub.calls.reports, 'ask_resolved').payload;
+    expect(resolved).toMatchObject({ decision: 'approve', decided_by: 'bob, carol' });
+    expect(resolved.decisions?.map((d) => [d.decided_by, d.decision])).toEqual([['bob', 'approve'], ['carol', 'approve']]);
+    expect(stub.calls.runs).toHaveLength(1);
+  });
+
+  it('keeps the requester from approving their own command (separation of duties)', async () => {
+    const stub = stubActivities({ risk: 'RED', approval: { separation_of_duties: true } });
+    const input = commandInput({ to: 'parents' });
+    const outcome = await withCommand(stub, input, async (handle) => {
+      const ask = await waitForReport(stub, 'ask_created');
+      expect(ask.payload.separation_of_duties).toBe(true);
+      expect(await refused(handle, decision(input, ask, { decided_by: input.requested_by }))).toBe(DECIDE_REJECTIONS.separationOfDuties);
+      expect(stub.calls.runs).toHaveLength(0);
+      await decide(handle, decision(input, ask, { decided_by: 'bob' }));
+      return handle.result();
+    });
+
+    expect(outcome.status).toBe('completed');
+    expect(reportOf(stub.calls.reports, 'ask_resolved').payload.decided_by).toBe('bob');
+    expect(stub.calls.runs).toHaveLength(1);
+  });
+
+  it('treats an edit as a new action: a second ask its editor may not approve, and the edited params run', async () => {
+    const stub = stubActivities({ risk: 'RED' });
+    const input = commandInput({ to: 'parents', count: 30 });
+    const editedParams = { to: 'parents', count: 3 };
+    const edited: Action = { agent: 'stub_agent', params: editedParams };
+    const outcome = await withCommand(stub, input, async (handle) => {
+      const first = await waitForReport(stub, 'ask_created');
+      expect(await decide(handle, decision(input, first, { decided_by: 'bob', params: editedParams }))).toEqual({ accepted: true, final: true });
+
+      const second = await waitForReport(stub, 'ask_created', 2);
+      expect(second.payload.ask_id).not.toBe(first.payload.ask_id);
+      expect(second.payload).toMatchObject({
+        action: edited,
+        action_digest: actionDigest(edited),
+        excluded_deciders: ['bob'],
+        edited_from: { ask_id: first.payload.ask_id, edited_by: 'bob' },
+      });
+      expect(second.payload.action_digest).not.toBe(first.payload.action_digest);
+      expect(await refused(handle, decision(input, second, { decided_by: 'bob' }))).toBe(DECIDE_REJECTIONS.separationOfDuties);
+      expect(stub.calls.runs).toHaveLength(0);
+
+      await decide(handle, decision(input, second, { decided_by: 'carol' }));
+      return handle.result();
+    });
+
+    expect(outcome).toEqual({ status: 'completed', result: { ran: editedParams } });
+    expect(types(stub.calls.reports)).toEqual([
+      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'ask_created', 'ask_resolved', 'task_completed',
+    ]);
+    expect(reportOf(stub.calls.reports, 'ask_resolved').payload).toMatchObject({
+      decision: 'approve',
+      decided_by: 'bob',
+      edited_action: edited,
+      edited_action_digest: actionDigest(edited),
+      superseded_by_edit: true,
+    });
+    expect(stub.calls.assessed).toEqual([{ agent: 'stub_agent', params: { to: 'parents', count: 30 } }, edited]);
+    expect(stub.calls.runs.map((r) => r.params)).toEqual([editedParams]);
+  });
+
+  it('reminds, escalates, then expires the ask and cancels the command without running it', async () => {
+    // Reminder at 0.8 s, escalation at 1.6 s, expiry at 2.4 s after the ask opened.
+    const stub = stubActivities({ risk: 'RED', approval: { reminder_before_ms: 1_600, escalate_before_ms: 800 } });
+    const input = commandInput({ to: 'parents' }, { ask_timeout_ms: 2_400 });
+    const outcome = await withCommand(stub, input, (handle) => handle.result());
+
+    expect(outcome).toEqual({ status: 'expired' });
+    expect(types(stub.calls.reports)).toEqual([
+      'command_accepted', 'task_started', 'ask_created', 'task_progress', 'task_progress', 'ask_expired', 'task_cancelled',
+    ]);
+    const ask = reportOf(stub.calls.reports, 'ask_created');
+    const stages = stub.calls.reports.filter((r): r is ReportOf<'task_progress'> => r.report_type === 'task_progress').map((r) => r.payload.ask);
+    expect(stages).toEqual([
+      { ask_id: ask.payload.ask_id, stage: 'reminder', approvals: 0, quorum: 1, expires_at: ask.payload.expires_at },
+      { ask_id: ask.payload.ask_id, stage: 'escalation', approvals: 0, quorum: 1, expires_at: ask.payload.expires_at },
+    ]);
+    expect(reportOf(stub.calls.reports, 'ask_expired').payload.ask_id).toBe(ask.payload.ask_id);
+    expect(reportOf(stub.calls.reports, 'task_cancelled').payload).toEqual({ reason: 'the approval request expired', ask_id: ask.payload.ask_id });
+    expect(stub.calls.runs).toHaveLength(0);
+  });
+
+  it('refuses a decision naming another ask before verifying anything', async () => {
+    const stub = stubActivities({ risk: 'RED' });
+    const input = commandInput({ to: 'parents' });
+    const outcome = await withCommand(stub, input, async (handle) => {
+      const ask = await waitForReport(stub, 'ask_created');
+      expect(await refused(handle, decision(input, ask, { decided_by: 'bob', ask_id: 'some-other-ask' }))).toBe(DECIDE_REJECTIONS.unknownAsk);
+      // Refused by the update's validator: the verifier was never asked, and the ask is still open.
+      expect(stub.calls.verified).toHaveLength(0);
+      expect(await handle.query(stateQuery)).toEqual({ status: 'waiting_for_approval', pending_ask_id: ask.payload.ask_id });
+      await decide(handle, decision(input, ask, { decided_by: 'bob', decision: 'deny' }));
+      return handle.result();
+    });
+
+    expect(outcome).toEqual({ status: 'cancelled' });
+    expect(stub.calls.runs).toHaveLength(0);
+  });
+});

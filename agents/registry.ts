@@ -9,7 +9,7 @@ import { DeliveryLedger } from './student-excel-kakao/delivery-ledger.js';
 import { createReportSummarizeAgent, type ResultLookup } from './report-summarize/report-summarize-agent.js';
 import type { Redis } from 'ioredis';
 
-/** Where remote agents that announced themselves are found (see remote/agent-directory.ts). */
+/** Where remote agents that announced themselves are found (see agents/remote/agent-directory.ts). */
 export interface RemoteAgentSource {
   get(name: string): Agent | undefined;
   list(): Array<{ name: string; description: string; risk_level: RiskLevel; params_schema: Record<string, unknown> }>;

@@ -18,7 +18,7 @@ let nexus: RunningNexus;
 
 /** Starts the reference agent as its own process and waits until it consumes its queue. */
 async function startReferenceAgent(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'remote-agents/reference/reference-agent.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agents/remote/reference/reference-agent.ts'], {
     env: { ...process.env, AMQP_URL, NEXUS_REMOTE_PREFIX: prefix, REFERENCE_AGENT_WORK_LOG: workLog },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,23 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
 import type { RefusalBudget } from './refusal-budget.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { withDeadline } from '../../infra/deadline.js';
 import { RedisKeys } from '../../infra/store/keys.js';
+import { WindowCounter } from '../../infra/store/window-counter.js';
 import { ApiError } from '../errors.js';
 import { isTenantRoute, refusalSubject } from './audit.js';
 
-const WINDOW_MS = 60_000;
-
-/** A fixed one-minute window in Redis: INCR + PEXPIRE in one round trip. Returns the count and the ms left. */
-async function hit(redis: Redis, key: string): Promise<{ count: number; leftMs: number }> {
-  const window = Math.floor(Date.now() / WINDOW_MS);
-  const k = `${key}:${window}`;
-  const result = await redis.multi().incr(k).pexpire(k, WINDOW_MS * 2).exec();
-  const count = Number(result?.[0]?.[1] ?? 0);
-  return { count, leftMs: (window + 1) * WINDOW_MS - Date.now() };
-}
 
 function limited(what: string, leftMs: number): ApiError {
   return new ApiError(429, 'rate_limited', `${what}; try again later`, undefined, Math.max(1, Math.ceil(leftMs / 1000)));
@@ -29,12 +19,14 @@ function limited(what: string, leftMs: number): ApiError {
  */
 export function orgRateLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): MiddlewareHandler<ApiEnv> {
   const keys = new RedisKeys(deps.auth.prefix);
+  const counter = new WindowCounter(deps.redis);
   return async (c, next) => {
     const max = deps.limits.ratePerMin;
     if (max > 0 && c.req.method === 'POST') {
       const org = c.get('tenant').org_id;
-      const r = await hit(deps.redis, keys.orgPosts(org)).catch(() => undefined);
-      if (r && r.count > max) throw limited(`org ${org} sent more than ${max} requests this minute (NEXUS_RATE_LIMIT_PER_MIN)`, r.leftMs);
+      const window = counter.windowAt();
+      const count = await counter.hit(keys.orgPosts(org), window).catch(() => undefined);
+      if (count !== undefined && count > max) throw limited(`org ${org} sent more than ${max} requests this minute (NEXUS_RATE_LIMIT_PER_MIN)`, counter.endOf(window) - Date.now());
     }
     await next();
   };
@@ -46,17 +38,18 @@ export function orgRateLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): 
  */
 export function askGuessLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): MiddlewareHandler<ApiEnv> {
   const keys = new RedisKeys(deps.auth.prefix);
+  const counter = new WindowCounter(deps.redis);
   return async (c, next) => {
     const max = deps.limits.askMissesPerMin;
     if (max === 0) return next();
     const key = keys.askMisses(c.get('principal').id);
-    const window = Math.floor(Date.now() / WINDOW_MS);
-    const seen = Number(await deps.redis.get(`${key}:${window}`).catch(() => '0'));
-    if (seen >= max) throw limited(`too many unknown ask ids this minute`, (window + 1) * WINDOW_MS - Date.now());
+    const window = counter.windowAt();
+    const seen = await counter.peek(key, window).catch(() => 0);
+    if (seen >= max) throw limited(`too many unknown ask ids this minute`, counter.endOf(window) - Date.now());
     try {
       await next();
     } finally {
-      if (c.res.status === 404) await hit(deps.redis, key).catch(() => undefined);
+      if (c.res.status === 404) await counter.hit(key).catch(() => undefined);
     }
   };
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../infra/logger.js';
 import type { RedisKeys } from '../../infra/store/keys.js';
 import type { AuditLog } from '../../infra/store/audit-log.js';
+import { WindowCounter } from '../../infra/store/window-counter.js';
 
 export const REFUSAL_WINDOW_MS = 60_000;
 /** Summaries are written a moment after their window ends, so requests still in flight are counted. */
@@ -33,34 +34,35 @@ export type Spend = 'write' | 'skip';
 export class RefusalBudget {
   private readonly pending = new Map<string, { subject: RefusalSubject; window: number }>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly windows: WindowCounter;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keys: RedisKeys,
     private readonly audit: AuditLog,
     /** Refusals per caller per window; 0 turns the budget off. */
     readonly limit: number,
     private readonly logger: Logger,
-    private readonly windowMs = REFUSAL_WINDOW_MS,
-  ) {}
+    windowMs = REFUSAL_WINDOW_MS,
+  ) {
+    this.windows = new WindowCounter(redis, windowMs);
+  }
 
   /** The ms left in the window when `subject` has used its budget (answer 429), else undefined. */
   async exhausted(subject: RefusalSubject): Promise<number | undefined> {
     if (this.limit === 0) return undefined;
-    const window = this.windowAt(Date.now());
-    const seen = await this.redis.get(this.counter(subject, window)).catch(() => null);
-    return Number(seen ?? 0) >= this.limit ? this.endOf(window) - Date.now() : undefined;
+    const window = this.windows.windowAt();
+    const seen = await this.windows.peek(this.keys.refusals(subject.key), window).catch(() => 0);
+    return seen >= this.limit ? this.windows.endOf(window) - Date.now() : undefined;
   }
 
   /** Counts one refusal of `subject`. */
   async spend(subject: RefusalSubject): Promise<Spend> {
     if (this.limit === 0) return 'write';
-    const window = this.windowAt(Date.now());
-    const key = this.counter(subject, window);
+    const window = this.windows.windowAt();
     let count: number;
     try {
-      const result = await this.redis.multi().incr(key).pexpire(key, this.windowMs * 2).exec();
-      count = Number(result?.[0]?.[1] ?? 0);
+      count = await this.windows.hit(this.keys.refusals(subject.key), window);
     } catch {
       return 'write';
     }
@@ -92,7 +94,7 @@ export class RefusalBudget {
 
   private schedule(): void {
     if (this.timer || this.pending.size === 0) return;
-    const next = Math.min(...[...this.pending.values()].map((p) => this.endOf(p.window)));
+    const next = Math.min(...[...this.pending.values()].map((p) => this.windows.endOf(p.window)));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.writeSummaries(false).finally(() => this.schedule());
@@ -104,15 +106,16 @@ export class RefusalBudget {
   private async writeSummaries(all: boolean): Promise<void> {
     const now = Date.now();
     for (const [id, { subject, window }] of this.pending) {
-      if (!all && this.endOf(window) + SUMMARY_GRACE_MS > now) continue;
+      if (!all && this.windows.endOf(window) + SUMMARY_GRACE_MS > now) continue;
       this.pending.delete(id);
-      const count = await this.redis.get(this.counter(subject, window)).catch(() => null);
+      const count = await this.windows.peek(this.keys.refusals(subject.key), window).catch(() => null);
       await this.audit.append(subject.org, {
         event: 'refusals_summary',
         ...this.who(subject),
         ...this.bounds(window),
         limit: this.limit,
-        count: Number(count ?? this.limit + 1),
+        // The counter crossed the limit to be summarized; if it is already gone, limit + 1 is what is known.
+        count: Math.max(count ?? 0, this.limit + 1),
       });
     }
   }
@@ -122,18 +125,6 @@ export class RefusalBudget {
   }
 
   private bounds(window: number) {
-    return { window_start: new Date(window * this.windowMs).toISOString(), window_end: new Date(this.endOf(window)).toISOString() };
-  }
-
-  private windowAt(ms: number): number {
-    return Math.floor(ms / this.windowMs);
-  }
-
-  private endOf(window: number): number {
-    return (window + 1) * this.windowMs;
-  }
-
-  private counter(subject: RefusalSubject, window: number): string {
-    return `${this.keys.refusals(subject.key)}:${window}`;
+    return { window_start: new Date(window * this.windows.windowMs).toISOString(), window_end: new Date(this.windows.endOf(window)).toISOString() };
   }
 }

@@ -1,0 +1,33 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Fixed-window counters in Redis (`<key>:<window number>`, expiring after two windows): the one mechanism behind
+ * the per-org rate limit, the ask-guess limit and the refusal budget. Redis errors reach the caller, which decides
+ * whether a fault lets the request through.
+ */
+export class WindowCounter {
+  constructor(
+    private readonly redis: Redis,
+    readonly windowMs = 60_000,
+  ) {}
+
+  windowAt(ms = Date.now()): number {
+    return Math.floor(ms / this.windowMs);
+  }
+
+  endOf(window: number): number {
+    return (window + 1) * this.windowMs;
+  }
+
+  /** INCR + PEXPIRE in one round trip; the count after this hit. */
+  async hit(key: string, window = this.windowAt()): Promise<number> {
+    const k = `${key}:${window}`;
+    const result = await this.redis.multi().incr(k).pexpire(k, this.windowMs * 2).exec();
+    return Number(result?.[0]?.[1] ?? 0);
+  }
+
+  /** The count so far, without counting. */
+  async peek(key: string, window = this.windowAt()): Promise<number> {
+    return Number((await this.redis.get(`${key}:${window}`)) ?? 0);
+  }
+}

@@ -75,7 +75,7 @@ export function approvalRoutes(deps: ApiDeps) {
     });
     let outcome;
     try {
-      outcome = await deps.gateway.decide(claim.workflowId, input);
+      outcome = await deps.gateway.decide(claim.workflowId, input, deps.seal.updateId(input));
     } catch (err) {
       await deps.askIndex.release(t, askId.data, 'pending', decidedBy).catch(() => undefined);
       throw err;

@@ -5,19 +5,13 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { createHash } from 'node:crypto';
-import { canonicalJson, DECIDE_REJECTIONS, type CommandInput, type DecideInput, type DecideRejection } from '../../contracts/index.js';
+import { DECIDE_REJECTIONS, type CommandInput, type DecideInput, type DecideRejection } from '../../contracts/index.js';
 import { decideUpdate } from '../../workflows/messages.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { commandWorkflow } from '../../workflows/command-workflow.js';
 import { ApiError } from '../errors.js';
 import { workflowSummary } from './workflow-summary.js';
 
-/** Same approver, decision and edit → same update (deduplicated by Temporal); a different edit is a new one. */
-function updateIdFor(input: DecideInput): string {
-  const edit = input.params === undefined ? '' : `:${createHash('sha256').update(canonicalJson(input.params)).digest('hex').slice(0, 16)}`;
-  return `${input.ask_id}:${input.decided_by}:${input.decision}${edit}`;
-}
 
 export type DecideOutcome = { ok: true; final: boolean } | { ok: false; rejection: DecideRejection | 'rejected'; message: string };
 
@@ -64,10 +58,10 @@ export class CommandGateway {
    * Delivers a decision and waits until the workflow accepted and recorded it. The update id is derived from the
    * ask and the decision, so a retried request is deduplicated by Temporal as well.
    */
-  async decide(workflowId: string, input: DecideInput): Promise<DecideOutcome> {
+  async decide(workflowId: string, input: DecideInput, updateId: string): Promise<DecideOutcome> {
     const deadline = Date.now() + this.rpcTimeoutMs;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.decideOnce(workflowId, input);
+      const outcome = await this.decideOnce(workflowId, input, updateId);
       // A worker that is replaying the workflow has not reached the ask yet; it will within moments.
       if (outcome.ok || outcome.rejection !== DECIDE_REJECTIONS.notReady) return outcome;
       if (Date.now() + 100 * attempt > deadline) throw ApiError.unavailable('the workflow worker');
@@ -75,14 +69,14 @@ export class CommandGateway {
     }
   }
 
-  private async decideOnce(workflowId: string, input: DecideInput): Promise<DecideOutcome> {
+  private async decideOnce(workflowId: string, input: DecideInput, updateId: string): Promise<DecideOutcome> {
     const handle = this.client.workflow.getHandle(workflowId);
     try {
       // executeUpdate, not startUpdate(ACCEPTED): a validator rejection comes back as a *completed* update,
       // which startUpdate reports as success. The handler only records the decision, so completion is immediate.
       // One update id per approver and decision: a retried request is deduplicated, another approver is not.
       const result = await this.withDeadline(() =>
-        handle.executeUpdate(decideUpdate, { args: [input], updateId: updateIdFor(input) }),
+        handle.executeUpdate(decideUpdate, { args: [input], updateId }),
       );
       return { ok: true, final: result.final };
     } catch (err) {

@@ -130,6 +130,21 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
     stream.close();
   });
 
+  it('an update sent ahead under a guessable update id cannot block the approver\'s real decision', async () => {
+    const { correlationId, stream, ask, workflowId } = await sendShare('update-id');
+    const handle = temporal.workflow.getHandle(workflowId);
+    const junk = { ask_id: ask.payload.ask_id, decision: 'approve', decided_by: 'approver-kim', roles: ['approver'] };
+    // Ids an attacker could guess from what the stream shows: if the API used one, Temporal would hand the
+    // approver this cached refusal instead of running their decision.
+    for (const updateId of [`${ask.payload.ask_id}:approver-kim:approve`, `${ask.payload.ask_id}:approver-kim`, ask.payload.ask_id]) {
+      await expect(handle.executeUpdate(decideUpdate, { args: [junk as never], updateId })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    }
+    expect((await decide(ask.payload.ask_id, { decision: 'approve', action_digest: ask.payload.action_digest }, 'approver-kim')).status).toBe(202);
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'task_completed');
+    expect(deliveriesFor(correlationId)).toHaveLength(1);
+    stream.close();
+  });
+
   it('an approver who edits the action opens a new ask that they may not approve; a second approver runs exactly the edit', async () => {
     const { correlationId, stream, ask } = await sendShare('edit');
     const editedUrl = `${hookUrl}/hook/${correlationId}-edited`;

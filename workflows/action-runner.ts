@@ -3,7 +3,7 @@ import type { Action, ActionAssessment, CommandInput, CommandState, RiskLevel, T
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
-import { agentActivities, assessment as assess, local } from './activity-proxies.js';
+import { agentActivities, assessment as assess, durable, local } from './activity-proxies.js';
 import type { ApprovalGate, GateOutcome } from './approval-gate.js';
 import type { ReportBuilder } from './report-builder.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
@@ -83,12 +83,12 @@ export class ActionRunner {
         })),
       };
       if (outcome.kind === 'denied') {
-        await local.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'deny', reason: outcome.decision.reason })]);
+        await durable.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'deny', reason: outcome.decision.reason })]);
         return { kind: 'denied', reason: outcome.decision.reason ?? 'denied by the approver', askId };
       }
       if (outcome.kind === 'approved') {
         const last = outcome.decisions[outcome.decisions.length - 1];
-        await local.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'approve', reason: last?.reason })]);
+        await durable.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'approve', reason: last?.reason })]);
         this.state.status = 'running';
         return this.execute(current, verdict, risk);
       }
@@ -96,7 +96,7 @@ export class ActionRunner {
       // its digest; the editor's approval does not carry over to it.
       const edited: Action = { agent: current.agent, params: outcome.decision.params };
       assessed = await this.assess(edited);
-      await local.publishReports([this.reports.build('ask_resolved', {
+      await durable.publishReports([this.reports.build('ask_resolved', {
         ...resolved,
         decision: 'approve',
         reason: outcome.decision.reason,
@@ -159,7 +159,8 @@ export class ActionRunner {
     ]);
     return this.gate.wait(
       { askId, expiresAtMs, digest: verdict.action_digest, approval: verdict.approval, excluded: [...excluded] },
-      (stage) => local.publishReports([this.reports.build('task_progress', {
+      // Stages follow a decision (or a timer): announced durably, like the decision itself.
+      (stage) => durable.publishReports([this.reports.build('task_progress', {
         message: stage.stage === 'approval'
           ? `${stage.approvals} of ${verdict.approval.quorum} approvals (${stage.decision.decided_by})`
           : stage.stage === 'reminder' ? 'reminder: this ask is still waiting for a decision' : 'escalated: admins may decide this ask too',

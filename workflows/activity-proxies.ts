@@ -12,6 +12,17 @@ export const local = proxyLocalActivities<Activities>({
 });
 
 /**
+ * Reports that announce what a decision did (`ask_resolved`, an approval stage) go out through a regular
+ * activity: it is scheduled only once the workflow task that accepted the `decide` update is committed, so the
+ * stream never tells of a decision Temporal lost (a local activity would run before that commit). One task-queue
+ * round trip, paid only after a decision.
+ */
+export const durable = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+});
+
+/**
  * Assessing reads the policy and makes the agent's preview (which may open a spreadsheet): bounded in attempts so
  * a file that cannot be previewed ends the command instead of retrying forever, and bounded in time per attempt.
  */

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -73,10 +74,14 @@ function stubActivities({ risk, approval }: StubOptions) {
     assessed: [] as Action[],
     verified: [] as VerifyDecisionInput[],
     runs: [] as RunAgentInput[],
+    /** Which report types went out through a local activity (true) or a regular, durable one (false). */
+    publishedLocally: [] as Array<[Report['report_type'], boolean]>,
   };
   const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'verifyDecision' | 'runAgent'> = {
     async publishReports(reports) {
       calls.reports.push(...reports);
+      const { isLocal } = Context.current().info;
+      calls.publishedLocally.push(...reports.map((r): [Report['report_type'], boolean] => [r.report_type, isLocal]));
     },
     async assessAction({ action }): Promise<ActionAssessment> {
       calls.assessed.push(action);
@@ -283,6 +288,10 @@ describe('the approval gate', { timeout: 10_000 }, () => {
     expect(reportOf(stub.calls.reports, 'ask_resolved').payload).toMatchObject({ decision: 'approve', decided_by: 'bob', reason: 'fine' });
     expect(stub.calls.runs).toHaveLength(1);
     expect(stub.calls.runs[0]?.params).toEqual({ to: 'parents' });
+    // The decision is announced by a regular activity, scheduled only once the workflow task that accepted the
+    // update is committed: a local activity would publish it before, and a Temporal crash would leave a phantom.
+    expect(stub.calls.publishedLocally).toContainEqual(['ask_resolved', false]);
+    expect(stub.calls.publishedLocally).not.toContainEqual(['ask_resolved', true]);
   });
 
   it('refuses a decision whose proof the worker does not verify: it counts for nothing and nothing runs', async () => {

@@ -27,11 +27,18 @@ export function approvalRoutes(deps: ApiDeps) {
       throw ApiError.unavailable('Redis');
     });
     c.set('correlationId', claim.correlationId || undefined);
+    const accepted: DecideAccepted = { status: 'accepted', ask_id: askId.data, correlation_id: claim.correlationId };
     switch (claim.outcome) {
       case 'not_found':
         throw new ApiError(404, 'not_found', 'no such ask');
       case 'not_pending':
-        throw new ApiError(409, 'ask_not_pending', 'this ask was already decided');
+        throw new ApiError(409, 'ask_not_pending', claim.settled
+          ? `this ask was already decided: ${claim.settled.decision} by ${claim.settled.decidedBy}`
+          : 'this ask was already decided');
+      case 'counted':
+        // A retry of a decide whose answer was lost: this approver's same decision is one the ask counted.
+        log.info({ correlation_id: claim.correlationId, ask_id: askId.data, decided_by: decidedBy }, 'decision already recorded; answering the retry');
+        return c.json(accepted, 202);
       case 'busy':
         // Another approver's decision is in flight (M-of-N); this one is not refused, just not yet.
         throw new ApiError(503, 'backend_unavailable', 'another decision on this ask is being recorded; retry in a moment', undefined, 1);
@@ -39,6 +46,9 @@ export function approvalRoutes(deps: ApiDeps) {
         throw new ApiError(409, 'ask_not_pending', 'this ask has expired');
       case 'digest_mismatch':
         throw new ApiError(409, 'digest_mismatch', 'action_digest does not match the action awaiting approval');
+      case 'retry':
+        // This approver sent this decision before and may not have had an answer (the API died, Temporal was
+        // down): sending it again under the same update id either lands it now or returns Temporal's first answer.
       case 'ok':
         break;
     }
@@ -113,7 +123,6 @@ export function approvalRoutes(deps: ApiDeps) {
     // One approval of several: the ask stays open for the next approver.
     if (!outcome.final) await deps.askIndex.release(t, askId.data, 'pending').catch(() => undefined);
     log.info({ correlation_id: claim.correlationId, ask_id: askId.data, decision: body.decision, decided_by: decidedBy }, 'decision accepted');
-    const accepted: DecideAccepted = { status: 'accepted', ask_id: askId.data, correlation_id: claim.correlationId };
     return c.json(accepted, 202);
   });
 

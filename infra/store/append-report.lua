@@ -2,7 +2,8 @@
 -- command ioredis re-sends after a reconnect, returns the first entry's id instead of adding a second.
 -- KEYS: 1 stream, 2 report-seen marker, 3 trimmed-up-to marker, 4 ask index key ('' when not an ask report)
 -- ARGV: 1 report json, 2 max length, 3 seen-marker ttl seconds, 4 ask op (create|resolve|expire|''),
---       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision, 11 agent
+--       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision, 11 agent,
+--       12 who settled the ask, 13 the decisions that counted as `who=decision` lines
 local seen = redis.call('GET', KEYS[2])
 if seen then return {seen, 0} end
 
@@ -27,7 +28,11 @@ if op == 'create' then
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
 elseif op == 'resolve' then
   if redis.call('EXISTS', KEYS[4]) == 1 then
-    redis.call('HSET', KEYS[4], 'status', 'resolved', 'decision', ARGV[10])
+    redis.call('HSET', KEYS[4], 'status', 'resolved', 'decision', ARGV[10], 'decided_by', ARGV[12])
+    -- Who counted, so an approver retrying an interrupted decide learns that theirs is the one that counts.
+    for who, verdict in string.gmatch(ARGV[13], '([^=\n]+)=([^\n]+)') do
+      redis.call('HSET', KEYS[4], 'counted:' .. who, verdict)
+    end
   end
 elseif op == 'expire' then
   if redis.call('EXISTS', KEYS[4]) == 1 then

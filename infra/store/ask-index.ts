@@ -10,7 +10,7 @@ const CLAIM_SCRIPT = readFileSync(new URL('./claim-ask.lua', import.meta.url), '
 const RELEASE_SCRIPT = `if redis.call('HGET', KEYS[1], 'status') == 'deciding' then redis.call('HSET', KEYS[1], 'status', ARGV[1]) end
 if ARGV[2] ~= '' then redis.call('HDEL', KEYS[1], 'by:' .. ARGV[2]) end`;
 
-export type ClaimOutcome = 'ok' | 'not_found' | 'not_pending' | 'expired' | 'digest_mismatch' | 'busy';
+export type ClaimOutcome = 'ok' | 'retry' | 'counted' | 'not_found' | 'not_pending' | 'expired' | 'digest_mismatch' | 'busy';
 
 /** Longer than the API's Temporal deadline plus its retries: a claim older than this was abandoned. */
 const CLAIM_STALE_MS = 60_000;
@@ -21,9 +21,11 @@ export interface ClaimResult {
   correlationId: string;
   /** The agent of the action awaiting approval: edited params are validated against its schema. */
   agent: string;
+  /** Once the ask is resolved: the decision that settled it and who made it (for a precise 409). */
+  settled: { decision: string; decidedBy: string } | undefined;
 }
 
-type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string, string]> };
+type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string, string, string, string]> };
 
 /**
  * The ask index the bridge writes (from ask_created / ask_resolved / ask_expired) and the approval route reads.
@@ -39,7 +41,7 @@ export class AskIndex {
 
   async claim(tenant: Tenant, askId: string, decision: Decision, digest: string | undefined, now: Date, decidedBy: string): Promise<ClaimResult> {
     // ISO-8601 UTC strings of one format compare correctly as strings, which is what the script does.
-    const [outcome, workflowId, correlationId, agent] = await this.redis.nexusClaimAsk(
+    const [outcome, workflowId, correlationId, agent, settled, settledBy] = await this.redis.nexusClaimAsk(
       this.keys.ask(tenant, askId),
       now.toISOString(),
       digest ?? '',
@@ -48,7 +50,7 @@ export class AskIndex {
       String(now.getTime()),
       String(CLAIM_STALE_MS),
     );
-    return { outcome, workflowId, correlationId, agent };
+    return { outcome, workflowId, correlationId, agent, settled: settledBy ? { decision: settled, decidedBy: settledBy } : undefined };
   }
 
   /** Gives a claim back when the decision never reached the workflow (Temporal down, validator refused). */

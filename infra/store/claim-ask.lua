@@ -2,18 +2,32 @@
 -- KEYS: 1 ask index key. ARGV: 1 now (ISO-8601), 2 action digest the approver saw ('' when not given), 3 decision,
 --       4 who decides (each approver decides once, so a replayed decision is a 409 even mid-quorum),
 --       5 now in ms, 6 how long a claim may stay in flight before it counts as abandoned (ms)
--- Returns {outcome, workflow_id, correlation_id, agent}:
+-- Returns {outcome, workflow_id, correlation_id, agent, decision that settled the ask, who settled it}:
 --   ok | not_found | not_pending | expired | digest_mismatch | busy (another decision is in flight: retry shortly)
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'not_found', '', '', ''} end
-local f = redis.call('HMGET', KEYS[1], 'status', 'expires_at', 'action_digest', 'workflow_id', 'correlation_id', 'agent', 'claimed_at')
+--   | retry (this approver sent this same decision before and it may not have landed: send it again, Temporal
+--     deduplicates it by its update id) | counted (this approver's same decision is one the resolved ask counted)
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'not_found', '', '', '', '', ''} end
+local f = redis.call('HMGET', KEYS[1], 'status', 'expires_at', 'action_digest', 'workflow_id', 'correlation_id', 'agent', 'claimed_at', 'decision', 'decided_by')
 local agent = f[6] or ''
+local settled, settledBy = f[8] or '', f[9] or ''
+local function answer(outcome) return {outcome, f[4], f[5], agent, settled, settledBy} end
 local status = f[1]
 -- A claim whose API process died before releasing it must not lock the ask until it expires.
 if status == 'deciding' and tonumber(f[7] or '0') + tonumber(ARGV[6]) < tonumber(ARGV[5]) then status = 'pending' end
-if redis.call('HEXISTS', KEYS[1], 'by:' .. ARGV[4]) == 1 then return {'not_pending', f[4], f[5], agent} end
-if status == 'deciding' then return {'busy', f[4], f[5], agent} end
-if status ~= 'pending' then return {'not_pending', f[4], f[5], agent} end
-if f[2] <= ARGV[1] then return {'expired', f[4], f[5], agent} end
-if ARGV[2] ~= '' and ARGV[2] ~= f[3] then return {'digest_mismatch', f[4], f[5], agent} end
+local prior = redis.call('HGET', KEYS[1], 'by:' .. ARGV[4])
+if prior then
+  if prior == ARGV[3] and ARGV[2] == f[3] then
+    if status == 'resolved' then
+      if redis.call('HGET', KEYS[1], 'counted:' .. ARGV[4]) == ARGV[3] then return answer('counted') end
+    elseif status ~= 'expired' then
+      return answer('retry')
+    end
+  end
+  return answer('not_pending')
+end
+if status == 'deciding' then return answer('busy') end
+if status ~= 'pending' then return answer('not_pending') end
+if f[2] <= ARGV[1] then return answer('expired') end
+if ARGV[2] ~= '' and ARGV[2] ~= f[3] then return answer('digest_mismatch') end
 redis.call('HSET', KEYS[1], 'status', 'deciding', 'decision', ARGV[3], 'by:' .. ARGV[4], ARGV[3], 'claimed_at', ARGV[5])
-return {'ok', f[4], f[5], agent}
+return answer('ok')

@@ -59,6 +59,8 @@ export class ReportStore {
       ask.ttlSeconds,
       ask.decision,
       ask.agent,
+      ask.decidedBy,
+      ask.counted,
     );
     return { id, added: added === 1 };
   }
@@ -85,7 +87,7 @@ export class ReportStore {
 }
 
 function askIndexArgs(report: Report) {
-  const none = { op: '', askId: '', expiresAt: '', digest: '', ttlSeconds: 0, decision: '', agent: '' };
+  const none = { op: '', askId: '', expiresAt: '', digest: '', ttlSeconds: 0, decision: '', agent: '', decidedBy: '', counted: '' };
   switch (report.report_type) {
     case 'ask_created': {
       const expiresMs = Date.parse(report.payload.expires_at);
@@ -101,7 +103,14 @@ function askIndexArgs(report: Report) {
       };
     }
     case 'ask_resolved':
-      return { ...none, op: 'resolve', askId: report.payload.ask_id, decision: report.payload.decision };
+      return {
+        ...none,
+        op: 'resolve',
+        askId: report.payload.ask_id,
+        decision: report.payload.decision,
+        decidedBy: report.payload.decided_by,
+        counted: (report.payload.decisions ?? []).map((d) => `${d.decided_by}=${d.decision}`).join('\n'),
+      };
     case 'ask_expired':
       return { ...none, op: 'expire', askId: report.payload.ask_id };
     default:

@@ -192,8 +192,12 @@ describe('tokens mode: who may do what', () => {
 
     const approved = await post(nexus.baseUrl, aPath, { decision: 'approve', action_digest: a.ask.payload.action_digest }, A, aApprover.auth);
     expect(approved.status).toBe(202);
+    // The same approver sending the same decision again is a retry (its first answer may have been lost): it gets
+    // the 202 of the decision that counted, and nothing runs twice.
     const replay = await post(nexus.baseUrl, aPath, { decision: 'approve', action_digest: a.ask.payload.action_digest }, A, aApprover.auth);
-    expect(replay.status).toBe(409);
+    expect(replay.status).toBe(202);
+    const flip = await post(nexus.baseUrl, aPath, { decision: 'deny', action_digest: a.ask.payload.action_digest }, A, aApprover.auth);
+    expect(flip.status).toBe(409);
     await a.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'task_completed');
     const resolved = a.stream.reports.find((r) => r.report_type === 'ask_resolved');
     expect(resolved?.payload).toMatchObject({ decision: 'approve', decided_by: aApprover.id });

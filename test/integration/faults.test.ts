@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../runtime/config/load-config.js';
@@ -47,6 +48,14 @@ async function storedReports(): Promise<Array<{ report_id: string; correlation_i
   return rows.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as { report_id: string; correlation_id: string });
 }
 const storedReportIds = async () => (await storedReports()).map((r) => r.report_id);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -115,6 +124,44 @@ describe('faults lose nothing', () => {
       ]);
       expect(receiver.deliveries.filter((d) => d.correlationId === correlationId)).toHaveLength(1);
     } finally {
+      await killHard(worker);
+      await killHard(bridge);
+    }
+  });
+
+  it('an API killed with SIGKILL in the middle of a decide: the approver retries elsewhere and gets exactly one outcome', async () => {
+    const bridge = await spawnRole('bridge', env, logFile);
+    const worker = await spawnRole('worker', env, logFile);
+    const port = await freePort();
+    const doomed = await spawnRole('api', { ...env, PORT: String(port) }, logFile);
+    try {
+      const correlationId = `api-kill-${Date.now()}`;
+      const stream = await SseRecorder.open(baseUrl, tenant, { correlationId });
+      expect((await post(baseUrl, '/sidecar/command', {
+        type: 'agent.run', agent: 'external_share', params: { url: `${hookUrl}/a`, payload: { n: 2 } }, correlation_id: correlationId,
+      }, tenant)).status).toBe(202);
+      const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 30_000, 'ask');
+      const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
+      if (!ask) throw new Error('no ask');
+      const body = { decision: 'approve', action_digest: ask.payload.action_digest };
+      // The decide reaches the doomed API, which dies once it has claimed the ask (the update may or may not
+      // have reached Temporal): the claim it leaves behind must not block the approver.
+      const first = post(`http://127.0.0.1:${port}`, `/approvals/${ask.payload.ask_id}/decide`, body, tenant, { 'x-user-id': 'teacher-kim' }).catch(() => undefined);
+      const askKey = keys.ask(tenant, ask.payload.ask_id);
+      await until(async () => (await redis.hget(askKey, 'by:teacher-kim')) !== null, 10_000, 'the claim');
+      await killHard(doomed);
+      await first;
+      const retried = await post(baseUrl, `/approvals/${ask.payload.ask_id}/decide`, body, tenant, { 'x-user-id': 'teacher-kim' });
+      expect(retried.status).toBe(202);
+      await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'completion');
+      await new Promise((r) => setTimeout(r, 1000));
+      stream.close();
+      expect(stream.reports.filter((r) => r.report_type === 'ask_resolved')).toHaveLength(1);
+      expect(receiver.deliveries.filter((d) => d.correlationId === correlationId)).toHaveLength(1);
+      // And a second retry, after the fact, still tells the approver their decision is the one that counted.
+      expect((await post(baseUrl, `/approvals/${ask.payload.ask_id}/decide`, body, tenant, { 'x-user-id': 'teacher-kim' })).status).toBe(202);
+    } finally {
+      await killHard(doomed);
       await killHard(worker);
       await killHard(bridge);
     }

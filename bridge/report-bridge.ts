@@ -1,10 +1,11 @@
 import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
-import { Report } from '../contracts/index.js';
+import { Report, type ReportOf } from '../contracts/index.js';
 import { connectAmqp } from '../infra/amqp.js';
 import { backoffDelay, sleep } from '../infra/backoff.js';
 import type { Logger } from '../infra/logger.js';
 import { assertReportTopology, type ReportTopology } from '../infra/messaging/report-topology.js';
 import type { ReportStore } from '../infra/store/report-store.js';
+import type { AuditLog } from '../infra/store/audit-log.js';
 
 const POISON_ATTEMPTS = 5;
 
@@ -13,6 +14,8 @@ export interface ReportBridgeOptions {
   topology: ReportTopology;
   prefetch: number;
   store: ReportStore;
+  /** Where accepted commands are audited (from their `command_accepted` report), exactly once. */
+  audit: AuditLog;
   logger: Logger;
 }
 
@@ -92,11 +95,25 @@ export class ReportBridge {
     }
   }
 
+  private async auditCommand(report: ReportOf<'command_accepted'>): Promise<void> {
+    await this.options.audit.appendOnce(report.org_id, report.report_id, {
+      event: 'command_started',
+      principal: report.payload.requested_by ?? 'unknown',
+      principal_kind: 'requester',
+      correlation_id: report.correlation_id,
+      workflow_id: report.workflow_id,
+      project_id: report.project_id,
+      command_type: report.payload.type,
+    });
+  }
+
   /** Redis outages are waited out with the message held unacked: nothing is dropped, and prefetch bounds memory. */
   private async appendUntilStored(report: Report): Promise<'stored' | 'poison' | 'stopping'> {
     for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
         const { id, added } = await this.options.store.append(report);
+        // Before the ack, like the report: a crash in between redelivers, and both writes are idempotent.
+        if (report.report_type === 'command_accepted') await this.auditCommand(report);
         this.log.debug({ correlation_id: report.correlation_id, report_id: report.report_id, stream_id: id, added }, 'report stored');
         return 'stored';
       } catch (err) {

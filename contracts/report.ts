@@ -30,7 +30,13 @@ function report<T extends string, P extends z.ZodType>(type: T, payload: P) {
 
 export const CommandAcceptedReport = report(
   'command_accepted',
-  z.object({ type: z.enum(['agent.run', 'instruction']), agent: AgentName.optional(), risk_floor: RiskLevel.optional() }),
+  z.object({
+    type: z.enum(['agent.run', 'instruction']),
+    agent: AgentName.optional(),
+    risk_floor: RiskLevel.optional(),
+    /** Who sent the command (token id or local user): the audit of accepted commands is written from this report. */
+    requested_by: z.string().max(200).optional(),
+  }),
 );
 export const TaskStartedReport = report('task_started', z.object({ agent: AgentName.optional() }));
 export const TaskProgressReport = report(

@@ -100,13 +100,15 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       stops.unshift(() => started.close());
     }
 
-    if (has('bridge') && redis) {
+    // The bridge audits accepted commands, the worker decision verdicts: one log per org for both.
+    const audit = redis ? new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' })) : undefined;
+    if (has('bridge') && redis && audit) {
       const store = new ReportStore(redis, new RedisKeys(config.redis.prefix), config.redis.streamMaxLen);
-      const bridge = new ReportBridge({ amqpUrl: config.amqp.url, topology, prefetch: config.amqp.prefetch, store, logger });
+      const bridge = new ReportBridge({ amqpUrl: config.amqp.url, topology, prefetch: config.amqp.prefetch, store, audit, logger });
       stops.unshift(() => bridge.stop());
       await bridge.start();
     }
-    if (has('worker') && amqp && redis) {
+    if (has('worker') && amqp && audit) {
       const publisher = new ReportPublisher(amqp, topology, logger.child({ module: 'publisher' }));
       const { worker, connection, done } = await startWorker({
         target: config.temporal,
@@ -122,7 +124,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           planAttempts: config.llm.planAttempts,
           remoteTopology: remoteNames,
           seal: trust.seal,
-          audit: new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' })),
+          audit,
           ...(remote ? { remote: remote.publisher } : {}),
         },
         logger,

@@ -37,7 +37,7 @@ async function runCommand(input: CommandInput, gate: ApprovalGate): Promise<Comm
   const agentName = request.type === 'agent.run' ? request.agent : undefined;
 
   await local.publishReports([
-    reports.build('command_accepted', { type: request.type, agent: agentName, risk_floor: request.risk_level }),
+    reports.build('command_accepted', { type: request.type, agent: agentName, risk_floor: request.risk_level, requested_by: input.requested_by }),
     reports.build('task_started', { agent: agentName }),
   ]);
   state.status = 'running';

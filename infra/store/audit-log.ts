@@ -63,7 +63,30 @@ export interface AuditVerdictEntry {
   code?: string;
 }
 
-export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry;
+/**
+ * A command the workflow accepted, written by the bridge from its `command_accepted` report: it reaches the log
+ * through the confirmed RabbitMQ path, so a Redis outage at the moment of the POST cannot lose it.
+ */
+export interface AuditCommandEntry {
+  event: 'command_started';
+  principal: string;
+  principal_kind: 'requester';
+  correlation_id: string;
+  workflow_id: string;
+  project_id: string;
+  command_type: string;
+}
+
+export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry;
+
+/** Writes an entry unless one was written for `id` already, in one atomic step (redeliveries add nothing). */
+const APPEND_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+  return 1
+end
+return 0`;
+/** Longer than any report can wait in RabbitMQ, like the report dedupe. */
+const SEEN_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * An append-only Redis stream per org (`<prefix>{audit:<org>}:audit`). Nothing in NEXUS deletes from it but the
@@ -95,10 +118,12 @@ export class AuditLog {
 
   /** For entries that must not be lost (decision verdicts): throws, so the caller retries until it is written. */
   async appendStrict(orgId: string, entry: AuditEntry): Promise<void> {
-    const fields = Object.entries({ ts: new Date().toISOString(), ...entry })
-      .filter(([, v]) => v !== undefined && v !== '')
-      .flatMap(([k, v]) => [k, String(v)]);
-    await this.redis.xadd(this.key(orgId), 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fields);
+    await this.redis.xadd(this.key(orgId), 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fieldsOf(entry));
+  }
+
+  /** Like `appendStrict`, at most once per `id`. */
+  async appendOnce(orgId: string, id: string, entry: AuditEntry): Promise<void> {
+    await this.redis.eval(APPEND_ONCE, 2, this.key(orgId), this.keys.auditSeen(orgId, id), String(SEEN_TTL_SECONDS), String(AUDIT_MAXLEN), ...fieldsOf(entry));
   }
 
   async read(orgId: string): Promise<Array<Record<string, string>>> {
@@ -109,4 +134,10 @@ export class AuditLog {
       return out;
     });
   }
+}
+
+function fieldsOf(entry: AuditEntry): string[] {
+  return Object.entries({ ts: new Date().toISOString(), ...entry })
+    .filter(([, v]) => v !== undefined && v !== '')
+    .flatMap(([k, v]) => [k, String(v)]);
 }

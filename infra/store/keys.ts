@@ -33,6 +33,10 @@ export class RedisKeys {
   audit(orgId: string): string {
     return `${this.prefix}{audit:${orgId}}:audit`;
   }
+  /** Marks an audit entry written at most once (by the id of what it records); same slot as the org's stream. */
+  auditSeen(orgId: string, id: string): string {
+    return `${this.prefix}{audit:${orgId}}:seen:${id}`;
+  }
   /** Token and ticket records (`kind` is token, token-id, org-tokens or ticket); one `{auth}` slot. */
   auth(kind: string, id: string): string {
     return `${this.prefix}{auth}:${kind}:${id}`;

@@ -177,6 +177,20 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
     stream.close();
   });
 
+  it('audits every accepted command from its confirmed report, exactly once however often it is delivered', async () => {
+    const { correlationId, stream, ask, workflowId } = await sendShare('audit-command');
+    const started = (await audit.read(tenant.org_id)).filter((e) => e.event === 'command_started' && e.workflow_id === workflowId);
+    expect(started).toEqual([expect.objectContaining({ principal: 'teacher-requester', correlation_id: correlationId, command_type: 'agent.run' })]);
+    // A redelivered command_accepted (the bridge crashed before its ack) adds nothing.
+    const accepted = stream.reports.find((r) => r.report_type === 'command_accepted');
+    if (!accepted) throw new Error('no command_accepted');
+    await audit.appendOnce(tenant.org_id, accepted.report_id, { event: 'command_started', principal: 'x', principal_kind: 'requester', correlation_id: correlationId, workflow_id: workflowId, project_id: tenant.project_id, command_type: 'agent.run' });
+    expect((await audit.read(tenant.org_id)).filter((e) => e.event === 'command_started' && e.workflow_id === workflowId)).toHaveLength(1);
+    expect((await decide(ask.payload.ask_id, { decision: 'deny', action_digest: ask.payload.action_digest }, 'approver-kim')).status).toBe(202);
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'task_cancelled');
+    stream.close();
+  });
+
   it('keeps params, decisions and results as ciphertext in Temporal; search attributes stay readable', async () => {
     const { correlationId, stream, ask, workflowId } = await sendShare('cipher');
     expect((await decide(ask.payload.ask_id, { decision: 'approve', action_digest: ask.payload.action_digest, reason: 'reason-text-xyz' }, 'approver-kim')).status).toBe(202);

@@ -85,7 +85,7 @@ export function approvalRoutes(deps: ApiDeps) {
     });
     let outcome;
     try {
-      outcome = await deps.gateway.decide(claim.workflowId, input, deps.seal.updateId(input));
+      outcome = await deps.gateway.decide(claim.workflowId, input, deps.seal.updateId(input, claim.attempt));
     } catch (err) {
       await deps.askIndex.release(t, askId.data, 'pending', decidedBy).catch(() => undefined);
       throw err;

@@ -23,9 +23,11 @@ export interface ClaimResult {
   agent: string;
   /** Once the ask is resolved: the decision that settled it and who made it (for a precise 409). */
   settled: { decision: string; decidedBy: string } | undefined;
+  /** This approver's delivery attempt: the same for a retry, new after a refusal (part of the update id). */
+  attempt: number;
 }
 
-type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string, string, string, string]> };
+type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string, string, string, string, string]> };
 
 /**
  * The ask index the bridge writes (from ask_created / ask_resolved / ask_expired) and the approval route reads.
@@ -41,7 +43,7 @@ export class AskIndex {
 
   async claim(tenant: Tenant, askId: string, decision: Decision, digest: string | undefined, now: Date, decidedBy: string): Promise<ClaimResult> {
     // ISO-8601 UTC strings of one format compare correctly as strings, which is what the script does.
-    const [outcome, workflowId, correlationId, agent, settled, settledBy] = await this.redis.nexusClaimAsk(
+    const [outcome, workflowId, correlationId, agent, settled, settledBy, attempt] = await this.redis.nexusClaimAsk(
       this.keys.ask(tenant, askId),
       now.toISOString(),
       digest ?? '',
@@ -50,7 +52,7 @@ export class AskIndex {
       String(now.getTime()),
       String(CLAIM_STALE_MS),
     );
-    return { outcome, workflowId, correlationId, agent, settled: settledBy ? { decision: settled, decidedBy: settledBy } : undefined };
+    return { outcome, workflowId, correlationId, agent, settled: settledBy ? { decision: settled, decidedBy: settledBy } : undefined, attempt: Number(attempt) };
   }
 
   /** Gives a claim back when the decision never reached the workflow (Temporal down, validator refused). */

@@ -27,16 +27,16 @@ export class DecisionSeal {
   }
 
   /**
-   * The Temporal update id of a decision: the same approver, decision and edit always get the same id (a retried
-   * request is deduplicated by Temporal), and nobody without the key can compute it. A predictable id would let
+   * The Temporal update id of a decision: the same approver, decision, edit and delivery attempt always get the
+   * same id (a retried request is deduplicated by Temporal), and nobody without the key can compute it. A predictable id would let
    * anyone who can reach Temporal send a refused update under it first, and Temporal would answer the approver's
    * real decision with that cached refusal.
    */
-  updateId(decision: Pick<UnsignedDecision, 'ask_id' | 'decided_by' | 'decision' | 'params'>): string {
+  updateId(decision: Pick<UnsignedDecision, 'ask_id' | 'decided_by' | 'decision' | 'params'>, attempt: number): string {
     const active = this.ring[0];
     if (!active) throw new Error('no signing key');
     const { ask_id, decided_by, decision: verdict, params } = decision;
-    return `decide-${mac(active.key, { purpose: 'update-id', ask_id, decided_by, decision: verdict, params })}`;
+    return `decide-${mac(active.key, { purpose: 'update-id', ask_id, decided_by, decision: verdict, params, attempt })}`;
   }
 
   /**

@@ -88,7 +88,7 @@ describe('Temporal killed during a decision', () => {
       decided_by: 'approver-kim', roles: ['approver'], decided_at: new Date().toISOString(),
     });
     await redis.call('CLIENT', 'PAUSE', '4000', 'WRITE');
-    const lost = temporal.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [signed], updateId: seal.updateId(signed) }).catch(() => 'lost');
+    const lost = temporal.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [signed], updateId: seal.updateId(signed, 1) }).catch(() => 'lost');
     await new Promise((r) => setTimeout(r, 1_500));
     await killHard(server);
     expect(await lost).toBe('lost');

@@ -242,7 +242,7 @@ describe('commandWorkflow', { timeout: 10_000 }, () => {
     expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'task_completed']);
     expect(stub.calls.reports.map((r) => r.seq)).toEqual([0, 1, 2]);
     expect(stub.calls.reports.map((r) => r.report_id)).toEqual([0, 1, 2].map((seq) => `${input.workflow_id}:${seq}`));
-    expect(stub.calls.reports[0]?.payload).toEqual({ type: 'agent.run', agent: 'stub_agent' });
+    expect(stub.calls.reports[0]?.payload).toEqual({ type: 'agent.run', agent: 'stub_agent', requested_by: input.requested_by });
     expect(reportOf(stub.calls.reports, 'task_completed').payload).toMatchObject({ result: { ran: { hello: 'world' } }, risk_level: 'GREEN' });
     expect(stub.calls.runs).toHaveLength(1);
     expect(stub.calls.runs[0]).toMatchObject({

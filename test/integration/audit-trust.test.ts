@@ -55,8 +55,15 @@ describe('refusals cannot evict another org\'s audit history', () => {
     const attacker = await mint('globex', ['operator', 'approver', 'viewer']);
     const accepted = await post(nexus.baseUrl, '/sidecar/command', { ...echo, command_id: 'acme-history' }, ACME, acmeOperator.auth);
     expect(accepted.status).toBe(202);
+    // acme's real history: the API's entry for the request, and the bridge's for the command the workflow accepted.
+    const deadline = Date.now() + 20_000;
+    while (!(await audit.read('acme')).some((e) => e.event === 'command_started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const acmeBefore = await audit.read('acme');
-    expect(acmeBefore).toEqual([expect.objectContaining({ event: 'command', status: '202', principal: acmeOperator.id })]);
+    expect(acmeBefore).toHaveLength(2);
+    expect(acmeBefore).toEqual(expect.arrayContaining([
+      expect.objectContaining({ event: 'command', status: '202', principal: acmeOperator.id }),
+      expect.objectContaining({ event: 'command_started', principal: acmeOperator.id, correlation_id: 'acme-history' }),
+    ]));
 
     await startOfFreshWindow();
     const statuses: number[] = [];

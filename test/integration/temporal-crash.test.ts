@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../support/local-server.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -33,14 +33,6 @@ let nexus: RunningNexus;
 let temporal: Client;
 let redis: Redis;
 let hookUrl: string;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 const startServer = () => startDevServer({
   cliPath: findTemporalCli(undefined, quiet), host: '127.0.0.1', port: ports.grpc, uiPort: ports.ui, namespace: 'default', dataDir, logger: quiet,

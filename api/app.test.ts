@@ -19,6 +19,7 @@ import { ReportStore } from '../infra/store/report-store.js';
 import { DecisionSeal } from '../infra/trust/decision-seal.js';
 import type { KeyRing } from '../infra/trust/key-ring.js';
 import { REDIS_URL } from '../test/support/nexus-under-test.js';
+import { TEST_SETTINGS } from '../test/support/workflow-harness.js';
 import type { ApiDeps } from './api-deps.js';
 import { createApp } from './app.js';
 import { StreamTickets } from './auth/stream-tickets.js';
@@ -63,16 +64,7 @@ const prefix = `test:app-${randomUUID().slice(0, 8)}:`;
 const tenant = { org_id: 'acme', project_id: 'app-test' };
 const tenantHeaders = { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id };
 const payloadKeys: KeyRing = [{ id: 'test-payload', key: randomBytes(32) }];
-const settings = {
-  ask_timeout_ms: 60_000,
-  agent_timeout_ms: 10_000,
-  agent_max_attempts: 1,
-  agent_retry_interval_ms: 100,
-  plan_revisions: 0,
-  llm_timeout_ms: 1_000,
-  remote_heartbeat_timeout_ms: 5_000,
-  agent_heartbeat_timeout_ms: 5_000,
-};
+const settings = TEST_SETTINGS;
 const gateway = new RecordingGateway();
 let redis: Redis;
 let app: ReturnType<typeof createApp>;

@@ -31,9 +31,15 @@ export const assessment = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: ['unknown_agent', 'invalid_params', 'policy_invalid'] },
 });
 
-/** Checking a decision's proof and auditing the verdict; a few tries, then the decider is told to retry. */
+/**
+ * Checking a decision's proof and auditing the verdict; a few tries, then the decider is told to retry. Bounded
+ * in all to less than 80% of the 10 s workflow task timeout: past that the SDK heartbeats the workflow task, a
+ * new task may bring a timer or an activity result while the check is still running, and the workflow could
+ * start a second local activity beside it (docs/architecture.md, "Decisions that replay").
+ */
 export const verification = proxyLocalActivities<Activities>({
   startToCloseTimeout: '5s',
+  scheduleToCloseTimeout: '7s',
   retry: { initialInterval: '100ms', maximumInterval: '1s', maximumAttempts: 3 },
 });
 

@@ -1,8 +1,16 @@
-import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { ApprovalRequirements, CommandInput, DecideInput } from '../contracts/index.js';
+import { allHandlersFinished, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import type { ApprovalRequirements, CommandInput, DecideInput, DecisionVerdict } from '../contracts/index.js';
 import { verification } from './activity-proxies.js';
 import { DECIDE_REJECTIONS } from '../contracts/failure-codes.js';
 import { decideUpdate } from './messages.js';
+import { TurnLine } from './turn-line.js';
+
+/**
+ * Patch marker recorded when a decision had to wait for another one. Histories written before decisions took
+ * turns have none: there, a waiting decision is verified at once as it was then (docs/architecture.md,
+ * "Decisions that replay").
+ */
+export const DECISIONS_TAKE_TURNS = 'nexus-decisions-take-turns';
 
 export interface OpenAsk {
   askId: string;
@@ -37,30 +45,77 @@ export class ApprovalGate {
   private readonly approvers = new Set<string>();
   private readonly nonces = new Set<string>();
   private readonly closed = new Map<string, 'decided' | 'expired'>();
+  private readonly line = new TurnLine();
+  private verifiedCount = 0;
+  private appliedCount = 0;
+  /** The waiting loop is blocked on the next decision (not on a report or a stage of its own). */
+  private listening = false;
 
   constructor(private readonly input: CommandInput) {
     setHandler(decideUpdate, async (d) => {
-      const askId = (d as { ask_id: string }).ask_id;
-      let verdict;
+      const turn = this.line.join();
       try {
-        verdict = await verification.verifyDecision({
-          decision: d,
-          command: { workflow_id: input.workflow_id, correlation_id: input.correlation_id, tenant: input.tenant },
-          ask_id: askId,
-        });
-      } catch {
-        reject('the decision could not be verified now; retry', DECIDE_REJECTIONS.unverifiable);
+        // One decision at a time, in the order Temporal accepted them: the verification local activity of the
+        // next decision is scheduled only once the previous decision has been applied, so no two local
+        // activities are ever outstanding together, and how their results are grouped into activations cannot
+        // differ between the first run and a replay.
+        const waiting = !this.line.isFirst(turn);
+        const takeTurns = waiting && patched(DECISIONS_TAKE_TURNS);
+        if (takeTurns) {
+          await condition(() => this.line.isFirst(turn));
+          // Refused without verifying anything, as the validator would refuse it now: the decision before this
+          // one may have closed the ask, or the ask expired while this one waited.
+          this.precheck(d);
+        }
+        // Awaited right here, with nothing else awaited when there is nothing to wait for: a replayed history
+        // from before decisions took turns has the update completions where the old handler's microtasks put
+        // them.
+        let verdict: DecisionVerdict | undefined;
+        try {
+          verdict = await verification.verifyDecision({
+            decision: d,
+            command: { workflow_id: input.workflow_id, correlation_id: input.correlation_id, tenant: input.tenant },
+            ask_id: d.ask_id,
+          });
+        } catch {
+          verdict = undefined;
+        }
+        const verified = this.verifiedCount++;
+        try {
+          // A decision that did not wait for its turn: alone (then it is its turn already), or replayed from a
+          // history written before decisions took turns, with others checked at the same time.
+          if (!takeTurns && !this.legacyTurn(verified)) await condition(() => this.legacyTurn(verified));
+          if (!verdict) reject('the decision could not be verified now; retry', DECIDE_REJECTIONS.unverifiable);
+          if (!verdict.ok) reject(verdict.message, verdict.code);
+          // Verified: now the claims are NEXUS's. The ask may have moved on while the proof was checked.
+          this.precheck(d);
+          this.validate(d);
+          this.nonces.add(d.proof.nonce);
+          this.received.push(d);
+          if (d.decision === 'approve') this.approvers.add(d.decided_by);
+          const final = d.decision === 'deny' || d.params !== undefined || this.approvers.size >= (this.open?.approval.quorum ?? 1);
+          // Settled here, not when the waiting loop wakes: a decision waiting its turn must find the ask closed.
+          if (final) this.closed.set(d.ask_id, 'decided');
+          return { accepted: true, final };
+        } finally {
+          this.appliedCount++;
+        }
+      } finally {
+        this.line.leave(turn);
       }
-      if (!verdict.ok) reject(verdict.message, verdict.code);
-      // Verified: now the claims are NEXUS's. The ask may have moved on while the proof was checked.
-      this.precheck(d);
-      this.validate(d);
-      this.nonces.add(d.proof.nonce);
-      this.received.push(d);
-      if (d.decision === 'approve') this.approvers.add(d.decided_by);
-      const final = d.decision === 'deny' || d.params !== undefined || this.approvers.size >= (this.open?.approval.quorum ?? 1);
-      return { accepted: true, final };
     }, { validator: (d) => this.precheck(d) });
+  }
+
+  /**
+   * Whether a decision may be applied now, replaying a history written before decisions took turns, where
+   * several proofs were checked at once. Live, each verdict reached the workflow in an activation of its own (as
+   * good as always: the checks finished at distinct moments), and the workflow acted on one decision before the
+   * next arrived; a replay hands them over together. Applying them one at a time, each only once the one before
+   * it was applied and the waiting loop has taken it, reproduces those histories. (A run where two verdicts did
+   * share an activation wrote the same markers and cannot be told apart.)
+   */
+  private legacyTurn(verified: number): boolean {
+    return this.appliedCount >= verified && !(this.listening && this.received.length > 0);
   }
 
   /** Opens an ask and waits for its outcome, reporting approvals, the reminder and the escalation on the way. */
@@ -79,7 +134,9 @@ export class ApprovalGate {
     try {
       for (;;) {
         const nextAtMs = Math.min(timers[0]?.atMs ?? ask.expiresAtMs, ask.expiresAtMs);
+        this.listening = true;
         const woke = await condition(() => this.received.length > 0, Math.max(1, nextAtMs - Date.now()));
+        this.listening = false;
         if (woke) {
           const decision = this.received.shift();
           if (!decision) continue;

@@ -1,236 +1,37 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionDigest } from '../activities/action-digest.js';
-import type { VerifyDecisionInput } from '../activities/verify-decision.js';
+import { DECIDE_REJECTIONS, type Action, type ReportOf } from '../contracts/index.js';
 import {
-  DECIDE_REJECTIONS,
-  DecideInput,
-  type Action,
-  type ActionAssessment,
-  type ApprovalRequirements,
-  type CommandInput,
-  type DecisionVerdict,
-  type Report,
-  type ReportOf,
-  type ReportType,
-  type RiskLevel,
-  type RunAgentInput,
-} from '../contracts/index.js';
-import { createLogger } from '../infra/logger.js';
-import { installTemporalLogger } from '../infra/temporal-logger.js';
-import { findTemporalCli } from '../runtime/devserver/find-temporal-cli.js';
-import { WORKFLOWS_PATH } from '../runtime/worker/start-worker.js';
-import type { Activities } from './activity-proxies.js';
-import type { commandWorkflow } from './command-workflow.js';
-import { decideUpdate, stateQuery } from './messages.js';
-import { ALL_SEARCH_ATTRIBUTES } from './search-attributes.js';
+  commandInput,
+  decide,
+  decision,
+  refused,
+  reportOf,
+  startHarness,
+  stubActivities,
+  tenant,
+  types,
+  waitForReport,
+  withCommand as withCommandOn,
+  type Handle,
+  type Stub,
+  type WorkflowHarness,
+} from '../test/support/workflow-harness.js';
+import { stateQuery } from './messages.js';
 
 // The workflow and its approval gate in isolation: the real bundle on a real dev server (timers run in real time,
 // so they are kept short), and stub activities that record what the workflow asked of the world.
 
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
-const tenant = { org_id: 'acme', project_id: 'wf-test' };
-const LONG_ASK_MS = 60_000;
-
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
+let harness: WorkflowHarness;
 beforeAll(async () => {
-  const logger = createLogger('warn');
-  // Before the SDK's runtime exists: the workers' lifecycle lines stay out of the test output, warnings do not.
-  installTemporalLogger(logger);
-  const cli = findTemporalCli(undefined, logger);
-  [env, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        ...(existsSync(cli) ? { executable: { type: 'existing-path' as const, path: cli } } : {}),
-        // The workflow raises NexusRiskLevel when an action turns out RED.
-        searchAttributes: ALL_SEARCH_ATTRIBUTES,
-        ip: '127.0.0.1',
-      },
-    }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
-  ]);
+  harness = await startHarness();
 });
 afterAll(async () => {
-  await env?.teardown();
+  await harness?.close();
 });
 
-interface StubOptions {
-  risk: RiskLevel;
-  approval?: Partial<ApprovalRequirements>;
-}
-
-/** The activities the workflow calls, by their real names, recording every call. */
-function stubActivities({ risk, approval }: StubOptions) {
-  const calls = {
-    reports: [] as Report[],
-    assessed: [] as Action[],
-    verified: [] as VerifyDecisionInput[],
-    runs: [] as RunAgentInput[],
-    /** Which report types went out through a local activity (true) or a regular, durable one (false). */
-    publishedLocally: [] as Array<[Report['report_type'], boolean]>,
-  };
-  const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'verifyDecision' | 'runAgent'> = {
-    async publishReports(reports) {
-      calls.reports.push(...reports);
-      const { isLocal } = Context.current().info;
-      calls.publishedLocally.push(...reports.map((r): [Report['report_type'], boolean] => [r.report_type, isLocal]));
-    },
-    async assessAction({ action }): Promise<ActionAssessment> {
-      calls.assessed.push(action);
-      return {
-        declared_risk: risk,
-        policy_risk: 'GREEN',
-        policy_reasons: [],
-        action_digest: actionDigest(action),
-        title: `Run ${action.agent}`,
-        description: 'a stub assessment',
-        reports_progress: false,
-        remote: false,
-        approval: { quorum: 1, separation_of_duties: false, ...approval },
-      };
-    },
-    // The proof is this stub's to judge: key id `forged` stands for a decision the API never signed.
-    async verifyDecision(input): Promise<DecisionVerdict> {
-      calls.verified.push(input);
-      const proof = (input.decision as DecideInput).proof;
-      return proof.key_id === 'forged'
-        ? { ok: false, code: 'decision_forged', message: 'stub: the proof does not match' }
-        : { ok: true };
-    },
-    async runAgent(input) {
-      calls.runs.push(input);
-      return { ran: input.params };
-    },
-  };
-  return { calls, activities };
-}
-
-type Stub = ReturnType<typeof stubActivities>;
-type Handle = WorkflowHandle<typeof commandWorkflow>;
-
-function commandInput(params: Record<string, unknown>, settings: { ask_timeout_ms?: number } = {}): CommandInput {
-  const commandId = randomUUID();
-  return {
-    tenant,
-    command_id: commandId,
-    correlation_id: `corr-${commandId}`,
-    workflow_id: `nexus/${tenant.org_id}/${tenant.project_id}/${commandId}`,
-    request: { type: 'agent.run', agent: 'stub_agent', params },
-    received_at: new Date().toISOString(),
-    requested_by: 'alice',
-    settings: {
-      ask_timeout_ms: settings.ask_timeout_ms ?? LONG_ASK_MS,
-      agent_timeout_ms: 10_000,
-      agent_max_attempts: 1,
-      agent_retry_interval_ms: 100,
-      plan_revisions: 0,
-      llm_timeout_ms: 1_000,
-      remote_heartbeat_timeout_ms: 5_000,
-      agent_heartbeat_timeout_ms: 5_000,
-    },
-  };
-}
-
-/** Runs `body` with a worker on a task queue of its own, the command already started on it. */
-async function withCommand<T>(
-  stub: Stub,
-  input: CommandInput,
-  body: (handle: Handle) => Promise<T>,
-): Promise<T> {
-  const taskQueue = `wf-test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: stub.activities,
-  });
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof commandWorkflow>('commandWorkflow', {
-      workflowId: input.workflow_id,
-      taskQueue,
-      args: [input],
-    });
-    return body(handle);
-  });
-}
-
-/** Polls the recorded reports until `count` of `type` arrived; returns the last of them. */
-async function waitForReport<T extends ReportType>(stub: Stub, type: T, count = 1): Promise<ReportOf<T>> {
-  for (let i = 0; i < 400; i++) {
-    const found = stub.calls.reports.filter((r): r is ReportOf<T> => r.report_type === type);
-    const last = found[count - 1];
-    if (last) return last;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no ${count}× ${type}; reports so far: ${types(stub.calls.reports).join(', ')}`);
-}
-
-const types = (reports: Report[]) => reports.map((r) => r.report_type);
-
-function reportOf<T extends ReportType>(reports: Report[], type: T): ReportOf<T> {
-  const found = reports.find((r): r is ReportOf<T> => r.report_type === type);
-  if (!found) throw new Error(`no ${type} among ${types(reports).join(', ')}`);
-  return found;
-}
-
-/** A decision shaped like the API's (contracts/ask.ts DecideInput); the stub verifier decides what it is worth. */
-function decision(
-  input: CommandInput,
-  ask: ReportOf<'ask_created'>,
-  fields: Partial<Omit<DecideInput, 'proof'>> & { decided_by: string; key_id?: string },
-): DecideInput {
-  const { key_id: keyId = 'test-key', ...rest } = fields;
-  const now = new Date().toISOString();
-  return DecideInput.parse({
-    ask_id: ask.payload.ask_id,
-    workflow_id: input.workflow_id,
-    tenant: input.tenant,
-    decision: 'approve',
-    action_digest: ask.payload.action_digest,
-    roles: ['approver'],
-    decided_at: now,
-    proof: { key_id: keyId, nonce: randomBytes(18).toString('base64url'), signed_at: now, signature: randomBytes(32).toString('base64url') },
-    ...rest,
-  });
-}
-
-/**
- * Sends the `decide` update like the API's gateway does: retried while the gate answers "not ready" (the workflow
- * reported its ask a moment before the gate opened it).
- */
-async function decide(handle: Handle, d: DecideInput) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await handle.executeUpdate(decideUpdate, { args: [d] });
-    } catch (err) {
-      if (refusalType(err) !== DECIDE_REJECTIONS.notReady || attempt >= 100) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-function refusalType(err: unknown): string | undefined {
-  if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
-  return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
-}
-
-/** The failure type of a refused decision; fails the test when the decision was accepted. */
-async function refused(handle: Handle, d: DecideInput): Promise<string | undefined> {
-  const err = await decide(handle, d).then(
-    (result) => new Error(`the decision was accepted: ${JSON.stringify(result)}`),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-  return refusalType(err);
-}
+const withCommand = <T>(stub: Stub, input: Parameters<typeof withCommandOn>[2], body: (handle: Handle) => Promise<T>) =>
+  withCommandOn(harness, stub, input, body);
 
 describe('commandWorkflow', { timeout: 10_000 }, () => {
   it('runs a GREEN command once, reporting accepted, started and completed in seq order', async () => {

@@ -32,6 +32,8 @@ export const DECIDE_REJECTIONS = {
   /** The workflow has not reached its ask yet (a worker is replaying it); the API retries. */
   notReady: 'ask_not_ready',
   alreadyDecided: 'ask_already_decided',
+  /** Too late, but the same person's same decision is one that counted: a retry, answered as accepted. */
+  alreadyCounted: 'decision_already_counted',
   expired: 'ask_expired',
   digestMismatch: 'digest_mismatch',
   /** The requester may not approve their own command, nor an editor their edit. */

@@ -45,6 +45,8 @@ export class ApprovalGate {
   private readonly approvers = new Set<string>();
   private readonly nonces = new Set<string>();
   private readonly closed = new Map<string, 'decided' | 'expired'>();
+  /** Per ask, the decisions that counted. */
+  private readonly counted = new Map<string, DecideInput[]>();
   private readonly line = new TurnLine();
   private verifiedCount = 0;
   private appliedCount = 0;
@@ -92,6 +94,7 @@ export class ApprovalGate {
           this.validate(d);
           this.nonces.add(d.proof.nonce);
           this.received.push(d);
+          this.counted.set(d.ask_id, [...(this.counted.get(d.ask_id) ?? []), d]);
           if (d.decision === 'approve') this.approvers.add(d.decided_by);
           const final = d.decision === 'deny' || d.params !== undefined || this.approvers.size >= (this.open?.approval.quorum ?? 1);
           // Settled here, not when the waiting loop wakes: a decision waiting its turn must find the ask closed.
@@ -185,12 +188,25 @@ export class ApprovalGate {
     const askId = typeof raw === 'object' && raw !== null ? (raw as { ask_id?: unknown }).ask_id : undefined;
     if (typeof askId !== 'string') reject('a decision names its ask_id', DECIDE_REJECTIONS.unknownAsk);
     const closed = this.closed.get(askId);
-    if (closed === 'decided') reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
+    if (closed === 'decided') this.alreadyDecided(raw, 'ask already decided');
     if (closed === 'expired') reject('ask expired', DECIDE_REJECTIONS.expired);
     const open = this.open;
     if (open === undefined) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
     if (askId !== open.askId) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
     if (Date.now() >= open.expiresAtMs) reject('ask expired', DECIDE_REJECTIONS.expired);
+  }
+
+  /**
+   * Refuses a decision that comes too late. When the same person's same decision already counted (their retry
+   * after an error reached Temporal under another update id), the refusal says so, and the API answers that
+   * retry 202: a decision that counted is never reported as refused. Nothing here trusts the update's claims;
+   * the answer changes nothing.
+   */
+  private alreadyDecided(raw: unknown, message: string): never {
+    const d = raw as Partial<DecideInput>;
+    const same = this.counted.get(String(d.ask_id))?.some((c) => c.decided_by === d.decided_by && c.decision === d.decision
+      && c.action_digest === d.action_digest && JSON.stringify(c.params) === JSON.stringify(d.params));
+    reject(same ? 'this decision already counted' : message, same ? DECIDE_REJECTIONS.alreadyCounted : DECIDE_REJECTIONS.alreadyDecided);
   }
 
   /** The rules, applied to a verified decision. */
@@ -203,10 +219,10 @@ export class ApprovalGate {
     const allowed = d.roles.includes('approver') || (this.escalated && d.roles.includes('admin'));
     if (!allowed) reject(this.escalated ? 'only approvers and admins may decide' : 'only approvers may decide', DECIDE_REJECTIONS.notAllowed);
     if (this.received.some((r) => r.decision === 'deny' || r.params !== undefined) || this.approvers.size >= open.approval.quorum) {
-      reject('ask already decided', DECIDE_REJECTIONS.alreadyDecided);
+      this.alreadyDecided(d, 'ask already decided');
     }
     if (this.approvers.has(d.decided_by) || this.received.some((r) => r.decided_by === d.decided_by)) {
-      reject(`${d.decided_by} already decided this ask`, DECIDE_REJECTIONS.alreadyDecided);
+      this.alreadyDecided(d, `${d.decided_by} already decided this ask`);
     }
     if (d.decision === 'approve' && open.excluded.includes(d.decided_by)) {
       reject('the editor of an action may not approve it', DECIDE_REJECTIONS.separationOfDuties);

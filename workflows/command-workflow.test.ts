@@ -141,7 +141,9 @@ describe('the approval gate', { timeout: 10_000 }, () => {
       const progress = await waitForReport(stub, 'task_progress');
       expect(progress.payload.ask).toMatchObject({ ask_id: ask.payload.ask_id, stage: 'approval', approvals: 1, quorum: 2, decided_by: 'bob' });
 
-      expect(await refused(handle, decision(input, ask, { decided_by: 'bob' }))).toBe(DECIDE_REJECTIONS.alreadyDecided);
+      // Bob again: the same decision is a retry of one that counted (the API answers it 202); a different one is refused.
+      expect(await refused(handle, decision(input, ask, { decided_by: 'bob' }))).toBe(DECIDE_REJECTIONS.alreadyCounted);
+      expect(await refused(handle, decision(input, ask, { decided_by: 'bob', decision: 'deny' }))).toBe(DECIDE_REJECTIONS.alreadyDecided);
       expect(await refused(handle, { ...first, decided_by: 'carol' })).toBe(DECIDE_REJECTIONS.replayed);
       expect(stub.calls.runs).toHaveLength(0);
 

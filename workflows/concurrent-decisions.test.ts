@@ -57,6 +57,7 @@ async function openAsk(quorum: number): Promise<Run> {
   const taskQueue = `wf-concurrent-${randomUUID()}`;
   return withWorker(harness, stub, taskQueue, async () => {
     const handle = await harness.client.workflow.start<typeof commandWorkflow>('commandWorkflow', { workflowId: input.workflow_id, taskQueue, args: [input] });
+    harness.started.push(handle.workflowId);
     const ask = await waitForReport(stub, 'ask_created');
     await gateOpen(handle);
     return { stub, input, handle, ask, taskQueue };
@@ -138,6 +139,19 @@ function counted(sent: Sent[]): Sent[] {
   return sent.filter((s) => s.result !== undefined);
 }
 
+/**
+ * How each refused decision must be refused: a repeat of a decision that counted (same person, same decision)
+ * as already counted, so the API can answer that retry 202; anything else as already decided.
+ */
+function expectedRefusals(sent: Sent[]): Array<string | undefined> {
+  const winners = counted(sent).map((s) => s.decision);
+  return sent.map((s) => {
+    if (s.result !== undefined) return undefined;
+    const repeat = winners.some((w) => w.decided_by === s.decision.decided_by && w.decision === s.decision.decision);
+    return repeat ? DECIDE_REJECTIONS.alreadyCounted : DECIDE_REJECTIONS.alreadyDecided;
+  });
+}
+
 /** Every command ends exactly once: one terminal report, one ask_resolved, the workflow closed. */
 async function endedOnce(run: Run, status: 'completed' | 'cancelled'): Promise<void> {
   const terminal = types(run.stub.calls.reports).filter((t) => t === 'task_completed' || t === 'task_failed' || t === 'task_cancelled');
@@ -157,7 +171,8 @@ describe('decisions accepted together, then replayed', { timeout: 30_000 }, () =
 
     expect(counted(sent)).toHaveLength(1);
     expect(counted(sent)[0]?.result).toEqual({ accepted: true, final: true });
-    expect(sent.map((s) => s.refusal).filter(Boolean)).toEqual([DECIDE_REJECTIONS.alreadyDecided]);
+    // The retry is told its decision counted: the API answers it 202, not 409.
+    expect(sent.map((s) => s.refusal).filter(Boolean)).toEqual([DECIDE_REJECTIONS.alreadyCounted]);
     await endedOnce(run, 'cancelled');
   });
 
@@ -171,13 +186,14 @@ describe('decisions accepted together, then replayed', { timeout: 30_000 }, () =
     const [winner, ...others] = counted(sent);
     expect(others).toHaveLength(0);
     expect(winner?.result).toEqual({ accepted: true, final: true });
+    expect(sent.map((s) => s.refusal)).toEqual(expectedRefusals(sent));
     expect(sent.filter((s) => s.refusal === DECIDE_REJECTIONS.alreadyDecided)).toHaveLength(1);
     const resolved = reportOf(run.stub.calls.reports, 'ask_resolved').payload;
     expect(resolved.decisions?.map((d) => [d.decided_by, d.decision])).toEqual([[winner?.decision.decided_by, winner?.decision.decision]]);
     await endedOnce(run, winner?.decision.decision === 'approve' ? 'completed' : 'cancelled');
   });
 
-  it('four decisions at once: one settles the ask, the other three are refused, nothing runs twice', async () => {
+  it('four decisions at once: one settles the ask, the other three are refused (a repeat of it as counted), nothing runs twice', async () => {
     const run = await openAsk(1);
     const sent = await decideTogether(run, [
       decision(run.input, run.ask, { decided_by: 'bob', decision: 'deny', reason: SLOW }),
@@ -188,11 +204,12 @@ describe('decisions accepted together, then replayed', { timeout: 30_000 }, () =
 
     const [winner, ...others] = counted(sent);
     expect(others).toHaveLength(0);
-    expect(sent.filter((s) => s.refusal === DECIDE_REJECTIONS.alreadyDecided)).toHaveLength(3);
+    expect(sent.filter((s) => s.refusal !== undefined)).toHaveLength(3);
+    expect(sent.map((s) => s.refusal)).toEqual(expectedRefusals(sent));
     await endedOnce(run, winner?.decision.decision === 'approve' ? 'completed' : 'cancelled');
   });
 
-  it('a quorum of two from four at once: two distinct approvers count, the repeat and the extra are refused', async () => {
+  it('a quorum of two from four at once: two distinct approvers count, the repeat (as counted) and the extra are refused', async () => {
     const run = await openAsk(2);
     const sent = await decideTogether(run, [
       decision(run.input, run.ask, { decided_by: 'bob', reason: SLOW }),
@@ -205,7 +222,8 @@ describe('decisions accepted together, then replayed', { timeout: 30_000 }, () =
     // In the order Temporal accepted them, which is not the order they were sent in: one did not settle, one did.
     expect(accepted.map((s) => s.result?.final).sort()).toEqual([false, true]);
     expect(new Set(accepted.map((s) => s.decision.decided_by)).size).toBe(2);
-    expect(sent.filter((s) => s.refusal === DECIDE_REJECTIONS.alreadyDecided)).toHaveLength(2);
+    expect(sent.filter((s) => s.refusal !== undefined)).toHaveLength(2);
+    expect(sent.map((s) => s.refusal)).toEqual(expectedRefusals(sent));
     const resolved = reportOf(run.stub.calls.reports, 'ask_resolved').payload;
     expect(resolved.decisions?.map((d) => d.decided_by).sort()).toEqual(accepted.map((s) => s.decision.decided_by).sort());
     expect(types(run.stub.calls.reports).filter((t) => t === 'task_progress')).toHaveLength(1);

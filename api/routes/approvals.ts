@@ -90,6 +90,12 @@ export function approvalRoutes(deps: ApiDeps) {
       await deps.askIndex.release(t, askId.data, 'pending', decidedBy).catch(() => undefined);
       throw err;
     }
+    if (!outcome.ok && outcome.rejection === DECIDE_REJECTIONS.alreadyCounted) {
+      // This approver's same decision counted already (an earlier attempt landed after its answer was lost).
+      await deps.askIndex.release(t, askId.data, 'pending').catch(() => undefined);
+      log.info({ correlation_id: claim.correlationId, ask_id: askId.data, decided_by: decidedBy }, 'decision already counted; answering the retry');
+      return c.json(accepted, 202);
+    }
     if (!outcome.ok) {
       // The ask stays decidable unless the refusal says it is over (expired, or settled by someone else).
       const over = outcome.rejection === DECIDE_REJECTIONS.expired ? 'expired' : 'pending';

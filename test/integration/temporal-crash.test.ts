@@ -54,8 +54,9 @@ afterAll(async () => {
   await temporal?.connection.close();
   await redis?.quit();
   await receiver.stop();
-  if (server) await killHard(server);
+  // Before the server goes: the histories of a Temporal crash are among those most worth replaying.
   if (env) await cleanupEnv(env);
+  if (server) await killHard(server);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

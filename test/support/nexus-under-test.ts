@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import amqplib from 'amqplib';
@@ -15,6 +16,7 @@ import { installTemporalLogger } from '../../infra/temporal-logger.js';
 import type { Role } from '../../runtime/roles.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
+import { executionsOn, replayWorkflows } from './replay-check.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -115,8 +117,66 @@ export async function killHard(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Removes everything a test created in Redis and RabbitMQ. */
+/**
+ * What a test file leaves behind: every workflow it ran on its task queue must replay with today's code (its
+ * histories are saved in test-artifacts/histories/), and everything it created in Redis and RabbitMQ is removed,
+ * whether or not the replay passed.
+ */
 export async function cleanupEnv(env: Record<string, string>): Promise<void> {
+  let replayFailure: unknown;
+  try {
+    await replayEnvWorkflows(env);
+  } catch (err) {
+    replayFailure = err;
+  }
+  await removeEnvData(env);
+  if (replayFailure) throw replayFailure;
+}
+
+async function replayEnvWorkflows(env: Record<string, string>): Promise<void> {
+  const taskQueue = env.TEMPORAL_TASK_QUEUE;
+  if (!taskQueue) return;
+  const address = loadConfig(env).temporal.address;
+  if (!(await listening(address))) {
+    // A file that ends with Temporal gone (or never there, on purpose) has nothing to replay. A bare TCP check
+    // first: a gRPC connection that fails to connect keeps retrying in the background after it is closed.
+    console.warn(`replay check skipped for ${taskQueue}: nothing listens on ${address}`);
+    return;
+  }
+  let client: Client;
+  let executions: Awaited<ReturnType<typeof executionsOn>>;
+  try {
+    client = await temporalClient(env);
+    executions = await executionsOn(client, taskQueue);
+  } catch (err) {
+    console.warn(`replay check skipped for ${taskQueue}: ${(err as Error).message}`);
+    return;
+  }
+  try {
+    const config = loadConfig(env);
+    await replayWorkflows({
+      client,
+      workflowBundle: await workflowBundle(),
+      dataConverter: dataConverter(config.trust.payloadKeys ?? []),
+      ...(env.NEXUS_PAYLOAD_KEYS ? { payloadKeys: env.NEXUS_PAYLOAD_KEYS } : {}),
+    }, taskQueue, executions);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+function listening(address: string): Promise<boolean> {
+  const at = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(2_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function removeEnvData(env: Record<string, string>): Promise<void> {
   const redis = new Redis(REDIS_URL);
   let cursor = '0';
   do {

@@ -26,6 +26,7 @@ import { WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
 import type { Activities } from '../../workflows/activity-proxies.js';
 import type { commandWorkflow } from '../../workflows/command-workflow.js';
 import { decideUpdate } from '../../workflows/messages.js';
+import { replayWorkflows } from './replay-check.js';
 
 // The workflow and its approval gate in isolation: the real bundle on the run's real dev server (timers run in
 // real time, so they are kept short), and stub activities that record what the workflow asked of the world.
@@ -48,6 +49,8 @@ export interface WorkflowHarness {
   client: Client;
   connection: NativeConnection;
   bundle: WorkflowBundleWithSourceMap;
+  /** Every workflow a test started here; `close()` replays them all with the current code. */
+  started: string[];
   close(): Promise<void>;
 }
 
@@ -61,13 +64,20 @@ export async function startHarness(): Promise<WorkflowHarness> {
     Connection.connect({ address }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
   ]);
+  const client = new Client({ connection: clientConnection });
+  const started: string[] = [];
   return {
-    client: new Client({ connection: clientConnection }),
+    client,
     connection,
     bundle,
+    started,
     async close() {
-      await connection.close();
-      await clientConnection.close();
+      try {
+        await replayWorkflows({ client, workflowBundle: bundle }, `workflow-harness-${randomUUID().slice(0, 8)}`, started.map((workflowId) => ({ workflowId })));
+      } finally {
+        await connection.close();
+        await clientConnection.close();
+      }
     },
   };
 }
@@ -182,6 +192,7 @@ export async function withCommand<T>(
       taskQueue,
       args: [input],
     });
+    harness.started.push(handle.workflowId);
     return body(handle);
   }, choice);
 }

@@ -5,7 +5,7 @@ import type { StreamTickets } from './auth/stream-tickets.js';
 import type { TokenStore } from './auth/token-store.js';
 import type { DecisionSeal } from '../infra/trust/decision-seal.js';
 import type { PayloadCodec } from '@temporalio/common';
-import type { CommandSettings } from '../contracts/index.js';
+import type { CommandSettings, StalledCommands } from '../contracts/index.js';
 import type { BlobStore } from '../infra/files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
 import type { AskIndex } from '../infra/store/ask-index.js';
@@ -49,4 +49,6 @@ export interface ApiDeps {
   /** The Web UI's remote codec: the payload codec, who may use it, and the UI origins allowed to call it. */
   codec: { codec: PayloadCodec; operatorOrg: string | undefined; origins: string[] };
   temporalNamespace: string;
+  /** The last check for commands stuck on a failing workflow task (absent where nothing watches). */
+  stalled?: { latest(): StalledCommands | undefined };
 }

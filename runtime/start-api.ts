@@ -6,6 +6,7 @@ import type { AgentRegistry } from '../agents/registry.js';
 import { createApp } from '../api/app.js';
 import { FeedHub } from '../api/sse/report-feed.js';
 import { CommandGateway } from '../api/temporal/command-gateway.js';
+import { StalledCommandsWatch } from '../api/temporal/stalled-commands.js';
 import { AuditLog } from '../infra/store/audit-log.js';
 import { RefusalBudget } from '../api/middleware/refusal-budget.js';
 import { StreamTickets } from '../api/auth/stream-tickets.js';
@@ -57,6 +58,8 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   // a budget would only turn a developer's (or the fuzzer's) run of 4xx into 429s.
   const refusalLimit = config.auth.mode === 'tokens' ? config.limits.refusalsPerMin : 0;
   const refusals = new RefusalBudget(redis, keys, audit, refusalLimit, logger.child({ module: 'audit' }));
+  const stalled = new StalledCommandsWatch(client, config.temporal.taskQueue, config.workflow.stallCheckIntervalMs, logger);
+  stalled.start();
   const app = createApp({
     logger,
     agents,
@@ -104,6 +107,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       origins: codecOrigins(config.temporal.uiUrl, config.temporal.uiPort),
     },
     temporalNamespace: config.temporal.namespace,
+    stalled,
   }, refusals);
 
   const server = await new Promise<ServerType>((resolve, reject) => {
@@ -126,6 +130,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       });
       for (const reader of readers) reader.disconnect();
       await refusals.flush();
+      await stalled.stop();
       await connection.close();
     },
   };

@@ -4,7 +4,10 @@ import type { ApiDeps } from '../api-deps.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-/** `GET /health`: 200 when Redis, RabbitMQ and Temporal all answer, else 503 naming the one that did not. */
+/**
+ * `GET /health`: 200 when Redis, RabbitMQ and Temporal all answer, else 503 naming the one that did not; with the
+ * count of stalled commands from the last check.
+ */
 export function healthRoutes(deps: ApiDeps) {
   const app = new Hono();
   app.get('/health', async (c) => {
@@ -18,11 +21,12 @@ export function healthRoutes(deps: ApiDeps) {
     );
     const status = Object.fromEntries(results);
     const failed = results.filter(([, r]) => r !== 'ok').map(([name]) => name);
+    const stalled = deps.stalled ? { stalled_commands: deps.stalled.latest() ?? null } : {};
     if (failed.length > 0) {
       c.header('Retry-After', '5');
-      return c.json({ status: 'unavailable', failed, checks: status }, 503);
+      return c.json({ status: 'unavailable', failed, checks: status, ...stalled }, 503);
     }
-    return c.json({ status: 'ok', checks: status }, 200);
+    return c.json({ status: 'ok', checks: status, ...stalled }, 200);
   });
   return app;
 }

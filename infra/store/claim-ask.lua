@@ -17,14 +17,15 @@ local function answer(outcome) return {outcome, f[4], f[5], agent, settled, sett
 local status = f[1]
 -- A claim whose API process died before releasing it must not lock the ask until it expires.
 if status == 'deciding' and tonumber(f[7] or '0') + tonumber(ARGV[6]) < tonumber(ARGV[5]) then status = 'pending' end
+-- Their decision counted, even if this API forgot they sent it (it answered 503 and gave the claim back, and the
+-- update landed later): a retry of it is answered as accepted.
+if status == 'resolved' and ARGV[2] == f[3] and redis.call('HGET', KEYS[1], 'counted:' .. ARGV[4]) == ARGV[3] then
+  return answer('counted')
+end
 local prior = redis.call('HGET', KEYS[1], 'by:' .. ARGV[4])
 if prior then
-  if prior == ARGV[3] and ARGV[2] == f[3] then
-    if status == 'resolved' then
-      if redis.call('HGET', KEYS[1], 'counted:' .. ARGV[4]) == ARGV[3] then return answer('counted') end
-    elseif status ~= 'expired' then
-      return answer('retry')
-    end
+  if prior == ARGV[3] and ARGV[2] == f[3] and status ~= 'resolved' and status ~= 'expired' then
+    return answer('retry')
   end
   return answer('not_pending')
 end

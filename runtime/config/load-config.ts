@@ -49,6 +49,7 @@ const Env = z.object({
   NEXUS_AGENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   NEXUS_AGENT_RETRY_INTERVAL: Duration.default(1_000),
   NEXUS_AGENT_HEARTBEAT_TIMEOUT: Duration.default(30_000),
+  NEXUS_STALL_CHECK_INTERVAL: Duration.default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LLM_PRIMARY_PROVIDER: z.enum(['anthropic', 'openai', 'gemini']).default('anthropic'),
   ANTHROPIC_API_KEY: Optional,
@@ -153,6 +154,8 @@ function toConfig(env: z.infer<typeof Env>) {
       agentRetryIntervalMs: env.NEXUS_AGENT_RETRY_INTERVAL,
       agentHeartbeatTimeoutMs: env.NEXUS_AGENT_HEARTBEAT_TIMEOUT,
       planRevisions: env.NEXUS_PLAN_REVISIONS,
+      /** How often the API asks Temporal for commands stuck on a failing workflow task (`/health`, logs). */
+      stallCheckIntervalMs: env.NEXUS_STALL_CHECK_INTERVAL,
     },
     policy: { dir: env.NEXUS_POLICY_DIR },
     remote: { prefix: env.NEXUS_REMOTE_PREFIX, heartbeatTimeoutMs: env.NEXUS_REMOTE_HEARTBEAT_TIMEOUT },

@@ -37,6 +37,9 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
     '--namespace', options.namespace,
     '--db-filename', join(dataDir, 'temporal.db'),
     '--log-level', 'warn',
+    // Flag a workflow whose task failed twice in a row (TemporalReportedProblems) instead of five times: the
+    // API's stalled-command check finds it within seconds rather than a minute.
+    '--dynamic-config-value', 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2',
     ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];
   log.info({ cli: options.cliPath, port: options.port, ui_port: options.uiPort }, 'starting temporal dev server');

@@ -10,6 +10,7 @@ import { ReportPublisher } from '../../infra/messaging/report-publisher.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { SseRecorder } from '../support/sse-client.js';
+import { until } from '../support/until.js';
 import { syntheticReport } from '../support/synthetic-reports.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 import {
@@ -48,14 +49,6 @@ async function storedReports(): Promise<Array<{ report_id: string; correlation_i
   return rows.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as { report_id: string; correlation_id: string });
 }
 const storedReportIds = async () => (await storedReports()).map((r) => r.report_id);
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('faults lose nothing', () => {
   it('a bridge killed with SIGKILL while reports flow, then restarted, stores every report exactly once', async () => {

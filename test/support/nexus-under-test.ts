@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import amqplib from 'amqplib';
@@ -14,6 +13,7 @@ import { createLogger, type Logger } from '../../infra/logger.js';
 import { dataConverter } from '../../infra/temporal-options.js';
 import { installTemporalLogger } from '../../infra/temporal-logger.js';
 import type { Role } from '../../runtime/roles.js';
+import { isListening } from '../../runtime/devserver/port-check.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
 import { executionsOn, replayWorkflows } from './replay-check.js';
@@ -137,7 +137,8 @@ async function replayEnvWorkflows(env: Record<string, string>): Promise<void> {
   const taskQueue = env.TEMPORAL_TASK_QUEUE;
   if (!taskQueue) return;
   const address = loadConfig(env).temporal.address;
-  if (!(await listening(address))) {
+  const at = address.lastIndexOf(':');
+  if (!(await isListening(address.slice(0, at), Number(address.slice(at + 1))))) {
     // A file that ends with Temporal gone (or never there, on purpose) has nothing to replay. A bare TCP check
     // first: a gRPC connection that fails to connect keeps retrying in the background after it is closed.
     console.warn(`replay check skipped for ${taskQueue}: nothing listens on ${address}`);
@@ -163,17 +164,6 @@ async function replayEnvWorkflows(env: Record<string, string>): Promise<void> {
   } finally {
     await client.connection.close();
   }
-}
-
-function listening(address: string): Promise<boolean> {
-  const at = address.lastIndexOf(':');
-  return new Promise((resolve) => {
-    const socket = connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.setTimeout(2_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 async function removeEnvData(env: Record<string, string>): Promise<void> {

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Report } from '../../contracts/index.js';
+import { REDIS_URL } from '../../test/support/nexus-under-test.js';
+import { AskIndex } from './ask-index.js';
+import { RedisKeys } from './keys.js';
+import { ReportStore } from './report-store.js';
+
+// The ask index on a real Redis, as the bridge fills it and the API claims from it.
+const prefix = `test:ask-index-${randomUUID().slice(0, 8)}:`;
+const tenant = { org_id: 'acme', project_id: 'ask-index' };
+const digest = `sha256:${'a'.repeat(64)}`;
+let redis: Redis;
+let index: AskIndex;
+let store: ReportStore;
+
+beforeAll(() => {
+  redis = new Redis(REDIS_URL);
+  const keys = new RedisKeys(prefix);
+  index = new AskIndex(redis, keys);
+  store = new ReportStore(redis, keys, 1_000);
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+function report(askId: string, seq: number, type: 'ask_created' | 'ask_resolved', payload: Record<string, unknown>): Report {
+  const workflowId = `nexus/${tenant.org_id}/${tenant.project_id}/${askId}`;
+  return Report.parse({
+    report_id: `${workflowId}:${seq}`, seq, report_type: type, correlation_id: askId, command_id: askId, workflow_id: workflowId,
+    org_id: tenant.org_id, project_id: tenant.project_id, ts: new Date().toISOString(), payload,
+  });
+}
+
+async function openAsk(): Promise<string> {
+  const askId = randomUUID();
+  await store.append(report(askId, 2, 'ask_created', {
+    ask_id: askId, risk_level: 'RED', title: 't', description: 'd', action: { agent: 'external_share', params: {} },
+    action_digest: digest, options: ['approve', 'deny'], expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+  }));
+  return askId;
+}
+
+async function resolve(askId: string, decidedBy: string, decision: 'approve' | 'deny'): Promise<void> {
+  await store.append(report(askId, 3, 'ask_resolved', {
+    ask_id: askId, decision, decided_by: decidedBy,
+    decisions: [{ decided_by: decidedBy, decision, decided_at: new Date().toISOString(), action_digest: digest }],
+  }));
+}
+
+describe('the ask index', () => {
+  it('answers a retry of a decision that counted as counted, even after the API gave the claim back', async () => {
+    const askId = await openAsk();
+    expect((await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim')).outcome).toBe('ok');
+    // The API waited for Temporal in vain and answered 503: the claim is given back and kim forgotten...
+    await index.release(tenant, askId, 'pending', 'kim');
+    // ...but the update landed when the worker came back, and the bridge recorded the outcome.
+    await resolve(askId, 'kim', 'approve');
+
+    expect((await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim')).outcome).toBe('counted');
+    // Only the same decision on the same action counts as a retry.
+    expect((await index.claim(tenant, askId, 'deny', digest, new Date(), 'kim')).outcome).toBe('not_pending');
+    expect((await index.claim(tenant, askId, 'approve', `sha256:${'b'.repeat(64)}`, new Date(), 'kim')).outcome).toBe('not_pending');
+    const other = await index.claim(tenant, askId, 'approve', digest, new Date(), 'lee');
+    expect(other.outcome).toBe('not_pending');
+    expect(other.settled).toEqual({ decision: 'approve', decidedBy: 'kim' });
+  });
+
+  it('sends a retry again (same attempt) while the first delivery is still in flight, and busies everyone else', async () => {
+    const askId = await openAsk();
+    const first = await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim');
+    expect(first.outcome).toBe('ok');
+    const retry = await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim');
+    expect(retry).toMatchObject({ outcome: 'retry', attempt: first.attempt });
+    expect((await index.claim(tenant, askId, 'deny', digest, new Date(), 'lee')).outcome).toBe('busy');
+  });
+});

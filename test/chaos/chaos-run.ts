@@ -79,6 +79,9 @@ export interface ChaosResult {
   concurrentDecisions: number;
 }
 
+/** The process a fault hits (an outage is the worker's). */
+const processOf = (victim: Exclude<Victim, 'rabbitmq'>) => (victim === 'worker-outage' ? 'worker' : victim);
+
 const TERMINAL = new Set(['task_completed', 'task_failed', 'task_cancelled']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PLANS: DecisionPlan[] = ['approve', 'deny', 'storm', 'race'];
@@ -91,16 +94,30 @@ const PLANS: DecisionPlan[] = ['approve', 'deny', 'storm', 'race'];
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const redis = new Redis(REDIS_URL);
   const keys = new RedisKeys(o.env.NEXUS_REDIS_PREFIX ?? '');
-  const streamKey = keys.reports(o.tenant);
   const procs = new Map<Exclude<Victim, 'rabbitmq' | 'worker-outage'>, ChildProcess>();
-  /** The process a fault hits (an outage is the worker's). */
-  const processOf = (victim: Exclude<Victim, 'rabbitmq'>) => (victim === 'worker-outage' ? 'worker' : victim);
   const start = async (victim: Exclude<Victim, 'rabbitmq'>) => {
     const name = processOf(victim);
     procs.set(name, name === 'temporal' ? await o.startTemporal() : await spawnRole(name, o.env, o.logFile));
   };
   procs.set('temporal', o.temporalServer);
-  for (const role of ['bridge', 'worker', 'api'] as const) await start(role);
+  try {
+    for (const role of ['bridge', 'worker', 'api'] as const) await start(role);
+    return await load(o, redis, keys, procs, start);
+  } finally {
+    // Whatever happened, no role outlives the run (the test owns the Temporal server).
+    for (const [name, proc] of procs) if (name !== 'temporal') await killHard(proc);
+    await redis.quit();
+  }
+}
+
+async function load(
+  o: ChaosOptions,
+  redis: Redis,
+  keys: RedisKeys,
+  procs: Map<Exclude<Victim, 'rabbitmq' | 'worker-outage'>, ChildProcess>,
+  start: (victim: Exclude<Victim, 'rabbitmq'>) => Promise<void>,
+): Promise<ChaosResult> {
+  const streamKey = keys.reports(o.tenant);
 
   const faults: string[] = [];
   let loadDone = false;
@@ -268,8 +285,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (concurrent) result.concurrentDecisions++;
   }
 
-  for (const [victim, proc] of procs) if (victim !== 'temporal') await killHard(proc);
-  await redis.quit();
   return result;
 }
 

@@ -18,6 +18,7 @@ import {
   type WorkflowHarness,
 } from '../test/support/workflow-harness.js';
 import type { commandWorkflow } from './command-workflow.js';
+import { until } from '../test/support/until.js';
 import { decideUpdate } from './messages.js';
 
 /**
@@ -66,12 +67,10 @@ async function openAsk(quorum: number): Promise<Run> {
 
 /** The gate answers "not ready" until it has opened the ask; a decision for another ask tells which without counting. */
 async function gateOpen(handle: Handle): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  await until(async () => {
     const err = await handle.executeUpdate(decideUpdate, { args: [{ ask_id: 'probe' } as DecideInput] }).then(() => undefined, (e: unknown) => e);
-    if (refusalType(err) === DECIDE_REJECTIONS.unknownAsk) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the approval gate never opened its ask');
+    return refusalType(err) === DECIDE_REJECTIONS.unknownAsk;
+  }, 10_000, 'the approval gate to open its ask');
 }
 
 /**
@@ -96,12 +95,7 @@ async function decideTogether(run: Run, decisions: DecideInput[], finish: (handl
 
 /** Temporal has a workflow task waiting for a worker: the updates were admitted. */
 async function scheduledTask(handle: Handle): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const { raw } = await handle.describe();
-    if (raw.pendingWorkflowTask) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the decisions never reached Temporal');
+  await until(async () => !!(await handle.describe()).raw.pendingWorkflowTask, 10_000, 'the decisions to reach Temporal');
 }
 
 /**
@@ -121,12 +115,10 @@ async function ended(handle: Handle): Promise<void> {
 
 /** Nothing is in flight: no workflow task and no activity waiting for a worker. */
 async function quiet(handle: Handle): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  await until(async () => {
     const { raw } = await handle.describe();
-    if (!raw.pendingWorkflowTask && (raw.pendingActivities ?? []).length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the workflow never came to rest between tasks');
+    return !raw.pendingWorkflowTask && (raw.pendingActivities ?? []).length === 0;
+  }, 10_000, 'the workflow to come to rest between tasks');
 }
 
 /** A worker started from scratch replays the whole history; this is what it would do. */

@@ -2,6 +2,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { Report, ReportOf } from '../../contracts/index.js';
+import { sleep } from '../../infra/backoff.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import type { Role } from '../../runtime/roles.js';
 import type { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -83,7 +84,6 @@ export interface ChaosResult {
 const processOf = (victim: Exclude<Victim, 'rabbitmq'>) => (victim === 'worker-outage' ? 'worker' : victim);
 
 const TERMINAL = new Set(['task_completed', 'task_failed', 'task_cancelled']);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PLANS: DecisionPlan[] = ['approve', 'deny', 'storm', 'race'];
 
 /**

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthReport, type ReportOf } from '../../contracts/index.js';
 import { createLogger } from '../../infra/logger.js';
@@ -12,7 +11,7 @@ import { findTemporalCli } from '../../runtime/devserver/find-temporal-cli.js';
 import { startDevServer } from '../../runtime/devserver/start-dev-server.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { freePort } from '../support/local-server.js';
-import { bootNexus, cleanupEnv, isolatedEnv, killHard, post, testLogger, workflowBundle, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, killHard, post, testLogger, workflowBundle, type RunningNexus } from '../support/nexus-under-test.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { until } from '../support/until.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -87,7 +86,7 @@ describe('a command stuck on a failing workflow task', () => {
 
     // A deploy that cannot replay this command's history: its next workflow task fails, and fails again.
     await worker?.stop();
-    await startWorker(await bundleWorkflowCode({ workflowsPath: DRIFTED, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }));
+    await startWorker(await bundleWorkflows(DRIFTED));
     const decide = () => post(api.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: ask.payload.action_digest }, tenant);
     const early = decide();
 

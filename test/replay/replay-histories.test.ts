@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../infra/logger.js';
 import { installTemporalLogger } from '../../infra/temporal-logger.js';
 import { dataConverter } from '../../infra/temporal-options.js';
 import { parseKeyRing } from '../../infra/trust/key-ring.js';
-import { WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
+import { workflowBundle as bundled } from '../support/nexus-under-test.js';
 
 /**
  * Histories written by earlier versions of the workflow code must replay with today's: a worker that cannot
@@ -16,14 +16,13 @@ import { WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
  * encrypted with (histories/README.md says where each came from).
  */
 const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 let workflowBundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   // A history that ends in the middle of a command replays up to its end, where the replayer cannot run the next
   // activity and says so in a warning; only a nondeterminism failure is a failed replay.
   installTemporalLogger(createLogger('error'));
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  workflowBundle = await bundled();
 });
 
 const folders = readdirSync(HISTORIES, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();

@@ -54,10 +54,15 @@ export function testLogger(env: Record<string, string>): { logger: Logger; logFi
   return { logger, logFile };
 }
 
+/** Bundles a workflows module without the bundler's progress output. */
+export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+}
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundled once per test file (each file is its own process), shared by every worker it starts. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  bundle ??= bundleWorkflows(WORKFLOWS_PATH);
   return bundle;
 }
 
@@ -136,7 +141,8 @@ export async function cleanupEnv(env: Record<string, string>): Promise<void> {
 async function replayEnvWorkflows(env: Record<string, string>): Promise<void> {
   const taskQueue = env.TEMPORAL_TASK_QUEUE;
   if (!taskQueue) return;
-  const address = loadConfig(env).temporal.address;
+  const config = loadConfig(env);
+  const address = config.temporal.address;
   const at = address.lastIndexOf(':');
   if (!(await isListening(address.slice(0, at), Number(address.slice(at + 1))))) {
     // A file that ends with Temporal gone (or never there, on purpose) has nothing to replay. A bare TCP check
@@ -154,7 +160,6 @@ async function replayEnvWorkflows(env: Record<string, string>): Promise<void> {
     return;
   }
   try {
-    const config = loadConfig(env);
     await replayWorkflows({
       client,
       workflowBundle: await workflowBundle(),

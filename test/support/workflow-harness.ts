@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { actionDigest } from '../../activities/action-digest.js';
 import type { VerifyDecisionInput } from '../../activities/verify-decision.js';
@@ -22,16 +22,15 @@ import {
 } from '../../contracts/index.js';
 import { createLogger } from '../../infra/logger.js';
 import { installTemporalLogger } from '../../infra/temporal-logger.js';
-import { WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
 import type { Activities } from '../../workflows/activity-proxies.js';
 import type { commandWorkflow } from '../../workflows/command-workflow.js';
 import { decideUpdate } from '../../workflows/messages.js';
+import { workflowBundle } from './nexus-under-test.js';
 import { replayWorkflows } from './replay-check.js';
 
 // The workflow and its approval gate in isolation: the real bundle on the run's real dev server (timers run in
 // real time, so they are kept short), and stub activities that record what the workflow asked of the world.
 
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 export const tenant = { org_id: 'acme', project_id: 'wf-test' };
 /** Command settings for tests: one agent attempt, short timeouts, an ask that stays open for a minute. */
 export const TEST_SETTINGS: CommandInput['settings'] = {
@@ -62,7 +61,7 @@ export async function startHarness(): Promise<WorkflowHarness> {
   const [connection, clientConnection, bundle] = await Promise.all([
     NativeConnection.connect({ address }),
     Connection.connect({ address }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+    workflowBundle(),
   ]);
   const client = new Client({ connection: clientConnection });
   const started: string[] = [];

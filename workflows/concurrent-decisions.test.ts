@@ -201,6 +201,23 @@ describe('decisions accepted together, then replayed', { timeout: 30_000 }, () =
     await endedOnce(run, winner?.decision.decision === 'approve' ? 'completed' : 'cancelled');
   });
 
+  it('forged approvals among decisions accepted together count for nothing, whatever their turn', async () => {
+    const run = await openAsk(1);
+    const sent = await decideTogether(run, [
+      decision(run.input, run.ask, { decided_by: 'mallory', key_id: 'forged', reason: SLOW }),
+      decision(run.input, run.ask, { decided_by: 'eve', key_id: 'forged' }),
+      decision(run.input, run.ask, { decided_by: 'bob', decision: 'deny', reason: 'not to them' }),
+    ], ended);
+
+    // A forged proof is refused when checked; one that waits behind the deny is refused as too late, unchecked.
+    expect(counted(sent).map((s) => s.decision.decided_by)).toEqual(['bob']);
+    for (const s of sent.filter((x) => x.decision.proof.key_id === 'forged')) {
+      expect([DECIDE_REJECTIONS.forged, DECIDE_REJECTIONS.alreadyDecided]).toContain(s.refusal);
+    }
+    expect(reportOf(run.stub.calls.reports, 'ask_resolved').payload.decisions?.map((d) => d.decided_by)).toEqual(['bob']);
+    await endedOnce(run, 'cancelled');
+  });
+
   it('a quorum of two from four at once: two distinct approvers count, the repeat (as counted) and the extra are refused', async () => {
     const run = await openAsk(2);
     const sent = await decideTogether(run, [

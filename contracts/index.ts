@@ -16,3 +16,4 @@ export * from './activity-input.js';
 export * from './failure-codes.js';
 export * from './report-envelope.js';
 export * from './workflow-messages.js';
+export * from './terminal-reports.js';

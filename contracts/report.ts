@@ -13,6 +13,13 @@ export const TaskError = z.object({
 });
 export type TaskError = z.infer<typeof TaskError>;
 
+export const StallNotice = z.object({
+  state: z.enum(['stalled', 'moving']),
+  cause: z.string().regex(/^[A-Za-z]{1,64}$/),
+  since: z.iso.datetime(),
+});
+export type StallNotice = z.infer<typeof StallNotice>;
+
 const Envelope = {
   report_id: z.string().min(1).max(400),
   seq: z.number().int().nonnegative(),
@@ -57,6 +64,11 @@ export const TaskProgressReport = report(
       expires_at: z.iso.datetime(),
     }).optional(),
     llm: LlmUsage.optional(),
+    /**
+     * Set by NEXUS's stall check, not by the workflow: the command's workflow task keeps failing, so it makes no
+     * progress (`stalled`, with Temporal's cause), or it was stalled and moves again (`moving`).
+     */
+    stalled: StallNotice.optional(),
   }),
 );
 export const AskCreatedReport = report(

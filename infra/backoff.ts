@@ -7,10 +7,13 @@ export function backoffDelay(attempt: number, baseMs = 200, maxMs = 10_000): num
 /** The one sleep: resolves after `ms`, or at once when `signal` aborts (callers check the signal afterwards). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    // A long-lived signal (a watcher's stop) sees one sleep after another: each takes its listener away again.
+    const wake = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(wake, signal?.aborted ? 0 : ms);
+    signal?.addEventListener('abort', wake, { once: true });
   });
 }

@@ -7,6 +7,9 @@ import { createApp } from '../api/app.js';
 import { FeedHub } from '../api/sse/report-feed.js';
 import { CommandGateway } from '../api/temporal/command-gateway.js';
 import { StalledCommandsWatch } from '../api/temporal/stalled-commands.js';
+import { ReportPublisher } from '../infra/messaging/report-publisher.js';
+import type { ReportTopology } from '../infra/messaging/report-topology.js';
+import { StalledRegistry } from '../infra/store/stalled-registry.js';
 import { AuditLog } from '../infra/store/audit-log.js';
 import { RefusalBudget } from '../api/middleware/refusal-budget.js';
 import { StreamTickets } from '../api/auth/stream-tickets.js';
@@ -38,7 +41,7 @@ const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
 const AMQP_PROBE_TIMEOUT_MS = 2_000;
 
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
-export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust }): Promise<ApiRuntime> {
+export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; topology: ReportTopology; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust }): Promise<ApiRuntime> {
   const { redis, amqp, agents, logger } = deps;
   assertSafeListen(config);
   const tokens = new TokenStore(redis, config.redis.prefix, config.auth.cacheTtlMs);
@@ -58,7 +61,10 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   // a budget would only turn a developer's (or the fuzzer's) run of 4xx into 429s.
   const refusalLimit = config.auth.mode === 'tokens' ? config.limits.refusalsPerMin : 0;
   const refusals = new RefusalBudget(redis, keys, audit, refusalLimit, logger.child({ module: 'audit' }));
-  const stalled = new StalledCommandsWatch(client, config.temporal.taskQueue, config.workflow.stallCheckIntervalMs, logger);
+  // The stall check reports on the stream through RabbitMQ like every other report, so subscribers see it too.
+  const publisher = new ReportPublisher(amqp, deps.topology, logger.child({ module: 'publisher' }));
+  const stalled = new StalledCommandsWatch(client, config.temporal.taskQueue, config.workflow.stallCheckIntervalMs, logger,
+    { publisher, store, registry: new StalledRegistry(redis, keys) });
   stalled.start();
   const app = createApp({
     logger,
@@ -131,6 +137,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       for (const reader of readers) reader.disconnect();
       await refusals.flush();
       await stalled.stop();
+      await publisher.close();
       await connection.close();
     },
   };

@@ -139,7 +139,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     }
     let api: ApiRuntime | undefined;
     if (has('api') && redis && amqp) {
-      const started = await startApi(config, { redis, amqp, agents, logger, blobStore, trust });
+      const started = await startApi(config, { redis, amqp, topology, agents, logger, blobStore, trust });
       api = started;
       stops.unshift(() => started.close());
     }

@@ -1,14 +1,24 @@
 -- Appends one report exactly once. Dedupe and XADD happen in one atomic step, so a redelivered message, or a
 -- command ioredis re-sends after a reconnect, returns the first entry's id instead of adding a second.
--- KEYS: 1 stream, 2 report-seen marker, 3 trimmed-up-to marker, 4 ask index key ('' when not an ask report)
+-- KEYS: 1 stream, 2 report-seen marker, 3 trimmed-up-to marker, 4 ask index key ('' when not an ask report),
+--       5 the command's progress (hash: highest stored seq, whether a terminal report is stored)
 -- ARGV: 1 report json, 2 max length, 3 seen-marker ttl seconds, 4 ask op (create|resolve|expire|''),
 --       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision, 11 agent,
---       12 who settled the ask, 13 the decisions that counted as `who=decision` lines
+--       12 who settled the ask, 13 the decisions that counted as `who=decision` lines, 14 seq,
+--       15 '1' when the report ends its command
 local seen = redis.call('GET', KEYS[2])
 if seen then return {seen, 0} end
 
 local id = redis.call('XADD', KEYS[1], '*', 'report', ARGV[1])
 redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[3]))
+
+-- What NEXUS itself knows of a command without reading its stream: reports from outside its workflow (a stalled
+-- or closed command) take the highest seq so far, and none is written after the command's end.
+local seq = tonumber(ARGV[14])
+local highest = tonumber(redis.call('HGET', KEYS[5], 'seq') or '-1')
+if seq > highest then redis.call('HSET', KEYS[5], 'seq', seq) end
+if ARGV[15] == '1' then redis.call('HSET', KEYS[5], 'terminal', '1') end
+redis.call('EXPIRE', KEYS[5], tonumber(ARGV[3]))
 
 -- Exact trimming, in batches, so we know the newest id that was removed and can tell a client about a gap.
 local maxlen = tonumber(ARGV[2])

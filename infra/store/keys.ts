@@ -26,6 +26,10 @@ export class RedisKeys {
   command(t: Tenant, commandId: string): string {
     return `${this.tenant(t)}:command:${commandId}`;
   }
+  /** The highest seq stored for one workflow's reports and whether its terminal report is among them. */
+  progress(t: Tenant, workflowId: string): string {
+    return `${this.tenant(t)}:progress:${workflowId}`;
+  }
 
   // Keys outside a tenant: each carries its own hash tag, so multi-key commands stay in one slot.
 
@@ -36,6 +40,10 @@ export class RedisKeys {
   /** Marks an audit entry written at most once (by the id of what it records); same slot as the org's stream. */
   auditSeen(orgId: string, id: string): string {
     return `${this.prefix}{audit:${orgId}}:seen:${id}`;
+  }
+  /** Commands found stuck on a failing workflow task (workflow_id → what their stall report said); one slot. */
+  stalledCommands(): string {
+    return `${this.prefix}{stalled}:commands`;
   }
   /** Token and ticket records (`kind` is token, token-id, org-tokens or ticket); one `{auth}` slot. */
   auth(kind: string, id: string): string {

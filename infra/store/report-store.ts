@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import type { Report, Tenant } from '../../contracts/index.js';
+import { isTerminalReport, type Report, type Tenant } from '../../contracts/index.js';
 import type { RedisKeys } from './keys.js';
 
 const APPEND_SCRIPT = readFileSync(new URL('./append-report.lua', import.meta.url), 'utf8');
@@ -20,6 +20,12 @@ export interface AppendResult {
   added: boolean;
 }
 
+/** What the store holds of one command's reports: the highest seq and whether its end is among them. */
+export interface CommandProgress {
+  seq: number;
+  terminal: boolean;
+}
+
 type RedisWithAppend = Redis & {
   nexusAppendReport(...args: Array<string | number>): Promise<[string, number]>;
 };
@@ -34,7 +40,7 @@ export class ReportStore {
     private readonly maxLen: number,
   ) {
     if (!('nexusAppendReport' in redis)) {
-      redis.defineCommand('nexusAppendReport', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+      redis.defineCommand('nexusAppendReport', { numberOfKeys: 5, lua: APPEND_SCRIPT });
     }
     this.redis = redis as RedisWithAppend;
   }
@@ -48,6 +54,7 @@ export class ReportStore {
       this.keys.reportSeen(tenant, report.report_id),
       this.keys.trimmedUpTo(tenant),
       askKey,
+      this.keys.progress(tenant, report.workflow_id),
       JSON.stringify(report),
       this.maxLen,
       SEEN_TTL_SECONDS,
@@ -61,8 +68,17 @@ export class ReportStore {
       ask.agent,
       ask.decidedBy,
       ask.counted,
+      report.seq,
+      isTerminalReport(report) ? '1' : '0',
     );
     return { id, added: added === 1 };
+  }
+
+  /** Null when no report of that workflow is stored for the tenant (never sent, or forgotten after the seen TTL). */
+  async progress(tenant: Tenant, workflowId: string): Promise<CommandProgress | null> {
+    const fields = await this.redis.hgetall(this.keys.progress(tenant, workflowId));
+    if (fields.seq === undefined) return null;
+    return { seq: Number(fields.seq), terminal: fields.terminal === '1' };
   }
 
   /** Entries strictly after `afterId`, up to and including `untilId`, oldest first. */

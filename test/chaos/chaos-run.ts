@@ -1,7 +1,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import type { Report, ReportOf } from '../../contracts/index.js';
+import { isTerminalReport, type Report, type ReportOf } from '../../contracts/index.js';
 import { sleep } from '../../infra/backoff.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import type { Role } from '../../runtime/roles.js';
@@ -83,7 +83,6 @@ export interface ChaosResult {
 /** The process a fault hits (an outage is the worker's). */
 const processOf = (victim: Exclude<Victim, 'rabbitmq'>) => (victim === 'worker-outage' ? 'worker' : victim);
 
-const TERMINAL = new Set(['task_completed', 'task_failed', 'task_cancelled']);
 const PLANS: DecisionPlan[] = ['approve', 'deny', 'storm', 'race'];
 
 /**
@@ -237,7 +236,7 @@ async function load(
   const readAll = async () => (await redis.xrange(streamKey, '-', '+')).map(([id, f]) => ({ id, report: JSON.parse(f[1] ?? '{}') as Report }));
   const deadline = Date.now() + o.settleMs;
   let entries = await readAll();
-  const ended = () => new Set(entries.filter((e) => TERMINAL.has(e.report.report_type)).map((e) => e.report.correlation_id));
+  const ended = () => new Set(entries.filter((e) => isTerminalReport(e.report)).map((e) => e.report.correlation_id));
   while (ended().size < plan.length && Date.now() < deadline) {
     await sleep(500);
     entries = await readAll();
@@ -254,7 +253,7 @@ async function load(
   };
   for (const p of plan) {
     const reports = byCommand.get(p.commandId) ?? [];
-    const endings = reports.filter((r) => TERMINAL.has(r.report_type)).length;
+    const endings = reports.filter((r) => isTerminalReport(r)).length;
     if (endings === 0) result.stuck.push(p.commandId);
     if (endings > 1) result.doubleEnded.push(p.commandId);
     if (reports.some((r, i) => i > 0 && r.seq <= (reports[i - 1]?.seq ?? -1))) result.reordered.push(p.commandId);

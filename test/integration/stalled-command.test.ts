@@ -4,23 +4,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HealthReport, type ReportOf } from '../../contracts/index.js';
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { HealthReport, workflowIdFor, type Report, type ReportOf } from '../../contracts/index.js';
+import { RedisKeys } from '../../infra/store/keys.js';
+import { deriveStatus } from '../../ui/src/status.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { createLogger } from '../../infra/logger.js';
 import { loadConfig } from '../../runtime/config/load-config.js';
 import { findTemporalCli } from '../../runtime/devserver/find-temporal-cli.js';
 import { startDevServer } from '../../runtime/devserver/start-dev-server.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { freePort } from '../support/local-server.js';
-import { bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, killHard, post, testLogger, workflowBundle, type RunningNexus } from '../support/nexus-under-test.js';
+import { REDIS_URL, bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, killHard, post, temporalClient, testLogger, workflowBundle, type RunningNexus } from '../support/nexus-under-test.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { until } from '../support/until.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * A command whose workflow task keeps failing is not silent: a worker that can no longer replay it (a deploy that
- * broke determinism, here a workflow bundle whose first step differs) leaves it `Running` with nothing on the
- * stream. The API's check finds it through Temporal's TemporalReportedProblems, logs it with its correlation_id,
- * and `/health` counts it, with the cause; once a worker that can run it is back, it finishes and the count drops.
+ * broke determinism, here a workflow bundle whose first step differs) leaves it `Running` and its workflow says
+ * nothing more. The API's check finds it through Temporal's TemporalReportedProblems, logs it with its
+ * correlation_id, `/health` counts it with the cause, and its stream says `stalled` (so its card stops spinning);
+ * once a worker that can run it is back, it moves again (and, if it would say nothing itself, the stream says so).
  */
 const tenant = { org_id: 'acme', project_id: 'stalled' };
 const DRIFTED = fileURLToPath(new URL('../support/drifted-workflows/index.ts', import.meta.url));
@@ -69,25 +75,43 @@ async function health(): Promise<HealthReport> {
   return HealthReport.parse(await (await fetch(new URL('/health', api.baseUrl))).json());
 }
 
+const isStall = (state: 'stalled' | 'moving') => (r: Report) => r.report_type === 'task_progress' && r.payload.stalled?.state === state;
+
+/** A RED share waiting on its ask, with a stream recorder on its correlation id. */
+async function waitingShare(name: string) {
+  const correlationId = `${name}-${Date.now()}`;
+  const stream = await SseRecorder.open(api.baseUrl, tenant, { correlationId });
+  const res = await post(api.baseUrl, '/sidecar/command', {
+    type: 'agent.run', agent: 'external_share', params: { url: `${new URL(env.NEXUS_SHARE_ALLOWLIST ?? '').origin}/${name}`, payload: { n: 1 } }, correlation_id: correlationId,
+  }, tenant);
+  expect(res.status).toBe(202);
+  const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 30_000, 'the ask');
+  const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
+  if (!ask) throw new Error('no ask');
+  const decide = () => post(api.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: ask.payload.action_digest }, tenant);
+  return { correlationId, stream, ask, decide, workflowId: res.body.workflow_id as string };
+}
+
+/** The commands the API has reported stalled and not yet seen move again. */
+async function reportedStalls(): Promise<string[]> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    return await redis.hkeys(new RedisKeys(env.NEXUS_REDIS_PREFIX ?? '').stalledCommands());
+  } finally {
+    redis.disconnect();
+  }
+}
+
 describe('a command stuck on a failing workflow task', () => {
   it('is counted on /health with its cause and logged with its correlation_id, and released once a good worker is back', async () => {
     await startWorker(await workflowBundle());
-    const correlationId = `stalled-${Date.now()}`;
-    const stream = await SseRecorder.open(api.baseUrl, tenant, { correlationId });
-    const res = await post(api.baseUrl, '/sidecar/command', {
-      type: 'agent.run', agent: 'external_share', params: { url: `${new URL(env.NEXUS_SHARE_ALLOWLIST ?? '').origin}/stalled`, payload: { n: 1 } }, correlation_id: correlationId,
-    }, tenant);
-    expect(res.status).toBe(202);
-    const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 30_000, 'the ask');
-    const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
-    if (!ask) throw new Error('no ask');
+    const { correlationId, stream, ask, decide, workflowId } = await waitingShare('stalled');
     await until(async () => (await health()).stalled_commands != null, 10_000, 'the first stalled-command check');
     expect((await health()).stalled_commands?.count).toBe(0);
 
     // A deploy that cannot replay this command's history: its next workflow task fails, and fails again.
     await worker?.stop();
     await startWorker(await bundleWorkflows(DRIFTED));
-    const decide = () => post(api.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: ask.payload.action_digest }, tenant);
     const early = decide();
 
     await until(async () => ((await health()).stalled_commands?.count ?? 0) > 0, 60_000, '/health to count the stalled command');
@@ -96,7 +120,14 @@ describe('a command stuck on a failing workflow task', () => {
     expect(stalled.stalled_commands).toMatchObject({ count: 1, causes: { NonDeterministicError: 1 } });
     const logged = readFileSync(logFile, 'utf8').split('\n').filter((line) => line.includes('command stalled'));
     expect(logged.length).toBeGreaterThan(0);
-    expect(JSON.parse(logged[0] ?? '{}')).toMatchObject({ level: 'error', correlation_id: correlationId, workflow_id: res.body.workflow_id });
+    expect(JSON.parse(logged[0] ?? '{}')).toMatchObject({ level: 'error', correlation_id: correlationId, workflow_id: workflowId });
+    // The stream says so, after the last report the workflow wrote and with its seq, so the card shows it.
+    const stalledView = await stream.waitFor((rs) => rs.some(isStall('stalled')), 30_000, 'the stall report');
+    const notice = stalledView.find(isStall('stalled'));
+    expect(notice).toMatchObject({ seq: ask.seq, workflow_id: workflowId, correlation_id: correlationId, payload: { stalled: { state: 'stalled', cause: 'NonDeterministicError' } } });
+    expect(stalledView.indexOf(notice as Report)).toBeGreaterThan(stalledView.indexOf(ask));
+    expect(deriveStatus(stalledView)).toBe('stalled');
+    expect(await reportedStalls()).toEqual([workflowId]);
     // Nothing ran meanwhile, and the decision sent to the broken worker was not reported as taken.
     expect((await early).status).toBe(503);
     expect(receiver.deliveries).toHaveLength(0);
@@ -106,9 +137,87 @@ describe('a command stuck on a failing workflow task', () => {
     await startWorker(await workflowBundle());
     await until(async () => (await decide()).status === 202, 60_000, 'the approver\'s retry to be answered 202');
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 60_000, 'the command to complete');
-    stream.close();
     expect(receiver.deliveries).toHaveLength(1);
     await until(async () => (await health()).stalled_commands?.count === 0, 30_000, '/health to count no stalled command');
     expect(readFileSync(logFile, 'utf8')).toContain('command no longer stalled');
+    await until(async () => (await reportedStalls()).length === 0, 30_000, 'the stall to be forgotten');
+    // The workflow spoke for itself once it moved: exactly one stall report, no "moving" one, one ending.
+    stream.close();
+    expect(stream.reports.filter(isStall('stalled'))).toHaveLength(1);
+    expect(stream.reports.filter(isStall('moving'))).toHaveLength(0);
+    expect(deriveStatus(stream.reports)).toBe('completed');
   }, 240_000);
+
+  it('says when a stalled command moves again without a report of its own', async () => {
+    const { stream, decide, workflowId } = await waitingShare('moving');
+    const client = await temporalClient(env);
+    try {
+      // A workflow task that writes no report: a signal nobody handles, which the drifted worker cannot replay.
+      await worker?.stop();
+      await startWorker(await bundleWorkflows(DRIFTED));
+      await client.workflow.getHandle(workflowId).signal('nudge');
+      const stalled = await stream.waitFor((rs) => rs.some(isStall('stalled')), 60_000, 'the stall report');
+      expect(deriveStatus(stalled)).toBe('stalled');
+
+      await worker?.stop();
+      await startWorker(await workflowBundle());
+      // Until the retried task runs on the good worker; a signal a second wakes it sooner than the server's backoff.
+      let nudged = 0;
+      await until(async () => {
+        if (stream.reports.some(isStall('moving'))) return true;
+        if (Date.now() - nudged > 1_000) {
+          nudged = Date.now();
+          await client.workflow.getHandle(workflowId).signal('nudge').catch(() => undefined);
+        }
+        return false;
+      }, 90_000, 'the report that the command moves again');
+      const moving = stream.reports.find(isStall('moving'));
+      expect(moving?.seq).toBe(stalled.find(isStall('stalled'))?.seq);
+      expect(deriveStatus(stream.reports)).toBe('waiting');
+      await until(async () => (await reportedStalls()).length === 0, 30_000, 'the stall to be forgotten');
+
+      await until(async () => (await decide()).status === 202, 30_000, 'the approval to be answered 202');
+      await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 60_000, 'the command to complete');
+      expect(deriveStatus(stream.reports)).toBe('completed');
+      expect(stream.reports.filter(isStall('moving'))).toHaveLength(1);
+    } finally {
+      stream.close();
+      await client.connection.close();
+    }
+  }, 240_000);
+
+  it('puts nothing on a stream for a stalled workflow that only claims to be a tenant\'s command', async () => {
+    const correlationId = `forged-${Date.now()}`;
+    const stream = await SseRecorder.open(api.baseUrl, tenant, { correlationId });
+    // Someone with Temporal access and no NEXUS key: plain payloads, an input the workflow cannot run, and memo
+    // and search attributes naming the tenant and a correlation id, once with an id of their own and once with
+    // the id NEXUS would derive for a command that was never sent.
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? '' });
+    const attacker = new Client({ connection });
+    const ids = [`shadow-${Date.now()}`, workflowIdFor(tenant, `never-sent-${Date.now()}`)];
+    try {
+      for (const [i, workflowId] of ids.entries()) {
+        await attacker.workflow.start('commandWorkflow', {
+          taskQueue: env.TEMPORAL_TASK_QUEUE ?? '',
+          workflowId,
+          args: [{ tenant }],
+          memo: { correlation_id: correlationId, command_id: i === 0 ? 'forged' : workflowId.split('/').at(-1) },
+          typedSearchAttributes: [
+            { key: SEARCH_ATTRIBUTES.orgId, value: tenant.org_id },
+            { key: SEARCH_ATTRIBUTES.projectId, value: tenant.project_id },
+            { key: SEARCH_ATTRIBUTES.correlationId, value: correlationId },
+          ],
+        });
+      }
+      await until(async () => (await health()).stalled_commands?.count === 2, 60_000, '/health to count both stalled workflows');
+      const refusals = () => readFileSync(logFile, 'utf8').split('\n').filter((line) => /not a NEXUS command|no unfinished command on its stream/.test(line));
+      await until(async () => ids.every((id) => refusals().some((line) => line.includes(id))), 30_000, 'the check to pass over both');
+      expect(await reportedStalls()).toEqual([]);
+      expect(stream.reports).toEqual([]);
+    } finally {
+      stream.close();
+      for (const workflowId of ids) await attacker.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+      await connection.close();
+    }
+  }, 120_000);
 });

@@ -54,4 +54,23 @@ describe('DashboardState', () => {
     state.applyReport('1-0', r(0, { report_type: 'command_accepted', payload: { type: 'agent.run' } }));
     expect(state.commands.get('c1')?.status).toBe('accepted');
   });
+
+  it('shows a stalled command as stalled, then as what it was doing once it moves again', () => {
+    const state = new DashboardState();
+    const stall = (name: string, stateName: 'stalled' | 'moving'): Report => ({
+      ...r(1, { report_type: 'task_progress', payload: { message: name, stalled: { state: stateName, cause: 'NonDeterministicError', since: base.ts } } }),
+      report_id: `${base.workflow_id}:${name}`,
+    });
+    state.applyReport('1-0', r(0, { report_type: 'command_accepted', payload: { type: 'agent.run' } }));
+    state.applyReport('1-1', r(1, { report_type: 'ask_created', payload: ask }));
+    // Written from outside the workflow with the highest stored seq: the stream order puts it after the ask.
+    state.applyReport('1-2', stall('stalled:12', 'stalled'));
+    expect(state.commands.get('c1')?.status).toBe('stalled');
+    expect(state.commands.get('c1')?.reports.map((x) => x.report.report_type)).toEqual(['command_accepted', 'ask_created', 'task_progress']);
+    state.applyReport('1-3', stall('moving:12', 'moving'));
+    expect(state.commands.get('c1')?.status).toBe('waiting');
+    state.applyReport('1-4', stall('stalled:15', 'stalled'));
+    state.applyReport('1-5', r(2, { report_type: 'ask_resolved', payload: { ask_id: 'a1', decision: 'approve', decided_by: 'kim' } }));
+    expect(state.commands.get('c1')?.status).toBe('running');
+  });
 });

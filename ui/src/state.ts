@@ -1,6 +1,7 @@
 import type { Decision, Report, ReportOf } from '../../contracts/index.js';
 // The same ordering the server uses; contracts/ is pure, so the UI bundle can share it.
 import { compareStreamIds } from '../../contracts/stream-id.js';
+import { isTerminalReport } from '../../contracts/terminal-reports.js';
 import { deriveStatus, type CommandStatus } from './status.js';
 
 export interface StreamedReport {
@@ -118,7 +119,7 @@ export class DashboardState {
         ? report.payload.ask_id
         : undefined;
     if (askId !== undefined) this.closeAsk(askId, changes);
-    if (report.report_type === 'task_completed' || report.report_type === 'task_failed' || report.report_type === 'task_cancelled') {
+    if (isTerminalReport(report)) {
       // A finished workflow has nothing left to approve, whatever happened to its ask.
       for (const [id, ask] of this.asks) if (ask.report.workflow_id === report.workflow_id) this.closeAsk(id, changes);
     }

@@ -6,6 +6,7 @@ export type CommandStatus =
   | 'accepted'
   | 'running'
   | 'waiting'
+  | 'stalled'
   | 'completed'
   | 'failed'
   | 'denied'
@@ -17,6 +18,7 @@ export const STATUS_LABEL: Record<CommandStatus, string> = {
   accepted: 'accepted',
   running: 'running',
   waiting: 'waiting for approval',
+  stalled: 'stalled: no progress',
   completed: 'completed',
   failed: 'failed',
   denied: 'denied',
@@ -29,13 +31,26 @@ export const TERMINAL: ReadonlySet<CommandStatus> = new Set(['completed', 'faile
 /** Folds reports (already in `seq` order) into a status; plain TS so the bundle carries no zod. */
 export function deriveStatus(reports: readonly Report[]): CommandStatus {
   let status: CommandStatus = 'sent';
+  // NEXUS's stall check speaks from outside the workflow: once the command moves again, what it was doing holds.
+  let beforeStall: CommandStatus = status;
   for (const report of reports) {
     switch (report.report_type) {
       case 'command_accepted':
         status = 'accepted';
         break;
+      case 'task_progress': {
+        const stall = report.payload.stalled?.state;
+        if (stall === 'stalled') {
+          if (status !== 'stalled') beforeStall = status;
+          status = 'stalled';
+        } else if (stall === 'moving') {
+          if (status === 'stalled') status = beforeStall;
+        } else {
+          status = 'running';
+        }
+        break;
+      }
       case 'task_started':
-      case 'task_progress':
         status = 'running';
         break;
       case 'ask_created':

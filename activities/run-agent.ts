@@ -1,19 +1,21 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AgentError } from '../agents/agent-error.js';
 import type { ProgressUpdate } from '../agents/agent.js';
-import type { AgentRegistry } from '../agents/registry.js';
 import type { Report } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
 import type { LlmRouter } from '../infra/llm/llm-router.js';
 import type { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import { PROGRESS_SEQ_BLOCK, reportEnvelope, type RunAgentInput } from '../contracts/index.js';
-import { resolveAction } from './resolve-action.js';
+import type { AuthorizeStep } from './effect-authority.js';
 
-/** Runs one agent with everything its context promises; AgentErrors become typed, stable Temporal failures. */
-export function createRunAgent(deps: { agents: AgentRegistry; publisher: ReportPublisher; llm: LlmRouter; logger: Logger }) {
-  return async function runAgent(input: RunAgentInput): Promise<unknown> {
+/**
+ * Runs one agent with everything its context promises, once the step has shown its authority (anyone who reaches
+ * Temporal can schedule this activity); AgentErrors become typed, stable Temporal failures.
+ */
+export function createRunAgent(deps: { authorize: AuthorizeStep; publisher: ReportPublisher; llm: LlmRouter; logger: Logger }) {
+  return async function runAgent(scheduled: RunAgentInput): Promise<unknown> {
     const ctx = Context.current();
-    const { agent, params } = await resolveAction(deps.agents, input);
+    const { input, agent, params } = await deps.authorize(scheduled);
     const log = deps.logger.child({ correlation_id: input.correlation_id, workflow_id: input.workflow_id, agent: agent.name });
     log.info({ attempt: ctx.info.attempt }, 'agent run started');
     const progress = async (update: ProgressUpdate) => {

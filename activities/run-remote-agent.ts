@@ -1,19 +1,23 @@
 import { ApplicationFailure, CompleteAsyncError, Context } from '@temporalio/activity';
-import type { AgentRegistry } from '../agents/registry.js';
 import type { Logger } from '../infra/logger.js';
 import { NoAgentListeningError, type RemoteTaskPublisher } from '../agents/remote/remote-task-publisher.js';
 import type { RemoteTopology } from '../agents/remote/remote-topology.js';
-import type { RunAgentInput } from '../contracts/index.js';
-import { resolveAction } from './resolve-action.js';
+import { EFFECT_REFUSALS, type RunAgentInput } from '../contracts/index.js';
+import type { AuthorizeStep } from './effect-authority.js';
 
 /**
  * Hands the task to a remote agent over `nexus.tasks` and returns without a result: the agent's reply completes
  * the activity asynchronously. A dead agent stops heartbeating and the attempt times out and is retried.
  */
-export function createRunRemoteAgent(deps: { agents: AgentRegistry; remote: RemoteTaskPublisher | undefined; topology: RemoteTopology; logger: Logger }) {
-  return async function runRemoteAgent(input: RunAgentInput & { heartbeat_timeout_ms: number }): Promise<unknown> {
+export function createRunRemoteAgent(deps: { authorize: AuthorizeStep; remote: RemoteTaskPublisher | undefined; topology: RemoteTopology; logger: Logger }) {
+  return async function runRemoteAgent(scheduled: RunAgentInput & { heartbeat_timeout_ms: number }): Promise<unknown> {
     const ctx = Context.current();
-    await resolveAction(deps.agents, input);
+    // The remote agent acts on NEXUS's word: the step shows its authority here, before the task leaves.
+    const { input } = await deps.authorize(scheduled);
+    const heartbeatTimeoutMs = scheduled.heartbeat_timeout_ms;
+    if (!Number.isInteger(heartbeatTimeoutMs) || heartbeatTimeoutMs <= 0) {
+      throw ApplicationFailure.create({ type: EFFECT_REFUSALS.foreign, message: 'the step carries no valid heartbeat timeout', nonRetryable: true });
+    }
     if (!deps.remote) throw ApplicationFailure.create({ type: 'agent_unavailable', message: 'remote agents are not enabled in this worker', nonRetryable: true });
     try {
       await deps.remote.publish({
@@ -24,7 +28,7 @@ export function createRunRemoteAgent(deps: { agents: AgentRegistry; remote: Remo
         workflow_id: input.workflow_id,
         idempotency_key: input.idempotency_key,
         attempt: ctx.info.attempt,
-        heartbeat_timeout_ms: input.heartbeat_timeout_ms,
+        heartbeat_timeout_ms: heartbeatTimeoutMs,
         reply_to: deps.topology.repliesQueue,
       });
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { DecisionSeal } from '../infra/trust/decision-seal.js';
-import type { AuditLog } from '../infra/store/audit-log.js';
-import type { CommandInput, DecisionVerdict } from '../contracts/index.js';
+import { SECURITY_LOG, type AuditLog } from '../infra/store/audit-log.js';
+import { commandOfWorkflowId, type CommandInput, type DecisionVerdict } from '../contracts/index.js';
+import { schedulingExecution } from './effect-refusal.js';
 import type { Logger } from '../infra/logger.js';
 
 export interface VerifyDecisionInput {
@@ -18,17 +19,21 @@ export interface VerifyDecisionInput {
 export function createVerifyDecision(deps: { seal: DecisionSeal; audit: AuditLog; logger: Logger }) {
   return async function verifyDecision(input: VerifyDecisionInput): Promise<DecisionVerdict> {
     const { command } = input;
-    const verdict = deps.seal.verify(input.decision, { workflow_id: command.workflow_id, ask_id: input.ask_id });
+    // The proof must name the workflow that really asks, as Temporal reports it: a shadow workflow that claims
+    // another command's id in its input gets nothing out of that command's decisions, nor audits into its org.
+    const { workflow_id: real } = schedulingExecution();
+    const realCommand = commandOfWorkflowId(real);
+    const verdict = deps.seal.verify(input.decision, { workflow_id: real, ask_id: input.ask_id });
     const claimed = (input.decision ?? {}) as { decided_by?: unknown; decision?: unknown };
-    await deps.audit.appendStrict(command.tenant.org_id, {
+    await deps.audit.appendStrict(realCommand?.tenant.org_id ?? SECURITY_LOG, {
       event: verdict.ok ? 'decision_verified' : 'decision_refused',
       principal: String(claimed.decided_by ?? 'unknown').slice(0, 200),
       principal_kind: 'proof',
       decision: String(claimed.decision ?? 'unknown').slice(0, 16),
       ask_id: input.ask_id,
-      workflow_id: command.workflow_id,
+      workflow_id: real,
       correlation_id: command.correlation_id,
-      project_id: command.tenant.project_id,
+      project_id: realCommand?.tenant.project_id ?? 'unknown',
       ...(verdict.ok ? {} : { code: verdict.code }),
     });
     if (!verdict.ok) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Action } from './ask.js';
+import { Action, AskId, DecideInput } from './ask.js';
 import { ClientKey } from './ids.js';
 import { Tenant } from './tenant.js';
 
@@ -13,5 +13,10 @@ export const RunAgentInput = Action.extend({
   idempotency_key: z.string(),
   /** The workflow reserved seq numbers [progress_seq_base, +PROGRESS_SEQ_BLOCK) for this step's progress (-1: none). */
   progress_seq_base: z.number().int(),
+  /**
+   * The decisions that approved this exact action, as the API signed them. The activity checks them itself (proof,
+   * workflow, ask, digest, quorum) and uses them once: the workflow's word that an ask was approved is not enough.
+   */
+  approval: z.object({ ask_id: AskId, decisions: z.array(DecideInput).min(1).max(32) }).optional(),
 });
 export type RunAgentInput = z.infer<typeof RunAgentInput>;

@@ -26,6 +26,22 @@ export const DECISION_REFUSALS = {
 } as const;
 export type DecisionRefusalCode = (typeof DECISION_REFUSALS)[keyof typeof DECISION_REFUSALS];
 
+/**
+ * Why an agent activity refused to act (each refusal is audited): whoever scheduled it could not show an approval
+ * NEXUS signed for exactly this action in this execution, or that approval was used already.
+ */
+export const EFFECT_REFUSALS = {
+  /** The input is not a step NEXUS could have scheduled (malformed, or naming another command than its own). */
+  foreign: 'effect_foreign',
+  /** RED by NEXUS's own assessment and no approval came with it. */
+  unapproved: 'effect_unapproved',
+  /** An approval came with it, and it does not hold: proof, ask, digest, role or quorum. */
+  approvalInvalid: 'approval_invalid',
+  /** The approval already ran its action in another execution (a reset, a second run, a copied input). */
+  approvalUsed: 'approval_already_used',
+} as const;
+export type EffectRefusalCode = (typeof EFFECT_REFUSALS)[keyof typeof EFFECT_REFUSALS];
+
 /** Failure types the decide update uses; the API maps each to its HTTP answer. */
 export const DECIDE_REJECTIONS = {
   unknownAsk: 'ask_unknown',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Tenant } from './tenant.js';
+import { Tenant } from './tenant.js';
 
 /** Client-chosen keys (command_id, correlation_id): no newlines or spaces, so they are safe in every header and SSE field. */
 export const ClientKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must match [A-Za-z0-9_.:-]{1,128}');
@@ -19,4 +19,14 @@ export type StreamCursor = z.infer<typeof StreamCursor>;
  */
 export function workflowIdFor(tenant: Tenant, commandId: string): string {
   return `nexus/${tenant.org_id}/${tenant.project_id}/${commandId}`;
+}
+
+/** The tenant and command a workflow id names, when it is one `workflowIdFor` could have made. */
+export function commandOfWorkflowId(workflowId: string): { tenant: Tenant; commandId: string } | undefined {
+  const parts = workflowId.split('/');
+  if (parts.length !== 4 || parts[0] !== 'nexus') return undefined;
+  const [, org, project, commandId] = parts;
+  if (!org || !project || !commandId || !ClientKey.safeParse(commandId).success) return undefined;
+  const tenant = Tenant.safeParse({ org_id: org, project_id: project });
+  return tenant.success ? { tenant: tenant.data, commandId } : undefined;
 }

@@ -20,6 +20,7 @@ import { remoteTopology } from '../agents/remote/remote-topology.js';
 import type { Role } from './roles.js';
 import { loadTrust } from './trust.js';
 import { AuditLog } from '../infra/store/audit-log.js';
+import { ApprovalUses } from '../infra/store/approval-uses.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import { startApi, type ApiRuntime } from './start-api.js';
 
@@ -108,7 +109,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       stops.unshift(() => bridge.stop());
       await bridge.start();
     }
-    if (has('worker') && amqp && audit) {
+    if (has('worker') && amqp && redis && audit) {
       const publisher = new ReportPublisher(amqp, topology, logger.child({ module: 'publisher' }));
       const { worker, connection, done } = await startWorker({
         target: config.temporal,
@@ -125,6 +126,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           remoteTopology: remoteNames,
           seal: trust.seal,
           audit,
+          approvalUses: new ApprovalUses(redis, new RedisKeys(config.redis.prefix)),
           ...(remote ? { remote: remote.publisher } : {}),
         },
         logger,

@@ -1,5 +1,5 @@
 import { upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { Action, ActionAssessment, CommandInput, CommandState, RiskLevel, TaskError } from '../contracts/index.js';
+import type { Action, ActionAssessment, CommandInput, CommandState, RiskLevel, RunAgentInput, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
@@ -90,7 +90,8 @@ export class ActionRunner {
         const last = outcome.decisions[outcome.decisions.length - 1];
         await durable.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'approve', reason: last?.reason })]);
         this.state.status = 'running';
-        return this.execute(current, verdict, risk);
+        // The signed decisions go with the step: the activity checks them itself and uses them once.
+        return this.execute(current, verdict, risk, { ask_id: askId, decisions: outcome.decisions });
       }
       // Edit and approve: the edited action is assessed before anything is said about it, so the report carries
       // its digest; the editor's approval does not carry over to it.
@@ -176,7 +177,7 @@ export class ActionRunner {
     );
   }
 
-  private async execute(action: Action, verdict: ActionAssessment, risk: RiskLevel): Promise<StepOutcome> {
+  private async execute(action: Action, verdict: ActionAssessment, risk: RiskLevel, approval?: RunAgentInput['approval']): Promise<StepOutcome> {
     try {
       const stepInput = {
         ...action,
@@ -186,6 +187,7 @@ export class ActionRunner {
         tenant: this.input.tenant,
         idempotency_key: `${this.input.workflow_id}:step-${this.step++}`,
         progress_seq_base: verdict.reports_progress ? this.reports.reserve(PROGRESS_SEQ_BLOCK) : -1,
+        ...(approval ? { approval } : {}),
       };
       const result = verdict.remote
         ? await this.activities.runRemoteAgent({ ...stepInput, heartbeat_timeout_ms: this.input.settings.remote_heartbeat_timeout_ms })

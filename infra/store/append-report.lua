@@ -31,13 +31,17 @@ if len > maxlen + slack then
   redis.call('SET', KEYS[3], newest)
 end
 
+-- An ask belongs to the workflow that created it: another workflow's report can neither take its id over nor
+-- settle it (a report of a workflow that was never this ask's is stored, and the index is left alone).
 local op = ARGV[4]
+local owner = redis.call('HGET', KEYS[4], 'workflow_id')
+if owner and owner ~= ARGV[5] then op = '' end
 if op == 'create' then
   redis.call('HSET', KEYS[4], 'workflow_id', ARGV[5], 'correlation_id', ARGV[6], 'status', 'pending',
     'expires_at', ARGV[7], 'action_digest', ARGV[8], 'agent', ARGV[11])
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
 elseif op == 'resolve' then
-  if redis.call('EXISTS', KEYS[4]) == 1 then
+  if owner then
     redis.call('HSET', KEYS[4], 'status', 'resolved', 'decision', ARGV[10], 'decided_by', ARGV[12])
     -- Who counted, so an approver retrying an interrupted decide learns that theirs is the one that counts.
     for who, verdict in string.gmatch(ARGV[13], '([^=\n]+)=([^\n]+)') do
@@ -45,7 +49,7 @@ elseif op == 'resolve' then
     end
   end
 elseif op == 'expire' then
-  if redis.call('EXISTS', KEYS[4]) == 1 then
+  if owner then
     redis.call('HSET', KEYS[4], 'status', 'expired')
   end
 end

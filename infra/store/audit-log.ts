@@ -77,7 +77,30 @@ export interface AuditCommandEntry {
   command_type: string;
 }
 
-export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry;
+/**
+ * An agent activity's check where the effect happens: `effect_authorized` once per approval that ran its action,
+ * `effect_refused` for every refusal (no approval for a RED action, a forged or foreign one, one used already,
+ * reports for another command than the workflow's own).
+ * Written to the org of the workflow that really scheduled the activity, or the security log when it names none.
+ */
+export interface AuditEffectEntry {
+  event: 'effect_authorized' | 'effect_refused';
+  /** The activity that was asked to act (runAgent, runRemoteAgent, publishReports). */
+  activity: string;
+  agent?: string;
+  /** The execution Temporal says scheduled the activity, not what its input claims. */
+  workflow_id: string;
+  run_id: string;
+  activity_id: string;
+  ask_id?: string;
+  /** Who approved, as their proofs show. */
+  approvers?: string;
+  correlation_id?: string;
+  project_id?: string;
+  code?: string;
+}
+
+export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry;
 
 /** Writes an entry unless one was written for `id` already, in one atomic step (redeliveries add nothing). */
 const APPEND_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then

@@ -26,6 +26,10 @@ export class RedisKeys {
   command(t: Tenant, commandId: string): string {
     return `${this.tenant(t)}:command:${commandId}`;
   }
+  /** Which execution (run and activity) used an ask's approval to act: an approval acts once. */
+  approvalUse(t: Tenant, askId: string): string {
+    return `${this.tenant(t)}:approval-use:${askId}`;
+  }
   /** The highest seq stored for one workflow's reports and whether its terminal report is among them. */
   progress(t: Tenant, workflowId: string): string {
     return `${this.tenant(t)}:progress:${workflowId}`;

@@ -41,9 +41,11 @@ export class DecisionSeal {
 
   /**
    * Checks that `raw` is a decision the API signed, for this workflow and ask, recently. Never throws: a refusal
-   * is a verdict the workflow records and the caller audits.
+   * is a verdict the workflow records and the caller audits. `age: 'any'` is for the check where the effect
+   * happens, which can come hours after a quorum's first approval: freshness was checked when each one arrived,
+   * and there the approval is used once instead.
    */
-  verify(raw: unknown, expected: { workflow_id: string; ask_id: string }, now = new Date()): DecisionVerdict {
+  verify(raw: unknown, expected: { workflow_id: string; ask_id: string }, now = new Date(), age: 'recent' | 'any' = 'recent'): DecisionVerdict {
     const parsed = DecideInput.safeParse(raw);
     if (!parsed.success) {
       return { ok: false, code: 'decision_unsigned', message: 'the decision carries no valid NEXUS proof; decide through the NEXUS API' };
@@ -59,8 +61,8 @@ export class DecisionSeal {
     if (decision.workflow_id !== expected.workflow_id || decision.ask_id !== expected.ask_id) {
       return { ok: false, code: 'decision_foreign', message: 'the proof was made for another command or ask' };
     }
-    const age = now.getTime() - Date.parse(proof.signed_at);
-    if (age > this.maxAgeMs || age < -MAX_SKEW_MS) {
+    const elapsed = now.getTime() - Date.parse(proof.signed_at);
+    if (elapsed < -MAX_SKEW_MS || (age === 'recent' && elapsed > this.maxAgeMs)) {
       return { ok: false, code: 'decision_stale', message: 'the decision proof has expired; decide again' };
     }
     return { ok: true };

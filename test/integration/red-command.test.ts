@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReportOf } from '../../contracts/index.js';
-import { SseRecorder } from '../support/sse-client.js';
+import { sendShare } from '../support/red-share.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
 
@@ -32,29 +31,15 @@ afterAll(async () => {
   await cleanupEnv(expiringEnv);
 });
 
-async function sendShare(target: RunningNexus, label: string, extra: Record<string, unknown> = {}) {
-  const correlationId = `${label}-${Date.now()}`;
-  const stream = await SseRecorder.open(target.baseUrl, tenant, { correlationId });
-  const res = await post(target.baseUrl, '/sidecar/command', {
-    type: 'agent.run',
-    agent: 'external_share',
-    params: { url: `${hookUrl}/hook/${correlationId}`, payload: { grades: [1, 2, 3], label } },
-    correlation_id: correlationId,
-    ...extra,
-  }, tenant);
-  expect(res.status).toBe(202);
-  const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 20_000, 'ask_created');
-  const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
-  if (!ask) throw new Error('no ask');
-  return { correlationId, stream, ask, workflowId: res.body.workflow_id as string };
-}
+const shareAsking = (target: RunningNexus, label: string, extra: Record<string, unknown> = {}) =>
+  sendShare({ baseUrl: target.baseUrl, tenant, hookUrl, label, payload: { grades: [1, 2, 3], label }, extra });
 
 const deliveriesFor = (correlationId: string) => receiver.deliveries.filter((d) => d.correlationId === correlationId);
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
 describe('a RED command', () => {
   it('waits for approval even when the client claims GREEN, then runs exactly once after approve', async () => {
-    const { correlationId, stream, ask, workflowId } = await sendShare(nexus, 'approve', { risk_level: 'GREEN' });
+    const { correlationId, stream, ask, workflowId } = await shareAsking(nexus, 'approve', { risk_level: 'GREEN' });
     expect(ask.payload).toMatchObject({
       risk_level: 'RED',
       action: { agent: 'external_share', params: { url: expect.stringContaining(hookUrl) } },
@@ -89,7 +74,7 @@ describe('a RED command', () => {
   });
 
   it('never runs when denied, and records the reason', async () => {
-    const { correlationId, stream, ask } = await sendShare(nexus, 'deny');
+    const { correlationId, stream, ask } = await shareAsking(nexus, 'deny');
     const decided = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'deny', reason: 'not to that address' }, tenant);
     expect(decided.status).toBe(202);
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'task_cancelled');
@@ -105,7 +90,7 @@ describe('a RED command', () => {
   });
 
   it('never runs after the ask expired, and a decision after expiry is a 409', async () => {
-    const { correlationId, stream, ask } = await sendShare(expiring, 'expire');
+    const { correlationId, stream, ask } = await shareAsking(expiring, 'expire');
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'expiry');
     expect(stream.reports.map((r) => r.report_type)).toEqual([
       'command_accepted', 'task_started', 'ask_created', 'ask_expired', 'task_cancelled',
@@ -118,7 +103,7 @@ describe('a RED command', () => {
   });
 
   it("ignores a decision sent with another tenant's headers (404, no effect)", async () => {
-    const { correlationId, stream, ask } = await sendShare(nexus, 'foreign');
+    const { correlationId, stream, ask } = await shareAsking(nexus, 'foreign');
     const foreign = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'approve' }, otherTenant);
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('not_found');
@@ -132,7 +117,7 @@ describe('a RED command', () => {
   });
 
   it('refuses a decision whose action_digest differs from the action shown (409, nothing runs)', async () => {
-    const { correlationId, stream, ask } = await sendShare(nexus, 'digest');
+    const { correlationId, stream, ask } = await shareAsking(nexus, 'digest');
     const wrong = `sha256:${'0'.repeat(64)}`;
     const res = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: wrong }, tenant);
     expect(res.status).toBe(409);
@@ -144,7 +129,7 @@ describe('a RED command', () => {
   });
 
   it('accepts exactly one of several racing decisions', async () => {
-    const { correlationId, stream, ask } = await sendShare(nexus, 'race');
+    const { correlationId, stream, ask } = await shareAsking(nexus, 'race');
     const results = await Promise.all(
       ['approve', 'deny', 'approve', 'deny', 'approve'].map((decision) =>
         post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision }, tenant),

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { HealthReport, workflowIdFor, type Report, type ReportOf } from '../../contracts/index.js';
+import { HealthReport, workflowIdFor, type Report } from '../../contracts/index.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { deriveStatus } from '../../ui/src/status.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
@@ -17,6 +17,7 @@ import { startDevServer } from '../../runtime/devserver/start-dev-server.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { freePort } from '../support/local-server.js';
 import { REDIS_URL, bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, killHard, post, temporalClient, testLogger, workflowBundle, type RunningNexus } from '../support/nexus-under-test.js';
+import { sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { until } from '../support/until.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -78,18 +79,10 @@ async function health(): Promise<HealthReport> {
 const isStall = (state: 'stalled' | 'moving') => (r: Report) => r.report_type === 'task_progress' && r.payload.stalled?.state === state;
 
 /** A RED share waiting on its ask, with a stream recorder on its correlation id. */
-async function waitingShare(name: string) {
-  const correlationId = `${name}-${Date.now()}`;
-  const stream = await SseRecorder.open(api.baseUrl, tenant, { correlationId });
-  const res = await post(api.baseUrl, '/sidecar/command', {
-    type: 'agent.run', agent: 'external_share', params: { url: `${new URL(env.NEXUS_SHARE_ALLOWLIST ?? '').origin}/${name}`, payload: { n: 1 } }, correlation_id: correlationId,
-  }, tenant);
-  expect(res.status).toBe(202);
-  const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 30_000, 'the ask');
-  const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
-  if (!ask) throw new Error('no ask');
-  const decide = () => post(api.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: ask.payload.action_digest }, tenant);
-  return { correlationId, stream, ask, decide, workflowId: res.body.workflow_id as string };
+async function waitingShare(label: string) {
+  const share = await sendShare({ baseUrl: api.baseUrl, tenant, hookUrl: new URL(env.NEXUS_SHARE_ALLOWLIST ?? '').origin, label });
+  const decide = () => post(api.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant);
+  return { ...share, decide };
 }
 
 /** The commands the API has reported stalled and not yet seen move again. */

@@ -10,7 +10,8 @@ import type { ReportOf } from '../../contracts/index.js';
 import { findTemporalCli } from '../../runtime/devserver/find-temporal-cli.js';
 import { createLogger } from '../../infra/logger.js';
 import { decideUpdate } from '../../workflows/messages.js';
-import { SseRecorder } from '../support/sse-client.js';
+import { sendShare } from '../support/red-share.js';
+import type { SseRecorder } from '../support/sse-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, temporalClient, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
 
@@ -42,19 +43,8 @@ afterAll(async () => {
   await cleanupEnv(env);
 });
 
-async function sendShare(label: string) {
-  const correlationId = `${label}-${Date.now()}`;
-  const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId });
-  const res = await post(nexus.baseUrl, '/sidecar/command', {
-    type: 'agent.run',
-    agent: 'external_share',
-    params: { url: `${hookUrl}/hook/${correlationId}`, payload: { grades: ['secret-grade-A+'], label } },
-    correlation_id: correlationId,
-  }, tenant, { 'x-user-id': 'teacher-requester' });
-  expect(res.status).toBe(202);
-  const ask = await nextAsk(stream, 0);
-  return { correlationId, stream, ask, workflowId: res.body.workflow_id as string };
-}
+const shareAsking = (label: string) =>
+  sendShare({ baseUrl: nexus.baseUrl, tenant, hookUrl, label, payload: { grades: ['secret-grade-A+'], label }, headers: { 'x-user-id': 'teacher-requester' } });
 
 async function nextAsk(stream: SseRecorder, index: number): Promise<ReportOf<'ask_created'>> {
   const reports = await stream.waitFor((rs) => rs.filter((r) => r.report_type === 'ask_created').length > index, 20_000, `ask #${index + 1}`);
@@ -72,7 +62,7 @@ const decide = (askId: string, body: Record<string, unknown>, user: string) =>
 
 describe('the trust boundary: only decisions the NEXUS API authorized count', () => {
   it('a decide sent with the Temporal CLI, declaring its own roles, runs nothing and is audited', async () => {
-    const { correlationId, stream, ask, workflowId } = await sendShare('cli-forgery');
+    const { correlationId, stream, ask, workflowId } = await shareAsking('cli-forgery');
     const forged = JSON.stringify({
       ask_id: ask.payload.ask_id, decision: 'approve', decided_by: 'mallory', roles: ['approver', 'admin'],
       tenant, action_digest: ask.payload.action_digest, decided_at: new Date().toISOString(),
@@ -94,7 +84,7 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
   });
 
   it('refuses forged, altered, foreign, stale and replayed proofs; nothing runs and each refusal is audited', async () => {
-    const { correlationId, stream, ask, workflowId } = await sendShare('proofs');
+    const { correlationId, stream, ask, workflowId } = await shareAsking('proofs');
     const config = loadConfig(env);
     const seal = new DecisionSeal(config.trust.decisionKeys ?? [], config.trust.decisionMaxAgeMs);
     const wrongKey = new DecisionSeal([{ id: 'test-decision', key: Buffer.alloc(32, 7) }], 60_000);
@@ -131,7 +121,7 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
   });
 
   it('an update sent ahead under a guessable update id cannot block the approver\'s real decision', async () => {
-    const { correlationId, stream, ask, workflowId } = await sendShare('update-id');
+    const { correlationId, stream, ask, workflowId } = await shareAsking('update-id');
     const handle = temporal.workflow.getHandle(workflowId);
     const junk = { ask_id: ask.payload.ask_id, decision: 'approve', decided_by: 'approver-kim', roles: ['approver'] };
     // Ids an attacker could guess from what the stream shows: if the API used one, Temporal would hand the
@@ -146,7 +136,7 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
   });
 
   it('an approver who edits the action opens a new ask that they may not approve; a second approver runs exactly the edit', async () => {
-    const { correlationId, stream, ask } = await sendShare('edit');
+    const { correlationId, stream, ask } = await shareAsking('edit');
     const editedUrl = `${hookUrl}/hook/${correlationId}-edited`;
     const edit = await decide(ask.payload.ask_id, {
       decision: 'approve', action_digest: ask.payload.action_digest, params: { url: editedUrl, payload: { grades: ['everything'] } },
@@ -178,7 +168,7 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
   });
 
   it('audits every accepted command from its confirmed report, exactly once however often it is delivered', async () => {
-    const { correlationId, stream, ask, workflowId } = await sendShare('audit-command');
+    const { correlationId, stream, ask, workflowId } = await shareAsking('audit-command');
     const started = (await audit.read(tenant.org_id)).filter((e) => e.event === 'command_started' && e.workflow_id === workflowId);
     expect(started).toEqual([expect.objectContaining({ principal: 'teacher-requester', correlation_id: correlationId, command_type: 'agent.run' })]);
     // A redelivered command_accepted (the bridge crashed before its ack) adds nothing.
@@ -192,7 +182,7 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
   });
 
   it('keeps params, decisions and results as ciphertext in Temporal; search attributes stay readable', async () => {
-    const { correlationId, stream, ask, workflowId } = await sendShare('cipher');
+    const { correlationId, stream, ask, workflowId } = await shareAsking('cipher');
     expect((await decide(ask.payload.ask_id, { decision: 'approve', action_digest: ask.payload.action_digest, reason: 'reason-text-xyz' }, 'approver-kim')).status).toBe(202);
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'task_completed');
     // What an operator sees with the plain CLI (or the Web UI without the codec endpoint).

@@ -1,0 +1,231 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor, type CommandInput, type Report, type RunAgentInput } from '../../contracts/index.js';
+import { createLogger } from '../../infra/logger.js';
+import { AesGcmPayloadCodec } from '../../infra/payload-codec.js';
+import { AuditLog, SECURITY_LOG } from '../../infra/store/audit-log.js';
+import { dataConverter } from '../../infra/temporal-options.js';
+import { loadConfig } from '../../runtime/config/load-config.js';
+import { findTemporalCli } from '../../runtime/devserver/find-temporal-cli.js';
+import { bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, post, REDIS_URL, temporalClient, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import type { RogueOrder, rogueCaller } from '../support/rogue-workflows/index.js';
+import { sendShare } from '../support/red-share.js';
+import { SseRecorder } from '../support/sse-client.js';
+import { until } from '../support/until.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
+
+/**
+ * The doors next to `decide`: whoever reaches Temporal's port (and, as an insider, holds the payload key) but no
+ * NEXUS decision key. A rogue worker's workflow schedules the NEXUS worker's activities, a reset replays an
+ * approved share, a shadow workflow claims another command's id. Every effect shows its authority where it
+ * happens: nothing is delivered without an approval made for that very execution, and nothing is written onto
+ * another command's stream or ask.
+ */
+const run = promisify(execFile);
+const tenant = { org_id: 'acme', project_id: 'backdoor' };
+const ROGUE = fileURLToPath(new URL('../support/rogue-workflows/index.ts', import.meta.url));
+const receiver = new WebhookReceiver();
+const env = isolatedEnv('backdoor');
+let hookUrl: string;
+let nexus: RunningNexus;
+let insider: Client;
+let outsider: Client;
+let outsiderConnection: Connection;
+let redis: Redis;
+let audit: AuditLog;
+let cli: string;
+const rogueWorkers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
+const rogueQueue = { plain: `${env.TEMPORAL_TASK_QUEUE}-rogue-plain`, keyed: `${env.TEMPORAL_TASK_QUEUE}-rogue-keyed` };
+
+beforeAll(async () => {
+  hookUrl = await receiver.start();
+  env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
+  nexus = await bootNexus(env, testLogger(env).logger);
+  insider = await temporalClient(env);
+  outsiderConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? '' });
+  outsider = new Client({ connection: outsiderConnection });
+  redis = new Redis(REDIS_URL);
+  audit = new AuditLog(redis, env.NEXUS_REDIS_PREFIX ?? '', createLogger('silent'));
+  cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH, createLogger('silent'));
+  // Somebody else's workers, on their own task queues: one speaks plaintext, one holds the payload key.
+  const bundle = await bundleWorkflows(ROGUE);
+  for (const [taskQueue, converter] of [[rogueQueue.plain, undefined], [rogueQueue.keyed, dataConverter(loadConfig(env).trust.payloadKeys ?? [])]] as const) {
+    const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS ?? '' });
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, ...(converter ? { dataConverter: converter } : {}) });
+    rogueWorkers.push({ worker, running: worker.run(), connection });
+  }
+}, 120_000);
+afterAll(async () => {
+  for (const workflowId of started) await outsider?.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+  for (const rogue of rogueWorkers) {
+    rogue.worker.shutdown();
+    await rogue.running;
+    await rogue.connection.close();
+  }
+  await nexus?.stop();
+  await insider?.connection.close();
+  await outsiderConnection?.close();
+  await redis?.quit();
+  await receiver.stop();
+  await cleanupEnv(env);
+});
+
+async function shareAsking(label: string) {
+  const share = await sendShare({ baseUrl: nexus.baseUrl, tenant, hookUrl, label, payload: { grades: ['A+'], label }, headers: { 'x-user-id': 'teacher-requester' } });
+  const approve = () => post(nexus.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
+  return { ...share, approve };
+}
+
+const deliveriesFor = (correlationId: string) => receiver.deliveries.filter((d) => d.correlationId === correlationId);
+const effects = async (org: string, workflowId: string) => (await audit.read(org)).filter((e) => e.event?.startsWith('effect_') && e.workflow_id === workflowId);
+
+function rogueStep(workflowId: string, commandId: string, url: string, extra: Partial<RunAgentInput> = {}): RunAgentInput {
+  return {
+    agent: 'external_share', params: { url, payload: { stolen: true } }, workflow_id: workflowId, correlation_id: commandId, command_id: commandId,
+    tenant, idempotency_key: `${commandId}:step-0`, progress_seq_base: -1, ...extra,
+  };
+}
+
+/** Runs a rogue workflow to its end: the insider's worker holds the key, so it can read the NEXUS worker's answer. */
+function rogue(client: Client, queue: string, workflowId: string, order: Omit<RogueOrder, 'taskQueue'>) {
+  return client.workflow.execute<typeof rogueCaller>('rogueCaller', { taskQueue: queue, workflowId, args: [{ ...order, taskQueue: env.TEMPORAL_TASK_QUEUE ?? '' }] });
+}
+
+/**
+ * Starts a rogue workflow without waiting for it: the plaintext worker cannot even read the NEXUS worker's
+ * (encrypted) answer, so its workflow never ends; what happened is read from the audit, the stream and the
+ * receiver, and the workflow is terminated after.
+ */
+async function rogueStart(workflowId: string, order: Omit<RogueOrder, 'taskQueue'>) {
+  const handle = await outsider.workflow.start<typeof rogueCaller>('rogueCaller', { taskQueue: rogueQueue.plain, workflowId, args: [{ ...order, taskQueue: env.TEMPORAL_TASK_QUEUE ?? '' }] });
+  started.push(handle.workflowId);
+  return handle;
+}
+const started: string[] = [];
+
+/** The scheduled input of the command's runAgent, read from its history as an insider with the payload key can. */
+async function scheduledStep(workflowId: string): Promise<{ input: RunAgentInput; workflowTaskCompletedEventId: number }> {
+  const history = await insider.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = history.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAgent')?.activityTaskScheduledEventAttributes;
+  if (!scheduled) throw new Error('runAgent was never scheduled');
+  const codec = new AesGcmPayloadCodec(loadConfig(env).trust.payloadKeys ?? []);
+  const [payload] = await codec.decode((scheduled.input?.payloads ?? []) as Payload[]);
+  return { input: defaultPayloadConverter.fromPayload<RunAgentInput>(payload as Payload), workflowTaskCompletedEventId: Number(scheduled.workflowTaskCompletedEventId) };
+}
+
+describe('no back doors: every side effect proves its approval where it happens', () => {
+  it('a rogue worker\'s workflow gets no RED work out of the NEXUS worker without an approval', async () => {
+    const url = `${hookUrl}/hook/rogue-plain`;
+    const before = receiver.deliveries.length;
+    // Its own id, named like a command of the tenant: RED by NEXUS's own assessment, and no approval.
+    const commandId = `rogue-${Date.now()}`;
+    const owned = workflowIdFor(tenant, commandId);
+    await rogueStart(owned, { activity: 'runAgent', input: rogueStep(owned, commandId, url) });
+    // An id of its own choosing: the step names a command that is not the workflow scheduling it.
+    const free = `rogue-free-${Date.now()}`;
+    await rogueStart(free, { activity: 'runAgent', input: rogueStep(owned, commandId, url) });
+    await until(async () => (await effects(tenant.org_id, owned)).length > 0 && (await effects(SECURITY_LOG, free)).length > 0, 30_000, 'both steps to be refused');
+    expect(await effects(tenant.org_id, owned)).toEqual([expect.objectContaining({ event: 'effect_refused', activity: 'runAgent', agent: 'external_share', code: 'effect_unapproved' })]);
+    expect(await effects(SECURITY_LOG, free)).toEqual([expect.objectContaining({ event: 'effect_refused', code: 'effect_foreign' })]);
+    expect(receiver.deliveries.length).toBe(before);
+  });
+
+  it('an insider with the payload key cannot reuse a real approval from another workflow', async () => {
+    const victim = await shareAsking('copied');
+    expect((await victim.approve()).status).toBe(202);
+    await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'the approved share');
+    victim.stream.close();
+    expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
+    const { input } = await scheduledStep(victim.workflowId);
+    expect(input.approval?.decisions).toHaveLength(1);
+
+    // The copied step as it was, from the insider's own workflow: it names another command.
+    const commandId = `insider-${Date.now()}`;
+    const own = workflowIdFor(tenant, commandId);
+    expect(await rogue(insider, rogueQueue.keyed, `${own}-a`, { activity: 'runAgent', input })).toEqual({ ok: false, code: 'effect_foreign' });
+    // Rewritten to name the insider's own command: the approvals were signed for the victim's workflow.
+    const rewritten = { ...input, workflow_id: own, command_id: commandId, correlation_id: commandId };
+    expect(await rogue(insider, rogueQueue.keyed, own, { activity: 'runAgent', input: rewritten })).toEqual({ ok: false, code: 'approval_invalid' });
+    expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
+    expect((await effects(tenant.org_id, victim.workflowId)).map((e) => e.event)).toEqual(['effect_authorized']);
+    expect((await effects(tenant.org_id, own)).map((e) => e.code)).toEqual(['approval_invalid']);
+  });
+
+  it('a reset of an approved, delivered share does not deliver it again', async () => {
+    const victim = await shareAsking('reset');
+    expect((await victim.approve()).status).toBe(202);
+    await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'the approved share');
+    victim.stream.close();
+    const { workflowTaskCompletedEventId } = await scheduledStep(victim.workflowId);
+
+    // The real CLI, as an operator (or anyone on Temporal's port) would: back to just before runAgent was scheduled.
+    await run(cli, ['workflow', 'reset', '--address', env.TEMPORAL_ADDRESS ?? '', '--workflow-id', victim.workflowId, '--event-id', String(workflowTaskCompletedEventId), '--reason', 'replay the approval']);
+    await until(async () => (await effects(tenant.org_id, victim.workflowId)).some((e) => e.code === 'approval_already_used'), 30_000, 'the reset run\'s step to be refused');
+    expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
+    const audited = await effects(tenant.org_id, victim.workflowId);
+    expect(audited.map((e) => [e.event, e.code ?? ''])).toEqual([['effect_authorized', ''], ['effect_refused', 'approval_already_used']]);
+    // The refusal names the new run: Temporal's own account of who scheduled the step.
+    expect(audited[1]?.run_id).not.toBe(audited[0]?.run_id);
+  });
+
+  it('reports a rogue workflow makes the NEXUS worker publish cannot land on another command or settle its ask', async () => {
+    const victim = await shareAsking('forged-report');
+    const commandId = `rogue-reports-${Date.now()}`;
+    const own = workflowIdFor(tenant, commandId);
+    const deny = (workflowId: string, command: string, seq: number): Report => ({
+      report_id: `${workflowId}:${seq}`, seq, report_type: 'ask_resolved', correlation_id: command, command_id: command, workflow_id: workflowId,
+      org_id: tenant.org_id, project_id: tenant.project_id, ts: new Date().toISOString(),
+      payload: { ask_id: victim.ask.payload.ask_id, decision: 'deny', decided_by: 'mallory' },
+    });
+    // Under the victim's ids: refused before anything is published.
+    const underVictim = { ...deny(victim.workflowId, victim.correlationId, victim.ask.seq + 1), command_id: victim.workflowId.split('/').at(-1) ?? '' };
+    await rogueStart(own, { activity: 'publishReports', input: [underVictim] });
+    await until(async () => (await effects(tenant.org_id, own)).length > 0, 30_000, 'the forged report to be refused');
+    expect(await effects(tenant.org_id, own)).toEqual([expect.objectContaining({ event: 'effect_refused', activity: 'publishReports', code: 'effect_foreign' })]);
+    // Under its own ids, naming the victim's ask: published as the rogue's own report, and the ask is not its to settle.
+    const ownCommand = `${commandId}-own`;
+    const ownId = workflowIdFor(tenant, ownCommand);
+    const rogueStream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: ownCommand });
+    await rogueStart(ownId, { activity: 'publishReports', input: [deny(ownId, ownCommand, 0)] });
+    await rogueStream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_resolved'), 30_000, 'the rogue\'s own report');
+    rogueStream.close();
+
+    expect((await victim.approve()).status).toBe(202);
+    const reports = await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'the approved share');
+    victim.stream.close();
+    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
+    expect(reports.find((r) => r.report_type === 'ask_resolved')?.payload).toMatchObject({ decision: 'approve', decided_by: 'principal-park' });
+    expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
+  });
+
+  it('a shadow workflow that claims another command\'s id in its input writes nothing onto that command', async () => {
+    const victim = await shareAsking('shadow');
+    const config = loadConfig(env);
+    const commandId = victim.workflowId.split('/').at(-1) ?? '';
+    const shadowInput: CommandInput = {
+      tenant, command_id: commandId, correlation_id: victim.correlationId, workflow_id: victim.workflowId,
+      request: { type: 'agent.run', agent: 'external_share', params: victim.ask.payload.action.params },
+      received_at: new Date().toISOString(), requested_by: 'mallory',
+      settings: {
+        ask_timeout_ms: 1_000, agent_timeout_ms: config.workflow.agentTimeoutMs, agent_max_attempts: 1, agent_retry_interval_ms: 100, plan_revisions: 0,
+        llm_timeout_ms: config.llm.timeoutMs, remote_heartbeat_timeout_ms: config.remote.heartbeatTimeoutMs, agent_heartbeat_timeout_ms: config.workflow.agentHeartbeatTimeoutMs,
+      },
+    };
+    const shadowId = `shadow-${Date.now()}`;
+    await run(cli, ['workflow', 'start', '--address', env.TEMPORAL_ADDRESS ?? '', '--task-queue', env.TEMPORAL_TASK_QUEUE ?? '', '--type', 'commandWorkflow', '--workflow-id', shadowId, '--input', JSON.stringify(shadowInput)]);
+    await until(async () => (await effects(SECURITY_LOG, shadowId)).length > 0, 30_000, 'the shadow\'s reports to be refused');
+    expect((await effects(SECURITY_LOG, shadowId))[0]).toMatchObject({ event: 'effect_refused', activity: 'publishReports', code: 'effect_foreign' });
+
+    expect((await victim.approve()).status).toBe(202);
+    const reports = await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'the approved share');
+    victim.stream.close();
+    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
+    expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
+  });
+});

@@ -134,10 +134,14 @@ describe('a command stuck on a failing workflow task', () => {
     await until(async () => (await health()).stalled_commands?.count === 0, 30_000, '/health to count no stalled command');
     expect(readFileSync(logFile, 'utf8')).toContain('command no longer stalled');
     await until(async () => (await reportedStalls()).length === 0, 30_000, 'the stall to be forgotten');
-    // The workflow spoke for itself once it moved: exactly one stall report, no "moving" one, one ending.
+    // One stall report. Whether the stream also says "moving" depends on which came first: the server's own retry
+    // of the task on the good worker (a check in between sees it move with nothing said) or the approver's retry
+    // (the decision is its report); either way at most once, before the decision, and then one ending.
     stream.close();
     expect(stream.reports.filter(isStall('stalled'))).toHaveLength(1);
-    expect(stream.reports.filter(isStall('moving'))).toHaveLength(0);
+    const moving = stream.reports.filter(isStall('moving'));
+    expect(moving.length).toBeLessThanOrEqual(1);
+    if (moving[0]) expect(stream.reports.indexOf(moving[0])).toBeLessThan(stream.reports.findIndex((r) => r.report_type === 'ask_resolved'));
     expect(deriveStatus(stream.reports)).toBe('completed');
   }, 240_000);
 

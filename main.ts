@@ -1,14 +1,16 @@
 import { assertSafeListen, ConfigError, loadConfig, type Config } from './runtime/config/load-config.js';
 import { TemporalCliError } from './runtime/devserver/find-temporal-cli.js';
 import { assertPortFree, PortInUseError } from './runtime/devserver/port-check.js';
+import { UnsafePathError } from './infra/files/private-paths.js';
 import { createLogger, type Logger } from './infra/logger.js';
+import { KeyRingError } from './infra/trust/key-ring.js';
 import { installTemporalLogger } from './infra/temporal-logger.js';
 import { ensureTemporal } from './runtime/ensure-temporal.js';
 import { parseRole, RoleError, type Role } from './runtime/roles.js';
 import { startNexus } from './runtime/start-nexus.js';
 
 /** Errors that are the operator's to fix: one line, no stack trace, exit 1. */
-const OPERATOR_ERRORS = [ConfigError, PortInUseError, RoleError, TemporalCliError];
+const OPERATOR_ERRORS = [ConfigError, PortInUseError, RoleError, TemporalCliError, UnsafePathError, KeyRingError];
 
 async function main(): Promise<void> {
   const role = parseRole(process.argv.slice(2));

@@ -4,6 +4,7 @@ import type { Agent } from '../agents/agent.js';
 import { ReportBridge } from '../bridge/report-bridge.js';
 import type { Config } from './config/load-config.js';
 import { LocalBlobStore } from '../infra/files/local-blob-store.js';
+import { privateDir } from '../infra/files/private-paths.js';
 import { connectAmqp } from '../infra/amqp.js';
 import type { Logger } from '../infra/logger.js';
 import { createRedis, waitForRedis } from '../infra/redis.js';
@@ -59,6 +60,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       stops.push(() => amqp.close());
       await amqp.waitForConnect();
     }
+    // Keys, uploads and Temporal's database live under the data folder: this user's alone.
+    privateDir(config.temporal.dataDir);
     // API and worker must see the same files: one folder on one machine, a shared volume (or an S3-like
     // BlobStore) across machines.
     const blobStore = new LocalBlobStore(config.files.blobDir);

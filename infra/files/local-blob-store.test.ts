@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,12 @@ describe('LocalBlobStore', () => {
     expect(Buffer.from(got?.bytes ?? []).toString()).toBe('a,b\n1,2\n');
     expect(got?.meta).toEqual(meta);
     expect(await readdir(join(dir, 'acme', 'school'))).toHaveLength(2);
+  });
+
+  it('keeps uploads for this user only: folders 0700, files 0600', async () => {
+    const meta = await store.put(acme, 'private.csv', 'text/csv', Buffer.from('name,phone\n'));
+    for (const folder of [dir, join(dir, 'acme'), join(dir, 'acme', 'school')]) expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    for (const ext of ['bin', 'json']) expect((await stat(join(dir, 'acme', 'school', `${meta.file_id}.${ext}`))).mode & 0o777).toBe(0o600);
   });
 
   it("does not show one tenant another tenant's file", async () => {

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TENANT_ID_PATTERN, type Tenant } from '../../contracts/index.js';
 import { isFileId, type BlobMeta, type BlobStore } from './blob-store.js';
+import { privateDir } from './private-paths.js';
 
 /**
  * Files in a local folder: `<dir>/<org>/<project>/<file_id>.bin` plus `<file_id>.json` for the metadata.
@@ -14,6 +15,7 @@ export class LocalBlobStore implements BlobStore {
 
   constructor(dir: string) {
     this.root = resolve(dir);
+    privateDir(this.root, 'upload folder');
   }
 
   async put(tenant: Tenant, name: string, contentType: string, bytes: Uint8Array): Promise<BlobMeta> {
@@ -26,7 +28,7 @@ export class LocalBlobStore implements BlobStore {
       created_at: new Date().toISOString(),
     };
     const dir = this.tenantDir(tenant);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     // Bytes first, metadata last, each through a rename: a file is visible only once it is complete.
     await writeAtomically(join(dir, `${meta.file_id}.bin`), bytes);
     await writeAtomically(join(dir, `${meta.file_id}.json`), Buffer.from(JSON.stringify(meta)));
@@ -57,6 +59,7 @@ export class LocalBlobStore implements BlobStore {
 
 async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
   const temp = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temp, bytes, { flag: 'wx' });
+  // Uploads are people's data: only NEXUS's user reads them.
+  await writeFile(temp, bytes, { flag: 'wx', mode: 0o600 });
   await rename(temp, path);
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertPrivate } from '../files/private-paths.js';
 import type { Logger } from '../logger.js';
 
 /** Named 32-byte keys, newest first: the first one signs or encrypts, every one verifies or decrypts (rotation). */
@@ -18,9 +19,11 @@ export class KeyRingError extends Error {
 export function resolveKeyRing(configured: KeyRing | undefined, dir: string, name: string, logger: Logger): KeyRing {
   if (configured) return configured;
   const file = join(dir, `${name}.key`);
+  // A key someone else could have planted would let them sign decisions: refused, as ssh refuses such a key.
+  if (existsSync(dir)) assertPrivate(dir, 'key folder');
+  else mkdirSync(dir, { recursive: true, mode: 0o700 });
   const existing = readKeyFile(file);
   if (existing) return existing;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Written aside, then linked into place: link fails if another process won the race, and nobody ever reads a
   // half-written file.
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
@@ -41,6 +44,7 @@ export function resolveKeyRing(configured: KeyRing | undefined, dir: string, nam
 function readKeyFile(file: string): KeyRing | undefined {
   let text: string;
   try {
+    assertPrivate(file, 'key file');
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
+import { privateDir, privateFile } from '../../infra/files/private-paths.js';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../infra/logger.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
@@ -26,8 +27,15 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
   await assertPortFree(options.port, 'TEMPORAL_ADDRESS');
   await assertPortFree(options.uiPort, 'TEMPORAL_UI_PORT');
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const logFile = openSync(join(dataDir, 'temporal-dev-server.log'), 'a');
+  privateDir(dataDir);
+  // Histories and the server's log hold workflow ids and payloads: this user's only. The server creates its
+  // database itself (an empty file would be taken for an initialized one), so it starts under umask 077; files an
+  // earlier version left open are tightened first.
+  const logPath = join(dataDir, 'temporal-dev-server.log');
+  privateFile(logPath, 'Temporal log');
+  const dbPath = join(dataDir, 'temporal.db');
+  for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) if (existsSync(file)) privateFile(file, 'Temporal database');
+  const logFile = openSync(logPath, 'a');
   const args = [
     'server', 'start-dev',
     '--ip', options.host,
@@ -35,7 +43,7 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
     '--ui-port', String(options.uiPort),
     ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     '--namespace', options.namespace,
-    '--db-filename', join(dataDir, 'temporal.db'),
+    '--db-filename', dbPath,
     '--log-level', 'warn',
     // Flag a workflow whose task failed twice in a row (TemporalReportedProblems) instead of five times: the
     // API's stalled-command check finds it within seconds rather than a minute.
@@ -43,7 +51,7 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
     ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];
   log.info({ cli: options.cliPath, port: options.port, ui_port: options.uiPort }, 'starting temporal dev server');
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', logFile, logFile] });
+  const child = spawnWithPrivateFiles(options.cliPath, args, logFile);
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code) => reject(new Error(`temporal dev server exited (code ${code}); see ${join(dataDir, 'temporal-dev-server.log')}`)));
     child.once('error', reject);
@@ -58,4 +66,19 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
   }
   exited.catch(() => undefined);
   return child;
+}
+
+/** The child inherits the umask at spawn: set only around it, so nothing else of this process is affected. */
+function spawnWithPrivateFiles(cliPath: string, args: string[], logFile: number): ChildProcess {
+  let previous: number | undefined;
+  try {
+    previous = process.umask(0o077);
+  } catch {
+    // A worker thread may not change the umask; the database is then as the server makes it.
+  }
+  try {
+    return spawn(cliPath, args, { stdio: ['ignore', logFile, logFile] });
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
 }

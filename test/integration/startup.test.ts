@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +64,28 @@ describe('start-up refuses bad setups with one clear line', () => {
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^nexus: ${name}=${value} is invalid: `));
+  });
+
+  it('refuses a key folder other users can write, holding a key anyone could have planted, as ssh refuses such a key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nexus-planted-'));
+    try {
+      const keys = join(dataDir, 'keys');
+      mkdirSync(keys);
+      chmodSync(keys, 0o777);
+      writeFileSync(join(keys, 'decision.key'), `decision-1:${Buffer.alloc(32, 7).toString('base64')}\n`);
+      chmodSync(join(keys, 'decision.key'), 0o666);
+      const env = isolatedEnv('startup', { PORT: '0', NEXUS_DATA_DIR: dataDir });
+      // No keys configured: NEXUS would read (or generate) them under the data folder.
+      delete env.NEXUS_DECISION_KEYS;
+      delete env.NEXUS_PAYLOAD_KEYS;
+      const { code, stderr } = await runMain(['--role', 'bridge'], env);
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(`nexus: key folder ${keys} has mode 0777, open to other users; refusing to use it (chmod 700 it if you made it, or remove it)`);
+      // Its own data folder, though, it makes private.
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unknown role', async () => {

@@ -15,7 +15,7 @@ import { resolveAction } from './resolve-action.js';
 import { createPublishReports } from './publish-reports.js';
 import { createRunAgent } from './run-agent.js';
 import { createRunRemoteAgent } from './run-remote-agent.js';
-import { createVerifyDecision } from './verify-decision.js';
+import { createVerifyDecision, type DecisionRefusalBudgets } from './verify-decision.js';
 import type { DecisionSeal } from '../infra/trust/decision-seal.js';
 import type { AuditLog } from '../infra/store/audit-log.js';
 import type { ApprovalUses } from '../infra/store/approval-uses.js';
@@ -38,6 +38,8 @@ export interface ActivityDeps {
   audit: AuditLog;
   /** Which execution used each approval: an approval acts once. */
   approvalUses: ApprovalUses;
+  /** How many refused decisions are audited one by one, per workflow and per org. */
+  decisionRefusals: DecisionRefusalBudgets;
 }
 
 /** Everything a workflow asks the world to do. Clients come in; nothing here opens a connection of its own. */
@@ -77,7 +79,7 @@ export function createActivities(deps: ActivityDeps) {
       };
     },
 
-    verifyDecision: createVerifyDecision({ seal: deps.seal, audit: deps.audit, logger: log }),
+    verifyDecision: createVerifyDecision({ seal: deps.seal, audit: deps.audit, refusals: deps.decisionRefusals, logger: log }),
     planInstruction: createPlanInstruction({ ...deps, logger: log }),
     runAgent: createRunAgent({ ...deps, authorize, logger: log }),
     runRemoteAgent: createRunRemoteAgent({ authorize, remote: deps.remote, topology: deps.remoteTopology, logger: log }),

@@ -1,5 +1,6 @@
 import type { DecisionSeal } from '../infra/trust/decision-seal.js';
 import { SECURITY_LOG, type AuditLog } from '../infra/store/audit-log.js';
+import type { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { commandOfWorkflowId, type CommandInput, type DecisionVerdict } from '../contracts/index.js';
 import { schedulingExecution } from './effect-refusal.js';
 import type { Logger } from '../infra/logger.js';
@@ -16,7 +17,16 @@ export interface VerifyDecisionInput {
  * the key). Every verdict is audited before it is returned, so an accepted decision is never unaudited and a
  * forged one sent straight to Temporal leaves a trace in its org's log.
  */
-export function createVerifyDecision(deps: { seal: DecisionSeal; audit: AuditLog; logger: Logger }) {
+/**
+ * Refused decisions of one workflow, and of one org, per minute that are audited one by one; past either, one
+ * `refusals_limited` entry and a `refusals_summary` with the count. Anyone who reaches Temporal can send updates.
+ */
+export interface DecisionRefusalBudgets {
+  perWorkflow: RefusalBudget;
+  perOrg: RefusalBudget;
+}
+
+export function createVerifyDecision(deps: { seal: DecisionSeal; audit: AuditLog; refusals: DecisionRefusalBudgets; logger: Logger }) {
   return async function verifyDecision(input: VerifyDecisionInput): Promise<DecisionVerdict> {
     const { command } = input;
     // The proof must name the workflow that really asks, as Temporal reports it: a shadow workflow that claims
@@ -25,7 +35,12 @@ export function createVerifyDecision(deps: { seal: DecisionSeal; audit: AuditLog
     const realCommand = commandOfWorkflowId(real);
     const verdict = deps.seal.verify(input.decision, { workflow_id: real, ask_id: input.ask_id });
     const claimed = (input.decision ?? {}) as { decided_by?: unknown; decision?: unknown };
-    await deps.audit.appendStrict(realCommand?.tenant.org_id ?? SECURITY_LOG, {
+    const org = realCommand?.tenant.org_id ?? SECURITY_LOG;
+    if (!verdict.ok && !(await withinBudget(deps.refusals, org, real))) {
+      deps.logger.debug({ correlation_id: command.correlation_id, ask_id: input.ask_id, code: verdict.code }, 'decision refused; over the audit budget, counted only');
+      return verdict;
+    }
+    await deps.audit.appendStrict(org, {
       event: verdict.ok ? 'decision_verified' : 'decision_refused',
       principal: String(claimed.decided_by ?? 'unknown').slice(0, 200),
       principal_kind: 'proof',
@@ -41,4 +56,13 @@ export function createVerifyDecision(deps: { seal: DecisionSeal; audit: AuditLog
     }
     return verdict;
   };
+}
+
+/** Both budgets are spent (each counts every refusal); the entry is written while neither is exhausted. */
+async function withinBudget(budgets: DecisionRefusalBudgets, org: string, workflowId: string): Promise<boolean> {
+  const spent = await Promise.all([
+    budgets.perWorkflow.spend({ key: `decisions-wf:${workflowId}`, org, principal: workflowId, principal_kind: 'workflow' }),
+    budgets.perOrg.spend({ key: `decisions-org:${org}`, org, principal: org, principal_kind: 'org' }),
+  ]);
+  return spent.every((s) => s === 'write');
 }

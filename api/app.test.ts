@@ -24,7 +24,7 @@ import type { ApiDeps } from './api-deps.js';
 import { createApp } from './app.js';
 import { StreamTickets } from './auth/stream-tickets.js';
 import { TokenStore } from './auth/token-store.js';
-import { RefusalBudget } from './middleware/refusal-budget.js';
+import { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { SseClientLimiter } from './sse/client-limiter.js';
 import { FeedHub } from './sse/report-feed.js';
 import type { CommandGateway, DecideOutcome } from './temporal/command-gateway.js';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { RefusalBudget } from './middleware/refusal-budget.js';
+import type { RefusalBudget } from '../infra/store/refusal-budget.js';
 import type { ApiDeps } from './api-deps.js';
 import type { ApiEnv } from './api-env.js';
 import { ApiError, createErrorHandler, errorResponse } from './errors.js';

@@ -11,7 +11,7 @@ import { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import type { ReportTopology } from '../infra/messaging/report-topology.js';
 import { StalledRegistry } from '../infra/store/stalled-registry.js';
 import { AuditLog } from '../infra/store/audit-log.js';
-import { RefusalBudget } from '../api/middleware/refusal-budget.js';
+import { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { StreamTickets } from '../api/auth/stream-tickets.js';
 import { TokenStore } from '../api/auth/token-store.js';
 import { SseClientLimiter } from '../api/sse/client-limiter.js';

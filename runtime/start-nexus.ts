@@ -22,8 +22,12 @@ import type { Role } from './roles.js';
 import { loadTrust } from './trust.js';
 import { AuditLog } from '../infra/store/audit-log.js';
 import { ApprovalUses } from '../infra/store/approval-uses.js';
+import { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import { startApi, type ApiRuntime } from './start-api.js';
+
+/** Refused decisions of one workflow audited one by one per minute; the org's share is NEXUS_REFUSAL_LIMIT_PER_MIN. */
+export const DECISION_REFUSALS_PER_WORKFLOW_PER_MIN = 10;
 
 export interface NexusOptions {
   role: Role;
@@ -114,6 +118,12 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     }
     if (has('worker') && amqp && redis && audit) {
       const publisher = new ReportPublisher(amqp, topology, logger.child({ module: 'publisher' }));
+      const keys = new RedisKeys(config.redis.prefix);
+      // Forged decisions reach the worker from anyone on Temporal's port, in any auth mode: always bounded.
+      const decisionRefusals = {
+        perWorkflow: new RefusalBudget(redis, keys, audit, DECISION_REFUSALS_PER_WORKFLOW_PER_MIN, logger.child({ module: 'audit' })),
+        perOrg: new RefusalBudget(redis, keys, audit, config.limits.refusalsPerMin, logger.child({ module: 'audit' })),
+      };
       const { worker, connection, done } = await startWorker({
         target: config.temporal,
         payloadKeys: trust.payloadKeys,
@@ -129,7 +139,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           remoteTopology: remoteNames,
           seal: trust.seal,
           audit,
-          approvalUses: new ApprovalUses(redis, new RedisKeys(config.redis.prefix)),
+          approvalUses: new ApprovalUses(redis, keys),
+          decisionRefusals,
           ...(remote ? { remote: remote.publisher } : {}),
         },
         logger,
@@ -140,6 +151,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         await done.catch(() => undefined);
         await connection.close();
         await publisher.close();
+        await decisionRefusals.perWorkflow.flush();
+        await decisionRefusals.perOrg.flush();
       });
     }
     let api: ApiRuntime | undefined;

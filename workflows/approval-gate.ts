@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ApprovalRequirements, CommandInput, DecideInput, DecisionVerdict } from '../contracts/index.js';
 import { verification } from './activity-proxies.js';
 import { DECIDE_REJECTIONS } from '../contracts/failure-codes.js';
@@ -106,7 +106,12 @@ export class ApprovalGate {
       } finally {
         this.line.leave(turn);
       }
-    }, { validator: (d) => this.precheck(d) });
+    }, {
+      validator: (d) => {
+        this.assertSigned(d);
+        this.precheck(d);
+      },
+    });
   }
 
   /**
@@ -184,6 +189,23 @@ export class ApprovalGate {
    * What can be refused without trusting anything in the update (the validator: refused updates never enter
    * history): it names no ask that is open now.
    */
+  /**
+   * What can be refused without the key, before Temporal records anything (a rejected update leaves no event, and
+   * costs no check and no audit entry): a decision with no proof at all, or one made for another workflow or
+   * tenant. Validator only: histories recorded such updates as accepted before, and must replay as they were.
+   */
+  private assertSigned(raw: unknown): void {
+    const d = (typeof raw === 'object' && raw !== null ? raw : {}) as { proof?: unknown; workflow_id?: unknown; tenant?: { org_id?: unknown; project_id?: unknown } };
+    const proof = (typeof d.proof === 'object' && d.proof !== null ? d.proof : {}) as Record<string, unknown>;
+    if (!['key_id', 'nonce', 'signed_at', 'signature'].every((field) => typeof proof[field] === 'string')) {
+      reject('the decision carries no NEXUS proof; decide through the NEXUS API', DECIDE_REJECTIONS.unsigned);
+    }
+    const { tenant } = this.input;
+    if (d.workflow_id !== workflowInfo().workflowId || d.tenant?.org_id !== tenant.org_id || d.tenant.project_id !== tenant.project_id) {
+      reject('the decision proof was made for another command', DECIDE_REJECTIONS.foreign);
+    }
+  }
+
   private precheck(raw: unknown): void {
     const askId = typeof raw === 'object' && raw !== null ? (raw as { ask_id?: unknown }).ask_id : undefined;
     if (typeof askId !== 'string') reject('a decision names its ask_id', DECIDE_REJECTIONS.unknownAsk);

@@ -60,15 +60,16 @@ async function openAsk(quorum: number): Promise<Run> {
     const handle = await harness.client.workflow.start<typeof commandWorkflow>('commandWorkflow', { workflowId: input.workflow_id, taskQueue, args: [input] });
     harness.started.push(handle.workflowId);
     const ask = await waitForReport(stub, 'ask_created');
-    await gateOpen(handle);
+    await gateOpen(handle, input, ask);
     return { stub, input, handle, ask, taskQueue };
   });
 }
 
 /** The gate answers "not ready" until it has opened the ask; a decision for another ask tells which without counting. */
-async function gateOpen(handle: Handle): Promise<void> {
+async function gateOpen(handle: Handle, input: CommandInput, ask: ReportOf<'ask_created'>): Promise<void> {
+  const probe = decision(input, ask, { decided_by: 'probe', ask_id: 'probe' });
   await until(async () => {
-    const err = await handle.executeUpdate(decideUpdate, { args: [{ ask_id: 'probe' } as DecideInput] }).then(() => undefined, (e: unknown) => e);
+    const err = await handle.executeUpdate(decideUpdate, { args: [probe] }).then(() => undefined, (e: unknown) => e);
     return refusalType(err) === DECIDE_REJECTIONS.unknownAsk;
   }, 10_000, 'the approval gate to open its ask');
 }

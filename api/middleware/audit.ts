@@ -1,7 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { SECURITY_LOG, type AuditLog, type AuditRequestEntry } from '../../infra/store/audit-log.js';
-import type { RefusalBudget, RefusalSubject } from './refusal-budget.js';
+import type { RefusalBudget, RefusalSubject } from '../../infra/store/refusal-budget.js';
 import { TenantId } from '../../contracts/index.js';
 import type { ApiEnv } from '../api-env.js';
 

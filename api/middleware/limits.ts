@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { RefusalBudget } from './refusal-budget.js';
+import type { RefusalBudget } from '../../infra/store/refusal-budget.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { withDeadline } from '../../infra/deadline.js';

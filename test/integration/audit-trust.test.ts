@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, SECURITY_LOG } from '../../infra/store/audit-log.js';
-import { RefusalBudget } from '../../api/middleware/refusal-budget.js';
+import { RefusalBudget } from '../../infra/store/refusal-budget.js';
 import type { Role } from '../../api/auth/principal.js';
 import { TokenStore } from '../../api/auth/token-store.js';
 import { tokenCli } from '../../runtime/cli/token.js';

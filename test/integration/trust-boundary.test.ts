@@ -4,6 +4,11 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../infra/store/audit-log.js';
+import { RedisKeys } from '../../infra/store/keys.js';
+import { WindowCounter } from '../../infra/store/window-counter.js';
+import { REFUSAL_WINDOW_MS } from '../../infra/store/refusal-budget.js';
+import { until } from '../support/until.js';
+import { DECISION_REFUSALS_PER_WORKFLOW_PER_MIN } from '../../runtime/start-nexus.js';
 import { DecisionSeal } from '../../infra/trust/decision-seal.js';
 import { loadConfig } from '../../runtime/config/load-config.js';
 import type { ReportOf } from '../../contracts/index.js';
@@ -61,7 +66,7 @@ const decide = (askId: string, body: Record<string, unknown>, user: string) =>
   post(nexus.baseUrl, `/approvals/${askId}/decide`, body, tenant, { 'x-user-id': user });
 
 describe('the trust boundary: only decisions the NEXUS API authorized count', () => {
-  it('a decide sent with the Temporal CLI, declaring its own roles, runs nothing and is audited', async () => {
+  it('a decide sent with the Temporal CLI, declaring its own roles, is refused before Temporal records it', async () => {
     const { correlationId, stream, ask, workflowId } = await shareAsking('cli-forgery');
     const forged = JSON.stringify({
       ask_id: ask.payload.ask_id, decision: 'approve', decided_by: 'mallory', roles: ['approver', 'admin'],
@@ -72,7 +77,10 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(0);
     expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
-    expect(await refusals(workflowId)).toEqual([expect.objectContaining({ principal: 'mallory', code: 'decision_unsigned', ask_id: ask.payload.ask_id })]);
+    // No proof at all: the update's validator refuses it, so it is neither in the history nor worth an audit entry.
+    expect(await refusals(workflowId)).toEqual([]);
+    const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
 
     // The legitimate approver still decides through the API, and that decision is audited as verified.
     expect((await decide(ask.payload.ask_id, { decision: 'approve', action_digest: ask.payload.action_digest }, 'principal-park')).status).toBe(202);
@@ -83,7 +91,7 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
     stream.close();
   });
 
-  it('refuses forged, altered, foreign, stale and replayed proofs; nothing runs and each refusal is audited', async () => {
+  it('refuses forged, altered, foreign, stale and replayed proofs; nothing runs and each refusal that needed the key is audited', async () => {
     const { correlationId, stream, ask, workflowId } = await shareAsking('proofs');
     const config = loadConfig(env);
     const seal = new DecisionSeal(config.trust.decisionKeys ?? [], config.trust.decisionMaxAgeMs);
@@ -107,7 +115,8 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
     }
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(0);
-    expect((await refusals(workflowId)).map((e) => e.code)).toEqual(attempts.map(([code]) => code));
+    // A proof for another workflow is refused by the validator, unrecorded; the others needed the key to tell.
+    expect((await refusals(workflowId)).map((e) => e.code)).toEqual(attempts.map(([code]) => code).filter((code) => code !== 'decision_foreign'));
 
     // A proof made with the real key is what the API sends: it counts (here a deny), and once the ask is closed no
     // other proof, however valid, revives it.
@@ -117,6 +126,34 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
     await expect(handle.executeUpdate(decideUpdate, { args: [good] })).rejects.toThrow();
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(0);
+    stream.close();
+  });
+
+  it('a flood of forged decisions costs the org\'s audit a bounded number of entries, and every one is counted', async () => {
+    const { correlationId, stream, ask, workflowId } = await shareAsking('flood');
+    const wrongKey = new DecisionSeal([{ id: 'test-decision', key: Buffer.alloc(32, 9) }], 60_000);
+    const handle = temporal.workflow.getHandle(workflowId);
+    const FLOOD = 25;
+    // The budget counts per minute: the flood is sent well inside one window, so its counts are one window's.
+    await until(async () => Date.now() % REFUSAL_WINDOW_MS < 40_000, REFUSAL_WINDOW_MS, 'a minute window with time left for the flood');
+    for (let i = 0; i < FLOOD; i++) {
+      const forged = wrongKey.sign({
+        ask_id: ask.payload.ask_id, workflow_id: workflowId, tenant, decision: 'approve', action_digest: ask.payload.action_digest,
+        decided_by: `made-up-${i}`, roles: ['approver'], decided_at: new Date().toISOString(),
+      });
+      await expect(handle.executeUpdate(decideUpdate, { args: [forged] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    }
+    const entries = (await audit.read(tenant.org_id)).filter((e) => e.workflow_id === workflowId || e.principal === workflowId);
+    expect(entries.filter((e) => e.event === 'decision_refused')).toHaveLength(DECISION_REFUSALS_PER_WORKFLOW_PER_MIN);
+    expect(entries.filter((e) => e.event === 'refusals_limited')).toEqual([expect.objectContaining({ principal: workflowId, principal_kind: 'workflow', limit: String(DECISION_REFUSALS_PER_WORKFLOW_PER_MIN) })]);
+    // Past the budget each refusal is still counted, for the window's summary entry.
+    const windows = new WindowCounter(redis);
+    expect(await windows.peek(new RedisKeys(env.NEXUS_REDIS_PREFIX ?? '').refusals(`decisions-wf:${workflowId}`))).toBe(FLOOD);
+
+    // The flood changed nothing for the approver.
+    expect((await decide(ask.payload.ask_id, { decision: 'approve', action_digest: ask.payload.action_digest }, 'principal-park')).status).toBe(202);
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'task_completed');
+    expect(deliveriesFor(correlationId)).toHaveLength(1);
     stream.close();
   });
 

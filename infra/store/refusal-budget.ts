@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../infra/logger.js';
-import type { RedisKeys } from '../../infra/store/keys.js';
-import type { AuditLog } from '../../infra/store/audit-log.js';
-import { WindowCounter } from '../../infra/store/window-counter.js';
+import type { Logger } from '../logger.js';
+import type { RedisKeys } from './keys.js';
+import type { AuditLog } from './audit-log.js';
+import { WindowCounter } from './window-counter.js';
 
 export const REFUSAL_WINDOW_MS = 60_000;
 /** Summaries are written a moment after their window ends, so requests still in flight are counted. */

@@ -5,7 +5,9 @@ import { backoffDelay, sleep } from '../infra/backoff.js';
 import type { Logger } from '../infra/logger.js';
 import { assertReportTopology, type ReportTopology } from '../infra/messaging/report-topology.js';
 import type { ReportStore } from '../infra/store/report-store.js';
-import type { AuditLog } from '../infra/store/audit-log.js';
+import { SECURITY_LOG, type AuditLog } from '../infra/store/audit-log.js';
+import type { RefusalBudget } from '../infra/store/refusal-budget.js';
+import { REPORT_SEAL_HEADER, type ReportSeal, type ReportSealRefusal } from '../infra/trust/report-seal.js';
 
 const POISON_ATTEMPTS = 5;
 
@@ -16,6 +18,10 @@ export interface ReportBridgeOptions {
   store: ReportStore;
   /** Where accepted commands are audited (from their `command_accepted` report), exactly once. */
   audit: AuditLog;
+  /** Only reports NEXUS sealed are stored; anything else on the exchange is dead-lettered and audited. */
+  seal: ReportSeal;
+  /** Bounds how many refused reports are audited one by one (someone flooding the exchange). */
+  refusals: RefusalBudget;
   logger: Logger;
 }
 
@@ -77,6 +83,12 @@ export class ReportBridge {
   }
 
   private async handle(channel: Channel, msg: ConsumeMessage): Promise<void> {
+    const sealed = this.options.seal.verify(msg.content, msg.properties.headers?.[REPORT_SEAL_HEADER]);
+    if (!sealed.ok) {
+      await this.refuse(msg, sealed.code);
+      safely(() => channel.nack(msg, false, false));
+      return;
+    }
     const report = parse(msg);
     if (!report) {
       this.log.warn(
@@ -93,6 +105,21 @@ export class ReportBridge {
       this.log.error({ correlation_id: report.correlation_id, report_id: report.report_id }, 'report Redis keeps refusing dead-lettered');
       safely(() => channel.nack(msg, false, false));
     }
+  }
+
+  /** Kept in the dead-letter queue for an operator, logged, and audited in the security log within a budget. */
+  private async refuse(msg: ConsumeMessage, code: ReportSealRefusal): Promise<void> {
+    const claimed = claimsOf(msg);
+    this.log.warn({ message_id: msg.properties.messageId, routing_key: msg.fields.routingKey, code, ...claimed }, 'report not sealed by NEXUS dead-lettered');
+    const subject = { key: 'reports:refused', org: SECURITY_LOG, principal: 'reports exchange', principal_kind: 'amqp' };
+    if ((await this.options.refusals.spend(subject)) === 'skip') return;
+    await this.options.audit.append(SECURITY_LOG, {
+      event: 'report_refused',
+      code,
+      routing_key: msg.fields.routingKey.slice(0, 300),
+      ...(typeof msg.properties.messageId === 'string' ? { message_id: msg.properties.messageId.slice(0, 400) } : {}),
+      ...claimed,
+    });
   }
 
   private async auditCommand(report: ReportOf<'command_accepted'>): Promise<void> {
@@ -138,6 +165,19 @@ function parse(msg: ConsumeMessage): Report | undefined {
     return parsed.data;
   } catch {
     return undefined;
+  }
+}
+
+/** What an unsealed body says about itself, only to tell the operator; nothing of it is trusted. */
+function claimsOf(msg: ConsumeMessage): { claimed_org?: string; claimed_report_id?: string } {
+  try {
+    const body = JSON.parse(msg.content.toString('utf8')) as { org_id?: unknown; report_id?: unknown };
+    return {
+      ...(typeof body.org_id === 'string' ? { claimed_org: body.org_id.slice(0, 64) } : {}),
+      ...(typeof body.report_id === 'string' ? { claimed_report_id: body.report_id.slice(0, 400) } : {}),
+    };
+  } catch {
+    return {};
   }
 }
 

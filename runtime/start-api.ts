@@ -62,7 +62,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   const refusalLimit = config.auth.mode === 'tokens' ? config.limits.refusalsPerMin : 0;
   const refusals = new RefusalBudget(redis, keys, audit, refusalLimit, logger.child({ module: 'audit' }));
   // The stall check reports on the stream through RabbitMQ like every other report, so subscribers see it too.
-  const publisher = new ReportPublisher(amqp, deps.topology, logger.child({ module: 'publisher' }));
+  const publisher = new ReportPublisher(amqp, deps.topology, deps.trust.reportSeal, logger.child({ module: 'publisher' }));
   const stalled = new StalledCommandsWatch(client, config.temporal.taskQueue, config.workflow.stallCheckIntervalMs, logger,
     { publisher, store, registry: new StalledRegistry(redis, keys) });
   stalled.start();

@@ -28,6 +28,8 @@ import { startApi, type ApiRuntime } from './start-api.js';
 
 /** Refused decisions of one workflow audited one by one per minute; the org's share is NEXUS_REFUSAL_LIMIT_PER_MIN. */
 export const DECISION_REFUSALS_PER_WORKFLOW_PER_MIN = 10;
+/** Refused (unsealed or forged) reports audited one by one per minute in the security log; then counted. */
+export const REFUSED_REPORTS_PER_MIN = 20;
 
 export interface NexusOptions {
   role: Role;
@@ -112,12 +114,15 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     const audit = redis ? new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' })) : undefined;
     if (has('bridge') && redis && audit) {
       const store = new ReportStore(redis, new RedisKeys(config.redis.prefix), config.redis.streamMaxLen);
-      const bridge = new ReportBridge({ amqpUrl: config.amqp.url, topology, prefetch: config.amqp.prefetch, store, audit, logger });
+      const bridge = new ReportBridge({
+        amqpUrl: config.amqp.url, topology, prefetch: config.amqp.prefetch, store, audit, seal: trust.reportSeal, logger,
+        refusals: new RefusalBudget(redis, new RedisKeys(config.redis.prefix), audit, REFUSED_REPORTS_PER_MIN, logger.child({ module: 'audit' })),
+      });
       stops.unshift(() => bridge.stop());
       await bridge.start();
     }
     if (has('worker') && amqp && redis && audit) {
-      const publisher = new ReportPublisher(amqp, topology, logger.child({ module: 'publisher' }));
+      const publisher = new ReportPublisher(amqp, topology, trust.reportSeal, logger.child({ module: 'publisher' }));
       const keys = new RedisKeys(config.redis.prefix);
       // Forged decisions reach the worker from anyone on Temporal's port, in any auth mode: always bounded.
       const decisionRefusals = {

@@ -1,4 +1,5 @@
 import { DecisionSeal } from '../infra/trust/decision-seal.js';
+import { ReportSeal } from '../infra/trust/report-seal.js';
 import type { Config } from './config/load-config.js';
 import type { Logger } from '../infra/logger.js';
 import { resolveKeyRing, type KeyRing } from '../infra/trust/key-ring.js';
@@ -6,13 +7,17 @@ import { resolveKeyRing, type KeyRing } from '../infra/trust/key-ring.js';
 /** The two secrets of an install: the key that proves a decision came through the API, and the payload key. */
 export interface Trust {
   seal: DecisionSeal;
+  /** Seals reports at every publisher and checks them in the bridge (keys derived from the decision keys). */
+  reportSeal: ReportSeal;
   payloadKeys: KeyRing;
 }
 
 export function loadTrust(config: Config, logger: Logger): Trust {
   const { trust } = config;
+  const decisionKeys = resolveKeyRing(trust.decisionKeys, trust.keyDir, 'decision', logger);
   return {
-    seal: new DecisionSeal(resolveKeyRing(trust.decisionKeys, trust.keyDir, 'decision', logger), trust.decisionMaxAgeMs),
+    seal: new DecisionSeal(decisionKeys, trust.decisionMaxAgeMs),
+    reportSeal: new ReportSeal(decisionKeys),
     payloadKeys: resolveKeyRing(trust.payloadKeys, trust.keyDir, 'payload', logger),
   };
 }

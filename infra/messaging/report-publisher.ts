@@ -1,6 +1,7 @@
 import type { RecoveringChannelModel } from 'amqplib';
 import type { Report } from '../../contracts/index.js';
 import type { Logger } from '../logger.js';
+import { REPORT_SEAL_HEADER, type ReportSeal } from '../trust/report-seal.js';
 import { ConfirmPublisher } from './confirm-publisher.js';
 import { assertReportTopology, routingKeyFor, type ReportTopology } from './report-topology.js';
 
@@ -9,8 +10,9 @@ export class PublishError extends Error {
 }
 
 /**
- * Publishes reports as persistent messages and resolves only once RabbitMQ has confirmed every one of them, so an
- * activity that returns has really handed its reports over.
+ * Publishes reports as persistent messages, each sealed so the bridge can tell it from one anyone else put on the
+ * exchange, and resolves only once RabbitMQ has confirmed every one of them, so an activity that returns has
+ * really handed its reports over.
  */
 export class ReportPublisher {
   private readonly confirm: ConfirmPublisher;
@@ -18,6 +20,7 @@ export class ReportPublisher {
   constructor(
     connection: RecoveringChannelModel,
     private readonly topology: ReportTopology,
+    private readonly seal: ReportSeal,
     private readonly logger: Logger,
   ) {
     this.confirm = new ConfirmPublisher(connection, (channel) => assertReportTopology(channel, topology));
@@ -25,8 +28,9 @@ export class ReportPublisher {
 
   async publish(reports: readonly Report[]): Promise<void> {
     await Promise.all(reports.map(async (report) => {
+      const body = Buffer.from(JSON.stringify(report));
       try {
-        await this.confirm.publish(this.topology.exchange, routingKeyFor(report), Buffer.from(JSON.stringify(report)), {
+        await this.confirm.publish(this.topology.exchange, routingKeyFor(report), body, {
           persistent: true,
           contentType: 'application/json',
           messageId: report.report_id,
@@ -34,6 +38,7 @@ export class ReportPublisher {
           type: report.report_type,
           timestamp: Math.floor(Date.parse(report.ts) / 1000),
           appId: 'nexus',
+          headers: { [REPORT_SEAL_HEADER]: this.seal.sign(body) },
         });
       } catch (err) {
         this.logger.warn({ correlation_id: report.correlation_id, report_id: report.report_id, err: (err as Error).message }, 'report publish failed');

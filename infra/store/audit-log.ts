@@ -100,7 +100,21 @@ export interface AuditEffectEntry {
   code?: string;
 }
 
-export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry;
+/**
+ * A message on the reports exchange that NEXUS did not seal (or whose body changed after sealing): dead-lettered by
+ * the bridge, never stored. Written to the security log: what it claims about its org is not to be believed.
+ */
+export interface AuditReportEntry {
+  event: 'report_refused';
+  code: string;
+  message_id?: string;
+  routing_key: string;
+  /** The org and report id the body claims, for the operator reading the log (not proven). */
+  claimed_org?: string;
+  claimed_report_id?: string;
+}
+
+export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry | AuditReportEntry;
 
 /** Writes an entry unless one was written for `id` already, in one atomic step (redeliveries add nothing). */
 const APPEND_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then

@@ -4,16 +4,19 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor, type CommandInput, type Report, type RunAgentInput } from '../../contracts/index.js';
 import { createLogger } from '../../infra/logger.js';
+import { deadLetterQueue } from '../../infra/messaging/report-topology.js';
 import { AesGcmPayloadCodec } from '../../infra/payload-codec.js';
+import { REPORT_SEAL_HEADER, ReportSeal } from '../../infra/trust/report-seal.js';
 import { AuditLog, SECURITY_LOG } from '../../infra/store/audit-log.js';
 import { dataConverter } from '../../infra/temporal-options.js';
 import { loadConfig } from '../../runtime/config/load-config.js';
 import { findTemporalCli } from '../../runtime/devserver/find-temporal-cli.js';
-import { bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, post, REDIS_URL, temporalClient, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { AMQP_URL, bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, post, REDIS_URL, temporalClient, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
 import type { RogueOrder, rogueCaller } from '../support/rogue-workflows/index.js';
 import { sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
@@ -202,6 +205,53 @@ describe('no back doors: every side effect proves its approval where it happens'
     expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
     expect(reports.find((r) => r.report_type === 'ask_resolved')?.payload).toMatchObject({ decision: 'approve', decided_by: 'principal-park' });
     expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
+  });
+
+  it('reports put on the exchange with RabbitMQ\'s default login reach no stream and settle no ask', async () => {
+    const victim = await shareAsking('amqp-forgery');
+    const commandId = victim.workflowId.split('/').at(-1) ?? '';
+    const envelope = (seq: number) => ({
+      report_id: `${victim.workflowId}:${seq}`, seq, correlation_id: victim.correlationId, command_id: commandId, workflow_id: victim.workflowId,
+      org_id: tenant.org_id, project_id: tenant.project_id, ts: new Date().toISOString(),
+    });
+    const approved: Report = { ...envelope(victim.ask.seq + 1), report_type: 'ask_resolved', payload: { ask_id: victim.ask.payload.ask_id, decision: 'approve', decided_by: 'mallory' } };
+    const completed: Report = { ...envelope(victim.ask.seq + 3), report_type: 'task_completed', payload: { result: { sent: true }, risk_level: 'RED', duration_ms: 1 } };
+    const keyId = loadConfig(env).trust.decisionKeys?.[0]?.id ?? '';
+    const wrongKey = new ReportSeal([{ id: keyId, key: Buffer.alloc(32, 3) }]);
+    // A real seal, lifted from another message NEXUS sealed, on a body of the attacker's.
+    const lifted = new ReportSeal(loadConfig(env).trust.decisionKeys ?? []).sign(Buffer.from(JSON.stringify({ ...completed, seq: 0 })));
+    const forgeries: Array<[string, Report, string | undefined]> = [
+      ['report_unsigned', approved, undefined],
+      ['report_forged', completed, wrongKey.sign(Buffer.from(JSON.stringify(completed)))],
+      ['report_key_unknown', completed, `retired:${'A'.repeat(43)}`],
+      ['report_forged', completed, lifted],
+    ];
+    // amqplib with the broker's default login, as anyone who can reach port 5672 on a default install can.
+    const connection = await amqplib.connect(AMQP_URL);
+    try {
+      const channel = await connection.createConfirmChannel();
+      for (const [, report, seal] of forgeries) {
+        await new Promise<void>((resolve, reject) => channel.publish(env.NEXUS_REPORTS_EXCHANGE ?? '', `${tenant.org_id}.${tenant.project_id}.${report.report_type}`, Buffer.from(JSON.stringify(report)), {
+          persistent: true, messageId: report.report_id, correlationId: report.correlation_id, ...(seal ? { headers: { [REPORT_SEAL_HEADER]: seal } } : {}),
+        }, (err) => (err ? reject(err) : resolve())));
+      }
+      const refused = async () => (await audit.read(SECURITY_LOG)).filter((e) => e.event === 'report_refused' && e.claimed_report_id?.startsWith(victim.workflowId));
+      await until(async () => (await refused()).length === forgeries.length, 30_000, 'every forged report to be refused');
+      expect((await refused()).map((e) => e.code)).toEqual(forgeries.map(([code]) => code));
+      const dlq = deadLetterQueue({ exchange: env.NEXUS_REPORTS_EXCHANGE ?? '', bridgeQueue: env.NEXUS_BRIDGE_QUEUE ?? '' });
+      expect((await channel.checkQueue(dlq)).messageCount).toBeGreaterThanOrEqual(forgeries.length);
+    } finally {
+      await connection.close();
+    }
+
+    // The ask is still open: the real approver's deny is the decision that counts, and nothing was sent.
+    const deny = await post(nexus.baseUrl, `/approvals/${victim.ask.payload.ask_id}/decide`, { decision: 'deny', action_digest: victim.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
+    expect(deny.status).toBe(202);
+    const reports = await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'the denied share to end');
+    victim.stream.close();
+    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled']);
+    expect(reports.find((r) => r.report_type === 'ask_resolved')?.payload).toMatchObject({ decision: 'deny', decided_by: 'principal-park' });
+    expect(deliveriesFor(victim.correlationId)).toHaveLength(0);
   });
 
   it('a shadow workflow that claims another command\'s id in its input writes nothing onto that command', async () => {

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../runtime/config/load-config.js';
 import { deadLetterQueue } from '../../infra/messaging/report-topology.js';
+import { REPORT_SEAL_HEADER, ReportSeal } from '../../infra/trust/report-seal.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { syntheticReport } from '../support/synthetic-reports.js';
@@ -58,9 +59,13 @@ describe('the bridge', () => {
     const redis = new Redis(REDIS_URL);
     try {
       const exchange = bridgeEnv.NEXUS_REPORTS_EXCHANGE ?? '';
+      // Sealed as NEXUS's publishers seal: these messages get past the seal check, and are judged as reports.
+      const seal = new ReportSeal(loadConfig(bridgeEnv).trust.decisionKeys ?? []);
       const publish = (body: string, correlationId: string) =>
         new Promise<void>((resolve, reject) =>
-          channel.publish(exchange, 'acme.degraded.task_progress', Buffer.from(body), { persistent: true, correlationId, messageId: `m-${correlationId}` }, (err) => (err ? reject(err) : resolve())),
+          channel.publish(exchange, 'acme.degraded.task_progress', Buffer.from(body), {
+            persistent: true, correlationId, messageId: `m-${correlationId}`, headers: { [REPORT_SEAL_HEADER]: seal.sign(Buffer.from(body)) },
+          }, (err) => (err ? reject(err) : resolve())),
         );
       await publish('{"not":"a report"}', 'poison-1');
       await publish('this is not json', 'poison-2');

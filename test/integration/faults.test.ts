@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../runtime/config/load-config.js';
 import type { ReportOf } from '../../contracts/index.js';
 import { connectAmqp } from '../../infra/amqp.js';
+import { ReportSeal } from '../../infra/trust/report-seal.js';
 import { ReportPublisher } from '../../infra/messaging/report-publisher.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
@@ -54,7 +55,8 @@ describe('faults lose nothing', () => {
   it('a bridge killed with SIGKILL while reports flow, then restarted, stores every report exactly once', async () => {
     const total = 1500;
     const amqp = await connectAmqp({ url: config.amqp.url, logger, name: 'test-publisher' });
-    const publisher = new ReportPublisher(amqp, { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue }, logger);
+    // The worker's publisher, sealing with the file's keys as a worker of this install would.
+    const publisher = new ReportPublisher(amqp, { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue }, new ReportSeal(config.trust.decisionKeys ?? []), logger);
     let bridge: ChildProcess = await spawnRole('bridge', env, logFile);
     const publishing = (async () => {
       for (let i = 0; i < total; i += 50) {

@@ -66,10 +66,11 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   const stalled = new StalledCommandsWatch(client, config.temporal.taskQueue, config.workflow.stallCheckIntervalMs, logger,
     { publisher, store, registry: new StalledRegistry(redis, keys) });
   stalled.start();
+  const gateway = new CommandGateway(client, config.temporal.taskQueue, TEMPORAL_RPC_TIMEOUT_MS);
   const app = createApp({
     logger,
     agents,
-    gateway: new CommandGateway(client, config.temporal.taskQueue, TEMPORAL_RPC_TIMEOUT_MS),
+    gateway,
     ledger: new CommandLedger(redis, keys),
     askIndex: new AskIndex(redis, keys),
     store,
@@ -137,6 +138,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       for (const reader of readers) reader.disconnect();
       await refusals.flush();
       await stalled.stop();
+      await gateway.drain();
       await publisher.close();
       await connection.close();
     },

@@ -20,6 +20,9 @@ const isRejection = (type: string | undefined | null): type is DecideRejection =
 
 /** The API's only door to Temporal: starts commands and delivers decisions, with every failure classified. */
 export class CommandGateway {
+  /** Calls still running, a 503 answered or not: the connection is closed only once they have ended. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
@@ -96,8 +99,20 @@ export class CommandGateway {
     await this.withDeadline(() => this.client.workflowService.getSystemInfo({}));
   }
 
+  /**
+   * Waits for every call still running (each ends by its deadline). The client retries a failing call from
+   * timers of its own that nothing cancels; one that fires after the connection closed throws where nobody can
+   * catch it, so the API drains before it closes.
+   */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   private withDeadline<T>(fn: () => Promise<T>): Promise<T> {
-    return this.client.connection.withDeadline(Date.now() + this.rpcTimeoutMs, fn);
+    const call = this.client.connection.withDeadline(Date.now() + this.rpcTimeoutMs, fn);
+    this.inFlight.add(call);
+    void call.finally(() => this.inFlight.delete(call)).catch(() => undefined);
+    return call;
   }
 
   private unavailable(err: unknown): ApiError {

@@ -11,6 +11,8 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 /** Set by the Temporal server once a workflow's task has failed a few times in a row (server 1.28 and later). */
 const REPORTED_PROBLEMS = defineSearchAttributeKey('TemporalReportedProblems', SearchAttributeType.KEYWORD_LIST);
 const SAMPLE = 100;
+/** A pass's Temporal calls give up after this long: a stopping API waits at most this for the pass in flight. */
+const CALL_DEADLINE_MS = 10_000;
 
 export interface StallReporting {
   publisher: ReportPublisher;
@@ -76,11 +78,19 @@ export class StalledCommandsWatch {
 
   async check(): Promise<StalledCommands> {
     const query = `WorkflowType = 'commandWorkflow' AND TaskQueue = '${this.taskQueue.replace(/'/g, '')}' AND ExecutionStatus = 'Running' AND TemporalReportedProblems IS NOT NULL`;
-    const { count } = await this.client.workflow.count(query);
+    const { count, executions } = await this.temporal(async () => {
+      const { count: total } = await this.client.workflow.count(query);
+      const found: WorkflowExecutionInfo[] = [];
+      for await (const execution of this.client.workflow.list({ query, pageSize: SAMPLE })) {
+        found.push(execution);
+        if (found.length >= SAMPLE) break;
+      }
+      return { count: total, executions: found };
+    });
     const reported = this.reporting ? await this.reporting.registry.all() : new Map<string, StallRecord>();
     const causes: Record<string, number> = {};
     const seen = new Map<string, string>();
-    for await (const execution of this.client.workflow.list({ query, pageSize: SAMPLE })) {
+    for (const execution of executions) {
       const problems = execution.typedSearchAttributes.get(REPORTED_PROBLEMS) ?? [];
       const cause = problems.find((p) => p.startsWith('cause='))?.slice('cause='.length).replace(/^WorkflowTaskFailedCause/, '') ?? 'unknown';
       causes[cause] = (causes[cause] ?? 0) + 1;
@@ -90,7 +100,6 @@ export class StalledCommandsWatch {
         this.log.error({ correlation_id: correlationId, workflow_id: execution.workflowId, problems }, 'command stalled: its workflow task keeps failing, so it makes no progress');
       }
       if (!reported.has(execution.workflowId)) await this.reportStall(execution, cause);
-      if (seen.size >= SAMPLE) break;
     }
     // Only a full list tells which commands stopped being stalled.
     const complete = count < SAMPLE;
@@ -146,9 +155,18 @@ export class StalledCommandsWatch {
     await this.reporting.registry.forget(workflowId);
   }
 
+  /**
+   * Every call to Temporal is bounded by a deadline, so `stop()` (which waits for the pass in flight) ends in
+   * bounded time. Not aborted: the client's retry timers outlive an aborted call and would fire on the closed
+   * connection; a call that reaches its deadline has none left.
+   */
+  private temporal<T>(fn: () => Promise<T>): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);
+  }
+
   private async isRunning(workflowId: string): Promise<boolean> {
     try {
-      return (await this.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+      return (await this.temporal(() => this.client.workflow.getHandle(workflowId).describe())).status.name === 'RUNNING';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;

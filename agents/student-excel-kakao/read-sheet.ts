@@ -1,8 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import pLimit from 'p-limit';
 import type { SpreadsheetKind } from '../../infra/files/spreadsheet-kind.js';
 import { SPREADSHEET_LIMITS, type SpreadsheetLimits } from '../../infra/files/spreadsheet-limits.js';
-import { checkZip } from '../../infra/files/zip-guard.js';
+import { checkWorkbook } from '../../infra/files/workbook-guard.js';
 import { ZipRefusal } from '../../infra/files/zip-refusal.js';
 import { AgentError } from '../agent-error.js';
 
@@ -40,9 +41,24 @@ export async function readSheet(kind: SpreadsheetKind, bytes: Uint8Array, sheetN
   }
 }
 
+/**
+ * Previews and sends of every command in this process share these turns: exceljs holds a workbook at several
+ * times its size, so twenty concurrent previews must cost what `maxConcurrentReads` do, not twenty times that.
+ */
+const xlsxTurns = pLimit(SPREADSHEET_LIMITS.maxConcurrentReads);
+
+/** Workbooks being loaded right now and waiting for their turn, in this process (for tests and metrics). */
+export function xlsxReads(): { active: number; waiting: number } {
+  return { active: xlsxTurns.activeCount, waiting: xlsxTurns.pendingCount };
+}
+
 async function readXlsx(bytes: Uint8Array, sheetName: string | undefined, limits: SpreadsheetLimits): Promise<Sheet> {
   // Before exceljs: it inflates every entry of the zip into memory, and would do so for a bomb too.
-  await checkZip(bytes, limits.zip);
+  await checkWorkbook(bytes, limits);
+  return xlsxTurns(() => loadXlsx(bytes, sheetName, limits));
+}
+
+async function loadXlsx(bytes: Uint8Array, sheetName: string | undefined, limits: SpreadsheetLimits): Promise<Sheet> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
   const sheet = sheetName ? workbook.getWorksheet(sheetName) : workbook.worksheets[0];

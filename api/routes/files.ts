@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { CSV_TYPE, spreadsheetKind, XLSX_TYPE } from '../../infra/files/spreadsheet-kind.js';
 import { SPREADSHEET_LIMITS } from '../../infra/files/spreadsheet-limits.js';
-import { checkZip } from '../../infra/files/zip-guard.js';
+import { checkWorkbook } from '../../infra/files/workbook-guard.js';
 import { ZipRefusal } from '../../infra/files/zip-refusal.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
@@ -43,7 +43,7 @@ export function fileRoutes(deps: ApiDeps) {
 
     const t = c.get('tenant');
     if (kind === 'xlsx') {
-      await checkZip(upload.bytes, SPREADSHEET_LIMITS.zip).catch((err: unknown) => {
+      await checkWorkbook(upload.bytes, SPREADSHEET_LIMITS).catch((err: unknown) => {
         if (!(err instanceof ZipRefusal)) throw err;
         log.warn({ org_id: t.org_id, project_id: t.project_id, size: upload.bytes.byteLength, reason: err.code, detail: err.message }, 'spreadsheet refused');
         throw spreadsheetRefused(err);

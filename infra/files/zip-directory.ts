@@ -6,6 +6,8 @@ import { invalid, tooLarge } from './zip-refusal.js';
 export interface ZipEntry {
   /** Decoded and quoted, for messages only; comparisons use the raw bytes. */
   name: string;
+  /** The raw name byte for byte (latin1), for matching a part by its path (`xl/worksheets/…`). */
+  path: string;
   /** 0 stored, 8 deflated: the only methods JSZip (and so exceljs) reads. */
   method: 0 | 8;
   compressedSize: number;
@@ -83,7 +85,7 @@ function readCentralEntry(bytes: Uint8Array, view: DataView, at: number, end: nu
   const compressedSize = field(20);
   const localHeaderOffset = field(42);
   if (method === 0 && compressedSize !== uncompressedSize) throw invalid(`${name} is stored but its two sizes differ`);
-  const entry: ZipEntry = { name, method, compressedSize, uncompressedSize, localHeaderOffset, dataOffset: 0 };
+  const entry: ZipEntry = { name, path: rawName.toString('latin1'), method, compressedSize, uncompressedSize, localHeaderOffset, dataOffset: 0 };
   return { entry, rawName, next };
 }
 

@@ -1,4 +1,4 @@
-import { readZipDirectory } from './zip-directory.js';
+import { readZipDirectory, type ZipEntry } from './zip-directory.js';
 import { checkInflatedSizes } from './zip-inflate.js';
 import type { ZipLimits } from './zip-limits.js';
 
@@ -8,7 +8,8 @@ import type { ZipLimits } from './zip-limits.js';
  * and the entry list), and a bomb is refused in milliseconds because its declared or actual size gives it away
  * long before it is inflated.
  */
-export async function checkZip(bytes: Uint8Array, limits: ZipLimits): Promise<void> {
+export async function checkZip(bytes: Uint8Array, limits: ZipLimits): Promise<ZipEntry[]> {
   const entries = readZipDirectory(bytes, limits);
   await checkInflatedSizes(bytes, entries);
+  return entries;
 }

@@ -8,8 +8,9 @@ import type { Report, ReportOf } from '../../contracts/index.js';
 import { LocalBlobStore } from '../../infra/files/local-blob-store.js';
 import { XLSX_TYPE } from '../../infra/files/spreadsheet-kind.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
+import { peakRssGrowth } from '../support/peak-rss.js';
 import { SseRecorder } from '../support/sse-client.js';
-import { buildZip, deflatedEntry, honestBomb, lyingBomb } from '../support/zip-builder.js';
+import { buildZip, deflatedEntry, honestBomb, lyingBomb, manySmallSheets } from '../support/zip-builder.js';
 
 const MiB = 1024 * 1024;
 const tenant = { org_id: 'acme', project_id: 'bombs' };
@@ -47,22 +48,6 @@ async function upload(bytes: Uint8Array, name = 'grades.xlsx') {
 
 async function storedFiles(): Promise<number> {
   return (await readdir(join(blobDir, tenant.org_id, tenant.project_id)).catch(() => [])).length;
-}
-
-/** Peak RSS growth while `run` is in flight, sampled every few milliseconds (the API runs in this process). */
-async function peakRssGrowth<T>(run: () => Promise<T>): Promise<{ result: T; growth: number; ms: number }> {
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
-  const started = performance.now();
-  try {
-    const result = await run();
-    const ms = performance.now() - started;
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, growth: peak - before, ms };
-  } finally {
-    clearInterval(sampler);
-  }
 }
 
 /** Every activity the workflow ran, local ones (markers) included, with the attempt that ended it. */
@@ -107,6 +92,14 @@ describe('POST /files refuses zip bombs before storing them', () => {
     const truncated = await upload(HONEST_BOMB.subarray(0, 4096));
     expect(truncated.status).toBe(422);
     expect(truncated.body.error.code).toBe('spreadsheet_invalid');
+    expect(await storedFiles()).toBe(before);
+  });
+
+  it('refuses a workbook of many small sheets that add up with 413, and stores nothing', async () => {
+    const before = await storedFiles();
+    const res = await upload(manySmallSheets(120, 255));
+    expect(res.status).toBe(413);
+    expect(res.body.error).toEqual({ code: 'spreadsheet_too_large', message: expect.stringMatching(/120 worksheets; at most 32 are read/) });
     expect(await storedFiles()).toBe(before);
   });
 

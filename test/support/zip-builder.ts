@@ -149,3 +149,18 @@ export function lyingBomb(mib: number, declaredBytes = 64 * 1024): Uint8Array {
   const data = deflatedZeros(mib);
   return buildZip([{ name: 'xl/worksheets/sheet1.xml', data, uncompressedSize: declaredBytes }]);
 }
+
+/**
+ * The issue's many-small-sheets workbook: `count` worksheets of `kib` KiB of XML each, every entry under the ratio
+ * check's threshold and the whole under the zip's total, which exceljs would still build sheet by sheet.
+ */
+export function manySmallSheets(count: number, kib: number): Uint8Array {
+  const row = (i: number) => `<row r="${i}"><c r="A${i}"><v>${i % 97}</v></c><c r="B${i}"><v>${i % 89}</v></c></row>`;
+  let xml = '<worksheet><sheetData>';
+  for (let i = 1; xml.length < kib * 1024 - 64; i++) xml += row(i);
+  const sheet = deflatedEntry('xl/worksheets/sheet1.xml', `${xml}</sheetData></worksheet>`);
+  return buildZip([
+    deflatedEntry('xl/workbook.xml', '<workbook/>'),
+    ...Array.from({ length: count }, (_, i) => ({ ...sheet, name: `xl/worksheets/sheet${i + 1}.xml` })),
+  ]);
+}

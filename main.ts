@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  printAddresses(config, role, logger);
+  printAddresses(config, role, logger, devServer !== undefined);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     // A dependency that hangs on close must not keep a stopped process alive.
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-function printAddresses(config: Config, role: Role, logger: Logger): void {
+function printAddresses(config: Config, role: Role, logger: Logger, embeddedTemporal: boolean): void {
   const base = config.http.publicUrl;
   const temporalUi = `http://localhost:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`;
   const lines = [
@@ -51,7 +51,9 @@ function printAddresses(config: Config, role: Role, logger: Logger): void {
     ...(role === 'all' || role === 'api'
       ? [`  Dashboard:       ${base}/ui`, `  API:             ${base}  (health: ${base}/health)`]
       : []),
-    `  Temporal Web UI: ${temporalUi}`,
+    // The embedded server's UI has no login and can send updates (they run nothing without a NEXUS proof): it is
+    // for this machine only, and says so.
+    `  Temporal Web UI: ${temporalUi}${embeddedTemporal ? `  (embedded dev server: listening on ${config.temporal.address.split(':')[0]} only, no login)` : ''}`,
   ];
   if (role === 'all' || role === 'api') {
     lines.push(config.auth.mode === 'local'

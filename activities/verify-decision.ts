@@ -13,11 +13,6 @@ export interface VerifyDecisionInput {
 }
 
 /**
- * The worker's check that a decision was authorized by the NEXUS API (a validator cannot do I/O and must not hold
- * the key). Every verdict is audited before it is returned, so an accepted decision is never unaudited and a
- * forged one sent straight to Temporal leaves a trace in its org's log.
- */
-/**
  * Refused decisions of one workflow, and of one org, per minute that are audited one by one; past either, one
  * `refusals_limited` entry and a `refusals_summary` with the count. Anyone who reaches Temporal can send updates.
  */
@@ -26,6 +21,11 @@ export interface DecisionRefusalBudgets {
   perOrg: RefusalBudget;
 }
 
+/**
+ * The worker's check that a decision was authorized by the NEXUS API (a validator cannot do I/O and must not hold
+ * the key). Every verdict is audited before it is returned (refusals within their budget, then counted), so an
+ * accepted decision is never unaudited and a forged one sent straight to Temporal leaves a trace in its org's log.
+ */
 export function createVerifyDecision(deps: { seal: DecisionSeal; audit: AuditLog; refusals: DecisionRefusalBudgets; logger: Logger }) {
   return async function verifyDecision(input: VerifyDecisionInput): Promise<DecisionVerdict> {
     const { command } = input;

@@ -89,8 +89,7 @@ export function createEffectAuthority(deps: EffectAuthorityDeps) {
     if (approvers.size < quorum) return refuse(EFFECT_REFUSALS.approvalInvalid, `${approvers.size} of ${quorum} approvals needed came with the step`);
 
     const holder = `${execution.run_id}/${execution.activity_id}`;
-    const claim = await deps.uses.claim(input.tenant, approval.ask_id, holder);
-    if (!claim.ok) return refuse(EFFECT_REFUSALS.approvalUsed, 'this approval has already run its action in another execution');
+    if (!(await deps.uses.claim(input.tenant, approval.ask_id, holder))) return refuse(EFFECT_REFUSALS.approvalUsed, 'this approval has already run its action in another execution');
     await deps.audit.appendOnce(input.tenant.org_id, `effect:${approval.ask_id}:${holder}`, {
       event: 'effect_authorized',
       activity: Context.current().info.activityType,

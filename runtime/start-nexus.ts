@@ -112,18 +112,20 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
 
     // The bridge audits accepted commands, the worker decision verdicts: one log per org for both.
     const audit = redis ? new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' })) : undefined;
+    const keys = new RedisKeys(config.redis.prefix);
     if (has('bridge') && redis && audit) {
-      const store = new ReportStore(redis, new RedisKeys(config.redis.prefix), config.redis.streamMaxLen);
-      const bridge = new ReportBridge({
-        amqpUrl: config.amqp.url, topology, prefetch: config.amqp.prefetch, store, audit, seal: trust.reportSeal, logger,
-        refusals: new RefusalBudget(redis, new RedisKeys(config.redis.prefix), audit, REFUSED_REPORTS_PER_MIN, logger.child({ module: 'audit' })),
+      const store = new ReportStore(redis, keys, config.redis.streamMaxLen);
+      const refusals = new RefusalBudget(redis, keys, audit, REFUSED_REPORTS_PER_MIN, logger.child({ module: 'audit' }));
+      const bridge = new ReportBridge({ amqpUrl: config.amqp.url, topology, prefetch: config.amqp.prefetch, store, audit, seal: trust.reportSeal, refusals, logger });
+      stops.unshift(async () => {
+        await bridge.stop();
+        // A summary still owed for refused reports is written now, not lost with the process.
+        await refusals.flush();
       });
-      stops.unshift(() => bridge.stop());
       await bridge.start();
     }
     if (has('worker') && amqp && redis && audit) {
       const publisher = new ReportPublisher(amqp, topology, trust.reportSeal, logger.child({ module: 'publisher' }));
-      const keys = new RedisKeys(config.redis.prefix);
       // Forged decisions reach the worker from anyone on Temporal's port, in any auth mode: always bounded.
       const decisionRefusals = {
         perWorkflow: new RefusalBudget(redis, keys, audit, DECISION_REFUSALS_PER_WORKFLOW_PER_MIN, logger.child({ module: 'audit' })),

@@ -96,10 +96,11 @@ export class StalledCommandsWatch {
       causes[cause] = (causes[cause] ?? 0) + 1;
       const correlationId = (execution.memo as { correlation_id?: string } | undefined)?.correlation_id;
       seen.set(execution.workflowId, correlationId ?? '');
+      // Once per stall and process: a workflow refused a report (not a NEXUS command) is not looked at every pass.
       if (!this.known.has(execution.workflowId)) {
         this.log.error({ correlation_id: correlationId, workflow_id: execution.workflowId, problems }, 'command stalled: its workflow task keeps failing, so it makes no progress');
+        if (!reported.has(execution.workflowId)) await this.reportStall(execution, cause);
       }
-      if (!reported.has(execution.workflowId)) await this.reportStall(execution, cause);
     }
     // Only a full list tells which commands stopped being stalled.
     const complete = count < SAMPLE;

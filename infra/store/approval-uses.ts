@@ -12,15 +12,9 @@ const USE_TTL_SECONDS = 400 * 24 * 3600;
 const CLAIM = `local held = redis.call('GET', KEYS[1])
 if not held then
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-  return {1, ARGV[1]}
+  return 1
 end
-return {held == ARGV[1] and 1 or 0, held}`;
-
-export interface ApprovalClaim {
-  ok: boolean;
-  /** The execution that holds the approval (`<run id>/<activity id>`). */
-  holder: string;
-}
+return held == ARGV[1] and 1 or 0`;
 
 /**
  * Each approval acts once. The first execution — one workflow run's one scheduled activity — to bring it to an
@@ -31,8 +25,8 @@ export interface ApprovalClaim {
 export class ApprovalUses {
   constructor(private readonly redis: Redis, private readonly keys: RedisKeys) {}
 
-  async claim(tenant: Tenant, askId: string, holder: string): Promise<ApprovalClaim> {
-    const [ok, held] = (await this.redis.eval(CLAIM, 1, this.keys.approvalUse(tenant, askId), holder, String(USE_TTL_SECONDS))) as [number, string];
-    return { ok: ok === 1, holder: held };
+  /** True when `holder` (`<run id>/<activity id>`) is the execution that owns the approval. */
+  async claim(tenant: Tenant, askId: string, holder: string): Promise<boolean> {
+    return (await this.redis.eval(CLAIM, 1, this.keys.approvalUse(tenant, askId), holder, String(USE_TTL_SECONDS))) === 1;
   }
 }

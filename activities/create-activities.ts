@@ -18,6 +18,7 @@ import { createRunRemoteAgent } from './run-remote-agent.js';
 import { createVerifyDecision, type DecisionRefusalBudgets } from './verify-decision.js';
 import type { DecisionSeal } from '../infra/trust/decision-seal.js';
 import type { AuditLog } from '../infra/store/audit-log.js';
+import type { RefusalBudget } from '../infra/store/refusal-budget.js';
 import type { ApprovalUses } from '../infra/store/approval-uses.js';
 import { createEffectAuthority } from './effect-authority.js';
 import type { RemoteTaskPublisher } from '../agents/remote/remote-task-publisher.js';
@@ -40,6 +41,8 @@ export interface ActivityDeps {
   approvalUses: ApprovalUses;
   /** How many refused decisions are audited one by one, per workflow and per org. */
   decisionRefusals: DecisionRefusalBudgets;
+  /** How many activities refused for unencrypted input are audited one by one (activities/payload-guard.ts). */
+  payloadRefusals: RefusalBudget;
 }
 
 /** Everything a workflow asks the world to do. Clients come in; nothing here opens a connection of its own. */

@@ -275,4 +275,15 @@ describe('POST /codec/decode', () => {
     expect(Buffer.from(plain?.metadata.encoding ?? '', 'base64').toString()).toBe('json/plain');
     expect(JSON.parse(Buffer.from(plain?.data ?? '', 'base64').toString())).toEqual(value);
   });
+
+  it('shows the Web UI a refusal, not the content, for a payload NEXUS did not encrypt: what the worker saw', async () => {
+    const res = await app.request('/codec/decode', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads: [toJson(defaultPayloadConverter.toPayload({ decision: 'approve' }))] }),
+    });
+    expect(res.status).toBe(200);
+    const [shown] = ((await res.json()) as { payloads: Array<{ data: string }> }).payloads;
+    expect(JSON.parse(Buffer.from(shown?.data ?? '', 'base64').toString())).toEqual({ nexus_refused_payload: { reason: 'plaintext', encoding: 'json/plain' } });
+  });
 });

@@ -3,7 +3,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createLogger } from '../infra/logger.js';
 import { installTemporalLogger } from '../infra/temporal-logger.js';
-import { WORKFLOWS_PATH } from '../runtime/worker/start-worker.js';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../runtime/worker/start-worker.js';
 import { BASELINE_WORKFLOWS_PATH, startBaselineTarget } from './baseline-target.js';
 import { benchEnv, cleanupBenchEnv } from './bench-env.js';
 import { buildResults, formatTable, writeResults } from './bench-report.js';
@@ -36,7 +36,7 @@ async function main(cleanups: CleanupStack): Promise<void> {
 
   progress('bundling workflows');
   const [nexusBundle, baselineBundle] = await Promise.all([
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: QUIET }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: QUIET }),
     bundleWorkflowCode({ workflowsPath: BASELINE_WORKFLOWS_PATH, logger: QUIET }),
   ]);
 

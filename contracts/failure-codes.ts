@@ -42,6 +42,12 @@ export const EFFECT_REFUSALS = {
 } as const;
 export type EffectRefusalCode = (typeof EFFECT_REFUSALS)[keyof typeof EFFECT_REFUSALS];
 
+/**
+ * The failure type of anything refused for carrying a payload NEXUS did not encrypt (contracts/refused-payload.ts):
+ * a workflow input, an update, an activity's input or result.
+ */
+export const PAYLOAD_REFUSED = 'payload_refused';
+
 /** Failure types the decide update uses; the API maps each to its HTTP answer. */
 export const DECIDE_REJECTIONS = {
   unknownAsk: 'ask_unknown',

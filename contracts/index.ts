@@ -17,3 +17,4 @@ export * from './failure-codes.js';
 export * from './report-envelope.js';
 export * from './workflow-messages.js';
 export * from './terminal-reports.js';
+export * from './refused-payload.js';

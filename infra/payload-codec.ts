@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
+import { defaultPayloadConverter, METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
+import { refusedPayload, type PayloadRefusal } from '../contracts/refused-payload.js';
 import protos from '@temporalio/proto';
 import type { KeyRing } from './trust/key-ring.js';
 
@@ -39,21 +40,37 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     });
   }
 
+  /**
+   * Never throws for a payload it refuses (plaintext, an unknown key, a failed integrity check): it hands on a
+   * `RefusedPayload` marker instead, which the payload guards refuse where it arrives (contracts/refused-payload.ts
+   * says why a throw here would let anyone on Temporal's port stop any workflow).
+   */
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => {
-      const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
-      if (!encoding || untext.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
-      const idBytes = payload.metadata?.[KEY_ID];
-      const id = idBytes ? untext.decode(idBytes) : '';
-      const key = this.ring.find((k) => k.id === id);
-      if (!key) throw new ValueError(`no payload key ${id || '(none)'}: add it to NEXUS_PAYLOAD_KEYS to read this payload`);
-      const data = payload.data;
-      if (!data || data.length < IV_BYTES + TAG_BYTES) throw new ValueError('encrypted payload is truncated');
+    return payloads.map((payload) => this.open(payload));
+  }
+
+  private open(payload: Payload): Payload {
+    const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
+    const claimed = encoding ? untext.decode(encoding) : '';
+    if (claimed !== ENCRYPTED_ENCODING) return refused({ reason: 'plaintext', encoding: claimed.slice(0, 100) || 'none' });
+    const idBytes = payload.metadata?.[KEY_ID];
+    const id = idBytes ? untext.decode(idBytes) : '';
+    const key = this.ring.find((k) => k.id === id);
+    if (!key) return refused({ reason: 'key_unknown', key_id: id.slice(0, 100) || '(none)' });
+    const data = payload.data;
+    if (!data || data.length < IV_BYTES + TAG_BYTES) return refused({ reason: 'tampered' });
+    try {
       const decipher = createDecipheriv('aes-256-gcm', key.key, data.subarray(0, IV_BYTES));
       decipher.setAAD(text.encode(id));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       return ProtoPayload.decode(plain);
-    });
+    } catch {
+      return refused({ reason: 'tampered' });
+    }
   }
+}
+
+function refused(refusal: PayloadRefusal): Payload {
+  return defaultPayloadConverter.toPayload(refusedPayload(refusal));
 }

@@ -30,6 +30,8 @@ import { startApi, type ApiRuntime } from './start-api.js';
 export const DECISION_REFUSALS_PER_WORKFLOW_PER_MIN = 10;
 /** Refused (unsealed or forged) reports audited one by one per minute in the security log; then counted. */
 export const REFUSED_REPORTS_PER_MIN = 20;
+/** Activities refused for unencrypted input audited one by one per minute in the security log; then counted. */
+export const REFUSED_PAYLOADS_PER_MIN = 20;
 
 export interface NexusOptions {
   role: Role;
@@ -131,6 +133,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         perWorkflow: new RefusalBudget(redis, keys, audit, DECISION_REFUSALS_PER_WORKFLOW_PER_MIN, logger.child({ module: 'audit' })),
         perOrg: new RefusalBudget(redis, keys, audit, config.limits.refusalsPerMin, logger.child({ module: 'audit' })),
       };
+      const payloadRefusals = new RefusalBudget(redis, keys, audit, REFUSED_PAYLOADS_PER_MIN, logger.child({ module: 'audit' }));
       const { worker, connection, done } = await startWorker({
         target: config.temporal,
         payloadKeys: trust.payloadKeys,
@@ -148,6 +151,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           audit,
           approvalUses: new ApprovalUses(redis, keys),
           decisionRefusals,
+          payloadRefusals,
           ...(remote ? { remote: remote.publisher } : {}),
         },
         logger,
@@ -160,6 +164,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         await publisher.close();
         await decisionRefusals.perWorkflow.flush();
         await decisionRefusals.perOrg.flush();
+        await payloadRefusals.flush();
       });
     }
     let api: ApiRuntime | undefined;

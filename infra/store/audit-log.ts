@@ -114,7 +114,23 @@ export interface AuditReportEntry {
   claimed_report_id?: string;
 }
 
-export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry | AuditReportEntry;
+/**
+ * An activity scheduled with input NEXUS did not encrypt (plaintext, an unknown key, altered): refused before any
+ * activity code ran. Written to the security log within a budget: whoever sent it claims nothing that is proven.
+ */
+export interface AuditPayloadEntry {
+  event: 'payload_refused';
+  activity: string;
+  /** The execution Temporal says scheduled the activity. */
+  workflow_id: string;
+  run_id: string;
+  activity_id: string;
+  reason: string;
+  encoding?: string;
+  key_id?: string;
+}
+
+export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry | AuditReportEntry | AuditPayloadEntry;
 
 /** Writes an entry unless one was written for `id` already, in one atomic step (redeliveries add nothing). */
 const APPEND_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/create-activities.js';
+import { payloadGuard } from '../../activities/payload-guard.js';
 import { backoffDelay, sleep } from '../../infra/backoff.js';
 import type { Logger } from '../../infra/logger.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
@@ -8,6 +9,8 @@ import { connectionOptions, dataConverter, type TemporalTarget } from '../../inf
 import type { KeyRing } from '../../infra/trust/key-ring.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+/** Bundled with the workflows: every bundle of them (tests and bench too) passes it as a workflow interceptor module. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('../../workflows/payload-guard.ts', import.meta.url))];
 
 export interface WorkerOptions {
   target: TemporalTarget;
@@ -16,7 +19,7 @@ export interface WorkerOptions {
   taskQueue: string;
   activities: ActivityDeps;
   logger: Logger;
-  /** Tests bundle once per file and pass it in; production bundles at start-up. */
+  /** Tests bundle once per file (with WORKFLOW_INTERCEPTOR_MODULES) and pass it in; production bundles at start-up. */
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
@@ -38,6 +41,11 @@ export async function startWorker(options: WorkerOptions): Promise<{ worker: Wor
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.activities),
     dataConverter: dataConverter(options.payloadKeys),
+    interceptors: {
+      activity: [payloadGuard({ audit: options.activities.audit, refusals: options.activities.payloadRefusals, logger: options.logger })],
+      // Used only when the worker bundles; a prebuilt bundle carries its interceptor modules inside.
+      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+    },
     shutdownGraceTime: '5s',
   });
   const done = worker.run();

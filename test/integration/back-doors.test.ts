@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { defaultPayloadConverter, type ApplicationFailure, type Payload } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
@@ -136,18 +136,52 @@ async function scheduledStep(workflowId: string): Promise<{ input: RunAgentInput
   return { input: defaultPayloadConverter.fromPayload<RunAgentInput>(payload as Payload), workflowTaskCompletedEventId: Number(scheduled.workflowTaskCompletedEventId) };
 }
 
+/** How a workflow failed, as its history says in clear (the failure type is not encrypted, its message is). */
+async function failureTypeOf(workflowId: string): Promise<string | undefined> {
+  const handle = outsider.workflow.getHandle(workflowId);
+  await until(async () => (await handle.describe()).status.name !== 'RUNNING', 30_000, `${workflowId} to close`);
+  const history = await handle.fetchHistory();
+  const failed = history.events?.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes;
+  return failed?.failure?.applicationFailureInfo?.type ?? undefined;
+}
+
+/** What Temporal recorded about updates and signals on a workflow: a refused one leaves no trace but a signal's own event. */
+async function messagesIn(workflowId: string): Promise<string[]> {
+  const history = await insider.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => [
+    ...(e.workflowExecutionUpdateAcceptedEventAttributes ? ['update_accepted'] : []),
+    ...(e.workflowExecutionSignaledEventAttributes ? [`signal:${e.workflowExecutionSignaledEventAttributes.signalName ?? ''}`] : []),
+    ...(e.workflowTaskFailedEventAttributes ? ['workflow_task_failed'] : []),
+  ]);
+}
+
 describe('no back doors: every side effect proves its approval where it happens', () => {
-  it('a rogue worker\'s workflow gets no RED work out of the NEXUS worker without an approval', async () => {
+  it('a rogue worker without the payload key gets nothing it schedules on the NEXUS task queue read', async () => {
     const url = `${hookUrl}/hook/rogue-plain`;
     const before = receiver.deliveries.length;
-    // Its own id, named like a command of the tenant: RED by NEXUS's own assessment, and no approval.
     const commandId = `rogue-${Date.now()}`;
     const owned = workflowIdFor(tenant, commandId);
     await rogueStart(owned, { activity: 'runAgent', input: rogueStep(owned, commandId, url) });
+    const reporter = `rogue-report-${Date.now()}`;
+    await rogueStart(reporter, { activity: 'publishReports', input: [] });
+    const refused = async () => (await audit.read(SECURITY_LOG)).filter((e) => e.event === 'payload_refused' && (e.workflow_id === owned || e.workflow_id === reporter));
+    await until(async () => (await refused()).length === 2, 30_000, 'both activities to be refused for their plaintext input');
+    expect(new Set((await refused()).map((e) => `${e.activity}:${e.reason}:${e.encoding}`))).toEqual(new Set(['runAgent:plaintext:json/plain', 'publishReports:plaintext:json/plain']));
+    // Refused before any activity code ran: no effect was even assessed.
+    expect(await effects(tenant.org_id, owned)).toEqual([]);
+    expect(receiver.deliveries.length).toBe(before);
+  });
+
+  it('an insider with the payload key gets no RED work out of the NEXUS worker without an approval', async () => {
+    const url = `${hookUrl}/hook/rogue-keyed`;
+    const before = receiver.deliveries.length;
+    // Its own id, named like a command of the tenant: RED by NEXUS's own assessment, and no approval.
+    const commandId = `rogue-keyed-${Date.now()}`;
+    const owned = workflowIdFor(tenant, commandId);
+    expect(await rogue(insider, rogueQueue.keyed, owned, { activity: 'runAgent', input: rogueStep(owned, commandId, url) })).toEqual({ ok: false, code: 'effect_unapproved' });
     // An id of its own choosing: the step names a command that is not the workflow scheduling it.
     const free = `rogue-free-${Date.now()}`;
-    await rogueStart(free, { activity: 'runAgent', input: rogueStep(owned, commandId, url) });
-    await until(async () => (await effects(tenant.org_id, owned)).length > 0 && (await effects(SECURITY_LOG, free)).length > 0, 30_000, 'both steps to be refused');
+    expect(await rogue(insider, rogueQueue.keyed, free, { activity: 'runAgent', input: rogueStep(owned, commandId, url) })).toEqual({ ok: false, code: 'effect_foreign' });
     expect(await effects(tenant.org_id, owned)).toEqual([expect.objectContaining({ event: 'effect_refused', activity: 'runAgent', agent: 'external_share', code: 'effect_unapproved' })]);
     expect(await effects(SECURITY_LOG, free)).toEqual([expect.objectContaining({ event: 'effect_refused', code: 'effect_foreign' })]);
     expect(receiver.deliveries.length).toBe(before);
@@ -200,16 +234,15 @@ describe('no back doors: every side effect proves its approval where it happens'
       org_id: tenant.org_id, project_id: tenant.project_id, ts: new Date().toISOString(),
       payload: { ask_id: victim.ask.payload.ask_id, decision: 'deny', decided_by: 'mallory' },
     });
-    // Under the victim's ids: refused before anything is published.
+    // Under the victim's ids, from an insider's workflow (with the payload key): refused before anything is published.
     const underVictim = { ...deny(victim.workflowId, victim.correlationId, victim.ask.seq + 1), command_id: victim.workflowId.split('/').at(-1) ?? '' };
-    await rogueStart(own, { activity: 'publishReports', input: [underVictim] });
-    await until(async () => (await effects(tenant.org_id, own)).length > 0, 30_000, 'the forged report to be refused');
+    expect(await rogue(insider, rogueQueue.keyed, own, { activity: 'publishReports', input: [underVictim] })).toEqual({ ok: false, code: 'effect_foreign' });
     expect(await effects(tenant.org_id, own)).toEqual([expect.objectContaining({ event: 'effect_refused', activity: 'publishReports', code: 'effect_foreign' })]);
     // Under its own ids, naming the victim's ask: published as the rogue's own report, and the ask is not its to settle.
     const ownCommand = `${commandId}-own`;
     const ownId = workflowIdFor(tenant, ownCommand);
     const rogueStream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: ownCommand });
-    await rogueStart(ownId, { activity: 'publishReports', input: [deny(ownId, ownCommand, 0)] });
+    expect(await rogue(insider, rogueQueue.keyed, ownId, { activity: 'publishReports', input: [deny(ownId, ownCommand, 0)] })).toEqual({ ok: true });
     await rogueStream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_resolved'), 30_000, 'the rogue\'s own report');
     rogueStream.close();
 
@@ -270,11 +303,43 @@ describe('no back doors: every side effect proves its approval where it happens'
         llm_timeout_ms: config.llm.timeoutMs, remote_heartbeat_timeout_ms: config.remote.heartbeatTimeoutMs, agent_heartbeat_timeout_ms: config.workflow.agentHeartbeatTimeoutMs,
       },
     };
+    // The real CLI, without the payload key: the input is refused before the workflow runs a line.
+    const plainId = `shadow-plain-${Date.now()}`;
+    started.push(plainId);
+    await run(cli, ['workflow', 'start', '--address', env.TEMPORAL_ADDRESS ?? '', '--task-queue', env.TEMPORAL_TASK_QUEUE ?? '', '--type', 'commandWorkflow', '--workflow-id', plainId, '--input', JSON.stringify(shadowInput)]);
+    expect(await failureTypeOf(plainId)).toBe('payload_refused');
+    // An insider with the payload key gets the workflow to run: its reports name another command, and are refused.
     const shadowId = `shadow-${Date.now()}`;
-    await run(cli, ['workflow', 'start', '--address', env.TEMPORAL_ADDRESS ?? '', '--task-queue', env.TEMPORAL_TASK_QUEUE ?? '', '--type', 'commandWorkflow', '--workflow-id', shadowId, '--input', JSON.stringify(shadowInput)]);
+    started.push(shadowId);
+    await insider.workflow.start('commandWorkflow', { taskQueue: env.TEMPORAL_TASK_QUEUE ?? '', workflowId: shadowId, args: [shadowInput] });
     await until(async () => (await effects(SECURITY_LOG, shadowId)).length > 0, 30_000, 'the shadow\'s reports to be refused');
     expect((await effects(SECURITY_LOG, shadowId))[0]).toMatchObject({ event: 'effect_refused', activity: 'publishReports', code: 'effect_foreign' });
 
     await endsAsDecided(victim, 'approve');
+  });
+  it('a decision sent to Temporal without the payload key is refused by the validator, and Temporal records nothing', async () => {
+    const victim = await shareAsking('plain-update');
+    const forged = { ask_id: victim.ask.payload.ask_id, decision: 'approve', decided_by: 'mallory', action_digest: victim.ask.payload.action_digest, roles: ['approver'], proof: { nonce: 'n', signed_at: new Date().toISOString(), key_id: 'k', mac: 'x' } };
+    const refusal = await outsider.workflow.getHandle(victim.workflowId).executeUpdate('decide', { args: [forged] }).then(() => undefined, (err: unknown) => err);
+    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((refusal as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('payload_refused');
+    expect(await messagesIn(victim.workflowId)).toEqual([]);
+    // Refused before any proof was looked at: nothing to audit in the victim's org.
+    expect((await audit.read(tenant.org_id)).filter((e) => e.event === 'decision_refused' && e.workflow_id === victim.workflowId)).toEqual([]);
+
+    await endsAsDecided(victim, 'approve');
+  });
+
+  it('a signal no worker can read, plaintext or under a made-up key, does not stop the workflow it lands in', async () => {
+    const victim = await shareAsking('poison-signal');
+    const address = ['--address', env.TEMPORAL_ADDRESS ?? '', '--workflow-id', victim.workflowId];
+    // Signals are written to history before any worker sees them: a decode that threw would fail every replay.
+    await run(cli, ['workflow', 'signal', ...address, '--name', 'decide', '--input', JSON.stringify({ decision: 'approve' })]);
+    await run(cli, ['workflow', 'signal', ...address, '--name', 'anything', '--input-base64', '--input', Buffer.from('not ciphertext at all').toString('base64'),
+      '--input-meta', 'encoding=binary/encrypted', '--input-meta', 'encryption-key-id=made-up']);
+    await until(async () => (await messagesIn(victim.workflowId)).length === 2, 10_000, 'both signals in the history');
+    // Both read as refused and dropped: the workflow still takes its approver's decision and ends as it says.
+    await endsAsDecided(victim, 'approve');
+    expect(await messagesIn(victim.workflowId)).toEqual(['signal:decide', 'signal:anything', 'update_accepted']);
   });
 });

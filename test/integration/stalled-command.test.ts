@@ -15,6 +15,8 @@ import { loadConfig } from '../../runtime/config/load-config.js';
 import { findTemporalCli } from '../../runtime/devserver/find-temporal-cli.js';
 import { startDevServer } from '../../runtime/devserver/start-dev-server.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../runtime/worker/start-worker.js';
+import { dataConverter } from '../../infra/temporal-options.js';
 import { freePort } from '../support/local-server.js';
 import { REDIS_URL, bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, killHard, post, temporalClient, testLogger, workflowBundle, type RunningNexus } from '../support/nexus-under-test.js';
 import { sendShare } from '../support/red-share.js';
@@ -104,7 +106,7 @@ describe('a command stuck on a failing workflow task', () => {
 
     // A deploy that cannot replay this command's history: its next workflow task fails, and fails again.
     await worker?.stop();
-    await startWorker(await bundleWorkflows(DRIFTED));
+    await startWorker(await bundleWorkflows(DRIFTED, WORKFLOW_INTERCEPTOR_MODULES));
     const early = decide();
 
     await until(async () => ((await health()).stalled_commands?.count ?? 0) > 0, 60_000, '/health to count the stalled command');
@@ -151,7 +153,7 @@ describe('a command stuck on a failing workflow task', () => {
     try {
       // A workflow task that writes no report: a signal nobody handles, which the drifted worker cannot replay.
       await worker?.stop();
-      await startWorker(await bundleWorkflows(DRIFTED));
+      await startWorker(await bundleWorkflows(DRIFTED, WORKFLOW_INTERCEPTOR_MODULES));
       await client.workflow.getHandle(workflowId).signal('nudge');
       const stalled = await stream.waitFor((rs) => rs.some(isStall('stalled')), 60_000, 'the stall report');
       expect(deriveStatus(stalled)).toBe('stalled');
@@ -186,11 +188,12 @@ describe('a command stuck on a failing workflow task', () => {
   it('puts nothing on a stream for a stalled workflow that only claims to be a tenant\'s command', async () => {
     const correlationId = `forged-${Date.now()}`;
     const stream = await SseRecorder.open(api.baseUrl, tenant, { correlationId });
-    // Someone with Temporal access and no NEXUS key: plain payloads, an input the workflow cannot run, and memo
-    // and search attributes naming the tenant and a correlation id, once with an id of their own and once with
-    // the id NEXUS would derive for a command that was never sent.
+    // Someone with Temporal access and the payload key (without it the input is refused at once, nothing stalls)
+    // but no decision key: an input the workflow cannot run, and memo and search attributes naming the tenant and
+    // a correlation id, once with an id of their own and once with the id NEXUS would derive for a command that
+    // was never sent.
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? '' });
-    const attacker = new Client({ connection });
+    const attacker = new Client({ connection, dataConverter: dataConverter(loadConfig(env).trust.payloadKeys ?? []) });
     const ids = [`shadow-${Date.now()}`, workflowIdFor(tenant, `never-sent-${Date.now()}`)];
     try {
       for (const [i, workflowId] of ids.entries()) {

@@ -73,11 +73,12 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
       tenant, action_digest: ask.payload.action_digest, decided_at: new Date().toISOString(),
     });
     const attempt = run(cli, ['workflow', 'update', 'execute', '--address', env.TEMPORAL_ADDRESS ?? '', '--workflow-id', workflowId, '--name', 'decide', '--input', forged]);
-    await expect(attempt).rejects.toThrow(/proof|decide through the NEXUS API/);
+    // Without the payload key the CLI's argument is plaintext: refused for that before any proof is looked at.
+    await expect(attempt).rejects.toThrow(/not encrypted with a NEXUS payload key/);
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(0);
     expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
-    // No proof at all: the update's validator refuses it, so it is neither in the history nor worth an audit entry.
+    // The update's validator refuses it, so it is neither in the history nor worth an audit entry.
     expect(await refusals(workflowId)).toEqual([]);
     const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
     expect(history.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);

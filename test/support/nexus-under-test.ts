@@ -15,7 +15,7 @@ import { installTemporalLogger } from '../../infra/temporal-logger.js';
 import type { Role } from '../../runtime/roles.js';
 import { isListening } from '../../runtime/devserver/port-check.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
-import { WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
 import { executionsOn, replayWorkflows } from './replay-check.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -54,15 +54,18 @@ export function testLogger(env: Record<string, string>): { logger: Logger; logFi
   return { logger, logFile };
 }
 
-/** Bundles a workflows module without the bundler's progress output. */
-export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+/**
+ * Bundles a workflows module without the bundler's progress output. A bundle a NEXUS worker runs carries
+ * WORKFLOW_INTERCEPTOR_MODULES; somebody else's worker (a rogue's) runs without them.
+ */
+export function bundleWorkflows(workflowsPath: string, workflowInterceptorModules: string[] = []): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundled once per test file (each file is its own process), shared by every worker it starts. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflows(WORKFLOWS_PATH);
+  bundle ??= bundleWorkflows(WORKFLOWS_PATH, WORKFLOW_INTERCEPTOR_MODULES);
   return bundle;
 }
 

@@ -63,6 +63,9 @@ export function createEffectAuthority(deps: EffectAuthorityDeps) {
     if (input.workflow_id !== execution.workflow_id || workflowIdFor(input.tenant, input.command_id) !== execution.workflow_id) {
       return refuse(EFFECT_REFUSALS.foreign, 'the step names another command than the workflow that scheduled it');
     }
+    if (input.report_run !== undefined && input.report_run !== execution.run_id) {
+      return refuse(EFFECT_REFUSALS.foreign, 'the step\'s reports name another run than the one that scheduled it');
+    }
     const { agent, params } = await resolveAction(deps.agents, input);
     const policy = await tenantPolicy(deps.policies, input.tenant);
     const action = { agent: input.agent, params: input.params };

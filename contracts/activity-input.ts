@@ -13,6 +13,8 @@ export const RunAgentInput = Action.extend({
   idempotency_key: z.string(),
   /** The workflow reserved seq numbers [progress_seq_base, +PROGRESS_SEQ_BLOCK) for this step's progress (-1: none). */
   progress_seq_base: z.number().int(),
+  /** The run id its progress report ids carry, in a run that is not the workflow's first (ReportSource.report_run). */
+  report_run: z.string().min(1).max(100).optional(),
   /**
    * The decisions that approved this exact action, as the API signed them. The activity checks them itself (proof,
    * workflow, ask, digest, quorum) and uses them once: the workflow's word that an ask was approved is not enough.

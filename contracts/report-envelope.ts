@@ -6,15 +6,21 @@ export interface ReportSource {
   correlation_id: string;
   command_id: string;
   tenant: { org_id: string; project_id: string };
+  /**
+   * Set only in a run that is not its workflow's first (a reset made it): the run id Temporal gave it. Its reports
+   * then carry their own ids instead of taking over the ids the first run already used.
+   */
+  report_run?: string | undefined;
 }
 
 /**
  * The one envelope builder (the workflow's reports and an agent's progress reports alike). report_id is
- * `<workflow_id>:<seq>`: stable across retries and replays, so the bridge can drop a duplicate.
+ * `<workflow_id>:<seq>`, and `<workflow_id>:<seq>@<run_id>` in a later run of the same workflow: stable across
+ * retries and replays, so the bridge can drop a duplicate, and never shared between two runs.
  */
 export function reportEnvelope(source: ReportSource, seq: number, ts: string) {
   return {
-    report_id: `${source.workflow_id}:${seq}`,
+    report_id: reportId(source.workflow_id, seq, source.report_run),
     seq,
     correlation_id: source.correlation_id,
     command_id: source.command_id,
@@ -23,4 +29,8 @@ export function reportEnvelope(source: ReportSource, seq: number, ts: string) {
     project_id: source.tenant.project_id,
     ts,
   };
+}
+
+export function reportId(workflowId: string, seq: number, run: string | undefined): string {
+  return run === undefined ? `${workflowId}:${seq}` : `${workflowId}:${seq}@${run}`;
 }

@@ -187,6 +187,7 @@ export class ActionRunner {
         tenant: this.input.tenant,
         idempotency_key: `${this.input.workflow_id}:step-${this.step++}`,
         progress_seq_base: verdict.reports_progress ? this.reports.reserve(PROGRESS_SEQ_BLOCK) : -1,
+        ...(this.reports.source.report_run ? { report_run: this.reports.source.report_run } : {}),
         ...(approval ? { approval } : {}),
       };
       const result = verdict.remote

@@ -182,6 +182,10 @@ describe('no back doors: every side effect proves its approval where it happens'
     // An id of its own choosing: the step names a command that is not the workflow scheduling it.
     const free = `rogue-free-${Date.now()}`;
     expect(await rogue(insider, rogueQueue.keyed, free, { activity: 'runAgent', input: rogueStep(owned, commandId, url) })).toEqual({ ok: false, code: 'effect_foreign' });
+    // Its own command, its progress reports named after another run: not a step that run scheduled.
+    const otherRun = workflowIdFor(tenant, `${commandId}-run`);
+    expect(await rogue(insider, rogueQueue.keyed, otherRun, { activity: 'runAgent', input: rogueStep(otherRun, `${commandId}-run`, url, { report_run: 'not-this-run' }) }))
+      .toEqual({ ok: false, code: 'effect_foreign' });
     expect(await effects(tenant.org_id, owned)).toEqual([expect.objectContaining({ event: 'effect_refused', activity: 'runAgent', agent: 'external_share', code: 'effect_unapproved' })]);
     expect(await effects(SECURITY_LOG, free)).toEqual([expect.objectContaining({ event: 'effect_refused', code: 'effect_foreign' })]);
     expect(receiver.deliveries.length).toBe(before);
@@ -222,7 +226,19 @@ describe('no back doors: every side effect proves its approval where it happens'
     const audited = await effects(tenant.org_id, victim.workflowId);
     expect(audited.map((e) => [e.event, e.code ?? ''])).toEqual([['effect_authorized', ''], ['effect_refused', 'approval_already_used']]);
     // The refusal names the new run: Temporal's own account of who scheduled the step.
-    expect(audited[1]?.run_id).not.toBe(audited[0]?.run_id);
+    const resetRun = audited[1]?.run_id ?? '';
+    expect(resetRun).not.toBe(audited[0]?.run_id);
+    // And the stream tells it: the reset run's reports carry its run id, so the bridge does not drop them as the
+    // first run's duplicates, and the first run's reports stay as they were.
+    const replay = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: victim.correlationId });
+    const seen = await replay.waitFor((rs) => rs.some((r) => r.report_type === 'task_failed'), 20_000, 'the reset run\'s refusal on the stream');
+    replay.close();
+    const failed = seen.find((r) => r.report_type === 'task_failed');
+    expect(failed?.payload).toMatchObject({ error: { code: 'approval_already_used' } });
+    expect(failed?.report_id).toBe(`${victim.workflowId}:${failed?.seq}@${resetRun}`);
+    const firstRun = seen.filter((r) => !r.report_id.includes('@'));
+    expect(firstRun.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
+    expect(new Set(seen.map((r) => r.report_id)).size).toBe(seen.length);
   });
 
   it('reports a rogue workflow makes the NEXUS worker publish cannot land on another command or settle its ask', async () => {
@@ -242,6 +258,10 @@ describe('no back doors: every side effect proves its approval where it happens'
     const ownCommand = `${commandId}-own`;
     const ownId = workflowIdFor(tenant, ownCommand);
     const rogueStream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: ownCommand });
+    // Its own command, under an id of another run: a report id belongs to the run that scheduled the publish.
+    const otherRun = workflowIdFor(tenant, `${commandId}-run`);
+    expect(await rogue(insider, rogueQueue.keyed, otherRun, { activity: 'publishReports', input: [{ ...deny(otherRun, `${commandId}-run`, 0), report_id: `${otherRun}:0@not-this-run` }] }))
+      .toEqual({ ok: false, code: 'effect_foreign' });
     expect(await rogue(insider, rogueQueue.keyed, ownId, { activity: 'publishReports', input: [deny(ownId, ownCommand, 0)] })).toEqual({ ok: true });
     await rogueStream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_resolved'), 30_000, 'the rogue\'s own report');
     rogueStream.close();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor, type CommandInput, type Report, type RunAgentInput } from '../../contracts/index.js';
 import { createLogger } from '../../infra/logger.js';
 import { deadLetterQueue } from '../../infra/messaging/report-topology.js';
+import { RedisKeys } from '../../infra/store/keys.js';
 import { AesGcmPayloadCodec } from '../../infra/payload-codec.js';
 import { REPORT_SEAL_HEADER, ReportSeal } from '../../infra/trust/report-seal.js';
 import { AuditLog, SECURITY_LOG } from '../../infra/store/audit-log.js';
@@ -361,5 +362,27 @@ describe('no back doors: every side effect proves its approval where it happens'
     // Both read as refused and dropped: the workflow still takes its approver's decision and ends as it says.
     await endsAsDecided(victim, 'approve');
     expect(await messagesIn(victim.workflowId)).toEqual(['signal:decide', 'signal:anything', 'update_accepted']);
+  });
+  it('a Redis writer can forge what the dashboard shows and block the API\'s decide, but makes nothing run', async () => {
+    const victim = await shareAsking('redis-forgery');
+    const keys = new RedisKeys(env.NEXUS_REDIS_PREFIX ?? '');
+    const commandId = victim.workflowId.split('/').at(-1) ?? '';
+    const forged = (seq: number, type: 'ask_resolved' | 'task_completed', payload: Record<string, unknown>) => JSON.stringify({
+      report_id: `${victim.workflowId}:${seq}`, seq, report_type: type, correlation_id: victim.correlationId, command_id: commandId,
+      workflow_id: victim.workflowId, org_id: tenant.org_id, project_id: tenant.project_id, ts: new Date().toISOString(), payload,
+    });
+    // Straight into the stream and the ask index, as anyone with the Redis password can.
+    await redis.xadd(keys.reports(tenant), '*', 'report', forged(victim.ask.seq + 1, 'ask_resolved', { ask_id: victim.ask.payload.ask_id, decision: 'approve', decided_by: 'mallory' }));
+    await redis.xadd(keys.reports(tenant), '*', 'report', forged(victim.ask.seq + 2, 'task_completed', { result: { sent: true }, risk_level: 'RED', duration_ms: 1 }));
+    await redis.hset(keys.ask(tenant, victim.ask.payload.ask_id), 'status', 'resolved', 'decision', 'approve', 'decided_by', 'mallory');
+    // The dashboard believes it (the stream is its only truth), and the approver is turned away...
+    await victim.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 10_000, 'the forged completion on the stream');
+    victim.stream.close();
+    expect((await victim.approve()).status).toBe(409);
+    // ...but Temporal holds no decision, the workflow still waits, and nothing was sent.
+    expect(await messagesIn(victim.workflowId)).toEqual([]);
+    expect((await insider.workflow.getHandle(victim.workflowId).describe()).status.name).toBe('RUNNING');
+    expect(deliveriesFor(victim.correlationId)).toHaveLength(0);
+    started.push(victim.workflowId);
   });
 });

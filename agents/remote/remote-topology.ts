@@ -16,6 +16,11 @@ export function remoteTopology(prefix = ''): RemoteTopology {
   };
 }
 
+/** The queue a remote agent declares for its tasks (docs/remote-agent-protocol.md). */
+export function agentQueue(prefix: string, agent: string): string {
+  return `${prefix}nexus.agent.${agent}`;
+}
+
 export async function assertRemoteTopology(channel: Channel, t: RemoteTopology): Promise<void> {
   await channel.assertExchange(t.tasksExchange, 'topic', { durable: true });
   await channel.assertExchange(t.announcementsExchange, 'fanout', { durable: true });

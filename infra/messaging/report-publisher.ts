@@ -3,7 +3,7 @@ import type { Report } from '../../contracts/index.js';
 import type { Logger } from '../logger.js';
 import { REPORT_SEAL_HEADER, type ReportSeal } from '../trust/report-seal.js';
 import { ConfirmPublisher } from './confirm-publisher.js';
-import { assertReportTopology, routingKeyFor, type ReportTopology } from './report-topology.js';
+import { assertReportExchange, routingKeyFor, type ReportTopology } from './report-topology.js';
 
 export class PublishError extends Error {
   readonly code = 'report_publish_failed';
@@ -23,7 +23,7 @@ export class ReportPublisher {
     private readonly seal: ReportSeal,
     private readonly logger: Logger,
   ) {
-    this.confirm = new ConfirmPublisher(connection, (channel) => assertReportTopology(channel, topology));
+    this.confirm = new ConfirmPublisher(connection, (channel) => assertReportExchange(channel, topology));
   }
 
   async publish(reports: readonly Report[]): Promise<void> {

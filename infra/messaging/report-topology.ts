@@ -17,12 +17,20 @@ export function routingKeyFor(report: Report): string {
 }
 
 /**
- * Declared by the publisher and the bridge alike, so a report published before the bridge ever ran still has a
- * durable queue to wait in. The queue is a quorum queue; RabbitMQ 3.10 needs `x-delivery-limit` and the DLX set
+ * What a publisher declares: the exchange only. Declaring the bridge's queue (with its dead-letter exchange) would
+ * need read on it, and a publisher must not be able to consume reports. A report published before the bridge ever
+ * declared its queue is unroutable: the publisher's `mandatory` publish fails and the activity retries until it is.
+ */
+export async function assertReportExchange(channel: Channel, t: ReportTopology): Promise<void> {
+  await channel.assertExchange(t.exchange, 'topic', { durable: true });
+}
+
+/**
+ * The bridge's whole topology. The queue is a quorum queue; RabbitMQ 3.10 needs `x-delivery-limit` and the DLX set
  * explicitly (newer brokers default them).
  */
 export async function assertReportTopology(channel: Channel, t: ReportTopology): Promise<void> {
-  await channel.assertExchange(t.exchange, 'topic', { durable: true });
+  await assertReportExchange(channel, t);
   await channel.assertExchange(deadLetterExchange(t), 'fanout', { durable: true });
   await channel.assertQueue(deadLetterQueue(t), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await channel.bindQueue(deadLetterQueue(t), deadLetterExchange(t), '');

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { agentQueue, remoteTopology } from '../../agents/remote/remote-topology.js';
 import { brokerDefinitions, type BrokerUser } from '../../infra/messaging/broker-definitions.js';
 import { agentPermissions, rolePermissions, type BrokerRole } from '../../infra/messaging/broker-permissions.js';
-import { BrokerPassword, BrokerUsersEnv, readEnv } from '../config/broker-users-env.js';
+import { BrokerUsersEnv, readEnv, UserPassword } from '../config/users-env.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 
 const USAGE = `usage:
@@ -37,7 +37,7 @@ export function brokerUsers(env?: Record<string, string | undefined>): BrokerUse
     const at = entry.indexOf(':');
     const agent = entry.slice(0, at);
     if (at < 1 || !/^[a-z0-9_.-]{1,64}$/.test(agent)) throw new UsageError(`RABBITMQ_AGENTS: "${agent}" is not an agent name (name:password,…)`);
-    const password = check(BrokerPassword, entry.slice(at + 1), `RABBITMQ_AGENTS (${agent})`);
+    const password = check(UserPassword, entry.slice(at + 1), `RABBITMQ_AGENTS (${agent})`);
     users.push({ name: `${e.RABBITMQ_USER_PREFIX}agent-${agent}`, password, permission: agentPermissions(names, agentQueue(config.remote.prefix, agent)) });
   }
   return users;

@@ -1,0 +1,37 @@
+export type RedisRole = 'api' | 'worker' | 'bridge';
+
+/** A literal piece of a Redis glob pattern. */
+const literal = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
+
+/**
+ * Redis ACL rules per NEXUS role, over the key families of `RedisKeys` (keys.ts beside this file) under one prefix.
+ * `%R~` is read-only, `~` read and write. Every role: no admin or dangerous command (FLUSHALL, CONFIG, KEYS, ACL,
+ * MONITOR, DEBUG…) but INFO (the client's ready check), no pub/sub channel, and only its own keys. So the bridge alone
+ * writes report streams and the ask index's settlement, only the worker marks an approval used (the API cannot clear
+ * one), only the API reads tokens, and none can reach another application's keys in the same Redis.
+ */
+export function redisAclRules(prefix: string): Record<RedisRole, string[]> {
+  const p = literal(prefix);
+  const tenant = (family: string) => `${p}{*}:${family}`;
+  const common = ['on', 'resetkeys', 'resetchannels', '+@all', '-@admin', '-@dangerous', '+info'];
+  const audit = [`~${p}{audit:*}:*`, `~${p}{refusals:*}:count*`];
+  return {
+    bridge: [
+      ...common,
+      `~${tenant('reports')}`, `~${tenant('reports:trimmed')}`, `~${tenant('report:*')}`, `~${tenant('ask:*')}`, `~${tenant('progress:*')}`,
+      ...audit,
+    ],
+    worker: [
+      ...common,
+      `~${tenant('approval-use:*')}`, `~${p}kakao:*`,
+      ...audit,
+    ],
+    api: [
+      ...common,
+      `%R~${tenant('reports')}`, `%R~${tenant('reports:trimmed')}`, `%R~${tenant('progress:*')}`,
+      `~${tenant('ask:*')}`, `~${tenant('command:*')}`,
+      `~${p}{stalled}:*`, `~${p}{auth}:*`, `~${p}{rate:*}:*`, `~${p}{misses:*}:*`,
+      ...audit,
+    ],
+  };
+}

@@ -1,0 +1,105 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisUsersCli } from '../../runtime/cli/redis-users.js';
+import { freePort } from '../support/local-server.js';
+import { cleanupEnv, isolatedEnv, killHard, post, REDIS_URL, spawnRole, testLogger } from '../support/nexus-under-test.js';
+import { sendShare } from '../support/red-share.js';
+import { SseRecorder } from '../support/sse-client.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
+
+/**
+ * Redis ACL users per role, as `npm run redis:users -- --apply` defines them (the compose file runs the same): the
+ * roles run as separate processes, each signed in as its own user, and an approved RED share goes through; then
+ * each user tries what its role must not do.
+ */
+const id = randomUUID().slice(0, 8);
+const receiver = new WebhookReceiver();
+const env = isolatedEnv('redis-users');
+const prefix = env.NEXUS_REDIS_PREFIX ?? '';
+const userPrefix = `t${id}-`;
+const passwords = { REDIS_API_PASSWORD: randomBytes(18).toString('base64url'), REDIS_WORKER_PASSWORD: randomBytes(18).toString('base64url'), REDIS_BRIDGE_PASSWORD: randomBytes(18).toString('base64url') };
+const urlOf = (role: 'api' | 'worker' | 'bridge', password: string) => `redis://${userPrefix}${role}:${password}@127.0.0.1:6379`;
+const logins = {
+  api: urlOf('api', passwords.REDIS_API_PASSWORD),
+  worker: urlOf('worker', passwords.REDIS_WORKER_PASSWORD),
+  bridge: urlOf('bridge', passwords.REDIS_BRIDGE_PASSWORD),
+};
+const tenant = { org_id: 'acme', project_id: `acl-${id}` };
+const roles: ChildProcess[] = [];
+const clients: Redis[] = [];
+let baseUrl: string;
+let hookUrl: string;
+
+beforeAll(async () => {
+  hookUrl = await receiver.start();
+  const lines: string[] = [];
+  await redisUsersCli(['--apply'], { ...env, ...passwords, REDIS_USER_PREFIX: userPrefix }, (l) => lines.push(l));
+  expect(lines.join('\n')).toContain(`${userPrefix}bridge`);
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  const { logFile } = testLogger(env);
+  for (const role of ['bridge', 'worker', 'api'] as const) {
+    roles.push(await spawnRole(role, { ...env, PORT: String(port), REDIS_URL: logins[role], NEXUS_SHARE_ALLOWLIST: new URL(hookUrl).origin }, logFile));
+  }
+}, 180_000);
+
+afterAll(async () => {
+  for (const child of roles) await killHard(child);
+  for (const client of clients) client.disconnect();
+  await receiver.stop();
+  await cleanupEnv(env);
+  const admin = new Redis(REDIS_URL);
+  for (const role of ['api', 'worker', 'bridge']) await admin.call('ACL', 'DELUSER', `${userPrefix}${role}`);
+  await admin.quit();
+}, 120_000);
+
+/** The error Redis answers `login` for `command`, or undefined when it was allowed. */
+async function attempt(login: string, command: string, ...args: string[]): Promise<string | undefined> {
+  const client = new Redis(login, { maxRetriesPerRequest: 1 });
+  clients.push(client);
+  return client.call(command, ...args).then(() => undefined, (err: Error) => err.message);
+}
+
+describe('Redis ACL users per role', () => {
+  it('run the roles as separate processes, each signed in as its own user: an approved RED share goes through', async () => {
+    const share = await sendShare({ baseUrl, tenant, hookUrl, label: `acl-${id}`, headers: { 'x-user-id': 'teacher-requester' } });
+    const decided = await post(baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
+    expect(decided.status).toBe(202);
+    const reports = await share.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'the approved share to complete');
+    share.stream.close();
+    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
+    expect(receiver.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
+    // And the stream a dashboard reads, through the API's read-only view of it.
+    const late = await SseRecorder.open(baseUrl, tenant, { correlationId: share.correlationId });
+    await late.waitFor((rs) => rs.length === reports.length, 10_000, 'the history again');
+    late.close();
+  });
+
+  it('refuse each user what its role must not do', async () => {
+    const noperm = expect.stringMatching(/NOPERM/);
+    const stream = `${prefix}{${tenant.org_id}:${tenant.project_id}}:reports`;
+    const approvalUse = `${prefix}{${tenant.org_id}:${tenant.project_id}}:approval-use:some-ask`;
+    const token = `${prefix}{auth}:token:some-hash`;
+    // Only the bridge writes a report stream: the API reads it, the worker does not touch it.
+    expect(await attempt(logins.api, 'XADD', stream, '*', 'report', '{}')).toEqual(noperm);
+    expect(await attempt(logins.worker, 'XADD', stream, '*', 'report', '{}')).toEqual(noperm);
+    expect(await attempt(logins.api, 'XLEN', stream)).toBeUndefined();
+    // Only the worker marks (or clears) an approval's use.
+    expect(await attempt(logins.api, 'DEL', approvalUse)).toEqual(noperm);
+    expect(await attempt(logins.bridge, 'DEL', approvalUse)).toEqual(noperm);
+    expect(await attempt(logins.worker, 'EXISTS', approvalUse)).toBeUndefined();
+    // Only the API reads tokens.
+    expect(await attempt(logins.bridge, 'GET', token)).toEqual(noperm);
+    expect(await attempt(logins.worker, 'GET', token)).toEqual(noperm);
+    // Nobody reaches another application's keys, lists keys, flushes, reconfigures, or changes the ACL.
+    for (const login of Object.values(logins)) {
+      expect(await attempt(login, 'GET', 'another-app:secret')).toEqual(noperm);
+      expect(await attempt(login, 'KEYS', '*')).toEqual(noperm);
+      expect(await attempt(login, 'FLUSHALL')).toEqual(noperm);
+      expect(await attempt(login, 'CONFIG', 'SET', 'appendonly', 'no')).toEqual(noperm);
+      expect(await attempt(login, 'ACL', 'SETUSER', 'mallory', 'on', '>pw', '~*', '+@all')).toEqual(noperm);
+    }
+  });
+});

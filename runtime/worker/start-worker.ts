@@ -43,8 +43,8 @@ export async function startWorker(options: WorkerOptions): Promise<{ worker: Wor
     dataConverter: dataConverter(options.payloadKeys),
     interceptors: {
       activity: [payloadGuard({ audit: options.activities.audit, refusals: options.activities.payloadRefusals, logger: options.logger })],
-      // Used only when the worker bundles; a prebuilt bundle carries its interceptor modules inside.
-      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+      // Only when the worker bundles: a prebuilt bundle carries its interceptor modules inside.
+      ...(options.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
     },
     shutdownGraceTime: '5s',
   });

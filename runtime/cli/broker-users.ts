@@ -8,7 +8,8 @@ import { agentQueue, remoteTopology } from '../../agents/remote/remote-topology.
 import { brokerDefinitions, type BrokerUser } from '../../infra/messaging/broker-definitions.js';
 import { agentPermissions, rolePermissions, type BrokerRole } from '../../infra/messaging/broker-permissions.js';
 import { BrokerUsersEnv, readEnv, UserPassword } from '../config/users-env.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { loadConfig, type Config } from '../config/load-config.js';
+import { parseToolEnv, runAsScript, UsageError } from './cli-run.js';
 
 const USAGE = `usage:
   npm run broker:users -- --out <file>     write RabbitMQ definitions (users per role, their permissions)
@@ -19,16 +20,14 @@ env: RABBITMQ_API_PASSWORD, RABBITMQ_WORKER_PASSWORD, RABBITMQ_BRIDGE_PASSWORD (
      RABBITMQ_AGENTS "name:password,…" (remote agents, each limited to its own queue, optional);
      RABBITMQ_USER_PREFIX (default "nexus-"); names of exchanges and queues as NEXUS reads them (NEXUS_REPORTS_EXCHANGE, …)`;
 
-class UsageError extends Error {}
-
 const run = promisify(execFile);
 
 /** The users of one install: one per NEXUS role and one per remote agent. */
 export function brokerUsers(env?: Record<string, string | undefined>): BrokerUser[] {
-  const parsed = BrokerUsersEnv.safeParse(readEnv(env));
-  if (!parsed.success) throw new UsageError(`${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n${USAGE}`);
-  const e = parsed.data;
-  const config = loadConfig(env);
+  return usersOf(parseToolEnv(BrokerUsersEnv, readEnv(env), USAGE), loadConfig(env));
+}
+
+function usersOf(e: z.infer<typeof BrokerUsersEnv>, config: Config): BrokerUser[] {
   const names = { reports: { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue }, remote: remoteTopology(config.remote.prefix) };
   const roles = rolePermissions(names);
   const passwords: Record<BrokerRole, string> = { api: e.RABBITMQ_API_PASSWORD, worker: e.RABBITMQ_WORKER_PASSWORD, bridge: e.RABBITMQ_BRIDGE_PASSWORD };
@@ -44,8 +43,7 @@ export function brokerUsers(env?: Record<string, string | undefined>): BrokerUse
 }
 
 /** The operator's existing login, which `--post` signs in with (it is not redefined). */
-function adminLogin(env?: Record<string, string | undefined>): { user: string; password: string } {
-  const e = BrokerUsersEnv.parse(readEnv(env));
+function adminLogin(e: z.infer<typeof BrokerUsersEnv>): { user: string; password: string } {
   if (!e.RABBITMQ_ADMIN_USER || !e.RABBITMQ_ADMIN_PASSWORD) throw new UsageError('--post signs in as RABBITMQ_ADMIN_USER: set it and RABBITMQ_ADMIN_PASSWORD');
   return { user: e.RABBITMQ_ADMIN_USER, password: e.RABBITMQ_ADMIN_PASSWORD };
 }
@@ -53,7 +51,8 @@ function adminLogin(env?: Record<string, string | undefined>): { user: string; p
 export async function brokerUsersCli(argv: string[], env: Record<string, string | undefined> | undefined, out: (line: string) => void): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, apply: { type: 'boolean' }, post: { type: 'string' } } });
   if (!values.out && !values.apply && !values.post) throw new UsageError(USAGE);
-  const users = brokerUsers(env);
+  const e = parseToolEnv(BrokerUsersEnv, readEnv(env), USAGE);
+  const users = usersOf(e, loadConfig(env));
   const text = JSON.stringify(brokerDefinitions(users), null, 2);
   if (values.out) {
     // Password hashes: readable by this user only.
@@ -65,7 +64,7 @@ export async function brokerUsersCli(argv: string[], env: Record<string, string 
     out(`imported ${users.map((u) => u.name).join(', ')} into the local broker`);
   }
   if (values.post) {
-    await postDefinitions(values.post, adminLogin(env), text);
+    await postDefinitions(values.post, adminLogin(e), text);
     out(`imported ${users.map((u) => u.name).join(', ')} through ${new URL(values.post).origin}`);
   }
 }
@@ -116,10 +115,4 @@ function check<T>(schema: z.ZodType<T>, value: string, what: string): T {
   return parsed.data;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  brokerUsersCli(process.argv.slice(2), undefined, (line) => process.stdout.write(`${line}\n`)).catch((err: unknown) => {
-    const known = err instanceof UsageError || err instanceof ConfigError;
-    process.stderr.write(`nexus broker:users: ${known ? '' : 'failed: '}${(err as Error).message}\n`);
-    process.exit(1);
-  });
-}
+runAsScript(import.meta.url, 'broker:users', () => brokerUsersCli(process.argv.slice(2), undefined, (line) => process.stdout.write(`${line}\n`)));

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Role } from '../../api/auth/principal.js';
 import { TokenStore } from '../../api/auth/token-store.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
+import { runAsScript, UsageError } from './cli-run.js';
 import { TenantId } from '../../contracts/index.js';
 
 const USAGE = `usage:
@@ -10,7 +11,6 @@ const USAGE = `usage:
   npm run token -- revoke <token_id>
   npm run token -- list --org <org>`;
 
-class UsageError extends Error {}
 
 /**
  * Token administration against the Redis of this install (REDIS_URL, NEXUS_REDIS_PREFIX). Whoever can run this
@@ -66,10 +66,4 @@ function check<T>(schema: { safeParse(v: unknown): { success: boolean; data?: T 
   return parsed.data;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  tokenCli(process.argv.slice(2), undefined, (line) => process.stdout.write(`${line}\n`)).catch((err: unknown) => {
-    const known = err instanceof UsageError || err instanceof ConfigError;
-    process.stderr.write(`nexus token: ${known ? '' : 'failed: '}${(err as Error).message}\n`);
-    process.exit(1);
-  });
-}
+runAsScript(import.meta.url, 'token', () => tokenCli(process.argv.slice(2), undefined, (line) => process.stdout.write(`${line}\n`)));

@@ -51,7 +51,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(deps.trust.payloadKeys) });
   const readers = new Set<Redis>();
   const feeds = new FeedHub(store, () => {
-    const reader = createRedis({ url: config.redis.url, logger, name: 'sse-reader', blocking: true });
+    const reader = createRedis({ url: config.redis.roleUrls.api, logger, name: 'sse-reader', blocking: true });
     readers.add(reader);
     reader.once('end', () => readers.delete(reader));
     return reader;

@@ -5,9 +5,9 @@ import { ReportBridge } from '../bridge/report-bridge.js';
 import type { Config } from './config/load-config.js';
 import { LocalBlobStore } from '../infra/files/local-blob-store.js';
 import { privateDir } from '../infra/files/private-paths.js';
-import { connectAmqp } from '../infra/amqp.js';
 import type { Logger } from '../infra/logger.js';
-import { createRedis, waitForRedis } from '../infra/redis.js';
+import type { Redis } from '../infra/redis.js';
+import { RoleClients } from './role-clients.js';
 import { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import { RedisKeys } from '../infra/store/keys.js';
 import { ReportStore } from '../infra/store/report-store.js';
@@ -57,17 +57,18 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
   };
 
   try {
-    // The worker needs Redis too: student.excel_kakao keeps its delivery ledger there.
-    const redis = has('api') || has('bridge') || has('worker') ? createRedis({ url: config.redis.url, logger, name: role }) : undefined;
-    if (redis) {
-      stops.push(() => redis.quit());
-      await waitForRedis(redis);
-    }
-    const amqp = has('api') || has('worker') ? await connectAmqp({ url: config.amqp.url, logger, name: role }) : undefined;
-    if (amqp) {
-      stops.push(() => amqp.close());
-      await amqp.waitForConnect();
-    }
+    // Each role signs in with its own login (config.*.roleUrls); roles that share a login share the client.
+    const clients = new RoleClients(config, logger, stops);
+    const redis = {
+      api: has('api') ? await clients.redis('api') : undefined,
+      // The worker needs Redis too: student.excel_kakao keeps its delivery ledger there.
+      worker: has('worker') ? await clients.redis('worker') : undefined,
+      bridge: has('bridge') ? await clients.redis('bridge') : undefined,
+    };
+    const amqp = {
+      api: has('api') ? await clients.amqp('api') : undefined,
+      worker: has('worker') ? await clients.amqp('worker') : undefined,
+    };
     // Keys, uploads and Temporal's database live under the data folder: this user's alone.
     privateDir(config.temporal.dataDir);
     // API and worker must see the same files: one folder on one machine, a shared volume (or an S3-like
@@ -90,7 +91,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         studentKakao: {
           blobStore,
           sens: config.sens,
-          ledgerRedis: has('worker') && redis ? { redis, prefix: config.redis.prefix } : undefined,
+          ledgerRedis: redis.worker ? { redis: redis.worker, prefix: config.redis.prefix } : undefined,
         },
         lookupResult: temporalResultLookup(temporalClient),
       }),
@@ -102,7 +103,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     if (has('api') || has('worker')) {
       // The worker completes remote tasks asynchronously; the API only needs the catalog of announced agents.
       const started = await startRemoteAgents({
-        url: config.amqp.url,
+        // The worker's login may publish tasks and read replies; the API's only reads the catalog.
+        url: config.amqp.roleUrls[has('worker') ? 'worker' : 'api'],
         topology: remoteNames,
         logger,
         ...(has('worker') ? { completion: new AsyncCompletionClient({ connection: temporalConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(trust.payloadKeys) }) } : {}),
@@ -113,12 +115,13 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     }
 
     // The bridge audits accepted commands, the worker decision verdicts: one log per org for both.
-    const audit = redis ? new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' })) : undefined;
+    const auditOf = (client: Redis) => new AuditLog(client, config.redis.prefix, logger.child({ module: 'audit' }));
     const keys = new RedisKeys(config.redis.prefix);
-    if (has('bridge') && redis && audit) {
-      const store = new ReportStore(redis, keys, config.redis.streamMaxLen);
-      const refusals = new RefusalBudget(redis, keys, audit, REFUSED_REPORTS_PER_MIN, logger.child({ module: 'audit' }));
-      const bridge = new ReportBridge({ amqpUrl: config.amqp.url, topology, prefetch: config.amqp.prefetch, store, audit, seal: trust.reportSeal, refusals, logger });
+    if (redis.bridge) {
+      const audit = auditOf(redis.bridge);
+      const store = new ReportStore(redis.bridge, keys, config.redis.streamMaxLen);
+      const refusals = new RefusalBudget(redis.bridge, keys, audit, REFUSED_REPORTS_PER_MIN, logger.child({ module: 'audit' }));
+      const bridge = new ReportBridge({ amqpUrl: config.amqp.roleUrls.bridge, topology, prefetch: config.amqp.prefetch, store, audit, seal: trust.reportSeal, refusals, logger });
       stops.unshift(async () => {
         await bridge.stop();
         // A summary still owed for refused reports is written now, not lost with the process.
@@ -126,14 +129,15 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       });
       await bridge.start();
     }
-    if (has('worker') && amqp && redis && audit) {
-      const publisher = new ReportPublisher(amqp, topology, trust.reportSeal, logger.child({ module: 'publisher' }));
+    if (redis.worker && amqp.worker) {
+      const audit = auditOf(redis.worker);
+      const publisher = new ReportPublisher(amqp.worker, topology, trust.reportSeal, logger.child({ module: 'publisher' }));
       // Forged decisions reach the worker from anyone on Temporal's port, in any auth mode: always bounded.
       const decisionRefusals = {
-        perWorkflow: new RefusalBudget(redis, keys, audit, DECISION_REFUSALS_PER_WORKFLOW_PER_MIN, logger.child({ module: 'audit' })),
-        perOrg: new RefusalBudget(redis, keys, audit, config.limits.refusalsPerMin, logger.child({ module: 'audit' })),
+        perWorkflow: new RefusalBudget(redis.worker, keys, audit, DECISION_REFUSALS_PER_WORKFLOW_PER_MIN, logger.child({ module: 'audit' })),
+        perOrg: new RefusalBudget(redis.worker, keys, audit, config.limits.refusalsPerMin, logger.child({ module: 'audit' })),
       };
-      const payloadRefusals = new RefusalBudget(redis, keys, audit, REFUSED_PAYLOADS_PER_MIN, logger.child({ module: 'audit' }));
+      const payloadRefusals = new RefusalBudget(redis.worker, keys, audit, REFUSED_PAYLOADS_PER_MIN, logger.child({ module: 'audit' }));
       const { worker, connection, done } = await startWorker({
         target: config.temporal,
         payloadKeys: trust.payloadKeys,
@@ -149,7 +153,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           remoteTopology: remoteNames,
           seal: trust.seal,
           audit,
-          approvalUses: new ApprovalUses(redis, keys),
+          approvalUses: new ApprovalUses(redis.worker, keys),
           decisionRefusals,
           payloadRefusals,
           ...(remote ? { remote: remote.publisher } : {}),
@@ -168,8 +172,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       });
     }
     let api: ApiRuntime | undefined;
-    if (has('api') && redis && amqp) {
-      const started = await startApi(config, { redis, amqp, topology, agents, logger, blobStore, trust });
+    if (redis.api && amqp.api) {
+      const started = await startApi(config, { redis: redis.api, amqp: amqp.api, topology, agents, logger, blobStore, trust });
       api = started;
       stops.unshift(() => started.close());
     }

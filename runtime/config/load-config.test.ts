@@ -17,6 +17,12 @@ describe('loadConfig', () => {
     expect(config.agents.shareAllowlist).toEqual(['hooks.example.org', '10.0.0.0/8']);
     expect(config.temporal.uiPort).toBe(8300);
   });
+  it('gives each role the shared login unless it has its own', () => {
+    const config = loadConfig({ AMQP_URL: 'amqp://shared@127.0.0.1:5672', NEXUS_BRIDGE_AMQP_URL: 'amqp://bridge@127.0.0.1:5672', NEXUS_WORKER_REDIS_URL: 'redis://worker@127.0.0.1:6379' });
+    expect(config.amqp.roleUrls).toEqual({ api: 'amqp://shared@127.0.0.1:5672', worker: 'amqp://shared@127.0.0.1:5672', bridge: 'amqp://bridge@127.0.0.1:5672' });
+    expect(config.redis.roleUrls).toEqual({ api: 'redis://127.0.0.1:6379', worker: 'redis://worker@127.0.0.1:6379', bridge: 'redis://127.0.0.1:6379' });
+    expect(() => loadConfig({ NEXUS_API_AMQP_URL: 'redis://127.0.0.1:6379' })).toThrow(/^NEXUS_API_AMQP_URL=/);
+  });
   it('fails with one line naming the variable', () => {
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'no-port' })).toThrow(/^TEMPORAL_ADDRESS=no-port is invalid: /);
     expect(() => loadConfig({ NEXUS_ASK_TIMEOUT: '0s' })).toThrow(ConfigError);

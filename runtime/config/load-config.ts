@@ -18,12 +18,22 @@ const KeyRingText = z.string().transform((value, ctx) => {
   return ring;
 });
 
+const RedisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
+const AmqpUrl = z.string().regex(/^amqps?:\/\//, 'must be an amqp:// URL');
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: Optional,
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
-  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// URL').default('amqp://guest:guest@127.0.0.1:5672'),
+  REDIS_URL: RedisUrl.default('redis://127.0.0.1:6379'),
+  AMQP_URL: AmqpUrl.default('amqp://guest:guest@127.0.0.1:5672'),
+  // One login per role when the roles share a process (`./nexus start` on local services); unset: REDIS_URL/AMQP_URL.
+  NEXUS_API_REDIS_URL: RedisUrl.optional(),
+  NEXUS_WORKER_REDIS_URL: RedisUrl.optional(),
+  NEXUS_BRIDGE_REDIS_URL: RedisUrl.optional(),
+  NEXUS_API_AMQP_URL: AmqpUrl.optional(),
+  NEXUS_WORKER_AMQP_URL: AmqpUrl.optional(),
+  NEXUS_BRIDGE_AMQP_URL: AmqpUrl.optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('nexus'),
@@ -116,9 +126,16 @@ function toConfig(env: z.infer<typeof Env>) {
   const llmProviders = [...new Set(order)].filter((p) => keys[p] !== undefined);
   return {
     http: { port: env.PORT, host: env.HOST, publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` },
-    redis: { url: env.REDIS_URL, prefix: env.NEXUS_REDIS_PREFIX, streamMaxLen: env.NEXUS_STREAM_MAXLEN },
+    redis: {
+      url: env.REDIS_URL,
+      /** Each role's own login (runtime/cli/local-users.ts defines them on local services). */
+      roleUrls: { api: env.NEXUS_API_REDIS_URL ?? env.REDIS_URL, worker: env.NEXUS_WORKER_REDIS_URL ?? env.REDIS_URL, bridge: env.NEXUS_BRIDGE_REDIS_URL ?? env.REDIS_URL },
+      prefix: env.NEXUS_REDIS_PREFIX,
+      streamMaxLen: env.NEXUS_STREAM_MAXLEN,
+    },
     amqp: {
       url: env.AMQP_URL,
+      roleUrls: { api: env.NEXUS_API_AMQP_URL ?? env.AMQP_URL, worker: env.NEXUS_WORKER_AMQP_URL ?? env.AMQP_URL, bridge: env.NEXUS_BRIDGE_AMQP_URL ?? env.AMQP_URL },
       exchange: env.NEXUS_REPORTS_EXCHANGE,
       bridgeQueue: env.NEXUS_BRIDGE_QUEUE,
       prefetch: env.NEXUS_BRIDGE_PREFETCH,

@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUsersCli } from '../../runtime/cli/redis-users.js';
 import { freePort } from '../support/local-server.js';
-import { cleanupEnv, isolatedEnv, killHard, post, REDIS_URL, spawnRole, testLogger } from '../support/nexus-under-test.js';
-import { sendShare } from '../support/red-share.js';
+import { cleanupEnv, isolatedEnv, killHard, REDIS_URL, spawnRole, testLogger } from '../support/nexus-under-test.js';
+import { expectApprovedShareDelivered } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -64,15 +64,9 @@ async function attempt(login: string, command: string, ...args: string[]): Promi
 
 describe('Redis ACL users per role', () => {
   it('run the roles as separate processes, each signed in as its own user: an approved RED share goes through', async () => {
-    const share = await sendShare({ baseUrl, tenant, hookUrl, label: `acl-${id}`, headers: { 'x-user-id': 'teacher-requester' } });
-    const decided = await post(baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
-    expect(decided.status).toBe(202);
-    const reports = await share.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'the approved share to complete');
-    share.stream.close();
-    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
-    expect(receiver.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
+    const { correlationId, reports } = await expectApprovedShareDelivered({ baseUrl, tenant, hookUrl, label: `acl-${id}` }, () => receiver.deliveries);
     // And the stream a dashboard reads, through the API's read-only view of it.
-    const late = await SseRecorder.open(baseUrl, tenant, { correlationId: share.correlationId });
+    const late = await SseRecorder.open(baseUrl, tenant, { correlationId });
     await late.waitFor((rs) => rs.length === reports.length, 10_000, 'the history again');
     late.close();
   });

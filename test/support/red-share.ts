@@ -33,3 +33,18 @@ export async function sendShare(order: ShareOrder) {
   if (!ask) throw new Error('no ask');
   return { correlationId, stream, ask, workflowId: res.body.workflow_id as string };
 }
+
+/**
+ * Sends a share, approves it as `principal-park` and expects it delivered once: the whole path a deployment's logins
+ * must allow. Returns the command's reports.
+ */
+export async function expectApprovedShareDelivered(order: ShareOrder, deliveries: () => Array<{ correlationId?: string | undefined }>) {
+  const share = await sendShare({ ...order, headers: { 'x-user-id': 'teacher-requester', ...order.headers } });
+  const decided = await post(order.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, order.tenant, { 'x-user-id': 'principal-park' });
+  expect(decided.status).toBe(202);
+  const reports = await share.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'the approved share to complete');
+  share.stream.close();
+  expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
+  expect(deliveries().filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
+  return { ...share, reports };
+}

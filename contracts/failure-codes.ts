@@ -48,6 +48,9 @@ export type EffectRefusalCode = (typeof EFFECT_REFUSALS)[keyof typeof EFFECT_REF
  */
 export const PAYLOAD_REFUSED = 'payload_refused';
 
+/** The task_failed code of a command whose workflow failed in Temporal without reporting why (api/temporal/closed-commands.ts). */
+export const WORKFLOW_FAILED = 'workflow_failed';
+
 /** Failure types the decide update uses; the API maps each to its HTTP answer. */
 export const DECIDE_REJECTIONS = {
   unknownAsk: 'ask_unknown',

@@ -7,6 +7,8 @@ import { createApp } from '../api/app.js';
 import { FeedHub } from '../api/sse/report-feed.js';
 import { CommandGateway } from '../api/temporal/command-gateway.js';
 import { StalledCommandsWatch } from '../api/temporal/stalled-commands.js';
+import { ClosedCommandsReconciler } from '../api/temporal/closed-commands.js';
+import { PeriodicChecks } from '../api/temporal/periodic-checks.js';
 import { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import type { ReportTopology } from '../infra/messaging/report-topology.js';
 import { StalledRegistry } from '../infra/store/stalled-registry.js';
@@ -61,11 +63,13 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   // a budget would only turn a developer's (or the fuzzer's) run of 4xx into 429s.
   const refusalLimit = config.auth.mode === 'tokens' ? config.limits.refusalsPerMin : 0;
   const refusals = new RefusalBudget(redis, keys, audit, refusalLimit, logger.child({ module: 'audit' }));
-  // The stall check reports on the stream through RabbitMQ like every other report, so subscribers see it too.
+  // The checks against Temporal report on the stream through RabbitMQ like every other report, so subscribers see
+  // them too.
   const publisher = new ReportPublisher(amqp, deps.topology, deps.trust.reportSeal, logger.child({ module: 'publisher' }));
-  const stalled = new StalledCommandsWatch(client, config.temporal.taskQueue, config.workflow.stallCheckIntervalMs, logger,
-    { publisher, store, registry: new StalledRegistry(redis, keys) });
-  stalled.start();
+  const stalled = new StalledCommandsWatch(client, config.temporal.taskQueue, logger, { publisher, store, registry: new StalledRegistry(redis, keys) });
+  const closed = new ClosedCommandsReconciler(client, config.temporal.taskQueue, logger, { publisher, store });
+  const checks = new PeriodicChecks([stalled, closed], config.workflow.stallCheckIntervalMs, logger.child({ module: 'temporal-checks' }));
+  checks.start();
   const gateway = new CommandGateway(client, config.temporal.taskQueue, TEMPORAL_RPC_TIMEOUT_MS);
   const app = createApp({
     logger,
@@ -137,7 +141,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       });
       for (const reader of readers) reader.disconnect();
       await refusals.flush();
-      await stalled.stop();
+      await checks.stop();
       await gateway.drain();
       await publisher.close();
       await connection.close();

@@ -44,6 +44,8 @@ export function approvalRoutes(deps: ApiDeps) {
         throw new ApiError(503, 'backend_unavailable', 'another decision on this ask is being recorded; retry in a moment', undefined, 1);
       case 'expired':
         throw new ApiError(409, 'ask_not_pending', 'this ask has expired');
+      case 'closed':
+        throw new ApiError(409, 'ask_not_pending', 'the command of this ask was stopped in Temporal before a decision counted');
       case 'digest_mismatch':
         throw new ApiError(409, 'digest_mismatch', 'action_digest does not match the action awaiting approval');
       case 'retry':
@@ -98,7 +100,9 @@ export function approvalRoutes(deps: ApiDeps) {
     }
     if (!outcome.ok) {
       // The ask stays decidable unless the refusal says it is over (expired, or settled by someone else).
-      const over = outcome.rejection === DECIDE_REJECTIONS.expired ? 'expired' : 'pending';
+      const over = outcome.rejection === DECIDE_REJECTIONS.expired ? 'expired'
+        // Temporal holds no running workflow for it (stopped outside NEXUS): no decision can count any more.
+        : outcome.rejection === DECIDE_REJECTIONS.workflowClosed ? 'closed' : 'pending';
       await deps.askIndex.release(t, askId.data, over, decidedBy).catch(() => undefined);
       log.warn({ correlation_id: claim.correlationId, ask_id: askId.data, rejection: outcome.rejection, reason: outcome.message }, 'decision refused by workflow');
       switch (outcome.rejection) {

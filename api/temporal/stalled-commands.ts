@@ -1,18 +1,16 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import { ClientKey, TenantId, reportEnvelope, workflowIdFor, type ReportOf, type StallNotice, type StalledCommands } from '../../contracts/index.js';
+import { reportEnvelope, type ReportOf, type StallNotice, type StalledCommands } from '../../contracts/index.js';
 import type { Logger } from '../../infra/logger.js';
-import { sleep } from '../../infra/backoff.js';
 import type { ReportPublisher } from '../../infra/messaging/report-publisher.js';
 import type { ReportStore } from '../../infra/store/report-store.js';
 import type { StallRecord, StalledRegistry } from '../../infra/store/stalled-registry.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { commandsQuery, nexusCommandOf, withTemporalDeadline } from './command-executions.js';
+import type { TemporalCheck } from './periodic-checks.js';
 
 /** Set by the Temporal server once a workflow's task has failed a few times in a row (server 1.28 and later). */
 const REPORTED_PROBLEMS = defineSearchAttributeKey('TemporalReportedProblems', SearchAttributeType.KEYWORD_LIST);
 const SAMPLE = 100;
-/** A pass's Temporal calls give up after this long: a stopping API waits at most this for the pass in flight. */
-const CALL_DEADLINE_MS = 10_000;
 
 export interface StallReporting {
   publisher: ReportPublisher;
@@ -34,17 +32,15 @@ export interface StallReporting {
  * the command its tenant and command_id name and whose reports the store holds, unfinished: what the workflow's
  * memo and search attributes claim (anyone who can start a workflow sets them) cannot put a card on a stream.
  */
-export class StalledCommandsWatch {
+export class StalledCommandsWatch implements TemporalCheck {
+  readonly name = 'stalled-commands';
   private latestSummary: StalledCommands | undefined;
   private known = new Map<string, string>();
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
   private readonly log: Logger;
 
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly intervalMs: number,
     logger: Logger,
     private readonly reporting?: StallReporting,
   ) {
@@ -55,29 +51,8 @@ export class StalledCommandsWatch {
     return this.latestSummary;
   }
 
-  start(): void {
-    this.loop ??= this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      try {
-        await this.check();
-      } catch (err) {
-        // Temporal or Redis away: /health says so on its own; the last summary stays until a pass succeeds.
-        this.log.debug({ err: (err as Error).message }, 'stalled-command check failed; retrying next interval');
-      }
-      await sleep(this.intervalMs, this.stopping.signal);
-    }
-  }
-
   async check(): Promise<StalledCommands> {
-    const query = `WorkflowType = 'commandWorkflow' AND TaskQueue = '${this.taskQueue.replace(/'/g, '')}' AND ExecutionStatus = 'Running' AND TemporalReportedProblems IS NOT NULL`;
+    const query = commandsQuery(this.taskQueue, `ExecutionStatus = 'Running' AND TemporalReportedProblems IS NOT NULL`);
     const { count, executions } = await this.temporal(async () => {
       const { count: total } = await this.client.workflow.count(query);
       const found: WorkflowExecutionInfo[] = [];
@@ -156,13 +131,8 @@ export class StalledCommandsWatch {
     await this.reporting.registry.forget(workflowId);
   }
 
-  /**
-   * Every call to Temporal is bounded by a deadline, so `stop()` (which waits for the pass in flight) ends in
-   * bounded time. Not aborted: the client's retry timers outlive an aborted call and would fire on the closed
-   * connection; a call that reaches its deadline has none left.
-   */
   private temporal<T>(fn: () => Promise<T>): Promise<T> {
-    return this.client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);
+    return withTemporalDeadline(this.client, fn);
   }
 
   private async isRunning(workflowId: string): Promise<boolean> {
@@ -173,19 +143,6 @@ export class StalledCommandsWatch {
       throw err;
     }
   }
-}
-
-/** The command a workflow is, when its id is the one its claimed tenant and command_id derive. */
-function nexusCommandOf(execution: WorkflowExecutionInfo) {
-  const memo = execution.memo as { correlation_id?: unknown; command_id?: unknown } | undefined;
-  const orgId = TenantId.safeParse(execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.orgId));
-  const projectId = TenantId.safeParse(execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.projectId));
-  const correlationId = ClientKey.safeParse(memo?.correlation_id);
-  const commandId = ClientKey.safeParse(memo?.command_id);
-  if (!orgId.success || !projectId.success || !correlationId.success || !commandId.success) return undefined;
-  const tenant = { org_id: orgId.data, project_id: projectId.data };
-  if (workflowIdFor(tenant, commandId.data) !== execution.workflowId) return undefined;
-  return { workflow_id: execution.workflowId, correlation_id: correlationId.data, command_id: commandId.data, tenant };
 }
 
 function stallReport(source: Parameters<typeof reportEnvelope>[0], seq: number, name: string, stalled: StallNotice, message: string): ReportOf<'task_progress'> {

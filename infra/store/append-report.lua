@@ -5,7 +5,7 @@
 -- ARGV: 1 report json, 2 max length, 3 seen-marker ttl seconds, 4 ask op (create|resolve|expire|''),
 --       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision, 11 agent,
 --       12 who settled the ask, 13 the decisions that counted as `who=decision` lines, 14 seq,
---       15 '1' when the report ends its command
+--       15 '1' when the report ends its command, 16 ask id ('' when not an ask report)
 local seen = redis.call('GET', KEYS[2])
 if seen then return {seen, 0} end
 
@@ -36,11 +36,16 @@ end
 local op = ARGV[4]
 local owner = redis.call('HGET', KEYS[4], 'workflow_id')
 if owner and owner ~= ARGV[5] then op = '' end
+-- The command's open ask is kept with its progress, so whoever ends the command from outside can close the ask too.
 if op == 'create' then
   redis.call('HSET', KEYS[4], 'workflow_id', ARGV[5], 'correlation_id', ARGV[6], 'status', 'pending',
     'expires_at', ARGV[7], 'action_digest', ARGV[8], 'agent', ARGV[11])
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
-elseif op == 'resolve' then
+  redis.call('HSET', KEYS[5], 'ask', ARGV[16])
+elseif op ~= '' and redis.call('HGET', KEYS[5], 'ask') == ARGV[16] then
+  redis.call('HDEL', KEYS[5], 'ask')
+end
+if op == 'resolve' then
   if owner then
     redis.call('HSET', KEYS[4], 'status', 'resolved', 'decision', ARGV[10], 'decided_by', ARGV[12])
     -- Who counted, so an approver retrying an interrupted decide learns that theirs is the one that counts.
@@ -51,6 +56,12 @@ elseif op == 'resolve' then
 elseif op == 'expire' then
   if owner then
     redis.call('HSET', KEYS[4], 'status', 'expired')
+  end
+elseif op == 'close' then
+  -- The command ended with its ask still open (stopped in Temporal, outside NEXUS): no decision can count now.
+  local status = redis.call('HGET', KEYS[4], 'status')
+  if owner and (status == 'pending' or status == 'deciding') then
+    redis.call('HSET', KEYS[4], 'status', 'closed')
   end
 end
 return {id, 1}

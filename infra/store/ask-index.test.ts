@@ -27,7 +27,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function report(askId: string, seq: number, type: 'ask_created' | 'ask_resolved', payload: Record<string, unknown>): Report {
+function report(askId: string, seq: number, type: 'ask_created' | 'ask_resolved' | 'task_cancelled', payload: Record<string, unknown>): Report {
   const workflowId = `nexus/${tenant.org_id}/${tenant.project_id}/${askId}`;
   return Report.parse({
     report_id: `${workflowId}:${seq}`, seq, report_type: type, correlation_id: askId, command_id: askId, workflow_id: workflowId,
@@ -51,7 +51,35 @@ async function resolve(askId: string, decidedBy: string, decision: 'approve' | '
   }));
 }
 
+/** The end a command stopped in Temporal gets on its stream (api/temporal/closed-commands.ts), or a deny's. */
+async function cancel(askId: string, seq: number): Promise<void> {
+  await store.append(report(askId, seq, 'task_cancelled', { reason: 'stopped outside NEXUS', ask_id: askId }));
+}
+
 describe('the ask index', () => {
+  it('closes an ask whose command ended with it open, and keeps it with the command\'s progress until then', async () => {
+    const askId = await openAsk();
+    const workflowId = `nexus/${tenant.org_id}/${tenant.project_id}/${askId}`;
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 2, terminal: false, openAsk: askId });
+    // Even an approver's claim in flight: no decision can count once the command has ended.
+    expect((await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim')).outcome).toBe('ok');
+    await cancel(askId, 3);
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 3, terminal: true });
+    await index.release(tenant, askId, 'pending', 'kim');
+    expect((await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim')).outcome).toBe('closed');
+    expect((await index.claim(tenant, askId, 'deny', digest, new Date(), 'lee')).outcome).toBe('closed');
+  });
+
+  it('leaves a settled ask as it was when the command ends after it (a deny)', async () => {
+    const askId = await openAsk();
+    await resolve(askId, 'kim', 'deny');
+    expect((await store.progress(tenant, `nexus/${tenant.org_id}/${tenant.project_id}/${askId}`))?.openAsk).toBeUndefined();
+    await cancel(askId, 4);
+    const late = await index.claim(tenant, askId, 'approve', digest, new Date(), 'lee');
+    expect(late.outcome).toBe('not_pending');
+    expect(late.settled).toEqual({ decision: 'deny', decidedBy: 'kim' });
+  });
+
   it('answers a retry of a decision that counted as counted, even after the API gave the claim back', async () => {
     const askId = await openAsk();
     expect((await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim')).outcome).toBe('ok');

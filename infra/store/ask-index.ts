@@ -10,7 +10,7 @@ const CLAIM_SCRIPT = readFileSync(new URL('./claim-ask.lua', import.meta.url), '
 const RELEASE_SCRIPT = `if redis.call('HGET', KEYS[1], 'status') == 'deciding' then redis.call('HSET', KEYS[1], 'status', ARGV[1]) end
 if ARGV[2] ~= '' then redis.call('HDEL', KEYS[1], 'by:' .. ARGV[2]) end`;
 
-export type ClaimOutcome = 'ok' | 'retry' | 'counted' | 'not_found' | 'not_pending' | 'expired' | 'digest_mismatch' | 'busy';
+export type ClaimOutcome = 'ok' | 'retry' | 'counted' | 'not_found' | 'not_pending' | 'closed' | 'expired' | 'digest_mismatch' | 'busy';
 
 /** Longer than the API's Temporal deadline plus its retries: a claim older than this was abandoned. */
 const CLAIM_STALE_MS = 60_000;
@@ -56,7 +56,7 @@ export class AskIndex {
   }
 
   /** Gives a claim back when the decision never reached the workflow (Temporal down, validator refused). */
-  async release(tenant: Tenant, askId: string, status: 'pending' | 'resolved' | 'expired', forget?: string): Promise<void> {
+  async release(tenant: Tenant, askId: string, status: 'pending' | 'resolved' | 'expired' | 'closed', forget?: string): Promise<void> {
     await this.redis.eval(RELEASE_SCRIPT, 1, this.keys.ask(tenant, askId), status, forget ?? '');
   }
 }

@@ -4,6 +4,7 @@
 --       5 now in ms, 6 how long a claim may stay in flight before it counts as abandoned (ms)
 -- Returns {outcome, workflow_id, correlation_id, agent, decision that settled the ask, who settled it, attempt}:
 --   ok | not_found | not_pending | expired | digest_mismatch | busy (another decision is in flight: retry shortly)
+--   | closed (the command ended without a decision: stopped in Temporal, outside NEXUS)
 --   | retry (this approver sent this same decision before and it may not have landed: send it again, Temporal
 --     deduplicates it by its update id) | counted (this approver's same decision is one the resolved ask counted)
 -- attempt: this approver's delivery attempt, the same for a retry and new after a refusal; it is part of the
@@ -22,6 +23,7 @@ if status == 'deciding' and tonumber(f[7] or '0') + tonumber(ARGV[6]) < tonumber
 if status == 'resolved' and ARGV[2] == f[3] and redis.call('HGET', KEYS[1], 'counted:' .. ARGV[4]) == ARGV[3] then
   return answer('counted')
 end
+if status == 'closed' then return answer('closed') end
 local prior = redis.call('HGET', KEYS[1], 'by:' .. ARGV[4])
 if prior then
   if prior == ARGV[3] and ARGV[2] == f[3] and status ~= 'resolved' and status ~= 'expired' then

@@ -20,10 +20,11 @@ export interface AppendResult {
   added: boolean;
 }
 
-/** What the store holds of one command's reports: the highest seq and whether its end is among them. */
+/** What the store holds of one command's reports: the highest seq, whether its end is among them, its open ask. */
 export interface CommandProgress {
   seq: number;
   terminal: boolean;
+  openAsk?: string;
 }
 
 type RedisWithAppend = Redis & {
@@ -70,6 +71,7 @@ export class ReportStore {
       ask.counted,
       report.seq,
       isTerminalReport(report) ? '1' : '0',
+      ask.askId,
     );
     return { id, added: added === 1 };
   }
@@ -78,7 +80,7 @@ export class ReportStore {
   async progress(tenant: Tenant, workflowId: string): Promise<CommandProgress | null> {
     const fields = await this.redis.hgetall(this.keys.progress(tenant, workflowId));
     if (fields.seq === undefined) return null;
-    return { seq: Number(fields.seq), terminal: fields.terminal === '1' };
+    return { seq: Number(fields.seq), terminal: fields.terminal === '1', ...(fields.ask ? { openAsk: fields.ask } : {}) };
   }
 
   /** Entries strictly after `afterId`, up to and including `untilId`, oldest first. */
@@ -129,6 +131,9 @@ function askIndexArgs(report: Report) {
       };
     case 'ask_expired':
       return { ...none, op: 'expire', askId: report.payload.ask_id };
+    case 'task_cancelled':
+      // A command that ends with its ask open (a deny or an expiry settled it before: then this changes nothing).
+      return report.payload.ask_id ? { ...none, op: 'close', askId: report.payload.ask_id } : none;
     default:
       return none;
   }

@@ -1,7 +1,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { isTerminalReport, type Report, type ReportOf } from '../../contracts/index.js';
+import { isTerminalReport, type Report, type ReportOf, type Tenant } from '../../contracts/index.js';
 import { sleep } from '../../infra/backoff.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import type { Role } from '../../runtime/roles.js';
@@ -78,6 +78,10 @@ export interface ChaosResult {
   workflowTaskFailures: Record<string, number>;
   /** Commands whose history has two or more decisions accepted in one workflow task: the case that must replay. */
   concurrentDecisions: number;
+  /** RED commands whose ask index entry says other than their stream (settled otherwise, or still open). */
+  askDisagreements: string[];
+  /** Commands without their `command_started` audit entry, or with a counted decision not audited as verified. */
+  unaudited: string[];
 }
 
 /** The process a fault hits (an outage is the worker's). */
@@ -243,12 +247,18 @@ async function load(
   }
   entries = await readAll();
 
+  const audit = (await redis.xrange(keys.audit(o.tenant.org_id), '-', '+')).map(([, fields]) => {
+    const entry: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i] ?? ''] = fields[i + 1] ?? '';
+    return entry;
+  });
   const byCommand = new Map<string, Report[]>();
   for (const { report } of entries) byCommand.set(report.correlation_id, [...(byCommand.get(report.correlation_id) ?? []), report]);
   const ids = entries.map((e) => e.report.report_id);
   const result: ChaosResult = {
     planned: plan.length, kinds, faults, decideAnswers,
     stuck: [], doubleEnded: [], reordered: [], unapprovedOrRepeated: [], wrongAnswers: [], running: [], workflowTaskFailures: {}, concurrentDecisions: 0,
+    askDisagreements: [], unaudited: [],
     duplicateReportIds: ids.length - new Set(ids).size,
   };
   for (const p of plan) {
@@ -257,8 +267,17 @@ async function load(
     if (endings === 0) result.stuck.push(p.commandId);
     if (endings > 1) result.doubleEnded.push(p.commandId);
     if (reports.some((r, i) => i > 0 && r.seq <= (reports[i - 1]?.seq ?? -1))) result.reordered.push(p.commandId);
+    const audited = audit.filter((e) => e.correlation_id === p.commandId);
+    if (!audited.some((e) => e.event === 'command_started')) result.unaudited.push(`${p.commandId}: no command_started`);
     if (p.kind !== 'green') {
       const resolved = reports.find((r): r is ReportOf<'ask_resolved'> => r.report_type === 'ask_resolved');
+      for (const counted of resolved?.payload.decisions ?? []) {
+        if (!audited.some((e) => e.event === 'decision_verified' && e.ask_id === resolved?.payload.ask_id && e.principal === counted.decided_by)) {
+          result.unaudited.push(`${p.commandId}: ${counted.decided_by}'s ${counted.decision} not audited as verified`);
+        }
+      }
+      const disagreement = await askDisagreement(redis, keys, o.tenant, reports);
+      if (disagreement) result.askDisagreements.push(`${p.commandId}: ${disagreement}`);
       const approved = resolved?.payload.decision === 'approve';
       const keysSent = new Set(o.receiver.deliveries.filter((d) => d.correlationId === p.commandId).map((d) => d.idempotencyKey));
       if ((keysSent.size > 0 && !approved) || keysSent.size > 1) result.unapprovedOrRepeated.push(p.commandId);
@@ -285,6 +304,19 @@ async function load(
   }
 
   return result;
+}
+
+/** What the ask index says against what the command's stream says; undefined when they agree. */
+async function askDisagreement(redis: Redis, keys: RedisKeys, tenant: Tenant, reports: Report[]): Promise<string | undefined> {
+  const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
+  if (!ask) return undefined;
+  const index = await redis.hgetall(keys.ask(tenant, ask.payload.ask_id));
+  const resolved = reports.find((r): r is ReportOf<'ask_resolved'> => r.report_type === 'ask_resolved');
+  const expected = resolved ? `resolved ${resolved.payload.decision}`
+    : reports.some((r) => r.report_type === 'ask_expired') ? 'expired'
+      : reports.some((r) => isTerminalReport(r)) ? 'closed' : 'pending';
+  const actual = index.status === 'resolved' ? `resolved ${index.decision}` : index.status ?? 'missing';
+  return actual === expected ? undefined : `index says ${actual}, stream says ${expected}`;
 }
 
 /**

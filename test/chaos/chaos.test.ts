@@ -81,8 +81,10 @@ describe('chaos: roles, Temporal and RabbitMQ killed while clients and approvers
       stuck: result.stuck, doubleEnded: result.doubleEnded, duplicateReportIds: result.duplicateReportIds,
       reordered: result.reordered, unapprovedOrRepeated: result.unapprovedOrRepeated, wrongAnswers: result.wrongAnswers,
       running: result.running, nondeterminism: Object.keys(result.workflowTaskFailures).filter((cause) => /NonDeterministic|TMPRL1100/i.test(cause)),
+      askDisagreements: result.askDisagreements, unaudited: result.unaudited,
     }).toEqual({
       stuck: [], doubleEnded: [], duplicateReportIds: 0, reordered: [], unapprovedOrRepeated: [], wrongAnswers: [], running: [], nondeterminism: [],
+      askDisagreements: [], unaudited: [],
     });
   }, long ? 3_600_000 : 600_000);
 });

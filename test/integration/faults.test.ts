@@ -20,7 +20,9 @@ import {
 
 const tenant = { org_id: 'acme', project_id: 'faults' };
 const receiver = new WebhookReceiver();
-const env = isolatedEnv('faults', { NEXUS_BRIDGE_PREFETCH: '50' });
+// Agent runs heartbeat every second and count as lost after 3 s without one; their start-to-close stays 5 minutes,
+// so a run taken over in seconds can only be the heartbeat's doing. The share waits longer than both.
+const env = isolatedEnv('faults', { NEXUS_BRIDGE_PREFETCH: '50', NEXUS_AGENT_HEARTBEAT_TIMEOUT: '3s', NEXUS_AGENT_TIMEOUT: '5m', NEXUS_SHARE_TIMEOUT: '2m' });
 const { logger, logFile } = testLogger(env);
 let config: Config;
 let keys: RedisKeys;
@@ -115,6 +117,49 @@ describe('faults lose nothing', () => {
       await killHard(bridge);
     }
   });
+
+  it('a worker killed with SIGKILL while the agent runs: another worker takes the run over within seconds, and it takes effect once', async () => {
+    const bridge = await spawnRole('bridge', env, logFile);
+    const first = await spawnRole('worker', env, logFile);
+    let second: ChildProcess | undefined;
+    try {
+      const correlationId = `agent-kill-${Date.now()}`;
+      const stream = await SseRecorder.open(baseUrl, tenant, { correlationId });
+      const res = await post(baseUrl, '/sidecar/command', {
+        type: 'agent.run', agent: 'external_share', params: { url: `${hookUrl}/agent-kill`, payload: { n: 2 } }, correlation_id: correlationId,
+      }, tenant);
+      expect(res.status).toBe(202);
+      const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 30_000, 'ask');
+      const ask = reports.find((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
+      // The receiver hangs on the share, so the worker dies in the middle of the agent's call.
+      receiver.holdNext = 1;
+      const decided = await post(baseUrl, `/approvals/${ask?.payload.ask_id}/decide`, { action_digest: ask?.payload.action_digest, decision: 'approve' }, tenant);
+      expect(decided.status).toBe(202);
+      await until(async () => receiver.held.some((d) => d.correlationId === correlationId), 30_000, 'the agent\'s call to reach the receiver');
+      await killHard(first);
+      const killedAt = Date.now();
+
+      second = await spawnRole('worker', env, logFile);
+      await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 90_000, 'the second worker to complete the run');
+      stream.close();
+      const delivered = receiver.deliveries.filter((d) => d.correlationId === correlationId);
+      const held = receiver.held.filter((d) => d.correlationId === correlationId);
+      // Once: the call that died took no effect, the one that did carries the same idempotency key (a receiver that
+      // honours it would have deduplicated even a call that landed).
+      expect(delivered).toHaveLength(1);
+      expect(held).toHaveLength(1);
+      expect(delivered[0]?.idempotencyKey).toBe(held[0]?.idempotencyKey);
+      // Within seconds of the kill (a process start included), not after the 5-minute start-to-close timeout.
+      expect(Date.now() - killedAt).toBeLessThan(60_000);
+      expect(stream.reports.map((r) => r.report_type)).toEqual([
+        'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed',
+      ]);
+    } finally {
+      await killHard(first);
+      if (second) await killHard(second);
+      await killHard(bridge);
+    }
+  }, 150_000);
 
   it('an API killed with SIGKILL in the middle of a decide: the approver retries elsewhere and gets exactly one outcome', async () => {
     const bridge = await spawnRole('bridge', env, logFile);

@@ -14,6 +14,10 @@ export class WebhookReceiver {
   readonly deliveries: Delivery[] = [];
   /** Status codes to answer with, in order, before answering 200 (to make the agent retry). */
   failNext: number[] = [];
+  /** How many of the next requests to leave unanswered (a receiver that hangs while the sender dies). */
+  holdNext = 0;
+  /** The requests left unanswered, with when they arrived: none of them took effect. */
+  readonly held: Array<Delivery & { at: number }> = [];
   private server: Server | undefined;
 
   async start(): Promise<string> {
@@ -24,13 +28,19 @@ export class WebhookReceiver {
           res.writeHead(status).end();
           return;
         }
-        this.deliveries.push({
+        const delivery = {
           idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           correlationId: req.headers['x-correlation-id'] as string | undefined,
           body: body ? JSON.parse(body) : undefined,
           rawBody: body,
           headers: req.headers,
-        });
+        };
+        if (this.holdNext > 0) {
+          this.holdNext--;
+          this.held.push({ ...delivery, at: Date.now() });
+          return;
+        }
+        this.deliveries.push(delivery);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       });
     });

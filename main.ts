@@ -1,5 +1,7 @@
 import { assertSafeListen, ConfigError, loadConfig, type Config } from './runtime/config/load-config.js';
 import { TemporalCliError } from './runtime/devserver/find-temporal-cli.js';
+import { TemporalProbeError } from './runtime/devserver/probe-temporal.js';
+import { stopDevServer } from './runtime/devserver/start-dev-server.js';
 import { assertPortFree, PortInUseError } from './runtime/devserver/port-check.js';
 import { UnsafePathError } from './infra/files/private-paths.js';
 import { createLogger, type Logger } from './infra/logger.js';
@@ -10,7 +12,7 @@ import { parseRole, RoleError, type Role } from './runtime/roles.js';
 import { startNexus } from './runtime/start-nexus.js';
 
 /** Errors that are the operator's to fix: one line, no stack trace, exit 1. */
-const OPERATOR_ERRORS = [ConfigError, PortInUseError, RoleError, TemporalCliError, UnsafePathError, KeyRingError];
+const OPERATOR_ERRORS = [ConfigError, PortInUseError, RoleError, TemporalCliError, TemporalProbeError, UnsafePathError, KeyRingError];
 
 async function main(): Promise<void> {
   const role = parseRole(process.argv.slice(2));
@@ -26,17 +28,21 @@ async function main(): Promise<void> {
   try {
     nexus = await startNexus(config, { role, logger });
   } catch (err) {
-    devServer?.kill('SIGTERM');
+    if (devServer) await stopDevServer(devServer);
     throw err;
   }
 
   printAddresses(config, role, logger, devServer !== undefined);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    // A dependency that hangs on close must not keep a stopped process alive.
-    setTimeout(() => process.exit(1), 15_000).unref();
-    await nexus.stop();
-    devServer?.kill('SIGTERM');
+    // A dependency that hangs on close must not keep a stopped process alive; the dev server is stopped either way.
+    setTimeout(() => {
+      devServer?.kill('SIGKILL');
+      process.exit(1);
+    }, 20_000).unref();
+    await nexus.stop().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'stopping NEXUS failed'));
+    if (devServer) await stopDevServer(devServer);
+    logger.info({ signal }, 'stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

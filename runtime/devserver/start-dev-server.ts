@@ -82,3 +82,20 @@ function spawnWithPrivateFiles(cliPath: string, args: string[], logFile: number)
     if (previous !== undefined) process.umask(previous);
   }
 }
+
+/**
+ * Stops the dev server this process started and waits until it has exited (its SQLite file closed, its ports free),
+ * SIGKILL after `graceMs`: a NEXUS that stopped leaves no server behind.
+ */
+export async function stopDevServer(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), graceMs); });
+  if ((await Promise.race([exited, late])) === 'late') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  clearTimeout(timer);
+}

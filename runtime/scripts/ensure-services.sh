@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the local Redis and RabbitMQ that NEXUS (and its tests) talk to are running: starts them when they are
-# installed but stopped, installs them from Debian's packages when they are missing and we are root. Services given
-# by a non-local REDIS_URL / AMQP_URL are left alone.
+# installed but stopped, installs them from Debian's packages when they are missing and we are root. It looks where
+# REDIS_URL / AMQP_URL point (their port, 6379 / 5672 when they name none); services elsewhere are left alone.
 set -euo pipefail
 
 log() { printf 'nexus: %s\n' "$*" >&2; }
@@ -25,22 +25,31 @@ apt_install() {
 
 is_local() { [[ "$1" =~ ^[a-z]+://([^@/]*@)?(127\.0\.0\.1|localhost)(:|/|$) ]]; }
 
+# The port a URL names, or the scheme's default.
+port_of() {
+  if [[ "$1" =~ ^[a-z]+://([^@/]*@)?[^:/]+:([0-9]+) ]]; then echo "${BASH_REMATCH[2]}"; else echo "$2"; fi
+}
+
 ensure_redis() {
-  is_local "${REDIS_URL:-redis://127.0.0.1:6379}" || return 0
-  port_open 6379 && return 0
+  local url="${REDIS_URL:-redis://127.0.0.1:6379}"
+  is_local "$url" || return 0
+  local port; port=$(port_of "$url" 6379)
+  port_open "$port" && return 0
   command -v redis-server >/dev/null || apt_install redis-server
-  log "starting redis-server"
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >/dev/null
-  wait_port 6379 Redis
+  log "starting redis-server on port $port"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save '' --appendonly no >/dev/null
+  wait_port "$port" Redis
 }
 
 ensure_rabbitmq() {
-  is_local "${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}" || return 0
-  port_open 5672 && return 0
+  local url="${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}"
+  is_local "$url" || return 0
+  local port; port=$(port_of "$url" 5672)
+  port_open "$port" && return 0
   command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
-  log "starting rabbitmq-server"
-  rabbitmq-server -detached >/dev/null 2>&1 || true
-  wait_port 5672 RabbitMQ
+  log "starting rabbitmq-server on port $port"
+  RABBITMQ_NODE_PORT="$port" rabbitmq-server -detached >/dev/null 2>&1 || true
+  wait_port "$port" RabbitMQ
   rabbitmqctl await_startup >/dev/null 2>&1 || true
 }
 

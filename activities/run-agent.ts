@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { AgentError } from '../agents/agent-error.js';
 import type { ProgressUpdate } from '../agents/agent.js';
 import type { Report } from '../contracts/index.js';
@@ -55,6 +55,12 @@ export function createRunAgent(deps: { authorize: AuthorizeStep; publisher: Repo
       log.info('agent run finished');
       return result ?? null;
     } catch (err) {
+      // Stopped by its command's cancellation (or the worker's shutdown): the SDK's own CancelledFailure tells
+      // Temporal which, and the workflow learns the agent stopped rather than failed.
+      if (ctx.cancellationSignal.aborted) {
+        log.info({ reason: String(ctx.cancellationSignal.reason) }, 'agent run stopped');
+        throw ctx.cancellationSignal.reason instanceof CancelledFailure ? ctx.cancellationSignal.reason : new CancelledFailure('agent run stopped');
+      }
       if (err instanceof AgentError) {
         log.warn({ code: err.code, retryable: err.retryable, attempt: ctx.info.attempt }, err.message);
         throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !err.retryable, details: [{ retryable: err.retryable }] });

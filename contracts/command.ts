@@ -59,6 +59,10 @@ export const CommandInput = z.object({
 });
 export type CommandInput = z.infer<typeof CommandInput>;
 
+/**
+ * The 202 of a command, and of its cancellation: ids only. How it goes (or how it ends: cancelled, or done first)
+ * is on the stream.
+ */
 export const CommandAccepted = z.object({
   status: z.literal('accepted'),
   correlation_id: ClientKey,
@@ -66,3 +70,10 @@ export const CommandAccepted = z.object({
   workflow_id: z.string(),
 });
 export type CommandAccepted = z.infer<typeof CommandAccepted>;
+
+/** `POST /commands/{command_id}/cancel`: why, for the audit log (who asked is the caller). */
+export const CancelRequest = z.strictObject({
+  reason: z.string().min(1).max(500).optional(),
+});
+export type CancelRequest = z.infer<typeof CancelRequest>;
+

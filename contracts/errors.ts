@@ -16,6 +16,7 @@ export const ErrorCode = z.enum([
   'not_found',
   'conflict',
   'ask_not_pending',
+  'command_not_running',
   'digest_mismatch',
   'backend_unavailable',
   'internal',

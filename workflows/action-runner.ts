@@ -1,4 +1,4 @@
-import { upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { isCancellation, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { Action, ActionAssessment, CommandInput, CommandState, RiskLevel, RunAgentInput, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
@@ -119,6 +119,8 @@ export class ActionRunner {
     try {
       return { verdict: await assess.assessAction({ tenant: this.input.tenant, action }) };
     } catch (err) {
+      // The command is being cancelled: that is its end, not a failed step.
+      if (isCancellation(err)) throw err;
       return { error: toTaskError(err) };
     }
   }
@@ -195,6 +197,7 @@ export class ActionRunner {
         : await this.activities.runAgent(stepInput);
       return { kind: 'ran', result, risk };
     } catch (err) {
+      if (isCancellation(err)) throw err;
       const error = toTaskError(err);
       // For a remote agent, running out of time means nobody answered: say so with the code callers expect.
       if (verdict.remote && error.code === ACTIVITY_FAILURES.agentTimeout) {

@@ -1,15 +1,25 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CommandSettings } from '../contracts/index.js';
 import type { createActivities } from '../activities/create-activities.js';
 
 export type Activities = ReturnType<typeof createActivities>;
 
+type Publish = Activities['publishReports'];
+
+/**
+ * A report is never cut off by the command's cancellation: once built (its seq taken) it goes out, so the stream
+ * tells what happened before the cancellation took effect, and the cancelled command's own end goes out after it.
+ */
+function uncancellable(publish: Publish): { publishReports: Publish } {
+  return { publishReports: (reports) => CancellationScope.nonCancellable(() => publish(reports)) };
+}
+
 // Publishing is short and local to the worker; a local activity saves a task-queue round trip per report. It
 // retries until RabbitMQ is back: a report is never skipped.
-export const local = proxyLocalActivities<Activities>({
+export const local = uncancellable(proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+}).publishReports);
 
 /**
  * Reports that announce what a decision did (`ask_resolved`, an approval stage) go out through a regular
@@ -17,10 +27,10 @@ export const local = proxyLocalActivities<Activities>({
  * stream never tells of a decision Temporal lost (a local activity would run before that commit). One task-queue
  * round trip, paid only after a decision.
  */
-export const durable = proxyActivities<Activities>({
+export const durable = uncancellable(proxyActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+}).publishReports);
 
 /**
  * Assessing reads the policy and makes the agent's preview (which may open a spreadsheet): bounded in attempts so
@@ -54,9 +64,12 @@ export function agentActivities(settings: CommandSettings) {
     initialInterval: settings.agent_retry_interval_ms,
     backoffCoefficient: 2,
   };
+  // Cancelling a command waits for its running agent to stop (it learns of it from its next heartbeat) or to
+  // finish: the stream then says which, never "cancelled" for an action that went through.
   const { runAgent } = proxyActivities<Activities>({
     startToCloseTimeout: settings.agent_timeout_ms,
     heartbeatTimeout: settings.agent_heartbeat_timeout_ms,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry,
   });
   // A remote agent proves it is alive by heartbeating; silence means it died and the attempt is retried.

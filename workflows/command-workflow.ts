@@ -1,4 +1,4 @@
-import { log, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, setHandler } from '@temporalio/workflow';
 import type { CommandInput, CommandState, Plan, RiskLevel, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
@@ -21,17 +21,32 @@ export interface CommandOutcome {
  */
 export async function commandWorkflow(input: CommandInput): Promise<CommandOutcome> {
   const gate = new ApprovalGate(input);
-  const outcome = await runCommand(input, gate);
-  // A decision still being verified gets its answer instead of being cut off by the workflow's end.
-  await gate.drain();
-  return outcome;
-}
-
-async function runCommand(input: CommandInput, gate: ApprovalGate): Promise<CommandOutcome> {
-  const started = Date.now();
   const reports = new ReportBuilder(input);
   const state: CommandState = { status: 'accepted', pending_ask_id: null };
   setHandler(stateQuery, () => state);
+  let outcome: CommandOutcome;
+  try {
+    outcome = await runCommand(input, gate, reports, state);
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Cancelled (`POST /commands/{id}/cancel`, or Temporal's cancel): wherever it waited — on an ask, an agent
+    // that has stopped, a plan — the command ends on the stream, with the ask that was open (the bridge closes it).
+    await CancellationScope.nonCancellable(async () => {
+      state.status = 'cancelled';
+      log.info('command cancelled', { correlation_id: input.correlation_id });
+      await local.publishReports([reports.build('task_cancelled', { reason: 'cancelled', ...(state.pending_ask_id ? { ask_id: state.pending_ask_id } : {}) })]);
+      await gate.drain();
+    });
+    // Temporal records the workflow as cancelled, as it was asked.
+    throw err;
+  }
+  // A decision still being verified gets its answer instead of being cut off by the workflow's end.
+  await CancellationScope.nonCancellable(() => gate.drain());
+  return outcome;
+}
+
+async function runCommand(input: CommandInput, gate: ApprovalGate, reports: ReportBuilder, state: CommandState): Promise<CommandOutcome> {
+  const started = Date.now();
   const runner = new ActionRunner(input, reports, gate, state);
   const { request } = input;
   const agentName = request.type === 'agent.run' ? request.agent : undefined;
@@ -79,6 +94,7 @@ async function runCommand(input: CommandInput, gate: ApprovalGate): Promise<Comm
         ...(previous ? { transcript: previous.plan.transcript, denial: previous.denial } : {}),
       });
     } catch (err) {
+      if (isCancellation(err)) throw err;
       const error = toTaskError(err);
       // The planner's only slow part is the LLM: running out of time there means the LLM was unavailable.
       return finish({ kind: 'failed', error: error.code === 'agent_timeout' ? { ...error, code: 'llm_unavailable', message: 'the LLM did not answer in time' } : error });

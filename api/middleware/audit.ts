@@ -5,8 +5,9 @@ import type { RefusalBudget, RefusalSubject } from '../../infra/store/refusal-bu
 import { TenantId } from '../../contracts/index.js';
 import type { ApiEnv } from '../api-env.js';
 
-const TENANT_ROUTE = /^\/(sidecar\/command|approvals\/|files(\/|$)|agent\/reports\/stream|auth\/)/;
+const TENANT_ROUTE = /^\/(sidecar\/command|commands\/|approvals\/|files(\/|$)|agent\/reports\/stream|auth\/)/;
 const DECISION = /^\/approvals\/[^/]+\/decide$/;
+const CANCEL = /^\/commands\/[^/]+\/cancel$/;
 
 /** The routes that act in a tenant: audited, and guarded by the refusal budget. */
 export function isTenantRoute(path: string): boolean {
@@ -40,6 +41,7 @@ export function auditTrail(audit: AuditLog, budget: RefusalBudget): MiddlewareHa
     const status = c.res.status;
     const event: AuditRequestEntry['event'] | undefined =
       DECISION.test(path) && c.req.method === 'POST' ? 'decision'
+        : CANCEL.test(path) && c.req.method === 'POST' ? 'cancel'
         : path === '/sidecar/command' && status === 202 ? 'command'
           : status >= 400 && status < 500 ? 'refused' : undefined;
     if (!event) return;

@@ -19,6 +19,14 @@ export const ASK_ID: Parameter = {
   schema: jsonSchema(AskId, 'input'),
 };
 
+export const COMMAND_ID: Parameter = {
+  name: 'command_id',
+  in: 'path',
+  required: true,
+  description: 'The `command_id` of a command of this tenant (the one sent, or the one the 202 named).',
+  schema: jsonSchema(ClientKey, 'input'),
+};
+
 export const USER_ID: Parameter = {
   name: 'x-user-id',
   in: 'header',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AgentCatalog,
   ApiErrorBody,
+  CancelRequest,
   CommandAccepted,
   CommandRequest,
   DecideAccepted,
@@ -19,6 +20,7 @@ import type { JsonSchema } from './openapi-types.js';
 const COMPONENTS = {
   CommandRequest: [CommandRequest, 'input'],
   CommandAccepted: [CommandAccepted, 'output'],
+  CancelRequest: [CancelRequest, 'input'],
   DecideRequest: [DecideRequest, 'input'],
   DecideAccepted: [DecideAccepted, 'output'],
   ApiErrorBody: [ApiErrorBody, 'output'],

@@ -1,5 +1,5 @@
 import type { PathItem } from './openapi-types.js';
-import { ASK_ID, STREAM_PARAMETERS, TENANT_HEADERS, USER_ID } from './parameters.js';
+import { ASK_ID, COMMAND_ID, STREAM_PARAMETERS, TENANT_HEADERS, USER_ID } from './parameters.js';
 import { authErrors, bodyErrors, error, json, unavailable } from './responses.js';
 import { ref } from './schemas.js';
 
@@ -59,6 +59,31 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
           '409': error(['ask_not_pending', 'digest_mismatch'], 'The ask was already decided or expired, its agent is gone, or `action_digest` does not match'),
           ...bodyErrors(maxBodyBytes),
           '503': unavailable('Redis, Temporal or the workflow worker'),
+        },
+      },
+    },
+    '/commands/{command_id}/cancel': {
+      post: {
+        operationId: 'cancelCommand',
+        tags: ['commands'],
+        summary: 'Cancel a running command',
+        description:
+          'Asks the command\'s workflow to stop and answers 202; the stream then says how it ended: `task_cancelled` (an open ask closed with ' +
+          'it, a running agent stopped), or the end it reached first. Audited with the caller. The body is optional.',
+        parameters: [...TENANT_HEADERS, COMMAND_ID],
+        security: BEARER,
+        requestBody: {
+          required: false,
+          content: { 'application/json': { schema: ref('CancelRequest'), example: { reason: 'sent to the wrong class' } } },
+        },
+        responses: {
+          '202': json('Accepted: the workflow was asked to stop', ref('CommandAccepted')),
+          '400': error(['invalid_tenant', 'invalid_json', 'invalid_request'], `Bad input; ${INVALID_TENANT}`),
+          ...authErrors('`operator`'),
+          '404': error(['not_found'], 'No such command in this tenant'),
+          '409': error(['command_not_running'], 'The command has ended already'),
+          ...bodyErrors(maxBodyBytes),
+          '503': unavailable('Temporal (or no answer within NEXUS_REQUEST_TIMEOUT)'),
         },
       },
     },

@@ -45,7 +45,7 @@ export function approvalRoutes(deps: ApiDeps) {
       case 'expired':
         throw new ApiError(409, 'ask_not_pending', 'this ask has expired');
       case 'closed':
-        throw new ApiError(409, 'ask_not_pending', 'the command of this ask was stopped in Temporal before a decision counted');
+        throw new ApiError(409, 'ask_not_pending', 'the command of this ask ended before a decision counted (cancelled, or stopped in Temporal)');
       case 'digest_mismatch':
         throw new ApiError(409, 'digest_mismatch', 'action_digest does not match the action awaiting approval');
       case 'retry':

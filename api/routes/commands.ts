@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import {
+  CancelRequest,
   canonicalJson,
+  ClientKey,
   CommandRequest,
   workflowIdFor,
   type CommandAccepted,
@@ -67,6 +69,26 @@ export function commandRoutes(deps: ApiDeps) {
       command_id: commandId,
       workflow_id: workflowId,
     };
+    return c.json(body, 202);
+  });
+
+  // Cancel: the workflow ends the command on the stream itself (task_cancelled, its open ask closed), so the answer
+  // carries ids only. Who asked is in the audit log (api/middleware/audit.ts).
+  app.post('/commands/:command_id/cancel', requireRole('operator'), orgRateLimit(deps), async (c) => {
+    const commandId = ClientKey.safeParse(c.req.param('command_id'));
+    if (!commandId.success) throw new ApiError(404, 'not_found', 'no such command');
+    const hasBody = (c.req.header('content-type') ?? '') !== '' || Number(c.req.header('content-length') ?? '0') > 0;
+    const request = hasBody ? await readJson(c, CancelRequest, deps.limits.maxBodyBytes) : {};
+    const t = c.get('tenant');
+    const workflowId = workflowIdFor(t, commandId.data);
+    const cancel = await deps.gateway.cancel(workflowId);
+    if (cancel.outcome === 'not_found') throw new ApiError(404, 'not_found', 'no such command');
+    // The memo is the workflow's own (its id is the one this tenant and command_id derive): the audit line names it.
+    const correlationId = cancel.correlationId ?? commandId.data;
+    c.set('correlationId', correlationId);
+    if (cancel.outcome === 'ended') throw new ApiError(409, 'command_not_running', 'this command has ended already; its end is on the stream');
+    log.info({ correlation_id: correlationId, workflow_id: workflowId, cancelled_by: principalOf(c).id, reason: request.reason }, 'command cancellation requested');
+    const body: CommandAccepted = { status: 'accepted', command_id: commandId.data, correlation_id: correlationId, workflow_id: workflowId };
     return c.json(body, 202);
   });
 

@@ -14,10 +14,18 @@ const PAGE = 100;
 /** A pass handles at most this many closed commands; the rest are found by the next pass. */
 const MAX_PER_PASS = 1_000;
 
-/** How the workflow was closed outside NEXUS, as Temporal's visibility names it. */
-const CLOSED_OUTSIDE = ['Terminated', 'Canceled', 'TimedOut', 'Failed'] as const;
+/**
+ * How a workflow closes without writing its end, as Temporal's visibility names it. A cancelled one (NEXUS's cancel
+ * or Temporal's) writes its own `task_cancelled` before it closes, so it is not among them.
+ */
+const CLOSED_OUTSIDE = ['Terminated', 'TimedOut', 'Failed'] as const;
 type ClosedStatus = (typeof CLOSED_OUTSIDE)[number];
-const STATUS_NAMES: Record<string, ClosedStatus> = { TERMINATED: 'Terminated', CANCELLED: 'Canceled', TIMED_OUT: 'TimedOut', FAILED: 'Failed' };
+const STATUS_NAMES: Record<string, ClosedStatus> = { TERMINATED: 'Terminated', TIMED_OUT: 'TimedOut', FAILED: 'Failed' };
+/**
+ * A command closed this recently is left for a later pass: a report its workflow published just before the close
+ * (a failed one may have said why) is still on its way through RabbitMQ and the bridge.
+ */
+const SETTLE_MS = 10_000;
 
 export interface ClosedReporting {
   publisher: ReportPublisher;
@@ -25,8 +33,8 @@ export interface ClosedReporting {
 }
 
 /**
- * The reconciler of commands that ended in Temporal without ending on their stream: terminated, cancelled or timed
- * out from the Temporal CLI or Web UI, or failed. Their workflow never wrote a terminal report, so the card would
+ * The reconciler of commands that ended in Temporal without ending on their stream: terminated or timed out from the
+ * Temporal CLI or Web UI, or failed. Their workflow never wrote a terminal report, so the card would
  * wait forever and the ask would stay decidable in the index. For each, the command gets its end on the stream — a
  * `task_cancelled` naming how it was stopped (and its open ask, which the bridge then closes), or a `task_failed`
  * for a workflow that failed — once, whichever API process finds it (the report id names the run).
@@ -55,7 +63,8 @@ export class ClosedCommandsReconciler implements TemporalCheck {
     const started = this.now();
     const since = new Date(this.since ?? started - FIRST_LOOKBACK_MS).toISOString();
     const statuses = CLOSED_OUTSIDE.map((s) => `ExecutionStatus = '${s}'`).join(' OR ');
-    const query = commandsQuery(this.taskQueue, `(${statuses}) AND CloseTime > '${since}'`);
+    const settled = new Date(started - SETTLE_MS).toISOString();
+    const query = commandsQuery(this.taskQueue, `(${statuses}) AND CloseTime > '${since}' AND CloseTime < '${settled}'`);
     const executions = await withTemporalDeadline(this.client, async () => {
       const found: WorkflowExecutionInfo[] = [];
       for await (const execution of this.client.workflow.list({ query, pageSize: PAGE })) {
@@ -90,7 +99,6 @@ export class ClosedCommandsReconciler implements TemporalCheck {
 
 const HOW: Record<Exclude<ClosedStatus, 'Failed'>, string> = {
   Terminated: 'terminated in Temporal',
-  Canceled: 'cancelled in Temporal',
   TimedOut: 'timed out in Temporal',
 };
 

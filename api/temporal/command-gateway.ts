@@ -95,6 +95,25 @@ export class CommandGateway {
     }
   }
 
+  /**
+   * Asks a running command's workflow to stop (Temporal cancellation; the workflow ends it on the stream itself).
+   * `not_found`: no such workflow; `ended`: it has closed already.
+   */
+  async cancel(workflowId: string): Promise<{ outcome: 'requested' | 'ended'; correlationId: string | undefined } | { outcome: 'not_found' }> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    try {
+      const description = await this.withDeadline(() => handle.describe());
+      const memo = (description.memo as { correlation_id?: unknown } | undefined)?.correlation_id;
+      const correlationId = typeof memo === 'string' ? memo : undefined;
+      if (description.status.name !== 'RUNNING') return { outcome: 'ended', correlationId };
+      await this.withDeadline(() => handle.cancel());
+      return { outcome: 'requested', correlationId };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { outcome: 'not_found' };
+      throw this.unavailable(err);
+    }
+  }
+
   async ping(): Promise<void> {
     await this.withDeadline(() => this.client.workflowService.getSystemInfo({}));
   }

@@ -13,8 +13,8 @@ export const SECURITY_LOG = '_unknown';
 
 /** One request on a tenant route. */
 export interface AuditRequestEntry {
-  /** `command` (accepted), `decision` (every attempt, any status), `refused` (any other 4xx on a tenant route). */
-  event: 'command' | 'decision' | 'refused';
+  /** `command` (accepted), `decision` and `cancel` (every attempt, any status), `refused` (any other 4xx on a tenant route). */
+  event: 'command' | 'decision' | 'cancel' | 'refused';
   principal: string;
   principal_kind: string;
   /** The peer address (IPv6: its /64), so a leaked token used from elsewhere shows. */

@@ -15,7 +15,7 @@ import { until } from '../support/until.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
- * Commands stopped in Temporal, outside NEXUS (the CLI or the Web UI: terminate, cancel), never write their own end.
+ * Commands terminated in Temporal, outside NEXUS (the CLI or the Web UI), never write their own end.
  * The API's reconciler finds them and ends them on their stream — `task_cancelled` naming how, with the ask that was
  * open, which the bridge then closes so a late decide gets a clear 409 instead of a 202 for nothing — once, and never
  * for a workflow that only claims to be a command.
@@ -71,12 +71,13 @@ describe('commands stopped in Temporal, outside NEXUS', () => {
 
     const late = await post(nexus.baseUrl, `/approvals/${terminated.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: terminated.ask.payload.action_digest }, tenant);
     expect(late.status).toBe(409);
-    expect(late.body.error).toMatchObject({ code: 'ask_not_pending', message: expect.stringMatching(/stopped in Temporal/) });
+    expect(late.body.error).toMatchObject({ code: 'ask_not_pending', message: expect.stringMatching(/ended before a decision counted/) });
 
     // A second command stopped later: by the time its end is on the stream, the reconciler has passed over the
     // first one again (its window reaches back minutes), and wrote nothing more for it.
+    // (A cancel from Temporal is one the workflow handles itself, as it does NEXUS's own: it writes its end.)
     const cancelled = await stoppedInTemporal('cancelled', 'cancel');
-    expect(ended(cancelled.reports)[0]?.payload).toEqual({ reason: 'stopped outside NEXUS: the workflow was cancelled in Temporal', ask_id: cancelled.ask.payload.ask_id });
+    expect(ended(cancelled.reports)[0]?.payload).toEqual({ reason: 'cancelled', ask_id: cancelled.ask.payload.ask_id });
     const again = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: terminated.correlationId });
     const history = await again.waitFor((rs) => rs.length >= 4, 10_000, 'the first command\'s history');
     again.close();

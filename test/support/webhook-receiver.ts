@@ -16,8 +16,8 @@ export class WebhookReceiver {
   failNext: number[] = [];
   /** How many of the next requests to leave unanswered (a receiver that hangs while the sender dies). */
   holdNext = 0;
-  /** The requests left unanswered, with when they arrived: none of them took effect. */
-  readonly held: Array<Delivery & { at: number }> = [];
+  /** The requests left unanswered, with when they arrived and when the sender gave up on them: none took effect. */
+  readonly held: Array<Delivery & { at: number; closedAt?: number }> = [];
   private server: Server | undefined;
 
   async start(): Promise<string> {
@@ -37,7 +37,9 @@ export class WebhookReceiver {
         };
         if (this.holdNext > 0) {
           this.holdNext--;
-          this.held.push({ ...delivery, at: Date.now() });
+          const held: Delivery & { at: number; closedAt?: number } = { ...delivery, at: Date.now() };
+          this.held.push(held);
+          req.socket.once('close', () => { held.closedAt = Date.now(); });
           return;
         }
         this.deliveries.push(delivery);

@@ -182,6 +182,32 @@ describe('the dashboard at /ui', () => {
     await context.close();
   });
 
+  it('cancels a command waiting for approval from its card: the card and the inbox follow the stream, nothing runs', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(dashboardUrl());
+    await waitForConnection(page, /^live$/);
+    const correlationId = `cancel-${Date.now()}`;
+    const sent = await curlCommand(nexus.baseUrl, tenant, {
+      type: 'agent.run', agent: 'external_share', params: { url: `${hookUrl}/hook/${correlationId}`, payload: { n: 1 } }, correlation_id: correlationId,
+    });
+    expect(sent.status).toBe(202);
+    await waitForStatus(page, correlationId, 'waiting');
+    const ask = page.locator('article.ask', { hasText: correlationId });
+    await ask.waitFor();
+
+    await card(page, correlationId).locator('button.cancel').click();
+    await waitForStatus(page, correlationId, 'cancelled');
+    await ask.waitFor({ state: 'detached' });
+    expect(await card(page, correlationId).locator('.report-row .rtype').allTextContents()).toEqual([
+      'command_accepted', 'task_started', 'ask_created', 'task_cancelled',
+    ]);
+    // An ended command offers nothing more to cancel.
+    expect(await card(page, correlationId).locator('button.cancel').count()).toBe(0);
+    expect(deliveriesFor(correlationId)).toHaveLength(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('is usable at phone width and in dark mode', async () => {
     const { context, page, errors } = await newPage(browser, { colorScheme: 'dark', width: 360 });
     await page.goto(dashboardUrl());

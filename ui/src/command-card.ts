@@ -6,8 +6,11 @@ import { reportRow } from './report-row.js';
 import type { CommandView } from './state.js';
 import { STATUS_LABEL, TERMINAL } from './status.js';
 
-/** Fills a timeline card from one command's reports (its only source) and the page's own "sent" note. */
-export function renderCard(card: HTMLElement, command: CommandView, config: UiConfig): void {
+/**
+ * Fills a timeline card from one command's reports (its only source) and the page's own "sent" and "cancelling…"
+ * notes. A running command offers Cancel; what that did shows only when the stream says so.
+ */
+export function renderCard(card: HTMLElement, command: CommandView, config: UiConfig, onCancel: (command: CommandView) => void): void {
   const reports = command.reports.map((r) => r.report);
   const first = reports[0];
   const last = reports.at(-1);
@@ -46,6 +49,13 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
   }
   const outcome = outcomeOf(reports);
   if (outcome) body.push(outcome);
+  if (first && !TERMINAL.has(command.status)) {
+    const cancel = h('button', { type: 'button', class: 'cancel', disabled: command.cancelling, title: `POST /commands/${first.command_id}/cancel` },
+      command.cancelling ? 'cancelling…' : 'Cancel');
+    cancel.addEventListener('click', () => onCancel(command));
+    body.push(h('div', { class: 'card-actions' }, cancel,
+      ...(command.cancelError ? [h('p', { class: 'cancel-error', role: 'alert' }, command.cancelError)] : [])));
+  }
   card.replaceChildren(...body);
 }
 

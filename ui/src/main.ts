@@ -18,7 +18,7 @@ let tenant: Tenant = initialTenant();
 let client: StreamClient | undefined;
 
 const connection = new ConnectionView(byId('connection'), byId('gap-banner'));
-const timeline = new Timeline(byId('timeline-body'), state, config);
+const timeline = new Timeline(byId('timeline-body'), state, config, () => tenant);
 const inbox = new Inbox(byId('inbox-body'), state, () => tenant);
 const announcer = new Announcer(byId<HTMLButtonElement>('notify'));
 const inboxCount = byId('inbox-count');

@@ -13,6 +13,21 @@ function collect(state: DashboardState): Changes[] {
 }
 
 describe('DashboardState', () => {
+  it('notes this page\'s cancel, and a refusal, without claiming anything about the command', () => {
+    const state = new DashboardState();
+    state.applyReport('1-0', r(0, { report_type: 'command_accepted', payload: { type: 'agent.run', agent: 'echo' } }));
+    state.markCancelling('c1');
+    expect(state.commands.get('c1')).toMatchObject({ status: 'accepted', cancelling: true, cancelError: undefined });
+    state.cancelRefused('c1', 'Not cancelled: this command has ended already');
+    expect(state.commands.get('c1')).toMatchObject({ status: 'accepted', cancelling: false, cancelError: 'Not cancelled: this command has ended already' });
+    // Only the stream ends it.
+    state.applyReport('1-1', r(1, { report_type: 'task_cancelled', payload: { reason: 'cancelled' } }));
+    expect(state.commands.get('c1')?.status).toBe('cancelled');
+    // A command this page never saw is not invented by a note.
+    state.markCancelling('nope');
+    expect(state.commands.has('nope')).toBe(false);
+  });
+
   it('derives the status from reports in seq order, whatever order they arrive in', () => {
     const state = new DashboardState();
     state.applyReport('1-2', r(2, { report_type: 'task_completed', payload: { result: 1, risk_level: 'GREEN', duration_ms: 5 } }));

@@ -16,6 +16,10 @@ export interface CommandView {
   status: CommandStatus;
   /** Set when this page sent the command and got a 202; shown only until the first report arrives. */
   sentAt: number | undefined;
+  /** This page asked to cancel it and got a 202: "cancelling…" until the stream says how it ended. */
+  cancelling: boolean;
+  /** Why the API refused this page's cancel. */
+  cancelError: string | undefined;
 }
 
 export interface AskView {
@@ -77,6 +81,14 @@ export class DashboardState {
     this.schedule();
   }
 
+  markCancelling(correlationId: string): void {
+    this.noteCancel(correlationId, true, undefined);
+  }
+
+  cancelRefused(correlationId: string, message: string): void {
+    this.noteCancel(correlationId, false, message);
+  }
+
   markDeciding(askId: string, decision: Decision): void {
     const ask = this.asks.get(askId);
     if (!ask) return;
@@ -125,6 +137,15 @@ export class DashboardState {
     }
   }
 
+  private noteCancel(correlationId: string, cancelling: boolean, error: string | undefined): void {
+    const command = this.commands.get(correlationId);
+    if (!command) return;
+    command.cancelling = cancelling;
+    command.cancelError = error;
+    this.changes().commands.add(correlationId);
+    this.schedule();
+  }
+
   private closeAsk(askId: string, changes: Changes): void {
     this.closedAsks.add(askId);
     if (this.asks.delete(askId)) changes.asksChanged = true;
@@ -133,7 +154,7 @@ export class DashboardState {
   private command(correlationId: string): CommandView {
     let command = this.commands.get(correlationId);
     if (!command) {
-      command = { correlationId, reports: [], status: 'sent', sentAt: undefined };
+      command = { correlationId, reports: [], status: 'sent', sentAt: undefined, cancelling: false, cancelError: undefined };
       this.commands.set(correlationId, command);
     }
     return command;

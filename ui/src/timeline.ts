@@ -1,7 +1,9 @@
 import type { UiConfig } from './config.js';
 import { h } from './element.js';
 import { renderCard } from './command-card.js';
-import type { DashboardState } from './state.js';
+import type { Tenant } from '../../contracts/index.js';
+import { postJson } from './api-client.js';
+import type { CommandView, DashboardState } from './state.js';
 import { STATUS_LABEL, type CommandStatus } from './status.js';
 
 /** The timeline: one card per correlation id, newest first, filtered by status and correlation id. */
@@ -16,7 +18,7 @@ export class Timeline {
   );
   private readonly search = h('input', { id: 'search', type: 'search', placeholder: 'Search correlation id', 'aria-label': 'Search by correlation id', autocomplete: 'off', spellcheck: 'false' });
 
-  constructor(root: HTMLElement, private readonly state: DashboardState, private readonly config: UiConfig) {
+  constructor(root: HTMLElement, private readonly state: DashboardState, private readonly config: UiConfig, private readonly getTenant: () => Tenant) {
     root.append(h('div', { class: 'filters' }, this.statusFilter, this.search, this.count), this.empty, this.list);
     this.statusFilter.addEventListener('change', () => this.applyFilter());
     this.search.addEventListener('input', () => this.applyFilter());
@@ -32,10 +34,19 @@ export class Timeline {
         this.cards.set(id, card);
         this.list.prepend(card);
       }
-      renderCard(card, command, this.config);
+      renderCard(card, command, this.config, (c) => void this.cancel(c));
       card.hidden = !this.matches(card);
     }
     this.updateCount();
+  }
+
+  /** Asks the API to cancel; a 202 changes nothing but the note: the stream says how the command ended. */
+  private async cancel(command: CommandView): Promise<void> {
+    const commandId = command.reports[0]?.report.command_id;
+    if (!commandId) return;
+    this.state.markCancelling(command.correlationId);
+    const outcome = await postJson(`/commands/${encodeURIComponent(commandId)}/cancel`, { reason: 'cancelled from the dashboard' }, this.getTenant());
+    if (!outcome.accepted) this.state.cancelRefused(command.correlationId, `Not cancelled: ${outcome.message}`);
   }
 
   clear(): void {

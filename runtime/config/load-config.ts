@@ -8,6 +8,8 @@ import { ShareAllowlistText } from '../../contracts/share-allowlist.js';
 const Port = z.coerce.number().int().min(1).max(65535);
 const Bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
 const Optional = z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v));
+/** An address that may be left empty (compose passes `${VAR:-}`): empty is "not configured". */
+const OptionalUrl = Optional.pipe(z.url().optional());
 /** `id:base64key[,id:base64key…]`, newest first: the first key writes, every key reads (rotation). 32-byte keys. */
 const KeyRingText = z.string().transform((value, ctx) => {
   const ring = parseKeyRing(value);
@@ -64,10 +66,10 @@ const Env = z.object({
   LLM_PRIMARY_PROVIDER: z.enum(['anthropic', 'openai', 'gemini']).default('anthropic'),
   ANTHROPIC_API_KEY: Optional,
   ANTHROPIC_MODEL: z.string().default('claude-sonnet-5-5'),
-  ANTHROPIC_BASE_URL: z.url().optional(),
+  ANTHROPIC_BASE_URL: OptionalUrl,
   OPENAI_API_KEY: Optional,
   OPENAI_MODEL: z.string().default('gpt-4.1-mini'),
-  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_BASE_URL: OptionalUrl,
   GEMINI_API_KEY: Optional,
   GEMINI_MODEL: z.string().default('gemini-2.5-flash'),
   GEMINI_BASE_URL: z.url().default('https://generativelanguage.googleapis.com/v1beta/openai/'),

@@ -46,6 +46,8 @@ export interface ClosedReporting {
 export class ClosedCommandsReconciler implements TemporalCheck {
   readonly name = 'closed-commands';
   private since: number | undefined;
+  /** Workflows already said (in this process) not to be commands: every pass within the window sees them again. */
+  private readonly notCommands = new Set<string>();
   private readonly log: Logger;
 
   constructor(
@@ -85,7 +87,13 @@ export class ClosedCommandsReconciler implements TemporalCheck {
     if (!status) return false;
     const source = nexusCommandOf(execution);
     if (!source) {
-      this.log.warn({ workflow_id: execution.workflowId, status }, 'closed workflow is not a NEXUS command (its id is not the one its tenant and command_id name): nothing reported on a stream');
+      const key = `${execution.workflowId}@${execution.runId}`;
+      if (!this.notCommands.has(key)) {
+        // Bounded: whoever can start workflows could otherwise grow it without end (then a line repeats, no more).
+        if (this.notCommands.size >= MAX_PER_PASS * 10) this.notCommands.clear();
+        this.notCommands.add(key);
+        this.log.warn({ workflow_id: execution.workflowId, status }, 'closed workflow is not a NEXUS command (its id is not the one its tenant and command_id name): nothing reported on a stream');
+      }
       return false;
     }
     const progress = await this.reporting.store.progress(source.tenant, execution.workflowId);

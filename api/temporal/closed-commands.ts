@@ -55,14 +55,13 @@ export class ClosedCommandsReconciler implements TemporalCheck {
     private readonly taskQueue: string,
     logger: Logger,
     private readonly reporting: ClosedReporting,
-    private readonly now: () => number = Date.now,
   ) {
     this.log = logger.child({ module: 'closed-commands' });
   }
 
   /** One pass: the number of commands it ended on their stream. */
   async check(): Promise<number> {
-    const started = this.now();
+    const started = Date.now();
     const since = new Date(this.since ?? started - FIRST_LOOKBACK_MS).toISOString();
     const statuses = CLOSED_OUTSIDE.map((s) => `ExecutionStatus = '${s}'`).join(' OR ');
     const settled = new Date(started - SETTLE_MS).toISOString();

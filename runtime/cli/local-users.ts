@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isLoopback } from '../../infra/loopback.js';
 import { assertPrivate, privateDir } from '../../infra/files/private-paths.js';
 import { loadConfig } from '../config/load-config.js';
-import { readEnv } from '../config/users-env.js';
+import { BrokerUsersEnv, readEnv, RedisUsersEnv } from '../config/users-env.js';
 import { brokerUsersCli } from './broker-users.js';
 import { runAsScript } from './cli-run.js';
 import { redisUsersCli } from './redis-users.js';
@@ -46,11 +46,13 @@ export async function defineLocalUsers(env: Record<string, string | undefined>, 
   await brokerUsersCli(['--apply'], toolEnv, log);
   await redisUsersCli(['--apply'], toolEnv, log);
 
-  const prefix = { amqp: env.RABBITMQ_USER_PREFIX ?? 'nexus-', redis: env.REDIS_USER_PREFIX ?? 'nexus-' };
-  const lines = ROLES.flatMap((role) => [
-    `${urlVar(role, 'AMQP')}=${withLogin(amqp, `${prefix.amqp}${role}`, passwords[urlVar(role, 'AMQP')] ?? '')}`,
-    `${urlVar(role, 'REDIS')}=${withLogin(redis, `${prefix.redis}${role}`, passwords[urlVar(role, 'REDIS')] ?? '')}`,
-  ]);
+  // User names as the two tools make them: their prefix, with the tools' own default.
+  const prefix = {
+    AMQP: BrokerUsersEnv.shape.RABBITMQ_USER_PREFIX.parse(env.RABBITMQ_USER_PREFIX),
+    REDIS: RedisUsersEnv.shape.REDIS_USER_PREFIX.parse(env.REDIS_USER_PREFIX),
+  };
+  const lines = ROLES.flatMap((role) => (['AMQP', 'REDIS'] as const).map((service) =>
+    `${urlVar(role, service)}=${withLogin(service === 'AMQP' ? amqp : redis, `${prefix[service]}${role}`, passwords[urlVar(role, service)] ?? '')}`));
   writeFileSync(file, `# NEXUS's logins per role on this machine's services (runtime/cli/local-users.ts); secrets: keep 0600\n${lines.join('\n')}\n`, { mode: 0o600 });
   return { file };
 }

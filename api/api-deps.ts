@@ -5,7 +5,7 @@ import type { StreamTickets } from './auth/stream-tickets.js';
 import type { TokenStore } from './auth/token-store.js';
 import type { DecisionSeal } from '../infra/trust/decision-seal.js';
 import type { PayloadCodec } from '@temporalio/common';
-import type { CommandSettings, StalledCommands } from '../contracts/index.js';
+import type { CommandSettings, HealthCheckName, StalledCommands } from '../contracts/index.js';
 import type { BlobStore } from '../infra/files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
 import type { AskIndex } from '../infra/store/ask-index.js';
@@ -26,6 +26,8 @@ export interface ApiDeps {
   feeds: FeedHub;
   redis: Redis;
   checkAmqp: () => Promise<void>;
+  /** Where each dependency is (`serviceAddress`: no logins), named by `/health` so a failure says where to look. */
+  addresses: Record<HealthCheckName, string>;
   settings: CommandSettings;
   limits: {
     maxBodyBytes: number;

@@ -68,6 +68,7 @@ const settings = TEST_SETTINGS;
 const gateway = new RecordingGateway();
 let redis: Redis;
 let app: ReturnType<typeof createApp>;
+const addresses = { redis: 'redis://127.0.0.1:6379', rabbitmq: 'amqp://127.0.0.1:5672', temporal: '127.0.0.1:7233 (namespace default)' };
 
 beforeAll(() => {
   redis = new Redis(REDIS_URL);
@@ -87,6 +88,7 @@ beforeAll(() => {
     redis,
     // RabbitMQ is not on these routes' path; health reports it healthy so only the gateway decides.
     checkAmqp: async () => undefined,
+    addresses,
     settings,
     limits: { maxBodyBytes: 64 * 1024, ratePerMin: 0, askMissesPerMin: 0, requestTimeoutMs: 5_000 },
     auth: { mode: 'local', tokens, tickets: new StreamTickets(redis, prefix, tokens, 60_000), prefix },
@@ -223,7 +225,7 @@ describe('GET /health', () => {
   it('is 200 when every backend answers', async () => {
     const res = await app.request('/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', checks: { redis: 'ok', rabbitmq: 'ok', temporal: 'ok' } });
+    expect(await res.json()).toEqual({ status: 'ok', checks: { redis: 'ok', rabbitmq: 'ok', temporal: 'ok' }, addresses });
   });
 
   it('is 503 naming temporal when the gateway cannot reach it', async () => {
@@ -236,6 +238,7 @@ describe('GET /health', () => {
       status: 'unavailable',
       failed: ['temporal'],
       checks: { redis: 'ok', rabbitmq: 'ok', temporal: 'error: connection refused' },
+      addresses,
     });
   });
 });

@@ -16,6 +16,8 @@ export interface ReportBridgeOptions {
   topology: ReportTopology;
   prefetch: number;
   store: ReportStore;
+  /** Where the store's Redis is (`serviceAddress`), named in the retry lines of a failing write. */
+  redisAddress: string;
   /** Where accepted commands are audited (from their `command_accepted` report), exactly once. */
   audit: AuditLog;
   /** Only reports NEXUS sealed are stored; anything else on the exchange is dead-lettered and audited. */
@@ -148,7 +150,7 @@ export class ReportBridge {
         // the same report again and again will not heal, and must not stop every tenant's reports behind it.
         if ((err as Error).name === 'ReplyError' && attempt >= POISON_ATTEMPTS) return 'poison';
         const delay = backoffDelay(attempt, 200, 5_000);
-        this.log.warn({ correlation_id: report.correlation_id, report_id: report.report_id, attempt, delay_ms: delay, err: (err as Error).message }, 'redis write failed, retrying');
+        this.log.warn({ correlation_id: report.correlation_id, report_id: report.report_id, address: this.options.redisAddress, attempt, delay_ms: delay, err: (err as Error).message }, 'redis write failed, retrying');
         await sleep(delay, this.stopping.signal);
       }
     }

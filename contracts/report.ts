@@ -156,3 +156,12 @@ export const GapEvent = z.object({
   message: z.string(),
 });
 export type GapEvent = z.infer<typeof GapEvent>;
+
+/**
+ * The SSE `live` event: history up to the moment of joining has been sent and the stream now follows new reports.
+ * Until it arrives a client is catching up, not live; `last_id` is the newest id this stream has passed (null: none).
+ */
+export const LiveEvent = z.object({
+  last_id: z.string().nullable(),
+});
+export type LiveEvent = z.infer<typeof LiveEvent>;

@@ -7,6 +7,8 @@ export type HealthCheckName = z.infer<typeof HealthCheckName>;
 
 /** Per dependency, `ok` or `error: <why>`; every dependency is always listed. */
 const HealthChecks = z.record(HealthCheckName, z.string().regex(/^(ok$|error: )/));
+/** Per dependency, where this API reaches it: scheme, host and port (Temporal: address and namespace), never a login. */
+const HealthAddresses = z.record(HealthCheckName, z.string());
 
 /**
  * Running commands whose workflow task keeps failing (a replay that no longer matches its history, a bug that
@@ -26,8 +28,8 @@ export type StalledCommands = z.infer<typeof StalledCommands>;
  * make it 503: this API still serves, and the commands need an operator, not a restart of the API.
  */
 export const HealthReport = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('ok'), checks: HealthChecks, stalled_commands: StalledCommands.nullable().optional() }),
-  z.object({ status: z.literal('unavailable'), failed: z.array(HealthCheckName).min(1), checks: HealthChecks, stalled_commands: StalledCommands.nullable().optional() }),
+  z.object({ status: z.literal('ok'), checks: HealthChecks, addresses: HealthAddresses, stalled_commands: StalledCommands.nullable().optional() }),
+  z.object({ status: z.literal('unavailable'), failed: z.array(HealthCheckName).min(1), checks: HealthChecks, addresses: HealthAddresses, stalled_commands: StalledCommands.nullable().optional() }),
 ]);
 export type HealthReport = z.infer<typeof HealthReport>;
 

@@ -1,6 +1,7 @@
 import amqplib from 'amqplib';
 import type { Logger } from './logger.js';
 import { backoffDelay } from './backoff.js';
+import { serviceAddress } from './service-address.js';
 
 export type AmqpConnection = Awaited<ReturnType<typeof connectAmqp>>;
 export type AmqpChannel = amqplib.Channel;
@@ -19,7 +20,7 @@ export interface AmqpOptions {
  * attempt, so a broker that is down at start-up or restarts never crashes the process.
  */
 export async function connectAmqp({ url, logger, name, setup }: AmqpOptions) {
-  const log = logger.child({ component: 'amqp', connection: name });
+  const log = logger.child({ component: 'amqp', connection: name, address: serviceAddress(url) });
   const connection = await amqplib.connect(url, {
     clientProperties: { connection_name: `nexus-${name}` },
     recovery: {

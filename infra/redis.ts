@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import { backoffDelay } from './backoff.js';
+import { serviceAddress } from './service-address.js';
 
 export type { Redis };
 
@@ -17,7 +18,7 @@ export interface RedisOptions {
  * (or restarts) is a log line and a retry, never a crash loop.
  */
 export function createRedis({ url, logger, name, blocking = false }: RedisOptions): Redis {
-  const log = logger.child({ component: 'redis', connection: name });
+  const log = logger.child({ component: 'redis', connection: name, address: serviceAddress(url) });
   const redis = new Redis(url, {
     connectionName: `nexus-${name}`,
     // A blocking reader fails fast when Redis is gone, so an SSE client gets a retry hint instead of a silent stall.

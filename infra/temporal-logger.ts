@@ -1,4 +1,5 @@
-import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogEntry } from '@temporalio/worker';
+import { stripVTControlCharacters } from 'node:util';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
 import type { Logger } from './logger.js';
 
 const LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
@@ -16,8 +17,30 @@ export function installTemporalLogger(logger: Logger): void {
   const log = logger.child({ module: 'temporal' });
   Runtime.install({
     logger: new DefaultLogger('INFO', (entry: LogEntry) => {
-      log[LEVELS[entry.level]]({ ...(entry.meta ?? {}) }, entry.message);
+      const line = temporalLogLine(entry);
+      log[line.level](line.fields, line.msg);
     }),
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) } },
   });
+}
+
+export interface TemporalLogLine {
+  level: (typeof LEVELS)[LogLevel];
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+/**
+ * One SDK entry as one plain log line. Core's Rust lines arrive with terminal colours, which would put escape
+ * codes inside our JSON; the bundler's statistics arrive as a many-line INFO message an operator never acts on:
+ * its first line stays the message and the rest moves to `detail`, at debug.
+ */
+export function temporalLogLine(entry: LogEntry): TemporalLogLine {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry.meta ?? {})) fields[key] = typeof value === 'string' ? stripVTControlCharacters(value) : value;
+  const [headline = '', ...more] = stripVTControlCharacters(entry.message).trim().split('\n');
+  if (more.length === 0) return { level: LEVELS[entry.level], msg: headline, fields };
+  fields.detail = more.join('\n');
+  const quiet = entry.level === 'INFO' || entry.level === 'DEBUG' || entry.level === 'TRACE';
+  return { level: quiet ? 'debug' : LEVELS[entry.level], msg: headline, fields };
 }

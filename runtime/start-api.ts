@@ -23,6 +23,7 @@ import { PortInUseError } from './devserver/port-check.js';
 import { withDeadline } from '../infra/deadline.js';
 import type { Logger } from '../infra/logger.js';
 import { createRedis } from '../infra/redis.js';
+import { serviceAddress } from '../infra/service-address.js';
 import { AskIndex } from '../infra/store/ask-index.js';
 import { CommandLedger } from '../infra/store/command-ledger.js';
 import { RedisKeys } from '../infra/store/keys.js';
@@ -80,6 +81,11 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     store,
     feeds,
     redis,
+    addresses: {
+      redis: serviceAddress(config.redis.roleUrls.api),
+      rabbitmq: serviceAddress(config.amqp.roleUrls.api),
+      temporal: `${config.temporal.address} (namespace ${config.temporal.namespace})`,
+    },
     checkAmqp: async () => {
       const opening = amqp.createChannel();
       // A channel that opens after the probe gave up is closed, not leaked.

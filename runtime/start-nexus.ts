@@ -9,6 +9,7 @@ import type { Logger } from '../infra/logger.js';
 import type { Redis } from '../infra/redis.js';
 import { RoleClients } from './role-clients.js';
 import { ReportPublisher } from '../infra/messaging/report-publisher.js';
+import { serviceAddress } from '../infra/service-address.js';
 import { RedisKeys } from '../infra/store/keys.js';
 import { ReportStore } from '../infra/store/report-store.js';
 import { startWorker } from './worker/start-worker.js';
@@ -121,7 +122,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       const audit = auditOf(redis.bridge);
       const store = new ReportStore(redis.bridge, keys, config.redis.streamMaxLen);
       const refusals = new RefusalBudget(redis.bridge, keys, audit, REFUSED_REPORTS_PER_MIN, logger.child({ module: 'audit' }));
-      const bridge = new ReportBridge({ amqpUrl: config.amqp.roleUrls.bridge, topology, prefetch: config.amqp.prefetch, store, audit, seal: trust.reportSeal, refusals, logger });
+      const bridge = new ReportBridge({ amqpUrl: config.amqp.roleUrls.bridge, topology, prefetch: config.amqp.prefetch, store, redisAddress: serviceAddress(config.redis.roleUrls.bridge), audit, seal: trust.reportSeal, refusals, logger });
       stops.unshift(async () => {
         await bridge.stop();
         // A summary still owed for refused reports is written now, not lost with the process.

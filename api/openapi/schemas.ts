@@ -9,6 +9,7 @@ import {
   DecideRequest,
   GapEvent,
   HealthReport,
+  LiveEvent,
   Report,
 } from '../../contracts/index.js';
 import type { JsonSchema } from './openapi-types.js';
@@ -28,6 +29,7 @@ const COMPONENTS = {
   AgentCatalog: [AgentCatalog, 'output'],
   Report: [Report, 'output'],
   GapEvent: [GapEvent, 'output'],
+  LiveEvent: [LiveEvent, 'output'],
 } as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output']>;
 
 export type ComponentName = keyof typeof COMPONENTS;

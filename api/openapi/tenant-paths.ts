@@ -94,7 +94,9 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
         summary: 'The report stream (SSE), the only source of command state',
         description:
           'Each report is `event: report`, `id: <stream id>`, `data: <Report JSON>`. A cursor older than the retention first gets `event: gap` ' +
-          '(`data: <GapEvent JSON>`). Comment heartbeats keep it open; a backend fault ends it with a `retry:` hint, never a 5xx.',
+          '(`data: <GapEvent JSON>`). Once the history is sent, `event: live` (`data: <LiveEvent JSON>`): the stream is up to date. ' +
+          'Comment heartbeats keep it open; a backend fault ends it with `event: error` (`data: <ApiErrorBody JSON>`, code `backend_unavailable`) ' +
+          'and a `retry:` hint, never a 5xx.',
         parameters: STREAM_PARAMETERS,
         security: [{ bearerToken: [] }, { streamTicket: [] }, {}],
         responses: {
@@ -103,7 +105,7 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
             content: {
               'text/event-stream': {
                 schema: { type: 'string' },
-                'x-sse-events': { report: ref('Report'), gap: ref('GapEvent') },
+                'x-sse-events': { report: ref('Report'), gap: ref('GapEvent'), live: ref('LiveEvent'), error: ref('ApiErrorBody') },
               },
             },
           },

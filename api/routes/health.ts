@@ -5,8 +5,8 @@ import type { ApiDeps } from '../api-deps.js';
 const CHECK_TIMEOUT_MS = 2_000;
 
 /**
- * `GET /health`: 200 when Redis, RabbitMQ and Temporal all answer, else 503 naming the one that did not; with the
- * count of stalled commands from the last check.
+ * `GET /health`: 200 when Redis, RabbitMQ and Temporal all answer, else 503 naming the one that did not; with where
+ * each one is (host and port, never a login) and the count of stalled commands from the last check.
  */
 export function healthRoutes(deps: ApiDeps) {
   const app = new Hono();
@@ -24,9 +24,9 @@ export function healthRoutes(deps: ApiDeps) {
     const stalled = deps.stalled ? { stalled_commands: deps.stalled.latest() ?? null } : {};
     if (failed.length > 0) {
       c.header('Retry-After', '5');
-      return c.json({ status: 'unavailable', failed, checks: status, ...stalled }, 503);
+      return c.json({ status: 'unavailable', failed, checks: status, addresses: deps.addresses, ...stalled }, 503);
     }
-    return c.json({ status: 'ok', checks: status, ...stalled }, 200);
+    return c.json({ status: 'ok', checks: status, addresses: deps.addresses, ...stalled }, 200);
   });
   return app;
 }

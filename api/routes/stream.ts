@@ -12,6 +12,10 @@ import { StreamSession } from '../sse/stream-session.js';
 /** How long a revoked stream may take to finish its last write before its socket is cut. */
 const REVOKED_GRACE_MS = 1_000;
 const REVOKED: ApiErrorBody = { error: { code: 'unauthorized', message: 'the token of this stream was revoked' } };
+/** Sent before the retry hint when the report store failed, so a dashboard can say why it is not live. */
+const UNAVAILABLE: ApiErrorBody = {
+  error: { code: 'backend_unavailable', message: 'the report store (Redis) does not answer' },
+};
 
 /**
  * `GET /agent/reports/stream`. Bad input is a 400 before the stream opens; once it is open, any backend fault
@@ -49,6 +53,7 @@ export function streamRoutes(deps: ApiDeps) {
     return streamSSE(c, async (stream) => {
       let sub: FeedSubscription | undefined;
       let revoked = false;
+      let backendFault = false;
       let cut: NodeJS.Timeout | undefined;
       const unwatch = principal.token_id === undefined ? () => undefined : revocations.watch(principal.token_id, () => {
         revoked = true;
@@ -64,6 +69,8 @@ export function streamRoutes(deps: ApiDeps) {
       const session = new StreamSession(stream, t, cursor?.data ?? '0-0', filter?.data, deps);
       try {
         await stream.write(`retry: ${deps.sse.retryMs}\n\n`);
+        // A Redis known to be down would only hold this client until its command timeout: say so at once.
+        if (deps.redis.status !== 'ready') throw new Error(`redis is ${deps.redis.status}`);
         sub = await deps.feeds.subscribe(t);
         // A client that stopped reading leaves our write blocked on backpressure: only closing its socket frees
         // the session, the subscription and its slot. It reconnects and resumes from its last id.
@@ -74,6 +81,7 @@ export function streamRoutes(deps: ApiDeps) {
         await session.run(sub);
         if (sub.failure === 'overflow') log.warn({ org_id: t.org_id, project_id: t.project_id }, 'slow SSE client dropped; it will resume from its last id');
       } catch (err) {
+        backendFault = true;
         log.warn({ err: (err as Error).message, org_id: t.org_id }, 'stream ended by a backend fault');
       } finally {
         release();
@@ -85,6 +93,9 @@ export function streamRoutes(deps: ApiDeps) {
             log.info({ org_id: t.org_id, token_id: principal.token_id }, 'stream closed: its token was revoked');
             await stream.writeSSE({ event: 'error', data: JSON.stringify(REVOKED) }).catch(() => undefined);
           } else {
+            if (backendFault || sub?.failure === 'backend') {
+              await stream.writeSSE({ event: 'error', data: JSON.stringify(UNAVAILABLE) }).catch(() => undefined);
+            }
             await stream.write(`retry: ${deps.sse.retryMs}\n\n`).catch(() => undefined);
           }
         }

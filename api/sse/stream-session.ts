@@ -1,5 +1,5 @@
 import type { SSEStreamingApi } from 'hono/streaming';
-import type { GapEvent, Tenant } from '../../contracts/index.js';
+import type { GapEvent, LiveEvent, Tenant } from '../../contracts/index.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { ApiDeps } from '../api-deps.js';
 import { toFeedEntry, type FeedEntry, type FeedSubscription } from './report-feed.js';
@@ -24,6 +24,10 @@ export class StreamSession {
     await this.announceGap();
     // Live entries after `joinedAt` are already queuing in `sub`; history fills in everything up to it.
     await this.replayUntil(sub);
+    if (this.stream.aborted || sub.closed || sub.failure) return;
+    // Only now is the client up to date: a page that said "live" on the 200 would claim it while Redis is down.
+    const live: LiveEvent = { last_id: this.lastSent === '0-0' ? null : this.lastSent };
+    await this.stream.writeSSE({ event: 'live', data: JSON.stringify(live) });
     while (!this.stream.aborted && !sub.closed) {
       const entries = await sub.next(this.deps.sse.heartbeatMs);
       // Overflow or a backend fault ends the stream with a retry hint; a client that left ends it quietly.

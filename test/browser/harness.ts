@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { freePort } from '../support/local-server.js';
+import { freeRestartablePort } from '../support/local-server.js';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { z } from 'zod';
@@ -51,7 +51,8 @@ export class DashboardNexus {
     this.backend.push(await bootNexus(this.env, this.logger, { ...options, role: 'bridge' }));
     this.backend.push(await bootNexus(this.env, this.logger, { ...options, role: 'worker' }));
     this.side = await bootNexus(this.env, this.logger, { ...options, role: 'api' });
-    this.port = await freePort();
+    // The page reconnects to this very port after the API restarts.
+    this.port = await freeRestartablePort();
     await this.startApi();
   }
 

@@ -56,6 +56,8 @@ describe('the dashboard across an API outage', () => {
 
     await nexus.stopApi();
     await waitForConnection(page, /^reconnecting \(attempt \d+\)$/, 10_000);
+    // First the open stream is cut, then new attempts are refused: the banner says each in words.
+    await expect.poll(() => page.locator('#outage-banner').textContent(), { timeout: 10_000 }).toMatch(/The connection to the NEXUS API was lost|The NEXUS API cannot be reached/);
 
     const during = Array.from({ length: 5 }, (_, i) => `during-${i + 1}-${stamp}`);
     for (const id of during) {
@@ -72,6 +74,7 @@ describe('the dashboard across an API outage', () => {
 
     await nexus.startApi();
     await waitForConnection(page, /^live$/, 20_000);
+    await expect(page.locator('#outage-banner').isHidden()).resolves.toBe(true);
     for (const id of all) await waitForStatus(page, id, 'completed');
 
     const stored = await storedReports();

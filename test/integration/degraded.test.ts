@@ -41,6 +41,8 @@ describe('with Temporal unreachable', () => {
     expect(body.failed).toEqual(['temporal']);
     expect(body.checks.redis).toBe('ok');
     expect(body.checks.rabbitmq).toBe('ok');
+    // Where to look: the address this API dials, not only the name of what failed.
+    expect(body.addresses.temporal).toBe('127.0.0.1:1 (namespace default)');
   });
 
   it('still validates input first: bad input is a 4xx, not a 503', async () => {

@@ -47,7 +47,7 @@ describe('a GREEN command', () => {
     for (const r of mine) {
       expect(r).toMatchObject({ org_id: 'acme', project_id: 'green', command_id: res.body.command_id, workflow_id: res.body.workflow_id });
     }
-    const ids = stream.events.map((e) => e.id);
+    const ids = stream.reportEvents.map((e) => e.id);
     expect(ids.every((id) => /^\d+-\d+$/.test(id ?? ''))).toBe(true);
   });
 

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineLocalUsers, LOCAL_USERS_FILE } from '../../runtime/cli/local-users.js';
 import { UnsafePathError } from '../../infra/files/private-paths.js';
 import { freePort } from '../support/local-server.js';
-import { cleanupEnv, isolatedEnv, killHard, REDIS_URL, spawnRole, testLogger } from '../support/nexus-under-test.js';
+import { AMQP_URL, cleanupEnv, isolatedEnv, killHard, REDIS_URL, spawnRole, testLogger } from '../support/nexus-under-test.js';
+import { serviceAddress } from '../../infra/service-address.js';
 import { expectApprovedShareDelivered } from '../support/red-share.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -84,6 +85,24 @@ describe('local service users (./nexus start)', () => {
     const { stdout } = await run('rabbitmqctl', ['list_connections', 'user', '--quiet', '--no-table-headers']);
     const brokerUsers = stdout.split('\n').map((l) => l.trim()).filter((user) => user.startsWith(userPrefix));
     expect(new Set(brokerUsers)).toEqual(new Set(roles.map((role) => `${userPrefix}${role}`)));
+
+    // /health and the log name where each service is, and never a login's password.
+    const passwords = Object.values(fileVars()).map((url) => new URL(url).password);
+    const health = await fetch(new URL('/health', baseUrl));
+    const text = await health.text();
+    expect(health.status).toBe(200);
+    expect(JSON.parse(text).addresses).toMatchObject({ redis: serviceAddress(REDIS_URL), rabbitmq: serviceAddress(AMQP_URL) });
+    const log = readFileSync(testLogger(env).logFile, 'utf8');
+    expect(log).toContain(`"address":"${serviceAddress(REDIS_URL)}"`);
+    for (const password of passwords) {
+      expect(text).not.toContain(password);
+      expect(log).not.toContain(password);
+    }
+    // JSON only, one line per entry, no terminal colours, and no many-line message above debug (the bundler's).
+    const lines = log.trimEnd().split('\n');
+    const entries = lines.map((line) => JSON.parse(line) as { level: string; msg: string });
+    expect(log).not.toContain('\u001b');
+    expect(entries.filter((e) => e.level !== 'debug' && e.msg.includes('\n'))).toEqual([]);
   });
 
   it('leaves services and logins it does not own alone', async () => {

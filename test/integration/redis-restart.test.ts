@@ -1,35 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isListening } from '../../runtime/devserver/port-check.js';
 import type { Report } from '../../contracts/index.js';
+import { PrivateRedis } from '../support/private-redis.js';
 import { SseRecorder } from '../support/sse-client.js';
-import { bootNexus, cleanupEnv, isolatedEnv, killHard, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
-
-/** A private Redis (fsync on every write) that this test may kill without disturbing anything else. */
-const port = 20_000 + Math.floor(Math.random() * 20_000);
-const dir = mkdtempSync(join(tmpdir(), 'nexus-redis-'));
-const startRedis = async (): Promise<ChildProcess> => {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !(await isListening('127.0.0.1', port)); i++) await new Promise((r) => setTimeout(r, 50));
-  return child;
-};
+import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
 
 const tenant = { org_id: 'acme', project_id: 'redis-restart' };
-const env = isolatedEnv('redis-restart', { REDIS_URL: `redis://127.0.0.1:${port}` });
-let redis: ChildProcess;
+const redis = await PrivateRedis.start();
+const env = isolatedEnv('redis-restart', { REDIS_URL: redis.url });
 let nexus: RunningNexus;
 
 beforeAll(async () => {
-  redis = await startRedis();
   nexus = await bootNexus(env, testLogger(env).logger);
 });
 afterAll(async () => {
   await nexus?.stop();
   await cleanupEnv({ ...env, NEXUS_REDIS_PREFIX: '__none__' });
-  if (redis) await killHard(redis);
+  await redis.remove();
 });
 
 describe('a Redis restart', () => {
@@ -39,13 +25,24 @@ describe('a Redis restart', () => {
     for (let i = 0; i < 5; i++) expect((await send(i)).status).toBe(202);
     await first.waitFor((rs) => rs.filter((r) => r.report_type === 'task_completed').length === 5);
 
-    await killHard(redis);
+    await redis.kill();
     await first.waitForEnd();
     expect(first.retry).toBe(500);
+    // It was live, and it says why it ended, so a dashboard can show the outage instead of a stale "live".
+    expect(first.events[0]?.event).toBe('live');
+    expect(first.events.at(-1)?.event).toBe('error');
+    expect(JSON.parse(first.events.at(-1)?.data ?? '{}')).toMatchObject({ error: { code: 'backend_unavailable' } });
     // Commands are still accepted while Redis is down (no command_id, so no ledger write): reports wait in RabbitMQ.
     for (let i = 5; i < 10; i++) expect((await send(i)).status).toBe(202);
+    // A stream opened during the outage never says live: it ends at once with the cause and a retry hint.
+    const during = await SseRecorder.open(nexus.baseUrl, tenant);
+    expect(during.status).toBe(200);
+    await during.waitForEnd(15_000);
+    expect(during.isLive).toBe(false);
+    expect(during.events.map((e) => e.event)).toEqual(['error']);
+    expect(during.retry).toBe(500);
     await new Promise((r) => setTimeout(r, 1000));
-    redis = await startRedis();
+    await redis.restart();
 
     let resumed: SseRecorder | undefined;
     for (let attempt = 0; attempt < 50; attempt++) {

@@ -5,6 +5,7 @@ import { RedisKeys } from '../../infra/store/keys.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import { ReportStore } from '../../infra/store/report-store.js';
 import { SseRecorder } from '../support/sse-client.js';
+import { until } from '../support/until.js';
 import { syntheticReport } from '../support/synthetic-reports.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
 
@@ -46,16 +47,16 @@ describe('GET /agent/reports/stream', () => {
     await watcher.waitFor((rs) => rs.filter((r) => r.report_type === 'task_completed').length === 7);
 
     const resumed = await SseRecorder.open(nexus.baseUrl, tenant, { lastEventId: lastSeen });
-    const missed = watcher.events.filter((e) => compareStreamIds(e.id ?? '0', lastSeen ?? '0') > 0);
+    const missed = watcher.reportEvents.filter((e) => compareStreamIds(e.id ?? '0', lastSeen ?? '0') > 0);
     await resumed.waitFor((rs) => rs.length >= missed.length);
     await new Promise((r) => setTimeout(r, 500));
-    expect(resumed.events.map((e) => e.id)).toEqual(missed.map((e) => e.id));
+    expect(resumed.reportEvents.map((e) => e.id)).toEqual(missed.map((e) => e.id));
     expect(resumed.reports.every((r) => r.correlation_id.startsWith('during-'))).toBe(true);
 
     // The same resume through ?cursor= and with the tenant in the query, as an EventSource does it.
     const viaQuery = await SseRecorder.open(nexus.baseUrl, tenant, { cursor: lastSeen, tenantInQuery: true });
     await viaQuery.waitFor((rs) => rs.length >= missed.length);
-    expect(viaQuery.events.map((e) => e.id)).toEqual(missed.map((e) => e.id));
+    expect(viaQuery.reportEvents.map((e) => e.id)).toEqual(missed.map((e) => e.id));
     for (const s of [watcher, resumed, viaQuery]) s.close();
   });
 
@@ -73,7 +74,7 @@ describe('GET /agent/reports/stream', () => {
     await new Promise((r) => setTimeout(r, 300));
     client.close();
     expect(client.reports).toHaveLength(history + live);
-    const ids = client.events.map((e) => e.id ?? '');
+    const ids = client.reportEvents.map((e) => e.id ?? '');
     expect(new Set(ids).size).toBe(ids.length);
     const stored = await redis.xrange(store.keys.reports(tenant), '-', '+');
     expect(ids).toEqual(stored.map(([id]) => id));
@@ -100,6 +101,28 @@ describe('GET /agent/reports/stream', () => {
     await recent.waitFor((rs) => rs.length === retained - 1);
     recent.close();
     expect(recent.events.some((e) => e.event === 'gap')).toBe(false);
+  });
+
+  it('says `live` only once the history it replays has been sent, naming the last id passed', async () => {
+    const empty = await SseRecorder.open(nexus.baseUrl, freshTenant());
+    await until(async () => empty.isLive, 10_000, 'the live event of an empty stream');
+    empty.close();
+    expect(empty.events.map((e) => [e.event, e.data])).toEqual([['live', JSON.stringify({ last_id: null })]]);
+
+    const tenant = freshTenant();
+    for (let i = 0; i < 700; i++) await store.append(syntheticReport(tenant, 'history', i));
+    const stored = (await redis.xrange(store.keys.reports(tenant), '-', '+')).map(([id]) => id);
+    const client = await SseRecorder.open(nexus.baseUrl, tenant);
+    await until(async () => client.isLive, 20_000, 'the live event after 700 reports of history');
+    const liveAt = client.events.findIndex((e) => e.event === 'live');
+    // Every report of history (more than one page of the replay) comes before it, and it names the last of them.
+    expect(client.events.slice(0, liveAt).map((e) => e.id)).toEqual(stored);
+    expect(JSON.parse(client.events[liveAt]?.data ?? '{}')).toEqual({ last_id: stored.at(-1) });
+    await store.append(syntheticReport(tenant, 'after', 0));
+    await client.waitFor((rs) => rs.some((r) => r.correlation_id === 'after'), 10_000, 'the report after live');
+    client.close();
+    expect(client.events.at(-1)?.event).toBe('report');
+    expect(client.events.filter((e) => e.event === 'live')).toHaveLength(1);
   });
 
   it('refuses malformed cursors and bad tenants with 400 instead of replaying everything', async () => {

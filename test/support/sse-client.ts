@@ -56,6 +56,16 @@ export class SseRecorder {
     return this.events.filter((e) => e.event === 'report').map((e) => JSON.parse(e.data) as Report);
   }
 
+  /** The `report` events only (not `gap`, `live` or `error`), with their ids. */
+  get reportEvents(): SseEvent[] {
+    return this.events.filter((e) => e.event === 'report');
+  }
+
+  /** Whether the server said the replay is done and the stream follows live reports. */
+  get isLive(): boolean {
+    return this.events.some((e) => e.event === 'live');
+  }
+
   get lastId(): string | undefined {
     return this.events.filter((e) => e.id !== undefined).at(-1)?.id;
   }

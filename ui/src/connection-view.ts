@@ -2,15 +2,45 @@ import type { GapEvent } from '../../contracts/index.js';
 import { h } from './element.js';
 import type { ConnectionState } from './stream-client.js';
 
-/** The always-visible connection pill, and the banner a `gap` event raises. */
+/**
+ * The always-visible connection pill, the outage banner (up whenever the page is not receiving reports, so a stale
+ * page never passes for a live one), and the banner a `gap` event raises.
+ */
 export class ConnectionView {
-  constructor(private readonly pill: HTMLElement, private readonly banner: HTMLElement) {}
+  /** When the stream last caught up, to tell how old what the page shows may be. */
+  private lastLive: Date | undefined;
+
+  constructor(private readonly pill: HTMLElement, private readonly banner: HTMLElement, private readonly outage: HTMLElement) {}
 
   show(state: ConnectionState): void {
-    const [kind, text, detail] = describe(state);
+    // Connected again but not caught up is still part of the outage: only `live` ends it.
+    const failing = !this.outage.hidden && state.kind === 'catching_up';
+    const [kind, text, detail] = failing ? ['reconnecting', 'reconnecting…', 'connected; waiting for the server to catch up'] : describe(state);
     this.pill.dataset.state = kind;
     this.pill.textContent = text;
     this.pill.title = detail;
+    if (state.kind === 'live') {
+      this.lastLive = new Date();
+      this.outage.hidden = true;
+      this.outage.replaceChildren();
+    } else if (state.kind === 'reconnecting' || state.kind === 'offline') {
+      // Kept up while a reconnect is catching up: only `live` proves the page is current again.
+      this.outage.replaceChildren(
+        h('strong', {}, 'Not receiving reports. '),
+        `${capitalize(detail)}. `,
+        this.lastLive
+          ? `What this page shows may be out of date: it was last up to date at ${this.lastLive.toLocaleTimeString()}.`
+          : 'Nothing could be loaded yet.',
+      );
+      this.outage.hidden = false;
+    }
+  }
+
+  /** Resets the page's notion of "last up to date" (another tenant's stream starts). */
+  reset(): void {
+    this.lastLive = undefined;
+    this.outage.hidden = true;
+    this.outage.replaceChildren();
   }
 
   gap(gap: GapEvent): void {
@@ -38,6 +68,8 @@ function describe(state: ConnectionState): [string, string, string] {
   switch (state.kind) {
     case 'connecting':
       return ['connecting', 'connecting…', 'opening the report stream'];
+    case 'catching_up':
+      return ['catching-up', 'catching up…', 'receiving the reports this page has not seen yet'];
     case 'live':
       return ['live', 'live', 'receiving reports as they happen'];
     case 'reconnecting':
@@ -45,4 +77,8 @@ function describe(state: ConnectionState): [string, string, string] {
     case 'offline':
       return ['offline', 'offline', state.reason];
   }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -6,7 +6,7 @@ import { ConnectionView } from './connection-view.js';
 import { byId } from './element.js';
 import { Inbox } from './inbox.js';
 import { DashboardState } from './state.js';
-import { StreamClient } from './stream-client.js';
+import { StreamClient, type ConnectionState } from './stream-client.js';
 import type { SseMessage } from './sse-parser.js';
 import { initialTenant, isTenant, rememberTenant } from './tenant.js';
 import { storedToken, storeToken } from './token.js';
@@ -17,7 +17,7 @@ const state = new DashboardState();
 let tenant: Tenant = initialTenant();
 let client: StreamClient | undefined;
 
-const connection = new ConnectionView(byId('connection'), byId('gap-banner'));
+const connection = new ConnectionView(byId('connection'), byId('gap-banner'), byId('outage-banner'));
 const timeline = new Timeline(byId('timeline-body'), state, config, () => tenant);
 const inbox = new Inbox(byId('inbox-body'), state, () => tenant);
 const announcer = new Announcer(byId<HTMLButtonElement>('notify'));
@@ -55,6 +55,13 @@ function onMessage(msg: SseMessage): void {
   state.applyReport(msg.id, report);
 }
 
+function onState(s: ConnectionState): void {
+  connection.show(s);
+  if (s.kind === 'live') timeline.caughtUp();
+  else if (s.kind === 'reconnecting') timeline.notLoaded(s.cause);
+  else if (s.kind === 'offline') timeline.notLoaded(s.reason);
+}
+
 /** Switching tenant starts from nothing: a new stream without a cursor replays that tenant's whole history. */
 function open(next: Tenant): void {
   client?.stop();
@@ -64,6 +71,7 @@ function open(next: Tenant): void {
   timeline.clear();
   inbox.clear();
   connection.clearGap();
+  connection.reset();
   inboxCount.textContent = '0';
   inboxCount.dataset.count = '0';
   announcer.pendingCount(0, `${next.org_id}/${next.project_id}`);
@@ -71,7 +79,7 @@ function open(next: Tenant): void {
     const q = new URLSearchParams({ org_id: next.org_id, project_id: next.project_id });
     if (cursor) q.set('cursor', cursor);
     return `/agent/reports/stream?${q}`;
-  }, { message: onMessage, state: (s) => connection.show(s) });
+  }, { message: onMessage, state: onState });
   client = stream;
   stream.start();
 }

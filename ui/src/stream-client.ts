@@ -4,6 +4,8 @@ import { authHeaders } from './token.js';
 
 export type ConnectionState =
   | { kind: 'connecting' }
+  /** Connected, receiving history; not live until the server's `live` event says the replay is done. */
+  | { kind: 'catching_up' }
   | { kind: 'live' }
   | { kind: 'reconnecting'; attempt: number; delayMs: number; cause: string }
   | { kind: 'offline'; reason: string };
@@ -83,22 +85,38 @@ export class StreamClient {
   private async connectOnce(): Promise<string> {
     const abort = new AbortController();
     this.abort = abort;
-    const response = await fetch(this.urlFor(this.lastId), {
-      headers: { accept: 'text/event-stream', ...authHeaders() },
-      cache: 'no-store',
-      signal: abort.signal,
-    });
+    let response: Response;
+    try {
+      response = await fetch(this.urlFor(this.lastId), {
+        headers: { accept: 'text/event-stream', ...authHeaders() },
+        cache: 'no-store',
+        signal: abort.signal,
+      });
+    } catch {
+      // fetch says only "Failed to fetch": refused, reset, DNS, or a proxy that hung up.
+      return 'the NEXUS API cannot be reached';
+    }
     if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
       return `fatal: ${await errorMessage(response)}`;
     }
     if (response.status !== 200 || !response.body) {
-      await response.body?.cancel().catch(() => undefined);
-      return `the server answered ${response.status}`;
+      return errorMessage(response);
     }
-    this.attempt = 0;
-    this.handlers.state({ kind: 'live' });
+    this.handlers.state({ kind: 'catching_up' });
+    // Why the server ended this stream, when it said (`event: error`): shown instead of a bare "the stream ended".
+    let endCause: string | undefined;
     const parser = new SseParser({
       message: (msg) => {
+        if (msg.event === 'live') {
+          // Only a stream that caught up resets the backoff: one that opens and fails at once keeps slowing down.
+          this.attempt = 0;
+          this.handlers.state({ kind: 'live' });
+          return;
+        }
+        if (msg.event === 'error') {
+          endCause = errorText(msg.data) ?? endCause;
+          return;
+        }
         if (msg.id !== undefined && msg.id !== '') this.lastId = msg.id;
         this.handlers.message(msg);
       },
@@ -111,13 +129,14 @@ export class StreamClient {
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) return 'the stream ended';
+        if (done) return endCause ?? 'the stream ended';
         clearTimeout(watchdog);
         watchdog = setTimeout(() => abort.abort(), SILENCE_LIMIT_MS);
         parser.feed(value);
       }
-    } catch (err) {
-      return abort.signal.aborted && !this.stopped ? 'no heartbeat from the server' : String(err);
+    } catch {
+      if (abort.signal.aborted && !this.stopped) return 'no heartbeat from the server';
+      return endCause ?? 'the connection to the NEXUS API was lost';
     } finally {
       clearTimeout(watchdog);
     }
@@ -136,10 +155,20 @@ export class StreamClient {
 }
 
 async function errorMessage(response: Response): Promise<string> {
+  const fallback = `the server answered ${response.status}`;
   try {
-    const body = (await response.json()) as { error?: { message?: string } };
-    return body.error?.message ?? `the server answered ${response.status}`;
+    return errorText(await response.text()) ?? fallback;
   } catch {
-    return `the server answered ${response.status}`;
+    return fallback;
+  }
+}
+
+/** The message of an API error body (`{"error":{"message":…}}`), if that is what `text` is. */
+function errorText(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof message === 'string' && message !== '' ? message : undefined;
+  } catch {
+    return undefined;
   }
 }

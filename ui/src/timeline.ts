@@ -10,7 +10,9 @@ import { STATUS_LABEL, type CommandStatus } from './status.js';
 export class Timeline {
   private readonly cards = new Map<string, HTMLElement>();
   private readonly list = h('div', { class: 'cards', id: 'cards' });
-  private readonly empty = h('p', { class: 'empty' }, 'No commands yet. Send one with the composer, or POST /sidecar/command.');
+  private readonly empty = h('p', { class: 'empty', id: 'timeline-empty' });
+  /** Whether the stream of this tenant has caught up once: before that, an empty list means nothing. */
+  private loaded = false;
   private readonly count = h('span', { class: 'count', 'aria-live': 'off' });
   private readonly statusFilter = h('select', { id: 'status-filter', 'aria-label': 'Filter by status' },
     h('option', { value: '' }, 'All statuses'),
@@ -20,6 +22,7 @@ export class Timeline {
 
   constructor(root: HTMLElement, private readonly state: DashboardState, private readonly config: UiConfig, private readonly getTenant: () => Tenant) {
     root.append(h('div', { class: 'filters' }, this.statusFilter, this.search, this.count), this.empty, this.list);
+    this.showLoading();
     this.statusFilter.addEventListener('change', () => this.applyFilter());
     this.search.addEventListener('input', () => this.applyFilter());
   }
@@ -52,7 +55,28 @@ export class Timeline {
   clear(): void {
     this.cards.clear();
     this.list.replaceChildren();
+    this.showLoading();
     this.updateCount();
+  }
+
+  /** The stream caught up: from now on an empty list really is empty. */
+  caughtUp(): void {
+    this.loaded = true;
+    this.empty.dataset.state = 'empty';
+    this.empty.textContent = 'No commands yet. Send one with the composer, or POST /sidecar/command.';
+  }
+
+  /** The stream failed before it ever caught up: say that nothing could be loaded, not that there is nothing. */
+  notLoaded(cause: string): void {
+    if (this.loaded) return;
+    this.empty.dataset.state = 'unavailable';
+    this.empty.textContent = `Commands cannot be loaded right now (${cause}). This list fills in as soon as the report stream is back.`;
+  }
+
+  private showLoading(): void {
+    this.loaded = false;
+    this.empty.dataset.state = 'loading';
+    this.empty.textContent = 'Loading commands…';
   }
 
   private matches(card: HTMLElement): boolean {

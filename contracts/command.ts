@@ -56,6 +56,8 @@ export const CommandInput = z.object({
   /** Who sent the command (token id, or the local user): separation of duties compares approvers with it. */
   requested_by: z.string().max(200).default('local'),
   settings: CommandSettings,
+  /** Set when this command is a re-run (`POST /commands/{command_id}/rerun`): the command_id it repeats. */
+  rerun_of: ClientKey.optional(),
 });
 export type CommandInput = z.infer<typeof CommandInput>;
 
@@ -77,3 +79,13 @@ export const CancelRequest = z.strictObject({
 });
 export type CancelRequest = z.infer<typeof CancelRequest>;
 
+
+/**
+ * `POST /commands/{command_id}/rerun`: the ids of the new command (generated when absent; send a command_id to make
+ * a retried re-run idempotent). The request itself is the original command's, read back from Temporal.
+ */
+export const RerunRequest = z.strictObject({
+  command_id: ClientKey.optional(),
+  correlation_id: ClientKey.optional(),
+});
+export type RerunRequest = z.infer<typeof RerunRequest>;

@@ -43,6 +43,8 @@ export const CommandAcceptedReport = report(
     risk_floor: RiskLevel.optional(),
     /** Who sent the command (token id or local user): the audit of accepted commands is written from this report. */
     requested_by: z.string().max(200).optional(),
+    /** This command repeats the request of an earlier one (a re-run): that command's command_id. */
+    rerun_of: ClientKey.optional(),
   }),
 );
 export const TaskStartedReport = report('task_started', z.object({ agent: AgentName.optional() }));

@@ -52,7 +52,13 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
   const agentName = request.type === 'agent.run' ? request.agent : undefined;
 
   await local.publishReports([
-    reports.build('command_accepted', { type: request.type, agent: agentName, risk_floor: request.risk_level, requested_by: input.requested_by }),
+    reports.build('command_accepted', {
+      type: request.type,
+      agent: agentName,
+      risk_floor: request.risk_level,
+      requested_by: input.requested_by,
+      ...(input.rerun_of !== undefined ? { rerun_of: input.rerun_of } : {}),
+    }),
     reports.build('task_started', { agent: agentName }),
   ]);
   state.status = 'running';

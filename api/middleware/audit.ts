@@ -8,6 +8,7 @@ import type { ApiEnv } from '../api-env.js';
 const TENANT_ROUTE = /^\/(sidecar\/command|commands\/|approvals\/|files(\/|$)|agent\/reports\/stream|auth\/)/;
 const DECISION = /^\/approvals\/[^/]+\/decide$/;
 const CANCEL = /^\/commands\/[^/]+\/cancel$/;
+const RERUN = /^\/commands\/[^/]+\/rerun$/;
 
 /** The routes that act in a tenant: audited, and guarded by the refusal budget. */
 export function isTenantRoute(path: string): boolean {
@@ -42,6 +43,7 @@ export function auditTrail(audit: AuditLog, budget: RefusalBudget): MiddlewareHa
     const event: AuditRequestEntry['event'] | undefined =
       DECISION.test(path) && c.req.method === 'POST' ? 'decision'
         : CANCEL.test(path) && c.req.method === 'POST' ? 'cancel'
+        : RERUN.test(path) && c.req.method === 'POST' ? 'rerun'
         : path === '/sidecar/command' && status === 202 ? 'command'
           : status >= 400 && status < 500 ? 'refused' : undefined;
     if (!event) return;

@@ -11,6 +11,7 @@ import {
   HealthReport,
   LiveEvent,
   Report,
+  RerunRequest,
 } from '../../contracts/index.js';
 import type { JsonSchema } from './openapi-types.js';
 
@@ -22,6 +23,7 @@ const COMPONENTS = {
   CommandRequest: [CommandRequest, 'input'],
   CommandAccepted: [CommandAccepted, 'output'],
   CancelRequest: [CancelRequest, 'input'],
+  RerunRequest: [RerunRequest, 'input'],
   DecideRequest: [DecideRequest, 'input'],
   DecideAccepted: [DecideAccepted, 'output'],
   ApiErrorBody: [ApiErrorBody, 'output'],

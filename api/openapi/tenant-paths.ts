@@ -87,6 +87,32 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
         },
       },
     },
+    '/commands/{command_id}/rerun': {
+      post: {
+        operationId: 'rerunCommand',
+        tags: ['commands'],
+        summary: 'Run a command again',
+        description:
+          'Starts a new command with the request of this one, read back from Temporal (not from the caller), and answers its ids; its ' +
+          '`command_accepted` carries `rerun_of`. It is assessed again and, when RED, waits for a new approval; its sender is the caller. ' +
+          'The body is optional: the new `command_id` (making a retried re-run idempotent) and `correlation_id`. Audited as `rerun`.',
+        parameters: [...TENANT_HEADERS, COMMAND_ID],
+        security: BEARER,
+        requestBody: {
+          required: false,
+          content: { 'application/json': { schema: ref('RerunRequest'), example: { command_id: 'rerun-2026-12-06-1' } } },
+        },
+        responses: {
+          '202': json('Accepted: the new command\'s workflow is started', ref('CommandAccepted')),
+          '400': error(['invalid_tenant', 'invalid_json', 'invalid_request', 'unknown_agent', 'invalid_params'], `Bad input, or the original's agent or params are no longer accepted; ${INVALID_TENANT}`),
+          ...authErrors('`operator`'),
+          '404': error(['not_found'], 'No such command in this tenant, or Temporal no longer holds its request'),
+          '409': error(['conflict'], 'This new `command_id` was already used with a different body'),
+          ...bodyErrors(maxBodyBytes),
+          '503': unavailable('Redis or Temporal (or no answer within NEXUS_REQUEST_TIMEOUT)'),
+        },
+      },
+    },
     '/agent/reports/stream': {
       get: {
         operationId: 'streamReports',

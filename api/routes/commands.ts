@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import {
   CancelRequest,
   canonicalJson,
   ClientKey,
   CommandRequest,
+  RerunRequest,
   workflowIdFor,
   type CommandAccepted,
   type CommandInput,
@@ -21,8 +22,8 @@ export function commandRoutes(deps: ApiDeps) {
   const app = new Hono<ApiEnv>();
   const log = deps.logger.child({ module: 'api.commands' });
 
-  app.post('/sidecar/command', requireRole('operator'), orgRateLimit(deps), async (c) => {
-    const request = await readJson(c, CommandRequest, deps.limits.maxBodyBytes);
+  /** Validates a command against the catalog, records its key, starts its workflow; answers its ids only. */
+  async function startCommand(c: Context<ApiEnv>, request: CommandRequest, rerunOf?: string): Promise<CommandAccepted> {
     if (request.type === 'agent.run') {
       const agent = deps.agents.get(request.agent);
       if (!agent) {
@@ -41,7 +42,9 @@ export function commandRoutes(deps: ApiDeps) {
     const workflowId = workflowIdFor(t, commandId);
 
     if (request.command_id !== undefined) {
-      const digest = createHash('sha256').update(canonicalJson(request)).digest('hex');
+      // A re-run's key covers what it repeats too: the same new command_id for another original is a conflict.
+      const keyed = rerunOf === undefined ? request : { request, rerun_of: rerunOf };
+      const digest = createHash('sha256').update(canonicalJson(keyed)).digest('hex');
       const same = await deps.ledger.record(t, commandId, digest).catch((err: unknown) => {
         log.warn({ correlation_id: correlationId, err: (err as Error).message }, 'redis unavailable');
         throw ApiError.unavailable('Redis');
@@ -60,37 +63,64 @@ export function commandRoutes(deps: ApiDeps) {
       received_at: new Date().toISOString(),
       requested_by: principalOf(c).id,
       settings: deps.settings,
+      ...(rerunOf !== undefined ? { rerun_of: rerunOf } : {}),
     };
     await deps.gateway.start(input);
     log.info({ correlation_id: correlationId, workflow_id: workflowId, type: request.type }, 'command accepted');
-    const body: CommandAccepted = {
-      status: 'accepted',
-      correlation_id: correlationId,
-      command_id: commandId,
-      workflow_id: workflowId,
-    };
-    return c.json(body, 202);
+    return { status: 'accepted', correlation_id: correlationId, command_id: commandId, workflow_id: workflowId };
+  }
+
+  app.post('/sidecar/command', requireRole('operator'), orgRateLimit(deps), async (c) => {
+    const request = await readJson(c, CommandRequest, deps.limits.maxBodyBytes);
+    return c.json(await startCommand(c, request), 202);
+  });
+
+  // Re-run: a new command with the original's request, read back from Temporal (never from the caller, who could
+  // otherwise pass off any request as "the same again"); assessed and, when RED, approved anew, as its sender's.
+  app.post('/commands/:command_id/rerun', requireRole('operator'), orgRateLimit(deps), async (c) => {
+    const original = commandIdParam(c.req.param('command_id'));
+    const ids = hasBody(c) ? await readJson(c, RerunRequest, deps.limits.maxBodyBytes) : {};
+    const t = c.get('tenant');
+    const input = await deps.gateway.inputOf(workflowIdFor(t, original));
+    // Only a request NEXUS sealed for this very command: not another tenant's, not one planted under its id.
+    if (!input || input.command_id !== original || input.tenant.org_id !== t.org_id || input.tenant.project_id !== t.project_id) {
+      throw new ApiError(404, 'not_found', 'no such command, or Temporal no longer holds its request (past retention)');
+    }
+    const { command_id: _oldCommandId, correlation_id: _oldCorrelationId, ...request } = input.request;
+    const accepted = await startCommand(c, { ...request, ...ids }, original);
+    log.info({ correlation_id: accepted.correlation_id, rerun_of: original }, 'command re-run requested');
+    return c.json(accepted, 202);
   });
 
   // Cancel: the workflow ends the command on the stream itself (task_cancelled, its open ask closed), so the answer
   // carries ids only. Who asked is in the audit log (api/middleware/audit.ts).
   app.post('/commands/:command_id/cancel', requireRole('operator'), orgRateLimit(deps), async (c) => {
-    const commandId = ClientKey.safeParse(c.req.param('command_id'));
-    if (!commandId.success) throw new ApiError(404, 'not_found', 'no such command');
-    const hasBody = (c.req.header('content-type') ?? '') !== '' || Number(c.req.header('content-length') ?? '0') > 0;
-    const request = hasBody ? await readJson(c, CancelRequest, deps.limits.maxBodyBytes) : {};
+    const commandId = commandIdParam(c.req.param('command_id'));
+    const request = hasBody(c) ? await readJson(c, CancelRequest, deps.limits.maxBodyBytes) : {};
     const t = c.get('tenant');
-    const workflowId = workflowIdFor(t, commandId.data);
+    const workflowId = workflowIdFor(t, commandId);
     const cancel = await deps.gateway.cancel(workflowId);
     if (cancel.outcome === 'not_found') throw new ApiError(404, 'not_found', 'no such command');
     // The memo is the workflow's own (its id is the one this tenant and command_id derive): the audit line names it.
-    const correlationId = cancel.correlationId ?? commandId.data;
+    const correlationId = cancel.correlationId ?? commandId;
     c.set('correlationId', correlationId);
     if (cancel.outcome === 'ended') throw new ApiError(409, 'command_not_running', 'this command has ended already; its end is on the stream');
     log.info({ correlation_id: correlationId, workflow_id: workflowId, cancelled_by: principalOf(c).id, reason: request.reason }, 'command cancellation requested');
-    const body: CommandAccepted = { status: 'accepted', command_id: commandId.data, correlation_id: correlationId, workflow_id: workflowId };
+    const body: CommandAccepted = { status: 'accepted', command_id: commandId, correlation_id: correlationId, workflow_id: workflowId };
     return c.json(body, 202);
   });
 
   return app;
+}
+
+/** A command_id in a path: anything that is not one cannot name a command here. */
+function commandIdParam(raw: string): string {
+  const commandId = ClientKey.safeParse(raw);
+  if (!commandId.success) throw new ApiError(404, 'not_found', 'no such command');
+  return commandId.data;
+}
+
+/** The bodies of cancel and re-run are optional: a bare POST is fine, a body given is checked strictly. */
+function hasBody(c: Context<ApiEnv>): boolean {
+  return (c.req.header('content-type') ?? '') !== '' || Number(c.req.header('content-length') ?? '0') > 0;
 }

@@ -1,17 +1,22 @@
 import {
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { DECIDE_REJECTIONS, type CommandInput, type DecideInput, type DecideRejection } from '../../contracts/index.js';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { CommandInput, DECIDE_REJECTIONS, type DecideInput, type DecideRejection } from '../../contracts/index.js';
 import { decideUpdate } from '../../workflows/messages.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { commandWorkflow } from '../../workflows/command-workflow.js';
 import { ApiError } from '../errors.js';
 import { workflowSummary } from './workflow-summary.js';
 
+
+/** gRPC's status code NOT_FOUND (google.rpc.Code 5). */
+const GRPC_NOT_FOUND = 5;
 
 export type DecideOutcome = { ok: true; final: boolean } | { ok: false; rejection: DecideRejection | 'rejected'; message: string };
 
@@ -111,6 +116,32 @@ export class CommandGateway {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { outcome: 'not_found' };
       throw this.unavailable(err);
+    }
+  }
+
+  /**
+   * The input a command's workflow was started with, read back from its history (decoded and decrypted with this
+   * API's data converter), for a re-run. Undefined when Temporal holds no such workflow any more, or its first
+   * event is not a start NEXUS can read (a workflow NEXUS did not start, or past retention).
+   */
+  async inputOf(workflowId: string): Promise<CommandInput | undefined> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    let history;
+    try {
+      history = await this.withDeadline(() => handle.fetchHistory());
+    } catch (err) {
+      // fetchHistory hands on the service's own error: gRPC NOT_FOUND for an unknown workflow id.
+      if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) return undefined;
+      throw this.unavailable(err);
+    }
+    const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    if (!payloads?.length) return undefined;
+    try {
+      const parsed = CommandInput.safeParse(await decodeFromPayloadsAtIndex(this.client.options.loadedDataConverter, 0, payloads));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      // Not sealed with a key this API holds: nothing NEXUS can vouch for.
+      return undefined;
     }
   }
 

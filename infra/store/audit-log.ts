@@ -13,8 +13,11 @@ export const SECURITY_LOG = '_unknown';
 
 /** One request on a tenant route. */
 export interface AuditRequestEntry {
-  /** `command` (accepted), `decision` and `cancel` (every attempt, any status), `refused` (any other 4xx on a tenant route). */
-  event: 'command' | 'decision' | 'cancel' | 'refused';
+  /**
+   * `command` (accepted), `decision`, `cancel` and `rerun` (every attempt, any status; a re-run's correlation_id is the
+   * new command's), `refused` (any other 4xx on a tenant route).
+   */
+  event: 'command' | 'decision' | 'cancel' | 'rerun' | 'refused';
   principal: string;
   principal_kind: string;
   /** The peer address (IPv6: its /64), so a leaked token used from elsewhere shows. */

@@ -208,6 +208,82 @@ describe('the dashboard at /ui', () => {
     await context.close();
   });
 
+  it('edits and approves from the inbox: the edit is a new ask its editor may not approve, and only the edited params run', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(dashboardUrl());
+    await waitForConnection(page, /^live$/);
+    // Local mode records an empty "Deciding as" as `local`, and the field says so.
+    await expect(page.getAttribute('#approver', 'placeholder')).resolves.toBe('local');
+    const correlationId = `edit-${Date.now()}`;
+    const url = `${hookUrl}/hook/${correlationId}`;
+    expect((await curlCommand(nexus.baseUrl, tenant, {
+      type: 'agent.run', agent: 'external_share', params: { url, payload: { class: '4B', note: 'draft' } }, correlation_id: correlationId,
+    })).status).toBe(202);
+    await page.locator('article.ask', { hasText: correlationId }).waitFor();
+    const firstId = await page.locator('article.ask', { hasText: correlationId }).getAttribute('data-ask-id');
+    const first = page.locator(`article.ask[data-ask-id="${firstId}"]`);
+
+    await page.fill('#approver', 'principal-park');
+    await first.locator('details.edit summary').click();
+    const editor = first.locator('textarea.edit-params');
+    expect(JSON.parse(await editor.inputValue())).toEqual({ url, payload: { class: '4B', note: 'draft' } });
+    // Not JSON: refused on the page, nothing sent.
+    await editor.fill('{ "url": ');
+    await first.locator('button.approve-edited').click();
+    await expect.poll(() => first.locator('.field-error').textContent(), { timeout: 5_000 }).toBe('Not decided: the edited params must be a JSON object');
+    // Params the agent refuses: the API's issue is shown next to the ask.
+    await editor.fill(JSON.stringify({ url: 'ftp://nowhere', payload: {} }));
+    await first.locator('button.approve-edited').click();
+    await expect.poll(() => first.locator('.field-error').textContent(), { timeout: 10_000 }).toMatch(/^Not decided: .*params\.url/);
+
+    await editor.fill(JSON.stringify({ url, payload: { class: '4B', note: 'final' } }));
+    await screenshot(page, 'edit-and-approve', false);
+    await first.locator('button.approve-edited').click();
+    await first.waitFor({ state: 'detached' });
+    // The edit comes back as a new ask, by its editor, whom it names.
+    const second = page.locator(`article.ask:not([data-ask-id="${firstId}"])`, { hasText: correlationId });
+    await second.waitFor();
+    await expect(second.locator('.edited-from').textContent()).resolves.toContain('An edit by principal-park');
+    expect(JSON.parse((await second.locator('.action-params').textContent()) ?? '')).toEqual({ url, payload: { class: '4B', note: 'final' } });
+    await second.locator('button.approve').click();
+    await expect.poll(() => second.locator('.field-error').textContent(), { timeout: 10_000 }).toMatch(/^Not decided: /);
+    expect(deliveriesFor(correlationId)).toHaveLength(0);
+
+    await page.fill('#approver', 'principal-choi');
+    await second.locator('button.approve').click();
+    await waitForStatus(page, correlationId, 'completed');
+    expect(await card(page, correlationId).locator('.report-row .rtype').allTextContents()).toEqual([
+      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'ask_created', 'ask_resolved', 'task_completed',
+    ]);
+    const delivered = deliveriesFor(correlationId);
+    expect(delivered).toHaveLength(1);
+    expect(JSON.stringify(delivered[0])).toContain('final');
+    expect(JSON.stringify(delivered[0])).not.toContain('draft');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('runs an ended command again from its card: a new command with the same request, marked as a re-run', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(dashboardUrl());
+    await waitForConnection(page, /^live$/);
+    const correlationId = `rerun-${Date.now()}`;
+    expect((await curlCommand(nexus.baseUrl, tenant, { type: 'agent.run', agent: 'echo', params: { lesson: 7 }, correlation_id: correlationId, command_id: correlationId })).status).toBe(202);
+    await waitForStatus(page, correlationId, 'completed');
+    const before = await page.locator('article.card').count();
+
+    await card(page, correlationId).locator('button.rerun').click();
+    const rerun = page.locator('article.card', { hasText: `re-run of ${correlationId}` });
+    await rerun.waitFor({ timeout: 30_000 });
+    await page.locator('article.card.status-completed', { hasText: `re-run of ${correlationId}` }).waitFor({ timeout: 30_000 });
+    expect(await rerun.locator('.outcome pre').textContent()).toContain('{"lesson":7}');
+    await expect(page.locator('article.card').count()).resolves.toBe(before + 1);
+    // A running command offers Cancel, not Run again.
+    expect(await card(page, correlationId).locator('button.cancel').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('is usable at phone width and in dark mode', async () => {
     const { context, page, errors } = await newPage(browser, { colorScheme: 'dark', width: 360 });
     await page.goto(dashboardUrl());

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor, type Report } from '../../contracts/index.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, temporalClient, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { auditEntries } from '../support/audit-entries.js';
 import { sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { until } from '../support/until.js';
@@ -71,7 +72,7 @@ describe('cancelling a command from NEXUS', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('command_not_running');
 
-    const audit = (await redis.xrange(keys.audit(tenant.org_id), '-', '+')).map(([, f]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]])));
+    const audit = await auditEntries(redis, keys, tenant.org_id);
     const cancels = audit.filter((e) => e.event === 'cancel' && e.correlation_id === share.correlationId);
     expect(cancels.map((e) => [e.principal, e.status])).toEqual([['operator-lee', '202'], ['operator-lee', '409']]);
     expect(receiver.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(0);

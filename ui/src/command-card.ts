@@ -6,11 +6,18 @@ import { reportRow } from './report-row.js';
 import type { CommandView } from './state.js';
 import { STATUS_LABEL, TERMINAL } from './status.js';
 
+/** What a card's buttons do (the timeline posts; the card only draws). */
+export interface CardActions {
+  cancel(command: CommandView): void;
+  rerun(command: CommandView): void;
+}
+
 /**
- * Fills a timeline card from one command's reports (its only source) and the page's own "sent" and "cancelling…"
- * notes. A running command offers Cancel; what that did shows only when the stream says so.
+ * Fills a timeline card from one command's reports (its only source) and the page's own "sent", "cancelling…" and
+ * "re-running…" notes. A running command offers Cancel, an ended one Run again; what that did shows only when the
+ * stream says so (a re-run is a new command with a card of its own).
  */
-export function renderCard(card: HTMLElement, command: CommandView, config: UiConfig, onCancel: (command: CommandView) => void): void {
+export function renderCard(card: HTMLElement, command: CommandView, config: UiConfig, actions: CardActions): void {
   const reports = command.reports.map((r) => r.report);
   const first = reports[0];
   const last = reports.at(-1);
@@ -23,6 +30,9 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
 
   const meta: (string | Node)[] = [];
   if (what) meta.push(h('span', { class: 'what' }, what));
+  if (accepted?.report_type === 'command_accepted' && accepted.payload.rerun_of !== undefined) {
+    meta.push(h('span', { class: 'rerun-of', title: 'the command_id this command repeats' }, `re-run of ${accepted.payload.rerun_of}`));
+  }
   if (first && last && TERMINAL.has(command.status)) {
     meta.push(h('span', { class: 'duration', title: 'from command_accepted to the final report' }, formatDuration(Date.parse(last.ts) - Date.parse(first.ts))));
   } else if (first) {
@@ -52,9 +62,15 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
   if (first && !TERMINAL.has(command.status)) {
     const cancel = h('button', { type: 'button', class: 'cancel', disabled: command.cancelling, title: `POST /commands/${first.command_id}/cancel` },
       command.cancelling ? 'cancelling…' : 'Cancel');
-    cancel.addEventListener('click', () => onCancel(command));
+    cancel.addEventListener('click', () => actions.cancel(command));
     body.push(h('div', { class: 'card-actions' }, cancel,
       ...(command.cancelError ? [h('p', { class: 'cancel-error', role: 'alert' }, command.cancelError)] : [])));
+  } else if (first && TERMINAL.has(command.status)) {
+    const rerun = h('button', { type: 'button', class: 'rerun', disabled: command.rerunning, title: `POST /commands/${first.command_id}/rerun: a new command with the same request, approved anew when RED` },
+      command.rerunning ? 're-running…' : 'Run again');
+    rerun.addEventListener('click', () => actions.rerun(command));
+    body.push(h('div', { class: 'card-actions' }, rerun,
+      ...(command.rerunError ? [h('p', { class: 'cancel-error', role: 'alert' }, command.rerunError)] : [])));
   }
   card.replaceChildren(...body);
 }

@@ -25,7 +25,9 @@ export class Inbox {
   private readonly cards = new Map<string, AskCard>();
   private readonly list = h('div', { class: 'asks' });
   private readonly empty = h('p', { class: 'empty' }, 'Nothing is waiting for approval.');
-  private readonly approver = h('input', { id: 'approver', autocomplete: 'username', spellcheck: 'false', placeholder: 'anonymous', maxlength: 128, pattern: '[A-Za-z0-9_.:\\-]{1,128}', title: 'letters, digits and _ . : - (recorded as decided_by)' });
+  // Local mode records this name (empty: `local`, what the server records then) as decided_by; with a token the
+  // server records the token's user and ignores the field, so it is locked (see `useToken`).
+  private readonly approver = h('input', { id: 'approver', autocomplete: 'username', spellcheck: 'false', placeholder: 'local', maxlength: 128, pattern: '[A-Za-z0-9_.:\\-]{1,128}', title: 'letters, digits and _ . : - (recorded as decided_by; empty: local)' });
 
   constructor(root: HTMLElement, private readonly state: DashboardState, private readonly getTenant: () => Tenant) {
     this.approver.value = readStored(APPROVER_KEY);
@@ -64,6 +66,13 @@ export class Inbox {
     this.empty.hidden = false;
   }
 
+  /** With a token the server records the token's user: the name field would only mislead. */
+  useToken(hasToken: boolean): void {
+    this.approver.disabled = hasToken;
+    this.approver.value = hasToken ? '' : readStored(APPROVER_KEY);
+    this.approver.placeholder = hasToken ? "your token's user" : 'local';
+  }
+
   private build(report: ReportOf<'ask_created'>): AskCard {
     const p = report.payload;
     const id = p.ask_id;
@@ -76,6 +85,7 @@ export class Inbox {
     const error = h('p', { class: 'field-error', role: 'alert', hidden: true });
     approve.addEventListener('click', () => void this.decide(report, 'approve', reason.value));
     deny.addEventListener('click', () => void this.decide(report, 'deny', reason.value));
+    const edit = this.editPanel(report, reason);
     const root = h('article', { class: `ask risk-${risk}`, 'data-ask-id': id, 'aria-labelledby': `ask-title-${id}` },
       h('header', { class: 'ask-head' },
         h('span', { class: `risk risk-${risk}` }, p.risk_level),
@@ -102,6 +112,7 @@ export class Inbox {
         : null,
       h('div', { class: 'field' }, h('label', { for: `reason-${id}` }, 'Reason'), reason),
       h('div', { class: 'actions' }, approve, deny, progress),
+      edit.panel,
       error,
     );
     root.querySelector('.cid-link')?.addEventListener('click', (e) => {
@@ -113,7 +124,39 @@ export class Inbox {
         document.querySelector<HTMLElement>(`[data-correlation-id="${CSS.escape(report.correlation_id)}"]`)?.scrollIntoView({ block: 'nearest' });
       }
     });
-    return { root, countdown, buttons: [approve, deny], progress, error, reason, expiresAt: Date.parse(p.expires_at) };
+    return { root, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, expiresAt: Date.parse(p.expires_at) };
+  }
+
+  /**
+   * Edit and approve: the params as JSON, changed and sent with the approval. NEXUS treats the edit as a new action
+   * (assessed again; when it needs approval, a new ask that its editor may not approve), and says so here.
+   */
+  private editPanel(report: ReportOf<'ask_created'>, reason: HTMLInputElement): { panel: HTMLElement; submit: HTMLButtonElement } {
+    const id = report.payload.ask_id;
+    const editor = h('textarea', { id: `edit-${id}`, class: 'mono edit-params', rows: 6, spellcheck: 'false', 'aria-describedby': `edit-hint-${id}` });
+    editor.value = formatJson(report.payload.action.params);
+    const submit = h('button', { type: 'button', class: 'approve-edited' }, 'Approve edited');
+    submit.addEventListener('click', () => {
+      let params: unknown;
+      try {
+        params = JSON.parse(editor.value);
+      } catch {
+        params = undefined;
+      }
+      if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+        this.state.decisionRefused(id, 'Not decided: the edited params must be a JSON object');
+        return;
+      }
+      void this.decide(report, 'approve', reason.value, params as Record<string, unknown>);
+    });
+    const panel = h('details', { class: 'edit' },
+      h('summary', {}, 'Edit and approve…'),
+      h('p', { class: 'hint', id: `edit-hint-${id}` }, 'An edited action is a new action: NEXUS assesses it again and, if it needs approval, someone other than you must approve it.'),
+      h('label', { for: `edit-${id}` }, `Params for ${report.payload.action.agent}`),
+      editor,
+      h('div', { class: 'actions' }, submit),
+    );
+    return { panel, submit };
   }
 
   private refresh(card: AskCard, ask: AskView): void {
@@ -139,22 +182,30 @@ export class Inbox {
     }
   }
 
-  private async decide(report: ReportOf<'ask_created'>, decision: Decision, reason: string): Promise<void> {
+  private async decide(report: ReportOf<'ask_created'>, decision: Decision, reason: string, params?: Record<string, unknown>): Promise<void> {
     const askId = report.payload.ask_id;
     this.state.markDeciding(askId, decision);
-    const approver = this.approver.value.trim();
+    const approver = this.approver.disabled ? '' : this.approver.value.trim();
     if (approver && !this.approver.checkValidity()) {
       this.state.decisionRefused(askId, 'Not decided: "Deciding as" may only contain letters, digits and _ . : -');
       return;
     }
     const outcome = await postJson(
       `/approvals/${encodeURIComponent(askId)}/decide`,
-      { decision, action_digest: report.payload.action_digest, ...(reason.trim() ? { reason: reason.trim() } : {}) },
+      {
+        decision,
+        action_digest: report.payload.action_digest,
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+        ...(params !== undefined ? { params } : {}),
+      },
       this.getTenant(),
       approver ? { 'x-user-id': approver } : {},
     );
     // A 202 changes nothing on screen: the ask stays "deciding…" until the stream says how it was resolved.
-    if (!outcome.accepted) this.state.decisionRefused(askId, `Not decided: ${outcome.message}`);
+    if (!outcome.accepted) {
+      const details = outcome.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      this.state.decisionRefused(askId, `Not decided: ${outcome.message}${details ? ` (${details})` : ''}`);
+    }
   }
 }
 

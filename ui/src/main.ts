@@ -70,6 +70,7 @@ function open(next: Tenant): void {
   state.reset();
   timeline.clear();
   inbox.clear();
+  inbox.useToken(storedToken() !== '');
   connection.clearGap();
   connection.reset();
   inboxCount.textContent = '0';

@@ -20,6 +20,10 @@ export interface CommandView {
   cancelling: boolean;
   /** Why the API refused this page's cancel. */
   cancelError: string | undefined;
+  /** This page asked to run it again: "re-running…" until the API answers (the new command gets a card of its own). */
+  rerunning: boolean;
+  /** Why the API refused this page's re-run. */
+  rerunError: string | undefined;
 }
 
 export interface AskView {
@@ -89,6 +93,16 @@ export class DashboardState {
     this.noteCancel(correlationId, false, message);
   }
 
+  /** A re-run is being asked for (`sending`), or was answered: refused with `error`, or accepted. */
+  noteRerun(correlationId: string, sending: boolean, error: string | undefined): void {
+    const command = this.commands.get(correlationId);
+    if (!command) return;
+    command.rerunning = sending;
+    command.rerunError = error;
+    this.changes().commands.add(correlationId);
+    this.schedule();
+  }
+
   markDeciding(askId: string, decision: Decision): void {
     const ask = this.asks.get(askId);
     if (!ask) return;
@@ -154,7 +168,7 @@ export class DashboardState {
   private command(correlationId: string): CommandView {
     let command = this.commands.get(correlationId);
     if (!command) {
-      command = { correlationId, reports: [], status: 'sent', sentAt: undefined, cancelling: false, cancelError: undefined };
+      command = { correlationId, reports: [], status: 'sent', sentAt: undefined, cancelling: false, cancelError: undefined, rerunning: false, rerunError: undefined };
       this.commands.set(correlationId, command);
     }
     return command;

@@ -2,7 +2,7 @@ import type { UiConfig } from './config.js';
 import { h } from './element.js';
 import { renderCard } from './command-card.js';
 import type { Tenant } from '../../contracts/index.js';
-import { postJson } from './api-client.js';
+import { newClientId, postJson } from './api-client.js';
 import type { CommandView, DashboardState } from './state.js';
 import { STATUS_LABEL, type CommandStatus } from './status.js';
 
@@ -37,7 +37,7 @@ export class Timeline {
         this.cards.set(id, card);
         this.list.prepend(card);
       }
-      renderCard(card, command, this.config, (c) => void this.cancel(c));
+      renderCard(card, command, this.config, { cancel: (c) => void this.cancel(c), rerun: (c) => void this.rerun(c) });
       card.hidden = !this.matches(card);
     }
     this.updateCount();
@@ -50,6 +50,24 @@ export class Timeline {
     this.state.markCancelling(command.correlationId);
     const outcome = await postJson(`/commands/${encodeURIComponent(commandId)}/cancel`, { reason: 'cancelled from the dashboard' }, this.getTenant());
     if (!outcome.accepted) this.state.cancelRefused(command.correlationId, `Not cancelled: ${outcome.message}`);
+  }
+
+  /**
+   * Asks the API for a new command with this one's request. The page picks the new ids (a retried click is the same
+   * re-run) and shows the new card as "sent" until the stream has it.
+   */
+  private async rerun(command: CommandView): Promise<void> {
+    const commandId = command.reports[0]?.report.command_id;
+    if (!commandId) return;
+    const next = newClientId('rerun');
+    this.state.noteRerun(command.correlationId, true, undefined);
+    const outcome = await postJson(`/commands/${encodeURIComponent(commandId)}/rerun`, { command_id: next, correlation_id: next }, this.getTenant());
+    if (!outcome.accepted) {
+      this.state.noteRerun(command.correlationId, false, `Not re-run: ${outcome.message}`);
+      return;
+    }
+    this.state.noteRerun(command.correlationId, false, undefined);
+    this.state.markSent(next);
   }
 
   clear(): void {

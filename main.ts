@@ -2,7 +2,7 @@ import { assertSafeListen, ConfigError, loadConfig, type Config } from './runtim
 import { TemporalCliError } from './runtime/devserver/find-temporal-cli.js';
 import { TemporalProbeError } from './runtime/devserver/probe-temporal.js';
 import { stopDevServer } from './runtime/devserver/start-dev-server.js';
-import { assertPortFree, PortInUseError } from './runtime/devserver/port-check.js';
+import { assertPortFree, freePort, PortInUseError } from './runtime/devserver/port-check.js';
 import { UnsafePathError } from './infra/files/private-paths.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { KeyRingError } from './infra/trust/key-ring.js';
@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   const role = parseRole(process.argv.slice(2));
   const config = loadConfig();
   const logger = createLogger(config.log.level);
-  installTemporalLogger(logger);
+  // A worker's Temporal core serves its own metrics on a loopback port; /metrics includes them.
+  installTemporalLogger(logger, role === 'all' || role === 'worker' ? { metricsPort: await freePort() } : {});
 
   // Checked before anything starts, so a taken port (or local mode on a public address) costs one line and no cleanup.
   if (role === 'all' || role === 'api') assertSafeListen(config);

@@ -8,6 +8,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { CommandSettings, HealthCheckName, StalledCommands } from '../contracts/index.js';
 import type { BlobStore } from '../infra/files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
+import type { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import type { AskIndex } from '../infra/store/ask-index.js';
 import type { CommandLedger } from '../infra/store/command-ledger.js';
 import type { ReportStore } from '../infra/store/report-store.js';
@@ -51,6 +52,9 @@ export interface ApiDeps {
   /** The Web UI's remote codec: the payload codec, who may use it, and the UI origins allowed to call it. */
   codec: { codec: PayloadCodec; operatorOrg: string | undefined; origins: string[] };
   temporalNamespace: string;
+  /** This NEXUS's metrics (`GET /metrics`), and where Temporal core's are, when this process runs a worker. */
+  metrics: NexusMetrics;
+  temporalCoreMetricsUrl: string | undefined;
   /** The last check for commands stuck on a failing workflow task (absent where nothing watches). */
   stalled?: { latest(): StalledCommands | undefined };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Redis } from 'ioredis';
+import { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agents/agent.js';
 import { echoAgent } from '../agents/echo/echo-agent.js';
@@ -89,6 +90,8 @@ beforeAll(() => {
     // RabbitMQ is not on these routes' path; health reports it healthy so only the gateway decides.
     checkAmqp: async () => undefined,
     addresses,
+    metrics: new NexusMetrics('api'),
+    temporalCoreMetricsUrl: undefined,
     settings,
     limits: { maxBodyBytes: 64 * 1024, ratePerMin: 0, askMissesPerMin: 0, requestTimeoutMs: 5_000 },
     auth: { mode: 'local', tokens, tickets: new StreamTickets(redis, prefix, tokens, 60_000), prefix },

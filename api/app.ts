@@ -12,6 +12,8 @@ import { authRoutes } from './routes/auth.js';
 import { commandRoutes } from './routes/commands.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { httpMetrics } from './middleware/http-metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
@@ -27,12 +29,14 @@ export function createApp(deps: ApiDeps, refusals: RefusalBudget) {
   app.notFound((c) => errorResponse(c, new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
   // Order matters: the audit trail sees the final status of everything below it, the principal is known before
   // any route runs, and only non-stream tenant routes get a deadline (a stream is meant to stay open).
+  app.use('*', httpMetrics(deps.metrics));
   app.use('*', auditTrail(deps.audit, refusals));
   app.use('*', authenticate(deps.auth));
   app.use('*', refusalGate(refusals));
   const deadline = requestTimeout(deps.limits.requestTimeoutMs);
   for (const path of ['/sidecar/command', '/commands/*', '/approvals/*', '/files', '/files/*', '/auth/*']) app.use(path, deadline);
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps));
   app.route('/', agentRoutes(deps));
   app.route('/', commandRoutes(deps));
   app.route('/', approvalRoutes(deps));

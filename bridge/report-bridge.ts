@@ -2,6 +2,7 @@ import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } fr
 import { Report, type ReportOf } from '../contracts/index.js';
 import { connectAmqp } from '../infra/amqp.js';
 import { backoffDelay, sleep } from '../infra/backoff.js';
+import { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import type { Logger } from '../infra/logger.js';
 import { assertReportTopology, type ReportTopology } from '../infra/messaging/report-topology.js';
 import type { ReportStore } from '../infra/store/report-store.js';
@@ -18,6 +19,7 @@ export interface ReportBridgeOptions {
   store: ReportStore;
   /** Where the store's Redis is (`serviceAddress`), named in the retry lines of a failing write. */
   redisAddress: string;
+  metrics: NexusMetrics;
   /** Where accepted commands are audited (from their `command_accepted` report), exactly once. */
   audit: AuditLog;
   /** Only reports NEXUS sealed are stored; anything else on the exchange is dead-lettered and audited. */
@@ -85,14 +87,18 @@ export class ReportBridge {
   }
 
   private async handle(channel: Channel, msg: ConsumeMessage): Promise<void> {
+    const { metrics } = this.options;
+    if (msg.fields.redelivered) metrics.bridgeRedeliveries.inc();
     const sealed = this.options.seal.verify(msg.content, msg.properties.headers?.[REPORT_SEAL_HEADER]);
     if (!sealed.ok) {
+      metrics.bridgeDeadLetters.inc({ reason: 'unsealed' });
       await this.refuse(msg, sealed.code);
       safely(() => channel.nack(msg, false, false));
       return;
     }
     const report = parse(msg);
     if (!report) {
+      metrics.bridgeDeadLetters.inc({ reason: 'invalid' });
       this.log.warn(
         { message_id: msg.properties.messageId, correlation_id: msg.properties.correlationId, routing_key: msg.fields.routingKey },
         'invalid report dead-lettered',
@@ -104,6 +110,7 @@ export class ReportBridge {
     // When stopping, the message stays unacked and RabbitMQ redelivers it to the next bridge.
     if (appended === 'stored') safely(() => channel.ack(msg));
     else if (appended === 'poison') {
+      metrics.bridgeDeadLetters.inc({ reason: 'poison' });
       this.log.error({ correlation_id: report.correlation_id, report_id: report.report_id }, 'report Redis keeps refusing dead-lettered');
       safely(() => channel.nack(msg, false, false));
     }
@@ -140,7 +147,8 @@ export class ReportBridge {
   private async appendUntilStored(report: Report): Promise<'stored' | 'poison' | 'stopping'> {
     for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
-        const { id, added } = await this.options.store.append(report);
+        const { id, added, askedAt } = await this.options.store.append(report);
+        countStored(this.options.metrics, report, added, askedAt);
         // Before the ack, like the report: a crash in between redelivers, and both writes are idempotent.
         if (report.report_type === 'command_accepted') await this.auditCommand(report);
         this.log.debug({ correlation_id: report.correlation_id, report_id: report.report_id, stream_id: id, added }, 'report stored');
@@ -155,6 +163,39 @@ export class ReportBridge {
       }
     }
     return 'stopping';
+  }
+}
+
+/** What one stored report says about NEXUS's work; a duplicate (already in Redis) counts once, as a duplicate. */
+function countStored(metrics: NexusMetrics, report: Report, added: boolean, askedAt: string | undefined): void {
+  metrics.bridgeReports.inc({ result: added ? 'stored' : 'duplicate' });
+  if (!added) return;
+  metrics.storeLag.observe(NexusMetrics.secondsSince(report.ts));
+  switch (report.report_type) {
+    case 'command_accepted':
+      metrics.commandsStarted.inc({ type: report.payload.type });
+      break;
+    case 'ask_created':
+      metrics.asksCreated.inc({ risk_level: report.payload.risk_level });
+      break;
+    case 'ask_resolved':
+      metrics.asksEnded.inc({ outcome: report.payload.decision });
+      if (askedAt) metrics.decisionSeconds.observe({ decision: report.payload.decision }, NexusMetrics.secondsSince(askedAt, Date.parse(report.ts)));
+      break;
+    case 'ask_expired':
+      metrics.asksEnded.inc({ outcome: 'expired' });
+      break;
+    case 'task_completed':
+      metrics.commandsEnded.inc({ outcome: 'completed' });
+      break;
+    case 'task_failed':
+      metrics.commandsEnded.inc({ outcome: 'failed' });
+      break;
+    case 'task_cancelled':
+      metrics.commandsEnded.inc({ outcome: 'cancelled' });
+      break;
+    default:
+      break;
   }
 }
 

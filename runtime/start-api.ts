@@ -24,6 +24,8 @@ import { withDeadline } from '../infra/deadline.js';
 import type { Logger } from '../infra/logger.js';
 import { createRedis } from '../infra/redis.js';
 import { serviceAddress } from '../infra/service-address.js';
+import type { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
+import { temporalCoreMetricsUrl } from '../infra/temporal-logger.js';
 import { AskIndex } from '../infra/store/ask-index.js';
 import { CommandLedger } from '../infra/store/command-ledger.js';
 import { RedisKeys } from '../infra/store/keys.js';
@@ -44,7 +46,7 @@ const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
 const AMQP_PROBE_TIMEOUT_MS = 2_000;
 
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
-export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; topology: ReportTopology; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust }): Promise<ApiRuntime> {
+export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; topology: ReportTopology; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust; metrics: NexusMetrics }): Promise<ApiRuntime> {
   const { redis, amqp, agents, logger } = deps;
   assertSafeListen(config);
   const tokens = new TokenStore(redis, config.redis.prefix, config.auth.cacheTtlMs);
@@ -81,6 +83,8 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     store,
     feeds,
     redis,
+    metrics: deps.metrics,
+    temporalCoreMetricsUrl: temporalCoreMetricsUrl(),
     addresses: {
       redis: serviceAddress(config.redis.roleUrls.api),
       rabbitmq: serviceAddress(config.amqp.roleUrls.api),

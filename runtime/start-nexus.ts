@@ -10,6 +10,9 @@ import type { Redis } from '../infra/redis.js';
 import { RoleClients } from './role-clients.js';
 import { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import { serviceAddress } from '../infra/service-address.js';
+import { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
+import { serveMetrics } from '../infra/metrics/serve-metrics.js';
+import { temporalCoreMetricsUrl } from '../infra/temporal-logger.js';
 import { RedisKeys } from '../infra/store/keys.js';
 import { ReportStore } from '../infra/store/report-store.js';
 import { startWorker } from './worker/start-worker.js';
@@ -45,6 +48,7 @@ export interface NexusOptions {
 export interface NexusRuntime {
   api: ApiRuntime | undefined;
   agents: AgentRegistry;
+  metrics: NexusMetrics;
   stop(): Promise<void>;
 }
 
@@ -57,7 +61,16 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     for (const fn of stops) await fn().catch(() => undefined);
   };
 
+  const metrics = new NexusMetrics(role);
   try {
+    if (config.metrics.port !== undefined) {
+      const server = await serveMetrics(metrics, temporalCoreMetricsUrl(), config.http.host, config.metrics.port, logger);
+      stops.push(() => new Promise((resolve) => {
+        server.close(resolve);
+        // A scraper's kept-alive connection would hold close() open until it idles out.
+        server.closeAllConnections();
+      }));
+    }
     // Each role signs in with its own login (config.*.roleUrls); roles that share a login share the client.
     const clients = new RoleClients(config, logger, stops);
     const redis = {
@@ -122,7 +135,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       const audit = auditOf(redis.bridge);
       const store = new ReportStore(redis.bridge, keys, config.redis.streamMaxLen);
       const refusals = new RefusalBudget(redis.bridge, keys, audit, REFUSED_REPORTS_PER_MIN, logger.child({ module: 'audit' }));
-      const bridge = new ReportBridge({ amqpUrl: config.amqp.roleUrls.bridge, topology, prefetch: config.amqp.prefetch, store, redisAddress: serviceAddress(config.redis.roleUrls.bridge), audit, seal: trust.reportSeal, refusals, logger });
+      const bridge = new ReportBridge({ amqpUrl: config.amqp.roleUrls.bridge, topology, prefetch: config.amqp.prefetch, store, redisAddress: serviceAddress(config.redis.roleUrls.bridge), metrics, audit, seal: trust.reportSeal, refusals, logger });
       stops.unshift(async () => {
         await bridge.stop();
         // A summary still owed for refused reports is written now, not lost with the process.
@@ -174,11 +187,11 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     }
     let api: ApiRuntime | undefined;
     if (redis.api && amqp.api) {
-      const started = await startApi(config, { redis: redis.api, amqp: amqp.api, topology, agents, logger, blobStore, trust });
+      const started = await startApi(config, { redis: redis.api, amqp: amqp.api, topology, agents, logger, blobStore, trust, metrics });
       api = started;
       stops.unshift(() => started.close());
     }
-    return { api, agents, stop };
+    return { api, agents, metrics, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -26,6 +26,7 @@ describe('the OpenAPI document', () => {
     ['get', '/agent/reports/stream', ['200', '400', '401', '403', '429', '503']],
     ['post', '/auth/stream-ticket', ['201', '400', '401', '403', '429', '503']],
     ['get', '/health', ['200', '503']],
+    ['get', '/metrics', ['200']],
     ['get', '/agents', ['200']],
     ['get', '/openapi.json', ['200']],
     ['get', '/docs', ['200']],

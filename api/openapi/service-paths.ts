@@ -16,6 +16,17 @@ export function servicePaths(): Record<string, PathItem> {
         },
       },
     },
+    '/metrics': {
+      get: {
+        operationId: 'getMetrics',
+        tags: ['service'],
+        summary: 'Prometheus metrics of this process',
+        description:
+          'Prometheus text (prom-client): commands, asks and decision latency, report relay lag, the bridge, the streams, HTTP by route template, ' +
+          'the process, and in a worker process the Temporal core\'s own. Labelled by route, type and outcome, never by tenant, user or id.',
+        responses: { '200': { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
     '/agents': {
       get: {
         operationId: 'listAgents',

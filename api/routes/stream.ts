@@ -47,6 +47,12 @@ export function streamRoutes(deps: ApiDeps) {
     if (!release) {
       throw new ApiError(429, 'rate_limited', `at most ${deps.sseClients.max} open streams per token (NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL)`, undefined, 5);
     }
+    deps.metrics.sseClients.inc();
+    let counted = true;
+    const uncount = () => {
+      if (counted) deps.metrics.sseClients.dec();
+      counted = false;
+    };
     c.header('X-Accel-Buffering', 'no');
     const socket = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
 
@@ -64,6 +70,7 @@ export function streamRoutes(deps: ApiDeps) {
       stream.onAbort(() => {
         sub?.close();
         release();
+        uncount();
         unwatch();
       });
       const session = new StreamSession(stream, t, cursor?.data ?? '0-0', filter?.data, deps);
@@ -85,6 +92,7 @@ export function streamRoutes(deps: ApiDeps) {
         log.warn({ err: (err as Error).message, org_id: t.org_id }, 'stream ended by a backend fault');
       } finally {
         release();
+        uncount();
         unwatch();
         sub?.close();
         if (!stream.aborted && !stream.closed) {
@@ -94,6 +102,7 @@ export function streamRoutes(deps: ApiDeps) {
             await stream.writeSSE({ event: 'error', data: JSON.stringify(REVOKED) }).catch(() => undefined);
           } else {
             if (backendFault || sub?.failure === 'backend') {
+              deps.metrics.sseBackendFaults.inc();
               await stream.writeSSE({ event: 'error', data: JSON.stringify(UNAVAILABLE) }).catch(() => undefined);
             }
             await stream.write(`retry: ${deps.sse.retryMs}\n\n`).catch(() => undefined);

@@ -5,6 +5,8 @@ import type { ReportStore, StreamEntry } from '../../infra/store/report-store.js
 
 export interface FeedEntry extends StreamEntry {
   correlationId: string | undefined;
+  /** The workflow's stamp on the report, for the delivery-lag metric. */
+  ts: string | undefined;
 }
 
 /** One SSE client's view of a feed: a bounded queue the feed pushes into and the client drains. */
@@ -168,13 +170,12 @@ function readyWithin(reader: Redis, ms: number): Promise<void> {
 }
 
 export function toFeedEntry(id: string, data: string): FeedEntry {
-  let correlationId: string | undefined;
   try {
-    correlationId = (JSON.parse(data) as { correlation_id?: string }).correlation_id;
+    const { correlation_id: correlationId, ts } = JSON.parse(data) as { correlation_id?: string; ts?: string };
+    return { id, data, correlationId, ts };
   } catch {
-    correlationId = undefined;
+    return { id, data, correlationId: undefined, ts: undefined };
   }
-  return { id, data, correlationId };
 }
 
 /** Hands out tenant feeds: created on the first client, closed with the last. */

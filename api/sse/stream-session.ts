@@ -2,6 +2,7 @@ import type { SSEStreamingApi } from 'hono/streaming';
 import type { GapEvent, LiveEvent, Tenant } from '../../contracts/index.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { ApiDeps } from '../api-deps.js';
+import { NexusMetrics } from '../../infra/metrics/nexus-metrics.js';
 import { toFeedEntry, type FeedEntry, type FeedSubscription } from './report-feed.js';
 
 const HISTORY_PAGE = 500;
@@ -36,7 +37,7 @@ export class StreamSession {
         await this.stream.write(': heartbeat\n\n');
         continue;
       }
-      for (const entry of entries) await this.send(entry);
+      for (const entry of entries) await this.send(entry, 'live');
     }
   }
 
@@ -51,6 +52,7 @@ export class StreamSession {
       message: `reports after ${this.cursor} up to ${trimmed} were trimmed by the retention limit and cannot be replayed`,
     };
     await this.stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });
+    this.deps.metrics.sseGaps.inc();
   }
 
   private async replayUntil(sub: FeedSubscription): Promise<void> {
@@ -60,15 +62,18 @@ export class StreamSession {
     while (compareStreamIds(after, until) < 0 && !this.stream.aborted && !sub.closed) {
       const page = await this.deps.store.range(this.tenant, after, until, HISTORY_PAGE);
       if (page.length === 0) return;
-      for (const row of page) await this.send(toFeedEntry(row.id, row.data));
+      for (const row of page) await this.send(toFeedEntry(row.id, row.data), 'replay');
       after = page[page.length - 1]?.id ?? until;
     }
   }
 
-  private async send(entry: FeedEntry): Promise<void> {
+  private async send(entry: FeedEntry, phase: 'replay' | 'live'): Promise<void> {
     if (compareStreamIds(entry.id, this.lastSent) <= 0) return;
     this.lastSent = entry.id;
     if (this.filter !== undefined && entry.correlationId !== this.filter) return;
     await this.stream.writeSSE({ event: 'report', id: entry.id, data: entry.data });
+    this.deps.metrics.sseReports.inc({ phase });
+    // A replayed report is old by design; only live ones say how long NEXUS took to relay.
+    if (phase === 'live' && entry.ts !== undefined) this.deps.metrics.deliveryLag.observe(NexusMetrics.secondsSince(entry.ts));
   }
 }

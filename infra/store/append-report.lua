@@ -5,7 +5,8 @@
 -- ARGV: 1 report json, 2 max length, 3 seen-marker ttl seconds, 4 ask op (create|resolve|expire|''),
 --       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision, 11 agent,
 --       12 who settled the ask, 13 the decisions that counted as `who=decision` lines, 14 seq,
---       15 '1' when the report ends its command, 16 ask id ('' when not an ask report)
+--       15 '1' when the report ends its command, 16 ask id ('' when not an ask report), 17 the report's ts
+-- Returns {stream id, 1 when added (0: seen before), when the ask was created (resolve/expire of an ask; else '')}
 local seen = redis.call('GET', KEYS[2])
 if seen then return {seen, 0} end
 
@@ -39,7 +40,7 @@ if owner and owner ~= ARGV[5] then op = '' end
 -- The command's open ask is kept with its progress, so whoever ends the command from outside can close the ask too.
 if op == 'create' then
   redis.call('HSET', KEYS[4], 'workflow_id', ARGV[5], 'correlation_id', ARGV[6], 'status', 'pending',
-    'expires_at', ARGV[7], 'action_digest', ARGV[8], 'agent', ARGV[11])
+    'expires_at', ARGV[7], 'action_digest', ARGV[8], 'agent', ARGV[11], 'asked_at', ARGV[17])
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
   redis.call('HSET', KEYS[5], 'ask', ARGV[16])
 elseif op ~= '' and redis.call('HGET', KEYS[5], 'ask') == ARGV[16] then
@@ -64,4 +65,7 @@ elseif op == 'close' then
     redis.call('HSET', KEYS[4], 'status', 'closed')
   end
 end
-return {id, 1}
+-- How long the ask waited, for the decision-latency metric (asks created before asked_at was kept: '').
+local asked = ''
+if owner and (op == 'resolve' or op == 'expire') then asked = redis.call('HGET', KEYS[4], 'asked_at') or '' end
+return {id, 1, asked}

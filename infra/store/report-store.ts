@@ -18,6 +18,8 @@ export interface StreamEntry {
 export interface AppendResult {
   id: string;
   added: boolean;
+  /** For a newly stored ask_resolved/ask_expired: when its ask was created (for the decision-latency metric). */
+  askedAt?: string;
 }
 
 /** What the store holds of one command's reports: the highest seq, whether its end is among them, its open ask. */
@@ -28,7 +30,7 @@ export interface CommandProgress {
 }
 
 type RedisWithAppend = Redis & {
-  nexusAppendReport(...args: Array<string | number>): Promise<[string, number]>;
+  nexusAppendReport(...args: Array<string | number>): Promise<[string, number, string?]>;
 };
 
 /** The per-tenant Redis Streams of reports: the bridge appends, the SSE endpoint reads. */
@@ -50,7 +52,7 @@ export class ReportStore {
     const tenant = { org_id: report.org_id, project_id: report.project_id };
     const ask = askIndexArgs(report);
     const askKey = ask.askId ? this.keys.ask(tenant, ask.askId) : this.keys.ask(tenant, '_none');
-    const [id, added] = await this.redis.nexusAppendReport(
+    const [id, added, askedAt] = await this.redis.nexusAppendReport(
       this.keys.reports(tenant),
       this.keys.reportSeen(tenant, report.report_id),
       this.keys.trimmedUpTo(tenant),
@@ -72,8 +74,9 @@ export class ReportStore {
       report.seq,
       isTerminalReport(report) ? '1' : '0',
       ask.askId,
+      report.ts,
     );
-    return { id, added: added === 1 };
+    return { id, added: added === 1, ...(askedAt ? { askedAt } : {}) };
   }
 
   /** Null when no report of that workflow is stored for the tenant (never sent, or forgotten after the seen TTL). */

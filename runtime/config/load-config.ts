@@ -99,6 +99,8 @@ const Env = z.object({
   NEXUS_REFUSAL_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(60),
   NEXUS_REQUEST_TIMEOUT: Duration.default(30_000),
   NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(20),
+  // /metrics of a process without the API (worker, bridge); the API serves it on PORT as well.
+  NEXUS_METRICS_PORT: Port.optional(),
   NEXUS_STREAM_TICKET_TTL: Duration.default(120_000),
   // Trust boundary: keys that sign decisions and encrypt Temporal payloads (generated into NEXUS_DATA_DIR/keys when
   // unset), how a secured Temporal is reached, and who may use the Web UI's codec endpoint.
@@ -212,6 +214,7 @@ function toConfig(env: z.infer<typeof Env>) {
     },
     auth: { mode: env.NEXUS_AUTH, cacheTtlMs: env.NEXUS_AUTH_CACHE_TTL, ticketTtlMs: env.NEXUS_STREAM_TICKET_TTL },
     log: { level: env.LOG_LEVEL },
+    metrics: { port: env.NEXUS_METRICS_PORT },
     llm: {
       primary: env.LLM_PRIMARY_PROVIDER,
       providers: llmProviders,

@@ -18,6 +18,18 @@ export function assertPortFree(port: number, variable: string, host = '0.0.0.0')
   });
 }
 
+/** A port free on `host` right now, for a listener of this process's own started right after. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host }, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 /** True when something accepts TCP connections on host:port within the timeout. */
 export function isListening(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,12 +2,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor, type Report } from '../../contracts/index.js';
 import { RedisKeys } from '../../infra/store/keys.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, temporalClient, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { isolatedEnv, post, REDIS_URL, temporalClient, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootSharingNexus, type SharingNexus } from '../support/sharing-nexus.js';
 import { auditEntries } from '../support/audit-entries.js';
 import { sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { until } from '../support/until.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import type { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * Steering from NEXUS: `POST /commands/{command_id}/cancel` (202, audited with the caller) stops a command
@@ -15,26 +16,24 @@ import { WebhookReceiver } from '../support/webhook-receiver.js';
  * agent stops, nothing is delivered) — and the workflow itself writes `task_cancelled`. Bad requests change nothing.
  */
 const tenant = { org_id: 'acme', project_id: 'cancel' };
-const receiver = new WebhookReceiver();
 // Agents heartbeat every second, so a running one hears of the cancellation within seconds.
 const env = isolatedEnv('cancel', { NEXUS_AGENT_HEARTBEAT_TIMEOUT: '3s', NEXUS_SHARE_TIMEOUT: '2m' });
+let world: SharingNexus;
 let hookUrl: string;
+let receiver: WebhookReceiver;
 let nexus: RunningNexus;
 let redis: Redis;
 let keys: RedisKeys;
 
 beforeAll(async () => {
-  hookUrl = await receiver.start();
-  env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
-  nexus = await bootNexus(env, testLogger(env).logger);
+  world = await bootSharingNexus(env);
+  ({ nexus, receiver, hookUrl } = world);
   redis = new Redis(REDIS_URL);
   keys = new RedisKeys(env.NEXUS_REDIS_PREFIX ?? '');
 }, 120_000);
 afterAll(async () => {
   redis?.disconnect();
-  await nexus?.stop();
-  await receiver.stop();
-  await cleanupEnv(env);
+  await world?.stop();
 });
 
 const cancel = (commandId: string, body?: unknown) => post(nexus.baseUrl, `/commands/${commandId}/cancel`, body ?? {}, tenant, { 'x-user-id': 'operator-lee' });

@@ -4,36 +4,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor, type Report } from '../../contracts/index.js';
 import { loadConfig } from '../../runtime/config/load-config.js';
 import { RedisKeys } from '../../infra/store/keys.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { isolatedEnv, post, REDIS_URL, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootSharingNexus, type SharingNexus } from '../support/sharing-nexus.js';
 import { auditEntries } from '../support/audit-entries.js';
 import { sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * Re-run from NEXUS: `POST /commands/{command_id}/rerun` starts a new command with the original's request, read back
  * from Temporal (never taken from the caller), under the caller's name, assessed and approved anew.
  */
 const tenant = { org_id: 'acme', project_id: 'rerun' };
-const receiver = new WebhookReceiver();
 const env = isolatedEnv('rerun');
-let hookUrl: string;
+let world: SharingNexus;
 let nexus: RunningNexus;
 let redis: Redis;
 let keys: RedisKeys;
 
 beforeAll(async () => {
-  hookUrl = await receiver.start();
-  env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
-  nexus = await bootNexus(env, testLogger(env).logger);
+  world = await bootSharingNexus(env);
+  nexus = world.nexus;
   redis = new Redis(REDIS_URL);
   keys = new RedisKeys(env.NEXUS_REDIS_PREFIX ?? '');
 }, 120_000);
 afterAll(async () => {
   redis?.disconnect();
-  await nexus?.stop();
-  await receiver.stop();
-  await cleanupEnv(env);
+  await world?.stop();
 });
 
 const rerun = (commandId: string, body?: unknown, t = tenant) => post(nexus.baseUrl, `/commands/${encodeURIComponent(commandId)}/rerun`, body ?? {}, t, { 'x-user-id': 'operator-kim' });
@@ -83,12 +79,12 @@ describe('re-running a command from NEXUS', () => {
   });
 
   it('asks again for a RED command: the re-run of an approved share delivers nothing until a new approval', async () => {
-    const share = await sendShare({ baseUrl: nexus.baseUrl, tenant, hookUrl, label: 'rerun-share', headers: { 'x-user-id': 'teacher-first' } });
+    const share = await sendShare({ baseUrl: nexus.baseUrl, tenant, hookUrl: world.hookUrl, label: 'rerun-share', headers: { 'x-user-id': 'teacher-first' } });
     const approved = await post(nexus.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
     expect(approved.status).toBe(202);
     await share.stream.waitFor(ended, 30_000, 'the approved share to complete');
     share.stream.close();
-    const firstRuns = receiver.deliveries.length;
+    const firstRuns = world.receiver.deliveries.length;
 
     const again = `rerun-share-again-${Date.now()}`;
     const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: again });
@@ -99,7 +95,7 @@ describe('re-running a command from NEXUS', () => {
     // The same action as the first time (the digest covers agent and params), waiting for a decision of its own.
     expect(ask?.report_type === 'ask_created' && ask.payload.action_digest).toBe(share.ask.payload.action_digest);
     expect(ask?.report_type === 'ask_created' && ask.payload.ask_id).not.toBe(share.ask.payload.ask_id);
-    expect(receiver.deliveries.length).toBe(firstRuns);
+    expect(world.receiver.deliveries.length).toBe(firstRuns);
     // The first ask is settled: another approval of it does nothing for the re-run.
     const stale = await post(nexus.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-choi' });
     expect(stale.status).toBe(409);
@@ -107,7 +103,7 @@ describe('re-running a command from NEXUS', () => {
     expect(cancelled.status).toBe(202);
     await stream.waitFor(ended, 30_000, 'the re-run to be cancelled');
     stream.close();
-    expect(receiver.deliveries.length).toBe(firstRuns);
+    expect(world.receiver.deliveries.length).toBe(firstRuns);
   });
 
   it('refuses what is not this tenant\'s command, a request smuggled in the body, and a workflow planted in Temporal under a command\'s id', async () => {

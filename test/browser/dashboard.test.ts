@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseRecorder } from '../support/sse-client.js';
@@ -6,6 +8,7 @@ import {
   card, curlCommand, DashboardNexus, gateStream, launchBrowser, newPage, screenshot, setCorrelationId, StreamGate, waitForConnection, waitForStatus,
 } from './harness.js';
 
+const execFileAsync = promisify(execFile);
 const tenant = { org_id: 'acme', project_id: 'dashboard' };
 // Links to Temporal appear only because the operator said where its UI is.
 const nexus = new DashboardNexus('ui-dashboard', { TEMPORAL_UI_URL: 'http://localhost:8233' });
@@ -280,6 +283,28 @@ describe('the dashboard at /ui', () => {
     await expect(page.locator('article.card').count()).resolves.toBe(before + 1);
     // A running command offers Cancel, not Run again.
     expect(await card(page, correlationId).locator('button.cancel').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('documents every operation at /docs with rendered code spans and a curl example that works as pasted', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(`${nexus.baseUrl}/docs`);
+    await page.locator('pre.example').first().waitFor();
+    const doc = (await (await fetch(`${nexus.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.values(doc.paths).flatMap((item) => Object.keys(item)).length;
+    await expect(page.locator('#ops h2').count()).resolves.toBe(operations);
+    await expect(page.locator('pre.example').count()).resolves.toBe(operations);
+    // The document's Markdown is rendered: code spans are <code>, and no raw backtick is left in the prose.
+    expect((await page.locator('#intro, #ops p, #ops td').allTextContents()).join(' ')).not.toContain('`');
+    expect(await page.locator('#ops p code').count()).toBeGreaterThan(10);
+    // The examples work as pasted into a shell.
+    const example = async (path: string) => (await page.locator(`h2:has(.path:text-is("${path}")) ~ pre.example`).first().textContent()) ?? '';
+    const status = async (command: string) => (await execFileAsync('bash', ['-c', `${command} -s -o /dev/null -w '%{http_code}'`])).stdout;
+    await expect(status(await example('/sidecar/command'))).resolves.toBe('202');
+    await expect(status(await example('/health'))).resolves.toBe('200');
+    expect(await example('/approvals/{ask_id}/decide')).toContain('/approvals/<ask_id>/decide');
+    await screenshot(page, 'docs', false);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -11,6 +11,7 @@ export * from './plan.js';
 export * from './policy.js';
 export * from './share-allowlist.js';
 export * from './service.js';
+export * from './service-role.js';
 export * from './remote-agent.js';
 export * from './activity-input.js';
 export * from './failure-codes.js';

@@ -1,9 +1,9 @@
+import type { ServiceRole } from '../contracts/index.js';
 import type { Config } from './config/load-config.js';
 import { connectAmqp, type AmqpConnection } from '../infra/amqp.js';
 import type { Logger } from '../infra/logger.js';
 import { createRedis, waitForRedis, type Redis } from '../infra/redis.js';
 
-type ServiceRole = 'api' | 'worker' | 'bridge';
 
 /**
  * The Redis and RabbitMQ clients of the roles in one process, one per login: roles given the same URL share a client

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { ServiceRole } from '../contracts/index.js';
 
-export const Role = z.enum(['all', 'api', 'worker', 'bridge']);
+/** A process runs one role, or all of them together (`all`: one process for local use). */
+export const Role = z.enum(['all', ...ServiceRole.options]);
 export type Role = z.infer<typeof Role>;
 
 /** `--role api|worker|bridge|all` (default all: one process for local use). */

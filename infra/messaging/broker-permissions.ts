@@ -1,3 +1,4 @@
+import type { ServiceRole } from '../../contracts/index.js';
 import { deadLetterExchange, deadLetterQueue, type ReportTopology } from './report-topology.js';
 
 /** RabbitMQ's three permissions on a vhost, each a regex over exchange and queue names. */
@@ -6,8 +7,6 @@ export interface BrokerPermission {
   write: string;
   read: string;
 }
-
-export type BrokerRole = 'api' | 'worker' | 'bridge';
 
 /** The names of this install (reports and remote agents) the permissions are written for. */
 export interface BrokerNames {
@@ -27,7 +26,7 @@ const only = (...names: string[]) => (names.length === 0 ? '^$' : `^(${names.joi
  * reports; only the bridge consumes them (and publishes nothing); only the worker publishes tasks and consumes remote
  * agents' replies; none of them publishes through the default exchange (a direct send to the bridge's queue).
  */
-export function rolePermissions(n: BrokerNames): Record<BrokerRole, BrokerPermission> {
+export function rolePermissions(n: BrokerNames): Record<ServiceRole, BrokerPermission> {
   const r = {
     exchange: escape(n.reports.exchange),
     dlx: escape(deadLetterExchange(n.reports)),

@@ -1,4 +1,4 @@
-export type RedisRole = 'api' | 'worker' | 'bridge';
+import type { ServiceRole } from '../../contracts/index.js';
 
 /** A literal piece of a Redis glob pattern. */
 const literal = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
@@ -10,7 +10,7 @@ const literal = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
  * writes report streams and the ask index's settlement, only the worker marks an approval used (the API cannot clear
  * one), only the API reads tokens, and none can reach another application's keys in the same Redis.
  */
-export function redisAclRules(prefix: string): Record<RedisRole, string[]> {
+export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
   const p = literal(prefix);
   const tenant = (family: string) => `${p}{*}:${family}`;
   const common = ['on', 'resetkeys', 'resetchannels', '+@all', '-@admin', '-@dangerous', '+info'];

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import type { ServiceRole } from '../../contracts/index.js';
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { parseArgs, promisify } from 'node:util';
 import type { z } from 'zod';
 import { agentQueue, remoteTopology } from '../../agents/remote/remote-topology.js';
 import { brokerDefinitions, type BrokerUser } from '../../infra/messaging/broker-definitions.js';
-import { agentPermissions, rolePermissions, type BrokerRole } from '../../infra/messaging/broker-permissions.js';
+import { agentPermissions, rolePermissions } from '../../infra/messaging/broker-permissions.js';
 import { BrokerUsersEnv, readEnv, UserPassword } from '../config/users-env.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { parseToolEnv, runAsScript, UsageError } from './cli-run.js';
@@ -30,8 +31,8 @@ export function brokerUsers(env?: Record<string, string | undefined>): BrokerUse
 function usersOf(e: z.infer<typeof BrokerUsersEnv>, config: Config): BrokerUser[] {
   const names = { reports: { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue }, remote: remoteTopology(config.remote.prefix) };
   const roles = rolePermissions(names);
-  const passwords: Record<BrokerRole, string> = { api: e.RABBITMQ_API_PASSWORD, worker: e.RABBITMQ_WORKER_PASSWORD, bridge: e.RABBITMQ_BRIDGE_PASSWORD };
-  const users: BrokerUser[] = (Object.keys(roles) as BrokerRole[]).map((role) => ({ name: `${e.RABBITMQ_USER_PREFIX}${role}`, password: passwords[role], permission: roles[role] }));
+  const passwords: Record<ServiceRole, string> = { api: e.RABBITMQ_API_PASSWORD, worker: e.RABBITMQ_WORKER_PASSWORD, bridge: e.RABBITMQ_BRIDGE_PASSWORD };
+  const users: BrokerUser[] = (Object.keys(roles) as ServiceRole[]).map((role) => ({ name: `${e.RABBITMQ_USER_PREFIX}${role}`, password: passwords[role], permission: roles[role] }));
   for (const entry of e.RABBITMQ_AGENTS.split(',').map((s) => s.trim()).filter(Boolean)) {
     const at = entry.indexOf(':');
     const agent = entry.slice(0, at);

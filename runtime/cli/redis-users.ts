@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { ServiceRole } from '../../contracts/index.js';
 import { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { redisAclRules, type RedisRole } from '../../infra/store/redis-acl.js';
+import { redisAclRules } from '../../infra/store/redis-acl.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { readEnv, RedisUsersEnv } from '../config/users-env.js';
 import { parseToolEnv, runAsScript, UsageError } from './cli-run.js';
@@ -25,8 +26,8 @@ export function redisUsers(env?: Record<string, string | undefined>): RedisUser[
 
 function usersOf(e: z.infer<typeof RedisUsersEnv>, config: Config): RedisUser[] {
   const rules = redisAclRules(config.redis.prefix);
-  const passwords: Record<RedisRole, string> = { api: e.REDIS_API_PASSWORD, worker: e.REDIS_WORKER_PASSWORD, bridge: e.REDIS_BRIDGE_PASSWORD };
-  return (Object.keys(rules) as RedisRole[]).map((role) => ({ name: `${e.REDIS_USER_PREFIX}${role}`, password: passwords[role], rules: rules[role] }));
+  const passwords: Record<ServiceRole, string> = { api: e.REDIS_API_PASSWORD, worker: e.REDIS_WORKER_PASSWORD, bridge: e.REDIS_BRIDGE_PASSWORD };
+  return (Object.keys(rules) as ServiceRole[]).map((role) => ({ name: `${e.REDIS_USER_PREFIX}${role}`, password: passwords[role], rules: rules[role] }));
 }
 
 export async function redisUsersCli(argv: string[], env: Record<string, string | undefined> | undefined, out: (line: string) => void): Promise<void> {

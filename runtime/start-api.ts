@@ -73,6 +73,8 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   const closed = new ClosedCommandsReconciler(client, config.temporal.taskQueue, logger, { publisher, store });
   const checks = new PeriodicChecks([stalled, closed], config.workflow.stallCheckIntervalMs, logger.child({ module: 'temporal-checks' }));
   checks.start();
+  const sseClients = new SseClientLimiter(config.limits.sseClientsPerPrincipal);
+  deps.metrics.countStreamsWith(() => sseClients.total);
   const gateway = new CommandGateway(client, config.temporal.taskQueue, TEMPORAL_RPC_TIMEOUT_MS);
   const app = createApp({
     logger,
@@ -117,7 +119,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       prefix: config.redis.prefix,
     },
     audit,
-    sseClients: new SseClientLimiter(config.limits.sseClientsPerPrincipal),
+    sseClients,
     files: { store: deps.blobStore, maxUploadBytes: config.files.maxUploadBytes },
     sse: { heartbeatMs: config.sse.heartbeatMs, retryMs: config.sse.retryMs },
     temporalUiUrl: config.temporal.uiUrl,

@@ -47,12 +47,6 @@ export function streamRoutes(deps: ApiDeps) {
     if (!release) {
       throw new ApiError(429, 'rate_limited', `at most ${deps.sseClients.max} open streams per token (NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL)`, undefined, 5);
     }
-    deps.metrics.sseClients.inc();
-    let counted = true;
-    const uncount = () => {
-      if (counted) deps.metrics.sseClients.dec();
-      counted = false;
-    };
     c.header('X-Accel-Buffering', 'no');
     const socket = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
 
@@ -70,7 +64,6 @@ export function streamRoutes(deps: ApiDeps) {
       stream.onAbort(() => {
         sub?.close();
         release();
-        uncount();
         unwatch();
       });
       const session = new StreamSession(stream, t, cursor?.data ?? '0-0', filter?.data, deps);
@@ -92,7 +85,6 @@ export function streamRoutes(deps: ApiDeps) {
         log.warn({ err: (err as Error).message, org_id: t.org_id }, 'stream ended by a backend fault');
       } finally {
         release();
-        uncount();
         unwatch();
         sub?.close();
         if (!stream.aborted && !stream.closed) {

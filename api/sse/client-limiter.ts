@@ -7,6 +7,13 @@ export class SseClientLimiter {
 
   constructor(readonly max: number) {}
 
+  /** Streams open in this process, every principal together. */
+  get total(): number {
+    let sum = 0;
+    for (const n of this.open.values()) sum += n;
+    return sum;
+  }
+
   /** A release function, or undefined when the principal already has `max` streams open. */
   acquire(key: string): (() => void) | undefined {
     const n = this.open.get(key) ?? 0;

@@ -83,10 +83,13 @@ export class NexusMetrics {
     registers: [this.registry],
   });
 
-  readonly sseClients = new Gauge({
+  /** Where the open streams are counted (the API's per-token limiter); none in a process without the API. */
+  private openStreams: () => number = () => 0;
+  readonly sseClients: Gauge = new Gauge({
     name: 'nexus_sse_clients',
     help: 'Open report streams',
     registers: [this.registry],
+    collect: (): void => this.sseClients.set(this.openStreams()),
   });
   readonly sseReports = new Counter({
     name: 'nexus_sse_reports_total',
@@ -114,6 +117,11 @@ export class NexusMetrics {
   constructor(role: string) {
     this.registry.setDefaultLabels({ nexus_role: role });
     collectDefaultMetrics({ register: this.registry, prefix: 'nexus_' });
+  }
+
+  /** Reads the open-stream gauge from the counter that already limits them, instead of keeping a second count. */
+  countStreamsWith(openStreams: () => number): void {
+    this.openStreams = openStreams;
   }
 
   /** Seconds since an ISO stamp, never negative (clocks of two machines can disagree a little). */

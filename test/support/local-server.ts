@@ -16,13 +16,7 @@ export async function closeLocally(server: Server | undefined): Promise<void> {
 }
 
 /** A port free on 127.0.0.1 right now, for a process the test starts itself (an API, a Temporal server). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '../../runtime/devserver/port-check.js';
 
 /**
  * A free port below Linux's ephemeral range (32768–60999), for a server a test stops and starts again on the same

@@ -86,21 +86,16 @@ export class DashboardState {
   }
 
   markCancelling(correlationId: string): void {
-    this.noteCancel(correlationId, true, undefined);
+    this.note(correlationId, { cancelling: true, cancelError: undefined });
   }
 
   cancelRefused(correlationId: string, message: string): void {
-    this.noteCancel(correlationId, false, message);
+    this.note(correlationId, { cancelling: false, cancelError: message });
   }
 
   /** A re-run is being asked for (`sending`), or was answered: refused with `error`, or accepted. */
   noteRerun(correlationId: string, sending: boolean, error: string | undefined): void {
-    const command = this.commands.get(correlationId);
-    if (!command) return;
-    command.rerunning = sending;
-    command.rerunError = error;
-    this.changes().commands.add(correlationId);
-    this.schedule();
+    this.note(correlationId, { rerunning: sending, rerunError: error });
   }
 
   markDeciding(askId: string, decision: Decision): void {
@@ -151,11 +146,11 @@ export class DashboardState {
     }
   }
 
-  private noteCancel(correlationId: string, cancelling: boolean, error: string | undefined): void {
+  /** The page's own notes on a card (never state from the server): what it asked for, and refusals. */
+  private note(correlationId: string, notes: Partial<Pick<CommandView, 'cancelling' | 'cancelError' | 'rerunning' | 'rerunError'>>): void {
     const command = this.commands.get(correlationId);
     if (!command) return;
-    command.cancelling = cancelling;
-    command.cancelError = error;
+    Object.assign(command, notes);
     this.changes().commands.add(correlationId);
     this.schedule();
   }

@@ -167,3 +167,30 @@ export const LiveEvent = z.object({
   last_id: z.string().nullable(),
 });
 export type LiveEvent = z.infer<typeof LiveEvent>;
+
+/** The most reports one bounded page (`?limit=`) may carry. */
+export const STREAM_PAGE_MAX = 1000;
+
+/** `?limit=` of the stream: a whole number of reports, 1 … STREAM_PAGE_MAX. */
+export const StreamPageLimit = z.string()
+  .regex(/^[1-9]\d{0,3}$/, `must be a whole number from 1 to ${STREAM_PAGE_MAX}`)
+  .transform(Number)
+  .refine((n) => n <= STREAM_PAGE_MAX, `must be a whole number from 1 to ${STREAM_PAGE_MAX}`);
+
+/**
+ * The SSE `end` event of a bounded page (`?limit=`): the page is complete and the stream closes. `oldest_id` and
+ * `newest_id` bound what the page *read* (with a `correlation_id` filter that is more than it sent): a backward page
+ * continues with `before=<oldest_id>`, a forward page with `cursor=<newest_id>`, and a live stream opened with
+ * `cursor=<newest_id>` misses nothing after the page. `more` is false once the far end was reached (the oldest
+ * retained report, or the newest one at the time of reading); `trimmed_up_to` says reports up to that id are gone.
+ */
+export const PageEndEvent = z.object({
+  direction: z.enum(['backward', 'forward']),
+  count: z.number().int().nonnegative(),
+  scanned: z.number().int().nonnegative(),
+  oldest_id: z.string().nullable(),
+  newest_id: z.string().nullable(),
+  more: z.boolean(),
+  trimmed_up_to: z.string().nullable(),
+});
+export type PageEndEvent = z.infer<typeof PageEndEvent>;

@@ -1,4 +1,4 @@
-import { AskId, ClientKey, StreamCursor, Tenant } from '../../contracts/index.js';
+import { AskId, ClientKey, STREAM_PAGE_MAX, StreamCursor, Tenant } from '../../contracts/index.js';
 import type { Parameter } from './openapi-types.js';
 import { jsonSchema } from './schemas.js';
 
@@ -69,7 +69,23 @@ export const STREAM_PARAMETERS: Parameter[] = [
     name: 'correlation_id',
     in: 'query',
     required: false,
-    description: 'Only reports of this correlation id.',
+    description: 'Only reports of this correlation id. On a page, the page holds up to `limit` matching reports but reads at most 10,000 entries (`more` says whether to go on).',
     schema: jsonSchema(ClientKey, 'input'),
+  },
+  {
+    name: 'limit',
+    in: 'query',
+    required: false,
+    description:
+      'Ask for a bounded page instead of a live stream: at most this many reports, oldest first, then `event: end` (`data: <PageEndEvent JSON>`) and the stream closes ' +
+      '(an EventSource must `close()` on `end`). Without `cursor` the page holds the newest reports (before `before` when given); with `cursor` / `Last-Event-ID` the oldest ones after it.',
+    schema: { type: 'integer', minimum: 1, maximum: STREAM_PAGE_MAX },
+  },
+  {
+    name: 'before',
+    in: 'query',
+    required: false,
+    description: 'With `limit`: page backwards, taking the reports strictly before this stream id (pass the previous page\'s `oldest_id`). Not with `cursor`.',
+    schema: jsonSchema(StreamCursor, 'input'),
   },
 ];

@@ -10,6 +10,7 @@ import {
   GapEvent,
   HealthReport,
   LiveEvent,
+  PageEndEvent,
   Report,
   RerunRequest,
 } from '../../contracts/index.js';
@@ -32,6 +33,7 @@ const COMPONENTS = {
   Report: [Report, 'output'],
   GapEvent: [GapEvent, 'output'],
   LiveEvent: [LiveEvent, 'output'],
+  PageEndEvent: [PageEndEvent, 'output'],
 } as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output']>;
 
 export type ComponentName = keyof typeof COMPONENTS;

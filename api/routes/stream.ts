@@ -1,12 +1,14 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { ClientKey, StreamCursor, type ApiErrorBody } from '../../contracts/index.js';
+import type { ApiErrorBody } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { requireRole } from '../middleware/auth.js';
 import type { FeedSubscription } from '../sse/report-feed.js';
 import { RevocationWatch } from '../sse/revocation-watch.js';
+import { StreamPage } from '../sse/stream-page.js';
+import { parseStreamQuery } from '../sse/stream-query.js';
 import { StreamSession } from '../sse/stream-session.js';
 
 /** How long a revoked stream may take to finish its last write before its socket is cut. */
@@ -30,18 +32,7 @@ export function streamRoutes(deps: ApiDeps) {
   app.get('/agent/reports/stream', requireRole(['viewer', 'operator', 'approver'], { allowQuery: true }), (c) => {
     const t = c.get('tenant');
     const principal = c.get('principal');
-    const rawCursor = c.req.header('last-event-id') ?? c.req.query('cursor');
-    const cursor = rawCursor === undefined || rawCursor === '' ? undefined : StreamCursor.safeParse(rawCursor);
-    if (cursor && !cursor.success) {
-      throw new ApiError(400, 'invalid_request', 'cursor / Last-Event-ID must be a stream id like 1700000000000-0', [
-        { path: 'cursor', message: cursor.error.issues[0]?.message ?? 'invalid' },
-      ]);
-    }
-    const rawFilter = c.req.query('correlation_id');
-    const filter = rawFilter === undefined ? undefined : ClientKey.safeParse(rawFilter);
-    if (filter && !filter.success) {
-      throw new ApiError(400, 'invalid_request', 'correlation_id: must match [A-Za-z0-9_.:-]{1,128}');
-    }
+    const query = parseStreamQuery(c);
     // Counted per token (a ticket counts against the token that minted it); taken last, so a 400 holds no slot.
     const release = deps.sseClients.acquire(principal.token_id ?? `${principal.kind}:${principal.id}`);
     if (!release) {
@@ -66,11 +57,21 @@ export function streamRoutes(deps: ApiDeps) {
         release();
         unwatch();
       });
-      const session = new StreamSession(stream, t, cursor?.data ?? '0-0', filter?.data, deps);
+      // A page that ended says so with `end` and gets no retry hint: there is nothing to come back for.
+      let pageEnded = false;
       try {
         await stream.write(`retry: ${deps.sse.retryMs}\n\n`);
         // A Redis known to be down would only hold this client until its command timeout: say so at once.
         if (deps.redis.status !== 'ready') throw new Error(`redis is ${deps.redis.status}`);
+        if (query.page) {
+          const end = await new StreamPage(stream, t, query.page, deps).run();
+          if (end && !revoked && !stream.aborted) {
+            await stream.writeSSE({ event: 'end', data: JSON.stringify(end) });
+            pageEnded = true;
+          }
+          return;
+        }
+        const session = new StreamSession(stream, t, query.cursor ?? '0-0', query.filter, deps);
         sub = await deps.feeds.subscribe(t);
         // A client that stopped reading leaves our write blocked on backpressure: only closing its socket frees
         // the session, the subscription and its slot. It reconnects and resumes from its last id.
@@ -87,7 +88,7 @@ export function streamRoutes(deps: ApiDeps) {
         release();
         unwatch();
         sub?.close();
-        if (!stream.aborted && !stream.closed) {
+        if (!stream.aborted && !stream.closed && !pageEnded) {
           // Revoked: no retry hint, the reconnect would only meet a 401.
           if (revoked) {
             log.info({ org_id: t.org_id, token_id: principal.token_id }, 'stream closed: its token was revoked');

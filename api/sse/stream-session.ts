@@ -1,8 +1,9 @@
 import type { SSEStreamingApi } from 'hono/streaming';
-import type { GapEvent, LiveEvent, Tenant } from '../../contracts/index.js';
+import type { LiveEvent, Tenant } from '../../contracts/index.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { ApiDeps } from '../api-deps.js';
 import { NexusMetrics } from '../../infra/metrics/nexus-metrics.js';
+import { gapAfter } from './gap-check.js';
 import { toFeedEntry, type FeedEntry, type FeedSubscription } from './report-feed.js';
 
 const HISTORY_PAGE = 500;
@@ -42,15 +43,8 @@ export class StreamSession {
   }
 
   private async announceGap(): Promise<void> {
-    if (this.cursor === '0-0') return;
-    const trimmed = await this.deps.store.trimmedUpTo(this.tenant);
-    if (trimmed === null || compareStreamIds(this.cursor, trimmed) >= 0) return;
-    const first = await this.deps.store.firstId(this.tenant);
-    const gap: GapEvent = {
-      cursor: this.cursor,
-      first_available_id: first,
-      message: `reports after ${this.cursor} up to ${trimmed} were trimmed by the retention limit and cannot be replayed`,
-    };
+    const gap = await gapAfter(this.deps.store, this.tenant, this.cursor);
+    if (!gap) return;
     await this.stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });
     this.deps.metrics.sseGaps.inc();
   }

@@ -93,7 +93,7 @@ export class NexusMetrics {
   });
   readonly sseReports = new Counter({
     name: 'nexus_sse_reports_total',
-    help: 'Reports written to report streams, by phase (replay: history a client missed; live)',
+    help: 'Reports written to report streams, by phase (replay: history a client missed; live; page: a bounded page)',
     labelNames: ['phase'] as const,
     registers: [this.registry],
   });

@@ -92,6 +92,12 @@ export class ReportStore {
     return rows.map(([id, fields]) => ({ id, data: fields[1] ?? '' }));
   }
 
+  /** Entries strictly before `beforeId` (all when undefined), newest first. */
+  async rangeBefore(tenant: Tenant, beforeId: string | undefined, count: number): Promise<StreamEntry[]> {
+    const rows = await this.redis.xrevrange(this.keys.reports(tenant), beforeId === undefined ? '+' : `(${beforeId}`, '-', 'COUNT', count);
+    return rows.map(([id, fields]) => ({ id, data: fields[1] ?? '' }));
+  }
+
   async lastId(tenant: Tenant): Promise<string> {
     const rows = await this.redis.xrevrange(this.keys.reports(tenant), '+', '-', 'COUNT', 1);
     return rows[0]?.[0] ?? '0-0';

@@ -1,0 +1,121 @@
+import type { SSEStreamingApi } from 'hono/streaming';
+import type { PageEndEvent, Tenant } from '../../contracts/index.js';
+import type { ApiDeps } from '../api-deps.js';
+import { gapAfter } from './gap-check.js';
+import { toFeedEntry, type FeedEntry } from './report-feed.js';
+
+/** Entries per Redis read. */
+const READ_BATCH = 500;
+/**
+ * A filtered page stops after reading this many entries even when it found fewer than `limit`, so every request
+ * costs at most this much whatever the filter; the client goes on from where it stopped (`more`).
+ */
+export const PAGE_SCAN_MAX = 10_000;
+
+export type PageRequest =
+  /** The newest `limit` reports strictly before `before` (before the end of the stream when undefined). */
+  | { direction: 'backward'; before: string | undefined; limit: number; filter: string | undefined }
+  /** The oldest `limit` reports strictly after `after`. */
+  | { direction: 'forward'; after: string; limit: number; filter: string | undefined };
+
+/**
+ * A bounded replay: one page of the tenant's stream, sent oldest first like every stream, then `event: end`.
+ * It never goes live, so paging through 100,000 retained reports never means holding them all in one page.
+ */
+export class StreamPage {
+  private scanned = 0;
+  private oldest: string | undefined;
+  private newest: string | undefined;
+  private sent = 0;
+
+  constructor(
+    private readonly stream: SSEStreamingApi,
+    private readonly tenant: Tenant,
+    private readonly request: PageRequest,
+    private readonly deps: ApiDeps,
+  ) {}
+
+  /** The page's `end` event, or undefined when the client left before it was complete. */
+  async run(): Promise<PageEndEvent | undefined> {
+    const complete = this.request.direction === 'backward' ? await this.backward(this.request) : await this.forward(this.request);
+    if (!complete) return undefined;
+    const { store } = this.deps;
+    // Whether anything lies beyond what was read, asked after the read: a trim or an append since only adds a page.
+    const farEnd = this.request.direction === 'backward' ? await store.firstId(this.tenant) : await store.lastId(this.tenant);
+    const reached = this.request.direction === 'backward' ? this.oldest : this.newest;
+    return {
+      direction: this.request.direction,
+      count: this.sent,
+      scanned: this.scanned,
+      oldest_id: this.oldest ?? null,
+      newest_id: this.newest ?? null,
+      more: reached !== undefined && farEnd !== null && farEnd !== '0-0' && reached !== farEnd,
+      trimmed_up_to: await store.trimmedUpTo(this.tenant),
+    };
+  }
+
+  private async backward(req: Extract<PageRequest, { direction: 'backward' }>): Promise<boolean> {
+    const found: FeedEntry[] = [];
+    let before = req.before;
+    while (found.length < req.limit && this.scanned < PAGE_SCAN_MAX) {
+      const want = this.batchSize(req.limit - found.length, req.filter);
+      const rows = await this.deps.store.rangeBefore(this.tenant, before, want);
+      if (this.stream.aborted) return false;
+      for (const row of rows) {
+        this.scanned += 1;
+        this.newest ??= row.id;
+        this.oldest = row.id;
+        const entry = toFeedEntry(row.id, row.data);
+        if (matches(entry, req.filter)) found.push(entry);
+        if (found.length === req.limit) break;
+      }
+      if (rows.length < want) break;
+      before = this.oldest;
+    }
+    for (let i = found.length - 1; i >= 0; i -= 1) {
+      const entry = found[i];
+      if (entry) await this.send(entry);
+    }
+    return !this.stream.aborted;
+  }
+
+  private async forward(req: Extract<PageRequest, { direction: 'forward' }>): Promise<boolean> {
+    const gap = await gapAfter(this.deps.store, this.tenant, req.after);
+    if (gap) {
+      await this.stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });
+      this.deps.metrics.sseGaps.inc();
+    }
+    let after = req.after;
+    while (this.sent < req.limit && this.scanned < PAGE_SCAN_MAX) {
+      const want = this.batchSize(req.limit - this.sent, req.filter);
+      const rows = await this.deps.store.range(this.tenant, after, '+', want);
+      if (this.stream.aborted) return false;
+      for (const row of rows) {
+        this.scanned += 1;
+        this.oldest ??= row.id;
+        this.newest = row.id;
+        const entry = toFeedEntry(row.id, row.data);
+        if (matches(entry, req.filter)) await this.send(entry);
+        if (this.sent === req.limit) break;
+      }
+      if (rows.length < want || this.newest === undefined) break;
+      after = this.newest;
+    }
+    return !this.stream.aborted;
+  }
+
+  /** Unfiltered, exactly what is still missing; filtered, a whole batch (most entries may not match). */
+  private batchSize(missing: number, filter: string | undefined): number {
+    return Math.min(READ_BATCH, PAGE_SCAN_MAX - this.scanned, filter === undefined ? missing : READ_BATCH);
+  }
+
+  private async send(entry: FeedEntry): Promise<void> {
+    await this.stream.writeSSE({ event: 'report', id: entry.id, data: entry.data });
+    this.sent += 1;
+    this.deps.metrics.sseReports.inc({ phase: 'page' });
+  }
+}
+
+function matches(entry: FeedEntry, filter: string | undefined): boolean {
+  return filter === undefined || entry.correlationId === filter;
+}

@@ -178,14 +178,15 @@ export const StreamPageLimit = z.string()
   .refine((n) => n <= STREAM_PAGE_MAX, `must be a whole number from 1 to ${STREAM_PAGE_MAX}`);
 
 /**
- * The SSE `end` event of a bounded page (`?limit=`): the page is complete and the stream closes. `oldest_id` and
- * `newest_id` bound what the page *read* (with a `correlation_id` filter that is more than it sent): a backward page
- * continues with `before=<oldest_id>`, a forward page with `cursor=<newest_id>`, and a live stream opened with
- * `cursor=<newest_id>` misses nothing after the page. `more` is false once the far end was reached (the oldest
- * retained report, or the newest one at the time of reading); `trimmed_up_to` says reports up to that id are gone.
+ * The SSE `end` event of a bounded page (`?limit=` or `?asks=open`): the page is complete and the stream closes.
+ * `oldest_id` and `newest_id` bound what a `backward` or `forward` page *read* (with a `correlation_id` filter, more
+ * than it sent): a backward page continues with `before=<oldest_id>`, a forward page with `cursor=<newest_id>`, and a
+ * live stream opened with `cursor=<newest_id>` misses nothing after the page. `more` is false once the far end was
+ * reached (the oldest retained report, or the newest one at the time of reading; for `open_asks`, every open ask
+ * was sent); `trimmed_up_to` says reports up to that id are gone.
  */
 export const PageEndEvent = z.object({
-  direction: z.enum(['backward', 'forward']),
+  page: z.enum(['backward', 'forward', 'open_asks']),
   count: z.number().int().nonnegative(),
   scanned: z.number().int().nonnegative(),
   oldest_id: z.string().nullable(),

@@ -27,6 +27,14 @@ export const COMMAND_ID: Parameter = {
   schema: jsonSchema(ClientKey, 'input'),
 };
 
+export const CORRELATION_ID: Parameter = {
+  name: 'correlation_id',
+  in: 'path',
+  required: true,
+  description: 'The correlation id of a command (the page finds its reports on the stream, however far back they go).',
+  schema: jsonSchema(ClientKey, 'input'),
+};
+
 export const USER_ID: Parameter = {
   name: 'x-user-id',
   in: 'header',
@@ -87,5 +95,14 @@ export const STREAM_PARAMETERS: Parameter[] = [
     required: false,
     description: 'With `limit`: page backwards, taking the reports strictly before this stream id (pass the previous page\'s `oldest_id`). Not with `cursor`.',
     schema: jsonSchema(StreamCursor, 'input'),
+  },
+  {
+    name: 'asks',
+    in: 'query',
+    required: false,
+    description:
+      '`open`: a page of the `ask_created` reports of every ask that can still be decided, however far back it was asked (the first `limit` to expire, ' +
+      'default and most 1,000), oldest first, then `event: end`. For an inbox that loads only recent history. Not with a cursor, `before` or `correlation_id`.',
+    schema: { type: 'string', enum: ['open'] },
   },
 ];

@@ -1,5 +1,6 @@
 import type { PathItem } from './openapi-types.js';
-import { RETRY_AFTER, html, json } from './responses.js';
+import { CORRELATION_ID } from './parameters.js';
+import { RETRY_AFTER, error, html, json } from './responses.js';
 import { ref } from './schemas.js';
 
 /** Routes without a tenant: health, reference data, and the documents for people. */
@@ -48,6 +49,19 @@ export function servicePaths(): Record<string, PathItem> {
     },
     '/ui': {
       get: { operationId: 'getDashboard', tags: ['service'], summary: 'The dashboard', responses: { '200': html('The dashboard, driven only by the report stream') } },
+    },
+    '/ui/commands/{correlation_id}': {
+      get: {
+        operationId: 'getCommandPage',
+        tags: ['service'],
+        summary: 'The dashboard\'s detail view of one command',
+        description: 'Every report of the command, its asks and decisions, the time spent waiting for approval and running; the tenant comes from `?org_id=&project_id=` or the last one used.',
+        parameters: [CORRELATION_ID],
+        responses: {
+          '200': html('The dashboard page, which loads the command from the report stream'),
+          '404': error(['not_found'], 'Not a correlation id (`[A-Za-z0-9_.:-]{1,128}`)'),
+        },
+      },
     },
   };
 }

@@ -122,7 +122,7 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
           'Each report is `event: report`, `id: <stream id>`, `data: <Report JSON>`. A cursor older than the retention first gets `event: gap` ' +
           '(`data: <GapEvent JSON>`). Once the history is sent, `event: live` (`data: <LiveEvent JSON>`): the stream is up to date. ' +
           'Comment heartbeats keep it open; a backend fault ends it with `event: error` (`data: <ApiErrorBody JSON>`, code `backend_unavailable`) ' +
-          'and a `retry:` hint, never a 5xx. With `limit` it is a bounded page instead (for paging back through history): up to `limit` reports, ' +
+          'and a `retry:` hint, never a 5xx. With `limit` (or `asks=open`) it is a bounded page instead (for paging back through history): up to `limit` reports, ' +
           'oldest first, then `event: end` (`data: <PageEndEvent JSON>`) and the stream closes without a retry hint; it never goes live.',
         parameters: STREAM_PARAMETERS,
         security: [{ bearerToken: [] }, { streamTicket: [] }, {}],
@@ -136,7 +136,7 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
               },
             },
           },
-          '400': error(['invalid_tenant', 'invalid_request'], `A malformed \`cursor\` / \`Last-Event-ID\`, \`correlation_id\`, \`limit\` or \`before\`, \`before\` without \`limit\` or with a cursor; ${INVALID_TENANT}`),
+          '400': error(['invalid_tenant', 'invalid_request'], `A malformed \`cursor\` / \`Last-Event-ID\`, \`correlation_id\`, \`limit\`, \`before\` or \`asks\`, \`before\` without \`limit\` or with a cursor, \`asks\` with a position or filter; ${INVALID_TENANT}`),
           ...authErrors('`viewer`, `operator` or `approver`; a ticket covers only its own tenant', 'NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL open streams for this token'),
           '503': unavailable('Redis, needed to check the token or ticket (before the stream opens)'),
         },

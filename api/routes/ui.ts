@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
+import { ClientKey } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
+import { ApiError } from '../errors.js';
 import { asset, renderShell, uiBundle, type UiAsset } from '../ui/ui-bundle.js';
 
 type UiDeps = Pick<ApiDeps, 'temporalUiUrl' | 'temporalNamespace' | 'logger'>;
@@ -34,12 +36,20 @@ export function uiRoutes(deps: UiDeps) {
     return shell;
   };
 
-  app.get('/ui', async (c) => {
+  const shellPage = async (c: Context) => {
     const { page, csp } = await loadShell();
     c.header('Content-Security-Policy', csp);
     c.header('Referrer-Policy', 'same-origin');
     c.header('X-Content-Type-Options', 'nosniff');
     return send(c, page, 'text/html; charset=utf-8', 'no-cache');
+  };
+  app.get('/ui', shellPage);
+  // The run detail view is the same page: it reads the correlation id from its path and the command from the stream.
+  app.get('/ui/commands/:correlation_id', (c) => {
+    if (!ClientKey.safeParse(c.req.param('correlation_id')).success) {
+      throw new ApiError(404, 'not_found', 'no such page: a correlation id matches [A-Za-z0-9_.:-]{1,128}');
+    }
+    return shellPage(c);
   });
   app.get('/ui/app.js', async (c) => {
     const { app: js } = await uiBundle();

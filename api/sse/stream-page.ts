@@ -14,9 +14,11 @@ export const PAGE_SCAN_MAX = 10_000;
 
 export type PageRequest =
   /** The newest `limit` reports strictly before `before` (before the end of the stream when undefined). */
-  | { direction: 'backward'; before: string | undefined; limit: number; filter: string | undefined }
+  | { page: 'backward'; before: string | undefined; limit: number; filter: string | undefined }
   /** The oldest `limit` reports strictly after `after`. */
-  | { direction: 'forward'; after: string; limit: number; filter: string | undefined };
+  | { page: 'forward'; after: string; limit: number; filter: string | undefined }
+  /** The `ask_created` reports of the asks still open, however far back they were asked. */
+  | { page: 'open_asks'; limit: number };
 
 /**
  * A bounded replay: one page of the tenant's stream, sent oldest first like every stream, then `event: end`.
@@ -37,24 +39,42 @@ export class StreamPage {
 
   /** The page's `end` event, or undefined when the client left before it was complete. */
   async run(): Promise<PageEndEvent | undefined> {
-    const complete = this.request.direction === 'backward' ? await this.backward(this.request) : await this.forward(this.request);
+    const req = this.request;
+    if (req.page === 'open_asks') return this.openAsks(req);
+    const complete = req.page === 'backward' ? await this.backward(req) : await this.forward(req);
     if (!complete) return undefined;
     const { store } = this.deps;
     // Whether anything lies beyond what was read, asked after the read: a trim or an append since only adds a page.
-    const farEnd = this.request.direction === 'backward' ? await store.firstId(this.tenant) : await store.lastId(this.tenant);
-    const reached = this.request.direction === 'backward' ? this.oldest : this.newest;
+    const farEnd = req.page === 'backward' ? await store.firstId(this.tenant) : await store.lastId(this.tenant);
+    const reached = req.page === 'backward' ? this.oldest : this.newest;
+    return this.end(reached !== undefined && farEnd !== null && farEnd !== '0-0' && reached !== farEnd);
+  }
+
+  private async openAsks(req: Extract<PageRequest, { page: 'open_asks' }>): Promise<PageEndEvent | undefined> {
+    const { entries, more, read } = await this.deps.store.openAsks(this.tenant, req.limit, Date.now());
+    this.scanned = read;
+    this.oldest = entries[0]?.id;
+    this.newest = entries.at(-1)?.id;
+    for (const row of entries) {
+      if (this.stream.aborted) return undefined;
+      await this.send(toFeedEntry(row.id, row.data));
+    }
+    return this.stream.aborted ? undefined : this.end(more);
+  }
+
+  private async end(more: boolean): Promise<PageEndEvent> {
     return {
-      direction: this.request.direction,
+      page: this.request.page,
       count: this.sent,
       scanned: this.scanned,
       oldest_id: this.oldest ?? null,
       newest_id: this.newest ?? null,
-      more: reached !== undefined && farEnd !== null && farEnd !== '0-0' && reached !== farEnd,
-      trimmed_up_to: await store.trimmedUpTo(this.tenant),
+      more,
+      trimmed_up_to: await this.deps.store.trimmedUpTo(this.tenant),
     };
   }
 
-  private async backward(req: Extract<PageRequest, { direction: 'backward' }>): Promise<boolean> {
+  private async backward(req: Extract<PageRequest, { page: 'backward' }>): Promise<boolean> {
     const found: FeedEntry[] = [];
     let before = req.before;
     while (found.length < req.limit && this.scanned < PAGE_SCAN_MAX) {
@@ -79,7 +99,7 @@ export class StreamPage {
     return !this.stream.aborted;
   }
 
-  private async forward(req: Extract<PageRequest, { direction: 'forward' }>): Promise<boolean> {
+  private async forward(req: Extract<PageRequest, { page: 'forward' }>): Promise<boolean> {
     const gap = await gapAfter(this.deps.store, this.tenant, req.after);
     if (gap) {
       await this.stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { ClientKey, StreamCursor, StreamPageLimit } from '../../contracts/index.js';
+import { ClientKey, STREAM_PAGE_MAX, StreamCursor, StreamPageLimit } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
 import type { PageRequest } from './stream-page.js';
 
@@ -23,21 +23,38 @@ export function parseStreamQuery(c: Context): StreamQuery {
   const rawBefore = c.req.query('before');
   const before = present(rawBefore) ? streamId(rawBefore, 'before', 'before') : undefined;
   const rawLimit = c.req.query('limit');
+  const asks = c.req.query('asks');
+  if (asks !== undefined) return openAsksPage(asks, rawLimit, cursor !== undefined || before !== undefined || filter !== undefined);
   if (!present(rawLimit)) {
     if (before !== undefined) throw new ApiError(400, 'invalid_request', 'before pages backwards and needs limit (how many reports)', [{ path: 'limit', message: 'required with before' }]);
     return { cursor, filter: filter?.data, page: undefined };
   }
-  const limit = StreamPageLimit.safeParse(rawLimit);
-  if (!limit.success) {
-    throw new ApiError(400, 'invalid_request', `limit ${limit.error.issues[0]?.message ?? 'is invalid'}`, [{ path: 'limit', message: limit.error.issues[0]?.message ?? 'invalid' }]);
-  }
+  const limit = pageLimit(rawLimit);
   if (before !== undefined && cursor !== undefined) {
     throw new ApiError(400, 'invalid_request', 'a page goes forward from cursor / Last-Event-ID or backward from before, not both', [{ path: 'before', message: 'not with cursor' }]);
   }
   const page: PageRequest = cursor !== undefined
-    ? { direction: 'forward', after: cursor, limit: limit.data, filter: filter?.data }
-    : { direction: 'backward', before, limit: limit.data, filter: filter?.data };
+    ? { page: 'forward', after: cursor, limit, filter: filter?.data }
+    : { page: 'backward', before, limit, filter: filter?.data };
   return { cursor, filter: filter?.data, page };
+}
+
+/** `?asks=open`: the inbox's page, every open ask however old; it takes no position and no filter. */
+function openAsksPage(asks: string, rawLimit: string | undefined, positioned: boolean): StreamQuery {
+  if (asks !== 'open') throw new ApiError(400, 'invalid_request', 'asks must be "open"', [{ path: 'asks', message: 'must be "open"' }]);
+  if (positioned) {
+    throw new ApiError(400, 'invalid_request', 'asks=open is a page of its own: not with cursor / Last-Event-ID, before or correlation_id', [{ path: 'asks', message: 'not with a position or a filter' }]);
+  }
+  const limit = present(rawLimit) ? pageLimit(rawLimit) : STREAM_PAGE_MAX;
+  return { cursor: undefined, filter: undefined, page: { page: 'open_asks', limit } };
+}
+
+function pageLimit(raw: string): number {
+  const limit = StreamPageLimit.safeParse(raw);
+  if (!limit.success) {
+    throw new ApiError(400, 'invalid_request', `limit ${limit.error.issues[0]?.message ?? 'is invalid'}`, [{ path: 'limit', message: limit.error.issues[0]?.message ?? 'invalid' }]);
+  }
+  return limit.data;
 }
 
 function present(value: string | undefined): value is string {

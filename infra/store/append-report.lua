@@ -1,11 +1,13 @@
 -- Appends one report exactly once. Dedupe and XADD happen in one atomic step, so a redelivered message, or a
 -- command ioredis re-sends after a reconnect, returns the first entry's id instead of adding a second.
 -- KEYS: 1 stream, 2 report-seen marker, 3 trimmed-up-to marker, 4 ask index key ('' when not an ask report),
---       5 the command's progress (hash: highest stored seq, whether a terminal report is stored)
+--       5 the command's progress (hash: highest stored seq, whether a terminal report is stored),
+--       6 the tenant's open asks (sorted set: ask id scored by when it expires, in ms)
 -- ARGV: 1 report json, 2 max length, 3 seen-marker ttl seconds, 4 ask op (create|resolve|expire|''),
 --       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision, 11 agent,
 --       12 who settled the ask, 13 the decisions that counted as `who=decision` lines, 14 seq,
---       15 '1' when the report ends its command, 16 ask id ('' when not an ask report), 17 the report's ts
+--       15 '1' when the report ends its command, 16 ask id ('' when not an ask report), 17 the report's ts,
+--       18 when the ask expires (ms; create only), 19 now (ms)
 -- Returns {stream id, 1 when added (0: seen before), when the ask was created (resolve/expire of an ask; else '')}
 local seen = redis.call('GET', KEYS[2])
 if seen then return {seen, 0} end
@@ -40,11 +42,18 @@ if owner and owner ~= ARGV[5] then op = '' end
 -- The command's open ask is kept with its progress, so whoever ends the command from outside can close the ask too.
 if op == 'create' then
   redis.call('HSET', KEYS[4], 'workflow_id', ARGV[5], 'correlation_id', ARGV[6], 'status', 'pending',
-    'expires_at', ARGV[7], 'action_digest', ARGV[8], 'agent', ARGV[11], 'asked_at', ARGV[17])
+    'expires_at', ARGV[7], 'action_digest', ARGV[8], 'agent', ARGV[11], 'asked_at', ARGV[17],
+    'report', ARGV[1], 'stream_id', id)
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
   redis.call('HSET', KEYS[5], 'ask', ARGV[16])
-elseif op ~= '' and redis.call('HGET', KEYS[5], 'ask') == ARGV[16] then
-  redis.call('HDEL', KEYS[5], 'ask')
+  -- An inbox opened on a long stream finds every open ask here, even one asked long before the page it loads.
+  -- Asks past their expiry leave with the next create, so the set never outgrows the asks that can still be open.
+  redis.call('ZADD', KEYS[6], tonumber(ARGV[18]), ARGV[16])
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[19])
+elseif op ~= '' then
+  if redis.call('HGET', KEYS[5], 'ask') == ARGV[16] then redis.call('HDEL', KEYS[5], 'ask') end
+  -- Resolved, expired or closed: no decision can count any more (a foreign workflow's report never gets here).
+  redis.call('ZREM', KEYS[6], ARGV[16])
 end
 if op == 'resolve' then
   if owner then

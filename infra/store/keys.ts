@@ -23,6 +23,10 @@ export class RedisKeys {
   ask(t: Tenant, askId: string): string {
     return `${this.tenant(t)}:ask:${askId}`;
   }
+  /** The tenant's asks that may still be decided (sorted set: ask id → expiry in ms); the bridge keeps it. */
+  openAsks(t: Tenant): string {
+    return `${this.tenant(t)}:open-asks`;
+  }
   command(t: Tenant, commandId: string): string {
     return `${this.tenant(t)}:command:${commandId}`;
   }

@@ -18,7 +18,7 @@ export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
   return {
     bridge: [
       ...common,
-      `~${tenant('reports')}`, `~${tenant('reports:trimmed')}`, `~${tenant('report:*')}`, `~${tenant('ask:*')}`, `~${tenant('progress:*')}`,
+      `~${tenant('reports')}`, `~${tenant('reports:trimmed')}`, `~${tenant('report:*')}`, `~${tenant('ask:*')}`, `~${tenant('progress:*')}`, `~${tenant('open-asks')}`,
       ...audit,
     ],
     worker: [
@@ -28,7 +28,7 @@ export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
     ],
     api: [
       ...common,
-      `%R~${tenant('reports')}`, `%R~${tenant('reports:trimmed')}`, `%R~${tenant('progress:*')}`,
+      `%R~${tenant('reports')}`, `%R~${tenant('reports:trimmed')}`, `%R~${tenant('progress:*')}`, `%R~${tenant('open-asks')}`,
       `~${tenant('ask:*')}`, `~${tenant('command:*')}`,
       `~${p}{stalled}:*`, `~${p}{auth}:*`, `~${p}{rate:*}:*`, `~${p}{misses:*}:*`,
       ...audit,

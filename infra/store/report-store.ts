@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { isTerminalReport, type Report, type Tenant } from '../../contracts/index.js';
+import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { RedisKeys } from './keys.js';
 
 const APPEND_SCRIPT = readFileSync(new URL('./append-report.lua', import.meta.url), 'utf8');
@@ -43,7 +44,7 @@ export class ReportStore {
     private readonly maxLen: number,
   ) {
     if (!('nexusAppendReport' in redis)) {
-      redis.defineCommand('nexusAppendReport', { numberOfKeys: 5, lua: APPEND_SCRIPT });
+      redis.defineCommand('nexusAppendReport', { numberOfKeys: 6, lua: APPEND_SCRIPT });
     }
     this.redis = redis as RedisWithAppend;
   }
@@ -58,6 +59,7 @@ export class ReportStore {
       this.keys.trimmedUpTo(tenant),
       askKey,
       this.keys.progress(tenant, report.workflow_id),
+      this.keys.openAsks(tenant),
       JSON.stringify(report),
       this.maxLen,
       SEEN_TTL_SECONDS,
@@ -75,6 +77,8 @@ export class ReportStore {
       isTerminalReport(report) ? '1' : '0',
       ask.askId,
       report.ts,
+      ask.expiresMs,
+      Date.now(),
     );
     return { id, added: added === 1, ...(askedAt ? { askedAt } : {}) };
   }
@@ -98,6 +102,28 @@ export class ReportStore {
     return rows.map(([id, fields]) => ({ id, data: fields[1] ?? '' }));
   }
 
+  /**
+   * The `ask_created` entries of the asks that may still be decided, oldest first: the `count` that expire first, and
+   * whether more are open. Read from the ask index, so an ask far back in a long stream is found in one request.
+   */
+  async openAsks(tenant: Tenant, count: number, nowMs: number): Promise<{ entries: StreamEntry[]; more: boolean; read: number }> {
+    const askIds = await this.redis.zrangebyscore(this.keys.openAsks(tenant), nowMs, '+inf', 'LIMIT', 0, count + 1);
+    const wanted = askIds.slice(0, count);
+    if (wanted.length === 0) return { entries: [], more: false, read: 0 };
+    const pipeline = this.redis.pipeline();
+    for (const askId of wanted) pipeline.hmget(this.keys.ask(tenant, askId), 'status', 'stream_id', 'report');
+    const entries: StreamEntry[] = [];
+    for (const [err, fields] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      const [status, id, data] = fields as Array<string | null>;
+      // The hash has the last word (a set member outlives an ask hash that expired early or was written before
+      // asks kept their report).
+      if ((status === 'pending' || status === 'deciding') && id && data) entries.push({ id, data });
+    }
+    entries.sort((a, b) => compareStreamIds(a.id, b.id));
+    return { entries, more: askIds.length > count, read: wanted.length };
+  }
+
   async lastId(tenant: Tenant): Promise<string> {
     const rows = await this.redis.xrevrange(this.keys.reports(tenant), '+', '-', 'COUNT', 1);
     return rows[0]?.[0] ?? '0-0';
@@ -114,7 +140,7 @@ export class ReportStore {
 }
 
 function askIndexArgs(report: Report) {
-  const none = { op: '', askId: '', expiresAt: '', digest: '', ttlSeconds: 0, decision: '', agent: '', decidedBy: '', counted: '' };
+  const none = { op: '', askId: '', expiresAt: '', expiresMs: 0, digest: '', ttlSeconds: 0, decision: '', agent: '', decidedBy: '', counted: '' };
   switch (report.report_type) {
     case 'ask_created': {
       const expiresMs = Date.parse(report.payload.expires_at);
@@ -124,6 +150,7 @@ function askIndexArgs(report: Report) {
         op: 'create',
         askId: report.payload.ask_id,
         expiresAt: report.payload.expires_at,
+        expiresMs,
         digest: report.payload.action_digest,
         ttlSeconds: ttl,
         agent: report.payload.action.agent,

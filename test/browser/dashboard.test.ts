@@ -116,7 +116,7 @@ describe('the dashboard at /ui', () => {
     await waitForStatus(page, denied, 'denied');
     await second.waitFor({ state: 'detached' });
     // The card says "denied" from ask_resolved; the terminal task_cancelled follows on the stream a moment later.
-    await card(page, denied).locator('.report-row.type-task_cancelled').waitFor();
+    await card(page, denied).locator('.report-row.type-task_cancelled').waitFor({ state: 'attached' });
     expect(await card(page, denied).locator('.report-row .rtype').allTextContents()).toEqual([
       'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled',
     ]);

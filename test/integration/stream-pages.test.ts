@@ -87,7 +87,7 @@ describe('bounded pages of GET /agent/reports/stream (?limit=)', () => {
       expect(p.status).toBe(200);
       pages.push(p);
       const end = endOf(p);
-      expect(end).toMatchObject({ direction: 'backward', count: reportIds(p).length, scanned: reportIds(p).length, trimmed_up_to: null });
+      expect(end).toMatchObject({ page: 'backward', count: reportIds(p).length, scanned: reportIds(p).length, trimmed_up_to: null });
       if (!end.more) break;
       expect(pages.length, 'a fourth page for 2,300 reports').toBeLessThan(4);
       before = end.oldest_id ?? undefined;
@@ -126,7 +126,7 @@ describe('bounded pages of GET /agent/reports/stream (?limit=)', () => {
     for (let i = 0; i < 10; i += 1) {
       const p = await page(tenant, { limit: '16', cursor });
       const e = endOf(p);
-      expect(e.direction).toBe('forward');
+      expect(e.page).toBe('forward');
       forward.push(...reportIds(p));
       if (!e.more) break;
       cursor = e.newest_id ?? '';
@@ -183,7 +183,7 @@ describe('bounded pages of GET /agent/reports/stream (?limit=)', () => {
   it('pages an empty stream and a real command: the detail of one correlation id, in seq order', async () => {
     const tenant = freshTenant();
     const empty = await page(tenant, { limit: '10' });
-    expect(endOf(empty)).toEqual({ direction: 'backward', count: 0, scanned: 0, oldest_id: null, newest_id: null, more: false, trimmed_up_to: null });
+    expect(endOf(empty)).toEqual({ page: 'backward', count: 0, scanned: 0, oldest_id: null, newest_id: null, more: false, trimmed_up_to: null });
 
     const watcher = await SseRecorder.open(nexus.baseUrl, tenant);
     for (const id of ['run-a', 'run-b', 'run-c']) {
@@ -196,6 +196,38 @@ describe('bounded pages of GET /agent/reports/stream (?limit=)', () => {
     expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'task_completed']);
     expect(reports.every((r) => r.correlation_id === 'run-b')).toBe(true);
     expect(reports.map((r) => r.seq)).toEqual([...reports.map((r) => r.seq)].sort((a, b) => a - b));
+  });
+
+  it('gives the inbox every open ask however far back it was asked, and drops each once it is decided', async () => {
+    const tenant = freshTenant();
+    const watcher = await SseRecorder.open(nexus.baseUrl, tenant);
+    for (const id of ['ask-a', 'ask-b', 'ask-c']) {
+      const sent = await post(nexus.baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'echo', params: { id }, correlation_id: id, risk_level: 'RED' }, tenant);
+      expect(sent.status).toBe(202);
+    }
+    await watcher.waitFor((rs) => rs.filter((r) => r.report_type === 'ask_created').length === 3, 30_000, 'three asks');
+    // Far more history after them than the page the dashboard loads first.
+    await fill(tenant, 'hay', 0, 2000);
+    const asked = watcher.reportEvents.filter((e) => e.event === 'report' && (JSON.parse(e.data) as Report).report_type === 'ask_created');
+
+    const open = await page(tenant, { asks: 'open' });
+    expect(reportIds(open)).toEqual(asked.map((e) => e.id));
+    expect(endOf(open)).toMatchObject({ page: 'open_asks', count: 3, scanned: 3, more: false, oldest_id: asked[0]?.id, newest_id: asked[2]?.id });
+    const two = await page(tenant, { asks: 'open', limit: '2' });
+    expect(endOf(two)).toMatchObject({ count: 2, more: true });
+
+    const [first, , third] = reportsOf(open);
+    for (const [ask, decision] of [[first, 'approve'], [third, 'deny']] as const) {
+      if (ask?.report_type !== 'ask_created') throw new Error('expected an ask');
+      const decided = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision, action_digest: ask.payload.action_digest }, tenant);
+      expect(decided.status).toBe(202);
+    }
+    await watcher.waitFor((rs) => rs.filter((r) => r.report_type === 'ask_resolved').length === 2, 30_000, 'two decisions');
+    watcher.close();
+    const left = reportsOf(await page(tenant, { asks: 'open' }));
+    expect(left.map((r) => r.correlation_id)).toEqual(['ask-b']);
+    // Another tenant's inbox holds none of them.
+    expect(reportIds(await page(freshTenant(), { asks: 'open' }))).toEqual([]);
   });
 
   it('refuses every malformed or contradictory page with a 400 that names the parameter, and still serves streams after', async () => {
@@ -213,6 +245,12 @@ describe('bounded pages of GET /agent/reports/stream (?limit=)', () => {
       [{ limit: '10', before: '1700000000000-0', cursor: '1600000000000-0' }, {}, 'before'],
       [{ limit: '10', before: '1700000000000-0' }, { 'last-event-id': '1600000000000-0' }, 'before'],
       [{ limit: '10', cursor: 'x' }, {}, 'cursor'],
+      [{ asks: 'closed' }, {}, 'asks'],
+      [{ asks: 'open', cursor: '1600000000000-0' }, {}, 'asks'],
+      [{ asks: 'open', before: '1600000000000-0' }, {}, 'asks'],
+      [{ asks: 'open', correlation_id: 'x' }, {}, 'asks'],
+      [{ asks: 'open' }, { 'last-event-id': '1600000000000-0' }, 'asks'],
+      [{ asks: 'open', limit: '0' }, {}, 'limit'],
     ];
     for (const [query, headers, path] of bad) {
       const p = await page(tenant, query, headers);

@@ -3,6 +3,7 @@ import { workflowUrl, type UiConfig } from './config.js';
 import { h } from './element.js';
 import { formatClock, formatDuration, formatJson } from './format.js';
 import { reportRow } from './report-row.js';
+import { commandTiming } from './timing.js';
 import type { CommandView } from './state.js';
 import { STATUS_LABEL, TERMINAL } from './status.js';
 
@@ -10,6 +11,10 @@ import { STATUS_LABEL, TERMINAL } from './status.js';
 export interface CardActions {
   cancel(command: CommandView): void;
   rerun(command: CommandView): void;
+  /** Where the card's "Details" link goes (the run detail view of this command). */
+  detailHref(command: CommandView): string;
+  /** The detail view shows every report at once; the run list keeps them folded. */
+  expanded: boolean;
 }
 
 /**
@@ -26,15 +31,23 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
 
   const workflowIds = [...new Set(reports.map((r) => r.workflow_id))];
   const accepted = reports.find((r) => r.report_type === 'command_accepted');
-  const what = accepted?.report_type === 'command_accepted' ? (accepted.payload.agent ?? accepted.payload.type) : undefined;
+  const what = accepted?.report_type === 'command_accepted' ? (accepted.payload.agent ?? accepted.payload.type) : agentOf(reports);
+  const risk = riskOf(reports);
+  card.dataset.agent = what ?? '';
+  card.dataset.risk = risk ?? '';
 
   const meta: (string | Node)[] = [];
   if (what) meta.push(h('span', { class: 'what' }, what));
   if (accepted?.report_type === 'command_accepted' && accepted.payload.rerun_of !== undefined) {
     meta.push(h('span', { class: 'rerun-of', title: 'the command_id this command repeats' }, `re-run of ${accepted.payload.rerun_of}`));
   }
-  if (first && last && TERMINAL.has(command.status)) {
-    meta.push(h('span', { class: 'duration', title: 'from command_accepted to the final report' }, formatDuration(Date.parse(last.ts) - Date.parse(first.ts))));
+  if (risk) meta.push(h('span', { class: `risk risk-${risk.toLowerCase()}` }, risk));
+  const timing = commandTiming(reports);
+  if (first && timing && TERMINAL.has(command.status)) {
+    meta.push(timing.asks > 0
+      ? h('span', { class: 'duration', title: 'time with an ask open, then the rest of the run (NEXUS and the agent at work)' },
+        `waited ${formatDuration(timing.waitingMs)} for approval · ran ${formatDuration(timing.runningMs)}`)
+      : h('span', { class: 'duration', title: 'from the first report to the final one' }, `took ${formatDuration(timing.totalMs)}`));
   } else if (first) {
     meta.push(h('span', { class: 'since' }, `since ${formatClock(first.ts)}`));
   } else if (command.sentAt !== undefined) {
@@ -43,7 +56,7 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
 
   const head = h('header', { class: 'card-head' },
     h('span', { class: `badge badge-${command.status}`, 'data-role': 'status' }, STATUS_LABEL[command.status]),
-    h('h3', { class: 'cid' }, command.correlationId),
+    h('h3', { class: 'cid' }, actions.expanded ? command.correlationId : h('a', { class: 'detail-link', href: actions.detailHref(command), title: 'every report, the asks and their decisions, the timing' }, command.correlationId)),
     h('span', { class: 'meta' }, ...meta),
     ...workflowIds.flatMap((id) => {
       const href = workflowUrl(config, id);
@@ -55,7 +68,15 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
   if (reports.length === 0) {
     body.push(h('p', { class: 'waiting-note' }, 'Accepted by the API (202). Waiting for the first report on the stream…'));
   } else {
-    body.push(h('ol', { class: 'rows', 'aria-label': `reports for ${command.correlationId}` }, ...command.reports.map((r) => reportRow(r.streamId, r.report))));
+    if (!accepted) {
+      body.push(h('p', { class: 'partial-note' }, 'Its first reports are older than the history loaded here: ',
+        actions.expanded ? 'they were trimmed by the retention limit.' : h('a', { href: actions.detailHref(command) }, 'open it to read them all'), ''));
+    }
+    // Folded in the run list (a page of 100 commands stays readable), kept open across updates once opened.
+    const wasOpen = card.querySelector<HTMLDetailsElement>('details.reports')?.open ?? false;
+    const rows = h('ol', { class: 'rows', 'aria-label': `reports for ${command.correlationId}` }, ...command.reports.map((r) => reportRow(r.streamId, r.report)));
+    body.push(h('details', { class: 'reports', open: actions.expanded || wasOpen },
+      h('summary', {}, `${reports.length} report${reports.length === 1 ? '' : 's'} · last: ${last?.report_type ?? ''}`), rows));
   }
   const outcome = outcomeOf(reports);
   if (outcome) body.push(outcome);
@@ -73,6 +94,21 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
       ...(command.rerunError ? [h('p', { class: 'cancel-error', role: 'alert' }, command.rerunError)] : [])));
   }
   card.replaceChildren(...body);
+}
+
+/** The risk NEXUS settled on: what the command ran at, else what its ask was raised at. */
+function riskOf(reports: Report[]): string | undefined {
+  for (let i = reports.length - 1; i >= 0; i -= 1) {
+    const r = reports[i];
+    if (r?.report_type === 'task_completed' || r?.report_type === 'ask_created') return r.payload.risk_level;
+  }
+  return undefined;
+}
+
+/** The agent, for a card whose `command_accepted` is not on the page (beyond the loaded history). */
+function agentOf(reports: Report[]): string | undefined {
+  for (const r of reports) if (r.report_type === 'task_started' && r.payload.agent) return r.payload.agent;
+  return undefined;
 }
 
 function outcomeOf(reports: Report[]): HTMLElement | undefined {

@@ -20,3 +20,10 @@ export function workflowUrl(config: UiConfig, workflowId: string): string | unde
   if (!config.temporalUiUrl) return undefined;
   return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
+
+/** The Temporal Web UI's workflow list, narrowed by a visibility query when given (e.g. one correlation id). */
+export function temporalListUrl(config: UiConfig, query?: string): string | undefined {
+  if (!config.temporalUiUrl) return undefined;
+  const list = `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows`;
+  return query === undefined ? list : `${list}?query=${encodeURIComponent(query)}`;
+}

@@ -21,6 +21,12 @@ export function formatCountdown(ms: number): string {
   return `${mm}m ${String(ss).padStart(2, '0')}s`;
 }
 
+/** Date and time in the reader's locale, for how far back the loaded history goes. */
+export function formatWhen(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium', hour12: false });
+}
+
 export function formatClock(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { hour12: false });

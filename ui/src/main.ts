@@ -1,7 +1,9 @@
 import type { GapEvent, Report, Tenant } from '../../contracts/index.js';
 import { Announcer } from './announcer.js';
 import { mountComposer } from './composer.js';
-import { readConfig, type UiConfig } from './config.js';
+import { readConfig, temporalListUrl, type UiConfig } from './config.js';
+import { detailCorrelationId, renderDetail } from './detail-view.js';
+import { HistoryLoader } from './history-loader.js';
 import { ConnectionView } from './connection-view.js';
 import { byId } from './element.js';
 import { Inbox } from './inbox.js';
@@ -10,25 +12,44 @@ import { StreamClient, type ConnectionState } from './stream-client.js';
 import type { SseMessage } from './sse-parser.js';
 import { initialTenant, isTenant, rememberTenant } from './tenant.js';
 import { storedToken, storeToken } from './token.js';
-import { Timeline } from './timeline.js';
+import { Timeline, type HistoryView } from './timeline.js';
 
 const config: UiConfig = readConfig();
 const state = new DashboardState();
 let tenant: Tenant = initialTenant();
 let client: StreamClient | undefined;
+let history: HistoryLoader | undefined;
+let historyView: HistoryView | undefined;
+/** Set on `/ui/commands/<correlation_id>`: the page shows that one command, whole, instead of the run list. */
+const detailId = detailCorrelationId(location.pathname);
 
 const connection = new ConnectionView(byId('connection'), byId('gap-banner'), byId('outage-banner'));
-const timeline = new Timeline(byId('timeline-body'), state, config, () => tenant);
+const timeline = new Timeline(byId('timeline-body'), state, config, () => tenant, () => void history?.older(), detailId !== undefined);
 const inbox = new Inbox(byId('inbox-body'), state, () => tenant);
 const announcer = new Announcer(byId<HTMLButtonElement>('notify'));
 const inboxCount = byId('inbox-count');
-mountComposer(byId('composer-body'), state, () => tenant);
+const detailBody = byId('detail-body');
 const temporalAll = byId<HTMLAnchorElement>('temporal-all');
-if (config.temporalUiUrl) temporalAll.href = `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows`;
+const temporalList = detailId === undefined ? temporalListUrl(config) : temporalListUrl(config, `NexusCorrelationId='${detailId}'`);
+if (temporalList) temporalAll.href = temporalList;
 else temporalAll.hidden = true;
+if (detailId === undefined) {
+  mountComposer(byId('composer-body'), state, () => tenant);
+} else {
+  byId('composer').hidden = true;
+  byId('timeline-title').textContent = `Command ${detailId}`;
+  temporalAll.textContent = 'This command in Temporal ↗';
+  document.title = `${detailId} · NEXUS`;
+  byId('back-to-list').hidden = false;
+}
+
+const refreshDetail = (): void => {
+  if (detailId !== undefined && historyView) renderDetail(detailBody, detailId, state.commands.get(detailId), historyView, config);
+};
 
 state.subscribe((changes) => {
   timeline.update(changes.commands);
+  if (detailId !== undefined && changes.commands.has(detailId)) refreshDetail();
   if (changes.asksChanged) {
     inbox.update();
     inboxCount.textContent = String(state.asks.size);
@@ -38,21 +59,26 @@ state.subscribe((changes) => {
   announcer.newAsks(changes.newAsks);
 });
 
+/** Applies one `report` event, live or from a page of history; returns its stamp when it was new here. */
+function applyReport(msg: SseMessage): string | undefined {
+  if (msg.event !== 'report' || msg.id === undefined) return undefined;
+  let report: Report;
+  try {
+    report = JSON.parse(msg.data) as Report;
+  } catch {
+    return undefined;
+  }
+  // The stream is already per tenant; this guards against a late event from a stream being switched away from.
+  if (report.org_id !== tenant.org_id || report.project_id !== tenant.project_id) return undefined;
+  return state.applyReport(msg.id, report) ? report.ts : undefined;
+}
+
 function onMessage(msg: SseMessage): void {
   if (msg.event === 'gap') {
     connection.gap(JSON.parse(msg.data) as GapEvent);
     return;
   }
-  if (msg.event !== 'report' || msg.id === undefined) return;
-  let report: Report;
-  try {
-    report = JSON.parse(msg.data) as Report;
-  } catch {
-    return;
-  }
-  // The stream is already per tenant; this guards against a late event from a stream being switched away from.
-  if (report.org_id !== tenant.org_id || report.project_id !== tenant.project_id) return;
-  state.applyReport(msg.id, report);
+  applyReport(msg);
 }
 
 function onState(s: ConnectionState): void {
@@ -62,7 +88,10 @@ function onState(s: ConnectionState): void {
   else if (s.kind === 'offline') timeline.notLoaded(s.reason);
 }
 
-/** Switching tenant starts from nothing: a new stream without a cursor replays that tenant's whole history. */
+/**
+ * Switching tenant starts from nothing: the newest page of history and every open ask (or, in the detail view, the
+ * command's reports from as far back as they go), then the live stream from where the first page ended.
+ */
 function open(next: Tenant): void {
   client?.stop();
   tenant = next;
@@ -76,11 +105,20 @@ function open(next: Tenant): void {
   inboxCount.textContent = '0';
   inboxCount.dataset.count = '0';
   announcer.pendingCount(0, `${next.org_id}/${next.project_id}`);
+  historyView = undefined;
+  detailBody.replaceChildren();
+  const loader = new HistoryLoader(next, detailId, applyReport, (view) => {
+    historyView = view;
+    timeline.showHistory(view);
+    refreshDetail();
+  }, () => detailId !== undefined && (state.commands.get(detailId)?.reports.some((r) => r.report.report_type === 'command_accepted') ?? false));
+  history = loader;
   const stream = new StreamClient((cursor) => {
     const q = new URLSearchParams({ org_id: next.org_id, project_id: next.project_id });
     if (cursor) q.set('cursor', cursor);
+    if (detailId !== undefined) q.set('correlation_id', detailId);
     return `/agent/reports/stream?${q}`;
-  }, { message: onMessage, state: onState });
+  }, { message: onMessage, state: onState }, () => loader.first());
   client = stream;
   stream.start();
 }

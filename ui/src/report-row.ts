@@ -1,6 +1,6 @@
 import type { Report } from '../../contracts/index.js';
 import { h } from './element.js';
-import { formatClock, formatDuration } from './format.js';
+import { formatClock } from './format.js';
 
 /** One report as a row of its card: sequence, type, the one detail that matters, and when. */
 export function reportRow(streamId: string, report: Report): HTMLLIElement {
@@ -33,7 +33,8 @@ function detail(report: Report): string {
     case 'ask_expired':
       return `expired at ${formatClock(report.payload.expired_at)}`;
     case 'task_completed':
-      return `${report.payload.risk_level} · ran in ${formatDuration(report.payload.duration_ms)}`;
+      // The card splits the time into waiting and running; `duration_ms` alone would count an approver's wait.
+      return `${report.payload.risk_level} · done`;
     case 'task_failed':
       return `${report.payload.error.code}: ${report.payload.error.message}`;
     case 'task_cancelled':

@@ -1,4 +1,5 @@
 import { reconnectDelay } from './backoff.js';
+import { errorMessage, errorText } from './error-text.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
 import { authHeaders } from './token.js';
 
@@ -33,9 +34,14 @@ export class StreamClient {
   private abort: AbortController | undefined;
   private wake: (() => void) | undefined;
 
+  /**
+   * `bootstrap` runs before the first connection (and again after it failed): it loads what the page shows first
+   * through bounded pages and returns the cursor the live stream continues from, so nothing is replayed twice.
+   */
   constructor(
     private readonly urlFor: (cursor: string | undefined) => string,
     private readonly handlers: StreamHandlers,
+    private bootstrap?: () => Promise<string | undefined>,
   ) {}
 
   start(): void {
@@ -83,6 +89,16 @@ export class StreamClient {
 
   /** One connection, from request to end; resolves with why it ended ("fatal: …" when retrying cannot help). */
   private async connectOnce(): Promise<string> {
+    if (this.bootstrap) {
+      this.handlers.state({ kind: 'catching_up' });
+      try {
+        this.lastId = (await this.bootstrap()) ?? this.lastId;
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+      this.bootstrap = undefined;
+      if (this.stopped) return 'stopped';
+    }
     const abort = new AbortController();
     this.abort = abort;
     let response: Response;
@@ -151,24 +167,5 @@ export class StreamClient {
       }
       this.wake = done;
     });
-  }
-}
-
-async function errorMessage(response: Response): Promise<string> {
-  const fallback = `the server answered ${response.status}`;
-  try {
-    return errorText(await response.text()) ?? fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-/** The message of an API error body (`{"error":{"message":…}}`), if that is what `text` is. */
-function errorText(text: string): string | undefined {
-  try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
-    return typeof message === 'string' && message !== '' ? message : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,6 +1,7 @@
-import type { UiConfig } from './config.js';
+import { temporalListUrl, type UiConfig } from './config.js';
 import { h } from './element.js';
 import { renderCard } from './command-card.js';
+import { formatWhen } from './format.js';
 import type { Tenant } from '../../contracts/index.js';
 import { newClientId, postJson } from './api-client.js';
 import type { CommandView, DashboardState } from './state.js';
@@ -18,13 +19,49 @@ export class Timeline {
     h('option', { value: '' }, 'All statuses'),
     ...(Object.keys(STATUS_LABEL) as CommandStatus[]).map((s) => h('option', { value: s }, STATUS_LABEL[s])),
   );
+  private readonly agentFilter = h('select', { id: 'agent-filter', 'aria-label': 'Filter by agent' }, h('option', { value: '' }, 'All agents'));
+  private readonly riskFilter = h('select', { id: 'risk-filter', 'aria-label': 'Filter by risk' },
+    h('option', { value: '' }, 'Any risk'), ...['GREEN', 'YELLOW', 'RED'].map((r) => h('option', { value: r }, r)));
   private readonly search = h('input', { id: 'search', type: 'search', placeholder: 'Search correlation id', 'aria-label': 'Search by correlation id', autocomplete: 'off', spellcheck: 'false' });
+  private readonly open = h('a', { id: 'open-correlation', class: 'link', hidden: true }, 'Open');
+  private readonly history = h('div', { class: 'history', id: 'history' });
+  private readonly agents = new Set<string>();
+  /** Set when this list is the detail view of one command: every report shown, no list controls. */
+  private readonly expanded: boolean;
 
-  constructor(root: HTMLElement, private readonly state: DashboardState, private readonly config: UiConfig, private readonly getTenant: () => Tenant) {
-    root.append(h('div', { class: 'filters' }, this.statusFilter, this.search, this.count), this.empty, this.list);
+  constructor(
+    root: HTMLElement,
+    private readonly state: DashboardState,
+    private readonly config: UiConfig,
+    private readonly getTenant: () => Tenant,
+    private readonly onOlder: () => void,
+    detail = false,
+  ) {
+    this.expanded = detail;
+    const filters = h('div', { class: 'filters' }, this.statusFilter, this.agentFilter, this.riskFilter, this.search, this.open, this.count);
+    root.append(...(detail ? [] : [filters]), this.empty, this.list, this.history);
     this.showLoading();
-    this.statusFilter.addEventListener('change', () => this.applyFilter());
+    for (const control of [this.statusFilter, this.agentFilter, this.riskFilter]) control.addEventListener('change', () => this.applyFilter());
     this.search.addEventListener('input', () => this.applyFilter());
+  }
+
+  /** The foot of the list: how far back it goes, and the way further back while there is more. */
+  showHistory(view: HistoryView): void {
+    const parts: Array<Node | string> = [];
+    if (view.oldestTs) parts.push(h('span', { class: 'history-reach' }, `History loaded back to ${formatWhen(view.oldestTs)}.`), ' ');
+    if (view.more) {
+      const older = h('button', { type: 'button', id: 'load-older', disabled: view.loading }, view.loading ? 'Loading older…' : this.expanded ? 'Look further back' : 'Load older commands');
+      older.addEventListener('click', () => this.onOlder());
+      parts.push(older);
+    } else if (view.trimmedUpTo !== null) {
+      parts.push(h('span', { class: 'history-end', 'data-end': 'trimmed' }, 'Older reports were trimmed by the retention limit (NEXUS_STREAM_MAXLEN). '));
+      const all = temporalListUrl(this.config);
+      if (all) parts.push(h('a', { href: all, target: '_blank', rel: 'noopener' }, 'Temporal keeps every workflow ↗'));
+    } else if (view.loaded) {
+      parts.push(h('span', { class: 'history-end', 'data-end': 'start' }, 'This is the beginning of the history.'));
+    }
+    if (view.error) parts.push(h('p', { class: 'cancel-error', role: 'alert' }, `Older history did not load: ${view.error}`));
+    this.history.replaceChildren(...parts);
   }
 
   update(correlationIds: Iterable<string>): void {
@@ -37,10 +74,41 @@ export class Timeline {
         this.cards.set(id, card);
         this.list.prepend(card);
       }
-      renderCard(card, command, this.config, { cancel: (c) => void this.cancel(c), rerun: (c) => void this.rerun(c) });
+      renderCard(card, command, this.config, {
+        cancel: (c) => void this.cancel(c),
+        rerun: (c) => void this.rerun(c),
+        detailHref: (c) => detailHref(c.correlationId, this.getTenant()),
+        expanded: this.expanded,
+      });
+      // Older commands arrive after newer ones when paging back: the list keeps newest first either way.
+      this.place(card, command);
+      this.noteAgent(card.dataset.agent ?? '');
       card.hidden = !this.matches(card);
     }
     this.updateCount();
+  }
+
+  private place(card: HTMLElement, command: CommandView): void {
+    const key = sortKey(command);
+    card.dataset.sort = key;
+    let next: Element | null = null;
+    for (const other of this.list.children) {
+      if (other !== card && ((other as HTMLElement).dataset.sort ?? '') < key) {
+        next = other;
+        break;
+      }
+    }
+    if (card.parentElement === this.list && card.nextElementSibling === next) return;
+    this.list.insertBefore(card, next);
+  }
+
+  private noteAgent(agent: string): void {
+    if (agent === '' || this.agents.has(agent)) return;
+    this.agents.add(agent);
+    const options = [...this.agents].sort();
+    const chosen = this.agentFilter.value;
+    this.agentFilter.replaceChildren(h('option', { value: '' }, 'All agents'), ...options.map((a) => h('option', { value: a }, a)));
+    this.agentFilter.value = chosen;
   }
 
   /** Asks the API to cancel; a 202 changes nothing but the note: the stream says how the command ended. */
@@ -67,12 +135,16 @@ export class Timeline {
       return;
     }
     this.state.noteRerun(command.correlationId, false, undefined);
-    this.state.markSent(next);
+    // The detail view follows one correlation id: the new command is shown on a detail view of its own.
+    if (this.expanded) location.assign(detailHref(next, this.getTenant()));
+    else this.state.markSent(next);
   }
 
   clear(): void {
     this.cards.clear();
+    this.agents.clear();
     this.list.replaceChildren();
+    this.history.replaceChildren();
     this.showLoading();
     this.updateCount();
   }
@@ -81,7 +153,9 @@ export class Timeline {
   caughtUp(): void {
     this.loaded = true;
     this.empty.dataset.state = 'empty';
-    this.empty.textContent = 'No commands yet. Send one with the composer, or POST /sidecar/command.';
+    // The detail view says itself when its command has no report (with the way to Temporal).
+    this.empty.textContent = this.expanded ? '' : 'No commands yet. Send one with the composer, or POST /sidecar/command.';
+    this.updateCount();
   }
 
   /** The stream failed before it ever caught up: say that nothing could be loaded, not that there is nothing. */
@@ -98,20 +172,59 @@ export class Timeline {
   }
 
   private matches(card: HTMLElement): boolean {
-    const status = this.statusFilter.value;
+    if (this.expanded) return true;
+    const { status, agent, risk, correlationId } = card.dataset;
     const needle = this.search.value.trim().toLowerCase();
-    return (status === '' || card.dataset.status === status) && (needle === '' || (card.dataset.correlationId ?? '').toLowerCase().includes(needle));
+    return (this.statusFilter.value === '' || status === this.statusFilter.value)
+      && (this.agentFilter.value === '' || agent === this.agentFilter.value)
+      && (this.riskFilter.value === '' || risk === this.riskFilter.value)
+      && (needle === '' || (correlationId ?? '').toLowerCase().includes(needle));
   }
 
   private applyFilter(): void {
     for (const card of this.cards.values()) card.hidden = !this.matches(card);
+    // The list holds only the history loaded so far; the detail view finds a command however far back it is.
+    const id = this.search.value.trim();
+    this.open.hidden = !ClientKey.test(id);
+    if (!this.open.hidden) {
+      this.open.setAttribute('href', detailHref(id, this.getTenant()));
+      this.open.textContent = `Open ${id}`;
+    }
     this.updateCount();
   }
 
   private updateCount(): void {
     const total = this.cards.size;
     const shown = [...this.cards.values()].filter((c) => !c.hidden).length;
-    this.count.textContent = total === shown ? `${total} command${total === 1 ? '' : 's'}` : `${shown} of ${total}`;
-    this.empty.hidden = total > 0;
+    this.count.textContent = total === shown ? `${total} command${total === 1 ? '' : 's'} loaded` : `${shown} of ${total} loaded`;
+    this.empty.hidden = total > 0 || this.empty.textContent === '';
   }
+}
+
+export interface HistoryView {
+  /** Whether the first page arrived (before that, the foot says nothing). */
+  loaded: boolean;
+  more: boolean;
+  loading: boolean;
+  error: string | undefined;
+  trimmedUpTo: string | null;
+  /** The stamp of the oldest report loaded. */
+  oldestTs: string | undefined;
+}
+
+/** Same pattern as the API's client keys, checked here only to offer a link; the server checks for real. */
+const ClientKey = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** `/ui/commands/<correlation_id>?org_id=…&project_id=…`: a link that opens the same command for whoever has it. */
+export function detailHref(correlationId: string, tenant: Tenant): string {
+  const q = new URLSearchParams({ org_id: tenant.org_id, project_id: tenant.project_id });
+  return `/ui/commands/${encodeURIComponent(correlationId)}?${q}`;
+}
+
+/** Newest first by the first report's stream id; a card the page sent that has no report yet sorts on top. */
+function sortKey(command: CommandView): string {
+  const id = command.reports[0]?.streamId;
+  if (!id) return `~${String(command.sentAt ?? 0).padStart(15, '0')}`;
+  const [ms = '0', seq = '0'] = id.split('-');
+  return `${ms.padStart(15, '0')}-${seq.padStart(10, '0')}`;
 }

@@ -1,0 +1,19 @@
+/** What an API error answer says, in its own words when it has them (`{"error":{"message":…}}`). */
+export async function errorMessage(response: Response): Promise<string> {
+  const fallback = `the server answered ${response.status}`;
+  try {
+    return errorText(await response.text()) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The message of an API error body (`{"error":{"message":…}}`), if that is what `text` is. */
+export function errorText(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof message === 'string' && message !== '' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -89,9 +89,16 @@ describe('run history in the dashboard', () => {
     // Newest first, and older pages join below, still newest first.
     const order = async () => page.locator('article.card').evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.correlationId ?? ''));
     expect((await order())[0]).toBe('recent-done');
-    for (let i = 0; i < 5 && (await card(page, 'oldest-done').count()) === 0; i += 1) {
+    // Until the foot has no "Load older" left. The cards of a page render a moment after the foot says where the
+    // page ended, so the loop asks the foot, never the cards; one read in the page, so the button cannot vanish
+    // between a count and a click.
+    const older = () => page.evaluate(() => {
+      const button = document.getElementById('load-older') as HTMLButtonElement | null;
+      return button === null ? 'none' : button.disabled ? 'loading' : 'ready';
+    });
+    for (let i = 0; i < 5 && (await older()) === 'ready'; i += 1) {
       await page.click('#load-older');
-      await expect.poll(() => page.locator('#load-older').count().then(async (n) => n === 0 || !(await page.locator('#load-older').isDisabled())), { timeout: 15_000 }).toBe(true);
+      await expect.poll(older, { timeout: 15_000, message: 'the older page to load' }).not.toBe('loading');
     }
     await waitForStatus(page, 'oldest-done', 'completed');
     await expect.poll(() => page.textContent('#history'), { timeout: 10_000 }).toContain('This is the beginning of the history.');

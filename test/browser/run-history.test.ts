@@ -44,11 +44,13 @@ beforeAll(async () => {
 
   // History, oldest first: a RED ask still open, a finished command, 900 reports of filler, a recent command.
   const watch = await SseRecorder.open(nexus.baseUrl, tenant);
+  // One after the other: two workflows started together may put their first reports on the stream in either order.
   await send('old-ask', { risk_level: 'RED' });
+  await watch.waitFor((rs) => rs.some((r) => r.correlation_id === 'old-ask' && r.report_type === 'ask_created'), 30_000, 'the old ask');
   await send('oldest-done');
-  await watch.waitFor((rs) => rs.some((r) => r.correlation_id === 'old-ask' && r.report_type === 'ask_created')
-    && rs.some((r) => r.correlation_id === 'oldest-done' && r.report_type === 'task_completed'), 30_000, 'the old ask and the old command');
-  for (let n = 0; n < FILLER_COMMANDS; n += 30) await Promise.all(Array.from({ length: 30 }, (_, i) => fillerCommand(n + i)));
+  await watch.waitFor((rs) => rs.some((r) => r.correlation_id === 'oldest-done' && r.report_type === 'task_completed'), 30_000, 'the old command');
+  // In order, so the list's order is known: newest first means filler-299 right below the recent command.
+  for (let n = 0; n < FILLER_COMMANDS; n += 1) await fillerCommand(n);
   await send('recent-done');
   await watch.waitFor((rs) => rs.some((r) => r.correlation_id === 'recent-done' && r.report_type === 'task_completed'), 30_000, 'the recent command');
   watch.close();

@@ -85,6 +85,6 @@ export function createActivities(deps: ActivityDeps) {
     verifyDecision: createVerifyDecision({ seal: deps.seal, audit: deps.audit, refusals: deps.decisionRefusals, logger: log }),
     planInstruction: createPlanInstruction({ ...deps, logger: log }),
     runAgent: createRunAgent({ ...deps, authorize, logger: log }),
-    runRemoteAgent: createRunRemoteAgent({ authorize, remote: deps.remote, topology: deps.remoteTopology, logger: log }),
+    runRemoteAgent: createRunRemoteAgent({ authorize, remote: deps.remote, topology: deps.remoteTopology, publisher, logger: log }),
   };
 }

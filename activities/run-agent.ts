@@ -7,6 +7,7 @@ import type { LlmRouter } from '../infra/llm/llm-router.js';
 import type { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import { PROGRESS_SEQ_BLOCK, reportEnvelope, type RunAgentInput } from '../contracts/index.js';
 import type { AuthorizeStep } from './effect-authority.js';
+import { stepStartedReport } from './step-started.js';
 
 /**
  * Runs one agent with everything its context promises, once the step has shown its authority (anyone who reaches
@@ -17,6 +18,9 @@ export function createRunAgent(deps: { authorize: AuthorizeStep; publisher: Repo
     const ctx = Context.current();
     const { input, agent, params } = await deps.authorize(scheduled);
     const log = deps.logger.child({ correlation_id: input.correlation_id, workflow_id: input.workflow_id, agent: agent.name });
+    // Said before the agent acts, and not best effort: a step that cannot say it started does not start.
+    const started = stepStartedReport(input);
+    if (started) await deps.publisher.publish([started]);
     log.info({ attempt: ctx.info.attempt }, 'agent run started');
     const progress = async (update: ProgressUpdate) => {
       if (input.progress_seq_base < 0 || !Number.isInteger(update.index) || update.index < 0 || update.index >= PROGRESS_SEQ_BLOCK) return;

@@ -3,13 +3,15 @@ import type { Logger } from '../infra/logger.js';
 import { NoAgentListeningError, type RemoteTaskPublisher } from '../agents/remote/remote-task-publisher.js';
 import type { RemoteTopology } from '../agents/remote/remote-topology.js';
 import { EFFECT_REFUSALS, type RunAgentInput } from '../contracts/index.js';
+import type { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import type { AuthorizeStep } from './effect-authority.js';
+import { stepStartedReport } from './step-started.js';
 
 /**
  * Hands the task to a remote agent over `nexus.tasks` and returns without a result: the agent's reply completes
  * the activity asynchronously. A dead agent stops heartbeating and the attempt times out and is retried.
  */
-export function createRunRemoteAgent(deps: { authorize: AuthorizeStep; remote: RemoteTaskPublisher | undefined; topology: RemoteTopology; logger: Logger }) {
+export function createRunRemoteAgent(deps: { authorize: AuthorizeStep; remote: RemoteTaskPublisher | undefined; topology: RemoteTopology; publisher: ReportPublisher; logger: Logger }) {
   return async function runRemoteAgent(scheduled: RunAgentInput & { heartbeat_timeout_ms: number }): Promise<unknown> {
     const ctx = Context.current();
     // The remote agent acts on NEXUS's word: the step shows its authority here, before the task leaves.
@@ -19,6 +21,8 @@ export function createRunRemoteAgent(deps: { authorize: AuthorizeStep; remote: R
       throw ApplicationFailure.create({ type: EFFECT_REFUSALS.foreign, message: 'the step carries no valid heartbeat timeout', nonRetryable: true });
     }
     if (!deps.remote) throw ApplicationFailure.create({ type: 'agent_unavailable', message: 'remote agents are not enabled in this worker', nonRetryable: true });
+    const started = stepStartedReport(input);
+    if (started) await deps.publisher.publish([started]);
     try {
       await deps.remote.publish({
         task_token: ctx.info.base64TaskToken,

@@ -13,6 +13,11 @@ export const RunAgentInput = Action.extend({
   idempotency_key: z.string(),
   /** The workflow reserved seq numbers [progress_seq_base, +PROGRESS_SEQ_BLOCK) for this step's progress (-1: none). */
   progress_seq_base: z.number().int(),
+  /**
+   * The seq the workflow set aside for the command's `task_started`, which the activity publishes before the agent acts,
+   * so a RED action reads ask → decision → started (absent: an earlier step of the command already started it).
+   */
+  start_seq: z.number().int().nonnegative().optional(),
   /** The run id its progress report ids carry, in a run that is not the workflow's first (ReportSource.report_run). */
   report_run: z.string().min(1).max(100).optional(),
   /**

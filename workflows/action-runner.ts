@@ -22,6 +22,12 @@ export interface ApproverWords {
   suggestedRisk: RiskLevel;
 }
 
+/**
+ * The patch under which `task_started` is said by the first step that acts (after its approval, when RED) instead of
+ * with `command_accepted`: a share that waits for a person no longer reads as begun.
+ */
+export const TASK_STARTED_WHEN_ACTING = 'nexus-task-started-when-acting';
+
 /** An approver may edit an action a few times in a row; past that the command fails rather than loop. */
 const MAX_EDITS = 3;
 
@@ -37,6 +43,8 @@ interface Edit {
  */
 export class ActionRunner {
   private step = 0;
+  /** Whether a step of this command has been sent off with the command's `task_started` already. */
+  private started: boolean;
   private recordedRisk: RiskLevel;
   private readonly activities;
 
@@ -45,7 +53,10 @@ export class ActionRunner {
     private readonly reports: ReportBuilder,
     private readonly gate: ApprovalGate,
     private readonly state: CommandState,
+    /** False for a command begun before TASK_STARTED_WHEN_ACTING: it said task_started at once. */
+    startWhenActing: boolean,
   ) {
+    this.started = !startWhenActing;
     this.recordedRisk = input.request.risk_level ?? 'GREEN';
     this.activities = agentActivities(input.settings);
   }
@@ -180,6 +191,9 @@ export class ActionRunner {
   }
 
   private async execute(action: Action, verdict: ActionAssessment, risk: RiskLevel, approval?: RunAgentInput['approval']): Promise<StepOutcome> {
+    // Set aside before progress numbers, so the step's task_started sorts before its progress.
+    const startSeq = this.started ? undefined : this.reports.reserve(1);
+    this.started = true;
     try {
       const stepInput = {
         ...action,
@@ -188,6 +202,7 @@ export class ActionRunner {
         command_id: this.input.command_id,
         tenant: this.input.tenant,
         idempotency_key: `${this.input.workflow_id}:step-${this.step++}`,
+        ...(startSeq !== undefined ? { start_seq: startSeq } : {}),
         progress_seq_base: verdict.reports_progress ? this.reports.reserve(PROGRESS_SEQ_BLOCK) : -1,
         ...(this.reports.source.report_run ? { report_run: this.reports.source.report_run } : {}),
         ...(approval ? { approval } : {}),

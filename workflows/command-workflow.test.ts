@@ -84,7 +84,7 @@ describe('the approval gate', { timeout: 10_000 }, () => {
     });
 
     expect(outcome.status).toBe('completed');
-    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'ask_created', 'ask_resolved', 'task_started', 'task_completed']);
     expect(stub.calls.reports.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4]);
     expect(reportOf(stub.calls.reports, 'ask_resolved').payload).toMatchObject({ decision: 'approve', decided_by: 'bob', reason: 'fine' });
     expect(stub.calls.runs).toHaveLength(1);
@@ -123,7 +123,7 @@ describe('the approval gate', { timeout: 10_000 }, () => {
     });
 
     expect(outcome).toEqual({ status: 'cancelled' });
-    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled']);
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'ask_created', 'ask_resolved', 'task_cancelled']);
     const ask = reportOf(stub.calls.reports, 'ask_created');
     expect(reportOf(stub.calls.reports, 'ask_resolved').payload).toMatchObject({ decision: 'deny', decided_by: 'bob', reason: 'not to them' });
     expect(reportOf(stub.calls.reports, 'task_cancelled').payload).toEqual({ reason: 'not to them', ask_id: ask.payload.ask_id });
@@ -152,7 +152,7 @@ describe('the approval gate', { timeout: 10_000 }, () => {
     });
 
     expect(outcome.status).toBe('completed');
-    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'ask_created', 'task_progress', 'ask_resolved', 'task_completed']);
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'ask_created', 'task_progress', 'ask_resolved', 'task_started', 'task_completed']);
     const resolved = reportOf(stub.calls.reports, 'ask_resolved').payload;
     expect(resolved).toMatchObject({ decision: 'approve', decided_by: 'bob, carol' });
     expect(resolved.decisions?.map((d) => [d.decided_by, d.decision])).toEqual([['bob', 'approve'], ['carol', 'approve']]);
@@ -203,7 +203,7 @@ describe('the approval gate', { timeout: 10_000 }, () => {
 
     expect(outcome).toEqual({ status: 'completed', result: { ran: editedParams } });
     expect(types(stub.calls.reports)).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'ask_created', 'ask_resolved', 'task_completed',
+      'command_accepted', 'ask_created', 'ask_resolved', 'ask_created', 'ask_resolved', 'task_started', 'task_completed',
     ]);
     expect(reportOf(stub.calls.reports, 'ask_resolved').payload).toMatchObject({
       decision: 'approve',
@@ -224,7 +224,7 @@ describe('the approval gate', { timeout: 10_000 }, () => {
 
     expect(outcome).toEqual({ status: 'expired' });
     expect(types(stub.calls.reports)).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'task_progress', 'task_progress', 'ask_expired', 'task_cancelled',
+      'command_accepted', 'ask_created', 'task_progress', 'task_progress', 'ask_expired', 'task_cancelled',
     ]);
     const ask = reportOf(stub.calls.reports, 'ask_created');
     const stages = stub.calls.reports.filter((r): r is ReportOf<'task_progress'> => r.report_type === 'task_progress').map((r) => r.payload.ask);

@@ -1,8 +1,8 @@
-import { CancellationScope, isCancellation, log, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, setHandler } from '@temporalio/workflow';
 import type { CommandInput, CommandState, Plan, RiskLevel, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
-import { ActionRunner, type StepOutcome } from './action-runner.js';
+import { ActionRunner, TASK_STARTED_WHEN_ACTING, type StepOutcome } from './action-runner.js';
 import { agentActivities, local } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
 import { stateQuery } from './messages.js';
@@ -47,7 +47,9 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
 
 async function runCommand(input: CommandInput, gate: ApprovalGate, reports: ReportBuilder, state: CommandState): Promise<CommandOutcome> {
   const started = Date.now();
-  const runner = new ActionRunner(input, reports, gate, state);
+  // Commands begun before this change said task_started with command_accepted; they replay as they ran.
+  const startWhenActing = patched(TASK_STARTED_WHEN_ACTING);
+  const runner = new ActionRunner(input, reports, gate, state, startWhenActing);
   const { request } = input;
   const agentName = request.type === 'agent.run' ? request.agent : undefined;
 
@@ -59,7 +61,7 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
       requested_by: input.requested_by,
       ...(input.rerun_of !== undefined ? { rerun_of: input.rerun_of } : {}),
     }),
-    reports.build('task_started', { agent: agentName }),
+    ...(startWhenActing ? [] : [reports.build('task_started', { agent: agentName })]),
   ]);
   state.status = 'running';
 

@@ -103,7 +103,7 @@ describe('the dashboard at /ui', () => {
     await waitForStatus(page, approved, 'completed');
     await ask.waitFor({ state: 'detached' });
     expect(await card(page, approved).locator('.report-row .rtype').allTextContents()).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed',
+      'command_accepted', 'ask_created', 'ask_resolved', 'task_started', 'task_completed',
     ]);
     await expect(card(page, approved).locator('.type-ask_resolved .detail').textContent()).resolves.toBe('approved by teacher-kim: “district asked for it”');
     expect(deliveriesFor(approved)).toHaveLength(1);
@@ -118,7 +118,7 @@ describe('the dashboard at /ui', () => {
     // The card says "denied" from ask_resolved; the terminal task_cancelled follows on the stream a moment later.
     await card(page, denied).locator('.report-row.type-task_cancelled').waitFor({ state: 'attached' });
     expect(await card(page, denied).locator('.report-row .rtype').allTextContents()).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled',
+      'command_accepted', 'ask_created', 'ask_resolved', 'task_cancelled',
     ]);
     await expect(page.textContent('#inbox-count')).resolves.toBe('0');
     // The worker would have delivered by now had it run; give a wrongly-run activity time to show itself anyway.
@@ -202,7 +202,7 @@ describe('the dashboard at /ui', () => {
     await waitForStatus(page, correlationId, 'cancelled');
     await ask.waitFor({ state: 'detached' });
     expect(await card(page, correlationId).locator('.report-row .rtype').allTextContents()).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'task_cancelled',
+      'command_accepted', 'ask_created', 'task_cancelled',
     ]);
     // An ended command offers nothing more to cancel.
     expect(await card(page, correlationId).locator('button.cancel').count()).toBe(0);
@@ -256,7 +256,7 @@ describe('the dashboard at /ui', () => {
     await second.locator('button.approve').click();
     await waitForStatus(page, correlationId, 'completed');
     expect(await card(page, correlationId).locator('.report-row .rtype').allTextContents()).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'ask_created', 'ask_resolved', 'task_completed',
+      'command_accepted', 'ask_created', 'ask_resolved', 'ask_created', 'ask_resolved', 'task_started', 'task_completed',
     ]);
     const delivered = deliveriesFor(correlationId);
     expect(delivered).toHaveLength(1);

@@ -178,7 +178,7 @@ describe('tokens mode: who may do what', () => {
     const withAHeaders = await post(nexus.baseUrl, askPath, { decision: 'approve', action_digest: b.ask.payload.action_digest }, A, aAll.auth);
     expect(withAHeaders.status).toBe(404);
     await settle();
-    expect(b.stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
+    expect(b.stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created']);
     expect(deliveriesFor(b.correlationId)).toHaveLength(0);
 
     const a = await redAsk(A, aAll.auth, 'a-ask');

@@ -59,8 +59,8 @@ describe('cancelling a command from NEXUS', () => {
 
     const reports = await share.stream.waitFor(ended, 30_000, 'the cancelled command to end on its stream');
     share.stream.close();
-    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'task_cancelled']);
-    expect(reports[3]?.payload).toEqual({ reason: 'cancelled', ask_id: share.ask.payload.ask_id });
+    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created', 'task_cancelled']);
+    expect(reports[2]?.payload).toEqual({ reason: 'cancelled', ask_id: share.ask.payload.ask_id });
     await until(async () => (await redis.hget(keys.ask(tenant, share.ask.payload.ask_id), 'status')) === 'closed', 10_000, 'the bridge to close the ask');
     await until(async () => (await temporalStatus(share.workflowId)) === 'CANCELLED', 10_000, 'Temporal to show the workflow cancelled');
 
@@ -87,7 +87,7 @@ describe('cancelling a command from NEXUS', () => {
     expect((await cancel(commandIdOf(share.workflowId))).status).toBe(202);
     const reports = await share.stream.waitFor(ended, 30_000, 'the running command to end on its stream');
     share.stream.close();
-    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled']);
+    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created', 'ask_resolved', 'task_started', 'task_cancelled']);
     expect(reports[4]?.payload).toEqual({ reason: 'cancelled' });
     // The agent stopped its call before the command said it was cancelled: the workflow waited for it.
     expect(receiver.held.find((d) => d.correlationId === share.correlationId)?.closedAt).toBeDefined();

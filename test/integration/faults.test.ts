@@ -109,7 +109,7 @@ describe('faults lose nothing', () => {
       await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'completion');
       stream.close();
       expect(stream.reports.map((r) => r.report_type)).toEqual([
-        'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed',
+        'command_accepted', 'ask_created', 'ask_resolved', 'task_started', 'task_completed',
       ]);
       expect(receiver.deliveries.filter((d) => d.correlationId === correlationId)).toHaveLength(1);
     } finally {
@@ -152,7 +152,7 @@ describe('faults lose nothing', () => {
       // Within seconds of the kill (a process start included), not after the 5-minute start-to-close timeout.
       expect(Date.now() - killedAt).toBeLessThan(60_000);
       expect(stream.reports.map((r) => r.report_type)).toEqual([
-        'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed',
+        'command_accepted', 'ask_created', 'ask_resolved', 'task_started', 'task_completed',
       ]);
     } finally {
       await killHard(first);

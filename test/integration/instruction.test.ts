@@ -74,7 +74,7 @@ describe('instruction commands', () => {
     anthropic.reply('say hello', { toolCalls: [{ name: 'echo', input: { note: 'hello' } }, describePlan('Say hello')] });
     const { stream } = await instruct(nexus, 'green', 'say hello');
     const reports = await terminal(stream);
-    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'task_progress', 'task_completed']);
+    expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_progress', 'task_started', 'task_completed']);
     const progress = byType(reports, 'task_progress')[0];
     expect(progress?.payload.llm).toEqual({ provider: 'anthropic', model: 'fake-claude', input_tokens: 100, output_tokens: 20, calls: 1 });
     expect(progress?.payload.plan?.calls).toEqual([{ agent: 'echo', params: { note: 'hello' } }]);

@@ -57,9 +57,9 @@ describe('a RED command', () => {
 
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 20_000, 'task_completed');
     expect(stream.reports.map((r) => r.report_type)).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed',
+      'command_accepted', 'ask_created', 'ask_resolved', 'task_started', 'task_completed',
     ]);
-    expect(stream.reports[3]?.payload).toMatchObject({ decision: 'approve', decided_by: 'teacher-kim', reason: 'ok' });
+    expect(stream.reports[2]?.payload).toMatchObject({ decision: 'approve', decided_by: 'teacher-kim', reason: 'ok' });
     expect(deliveriesFor(correlationId)).toMatchObject([
       { idempotencyKey: `${workflowId}:step-0`, correlationId, body: { grades: [1, 2, 3], label: 'approve' } },
     ]);
@@ -79,9 +79,9 @@ describe('a RED command', () => {
     expect(decided.status).toBe(202);
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'task_cancelled');
     expect(stream.reports.map((r) => r.report_type)).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_cancelled',
+      'command_accepted', 'ask_created', 'ask_resolved', 'task_cancelled',
     ]);
-    expect(stream.reports[4]?.payload).toMatchObject({ reason: 'not to that address' });
+    expect(stream.reports[3]?.payload).toMatchObject({ reason: 'not to that address' });
     const late = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'approve' }, tenant);
     expect(late.status).toBe(409);
     await settle();
@@ -93,7 +93,7 @@ describe('a RED command', () => {
     const { correlationId, stream, ask } = await shareAsking(expiring, 'expire');
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'expiry');
     expect(stream.reports.map((r) => r.report_type)).toEqual([
-      'command_accepted', 'task_started', 'ask_created', 'ask_expired', 'task_cancelled',
+      'command_accepted', 'ask_created', 'ask_expired', 'task_cancelled',
     ]);
     const late = await post(expiring.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'approve' }, tenant);
     expect(late.status).toBe(409);
@@ -108,7 +108,7 @@ describe('a RED command', () => {
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('not_found');
     await settle();
-    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
+    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created']);
     expect(deliveriesFor(correlationId)).toHaveLength(0);
     // The rightful tenant can still decide: the foreign attempt consumed nothing.
     const own = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { action_digest: ask.payload.action_digest, decision: 'deny' }, tenant);
@@ -124,7 +124,7 @@ describe('a RED command', () => {
     expect(res.body.error.code).toBe('digest_mismatch');
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(0);
-    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
+    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created']);
     stream.close();
   });
 

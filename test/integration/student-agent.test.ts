@@ -146,7 +146,7 @@ describe('student.excel_kakao', () => {
     const { body } = await upload(bytes, 'other.xlsx', XLSX, otherTenant);
     const { stream } = await command('foreign-file', { file_id: body.file_id, template: TEMPLATE, channel: 'alimtalk' });
     await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_failed'), 20_000, 'task_failed');
-    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'task_failed']);
+    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_failed']);
     expect(ofType(stream.reports, 'task_failed')[0]?.payload.error).toMatchObject({ code: 'file_not_found', retryable: false });
     stream.close();
   });

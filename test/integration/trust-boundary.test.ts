@@ -77,7 +77,7 @@ describe('the trust boundary: only decisions the NEXUS API authorized count', ()
     await expect(attempt).rejects.toThrow(/not encrypted with a NEXUS payload key/);
     await settle();
     expect(deliveriesFor(correlationId)).toHaveLength(0);
-    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created']);
+    expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created']);
     // The update's validator refuses it, so it is neither in the history nor worth an audit entry.
     expect(await refusals(workflowId)).toEqual([]);
     const history = await temporal.workflow.getHandle(workflowId).fetchHistory();

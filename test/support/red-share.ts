@@ -44,7 +44,7 @@ export async function expectApprovedShareDelivered(order: ShareOrder, deliveries
   expect(decided.status).toBe(202);
   const reports = await share.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'the approved share to complete');
   share.stream.close();
-  expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_started', 'ask_created', 'ask_resolved', 'task_completed']);
+  expect(reports.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created', 'ask_resolved', 'task_started', 'task_completed']);
   expect(deliveries().filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
   return { ...share, reports };
 }

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { actionDigest } from '../../activities/action-digest.js';
+import { stepStartedReport } from '../../activities/step-started.js';
 import type { VerifyDecisionInput } from '../../activities/verify-decision.js';
 import {
   DECIDE_REJECTIONS,
@@ -130,6 +131,9 @@ export function stubActivities({ risk, approval, verifyDelayMs }: StubOptions) {
     },
     async runAgent(input) {
       calls.runs.push(input);
+      // What the real activity says before its agent acts.
+      const started = stepStartedReport(input);
+      if (started) calls.reports.push(started);
       return { ran: input.params };
     },
   };

@@ -91,9 +91,11 @@ export interface OpenPage {
   errors: string[];
 }
 
-export async function newPage(browser: Browser, options: { colorScheme?: 'light' | 'dark'; width?: number } = {}): Promise<OpenPage> {
+export async function newPage(browser: Browser, options: { colorScheme?: 'light' | 'dark'; width?: number; locale?: string } = {}): Promise<OpenPage> {
   const context = await browser.newContext({
     colorScheme: options.colorScheme ?? 'light',
+    // The browser's language (navigator.languages, Accept-Language); the dashboard speaks it when it can.
+    locale: options.locale ?? 'en-US',
     viewport: { width: options.width ?? 1360, height: 900 },
     deviceScaleFactor: 1,
   });

@@ -1,5 +1,6 @@
 import type { ReportOf } from '../../contracts/index.js';
 import { h } from './element.js';
+import { t } from './i18n/locale.js';
 
 /** Asks older than this when they reach the page are history being replayed, not news. */
 const FRESH_MS = 30_000;
@@ -32,12 +33,12 @@ export class Announcer {
     const first = fresh[0];
     if (!first) return;
     this.live.textContent = fresh.length === 1
-      ? `New approval request, ${first.payload.risk_level}: ${first.payload.title}`
-      : `${fresh.length} new approval requests`;
+      ? t.announce.newAsk(first.payload.risk_level, first.payload.title)
+      : t.announce.newAsks(fresh.length);
     if ('Notification' in window && Notification.permission === 'granted') {
       for (const ask of fresh) {
         const url = `/ui?org_id=${encodeURIComponent(ask.org_id)}&project_id=${encodeURIComponent(ask.project_id)}`;
-        const n = new Notification(`Approval needed (${ask.payload.risk_level})`, { body: ask.payload.title, tag: ask.payload.ask_id });
+        const n = new Notification(t.announce.notificationTitle(ask.payload.risk_level), { body: ask.payload.title, tag: ask.payload.ask_id });
         n.onclick = () => {
           window.focus();
           if (!location.href.endsWith(url)) location.assign(url);

@@ -1,5 +1,6 @@
 import type { ErrorIssue, Tenant } from '../../contracts/index.js';
 import { authHeaders } from './token.js';
+import { t } from './i18n/locale.js';
 
 /**
  * What a POST tells the page: accepted or not, and why not. Deliberately no body on success — command and ask
@@ -16,13 +17,13 @@ export async function postJson(path: string, body: unknown, tenant: Tenant, head
       body: JSON.stringify(body),
     });
   } catch {
-    return { accepted: false, status: 0, message: 'could not reach the NEXUS API', issues: [] };
+    return { accepted: false, status: 0, message: t.connection.apiUnreachable, issues: [] };
   }
   if (response.status === 202) {
     await response.body?.cancel();
     return { accepted: true };
   }
-  let message = `the API answered ${response.status}`;
+  let message = t.connection.apiAnswered(response.status);
   let issues: ErrorIssue[] = [];
   try {
     const parsed = (await response.json()) as { error?: { message?: string; issues?: ErrorIssue[] } };
@@ -32,7 +33,7 @@ export async function postJson(path: string, body: unknown, tenant: Tenant, head
     // not JSON: keep the status line
   }
   const retryAfter = response.headers.get('retry-after');
-  if (response.status === 503 && retryAfter) message += ` (retry in ${retryAfter} s)`;
+  if (response.status === 503 && retryAfter) message += t.connection.retryIn(retryAfter);
   return { accepted: false, status: response.status, message, issues };
 }
 

@@ -6,6 +6,7 @@ import { reportRow } from './report-row.js';
 import { commandTiming } from './timing.js';
 import type { CommandView } from './state.js';
 import { STATUS_LABEL, TERMINAL } from './status.js';
+import { t } from './i18n/locale.js';
 
 /** What a card's buttons do (the timeline posts; the card only draws). */
 export interface CardActions {
@@ -39,56 +40,55 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
   const meta: (string | Node)[] = [];
   if (what) meta.push(h('span', { class: 'what' }, what));
   if (accepted?.report_type === 'command_accepted' && accepted.payload.rerun_of !== undefined) {
-    meta.push(h('span', { class: 'rerun-of', title: 'the command_id this command repeats' }, `re-run of ${accepted.payload.rerun_of}`));
+    meta.push(h('span', { class: 'rerun-of', title: t.card.rerunOfTitle }, t.card.rerunOf(accepted.payload.rerun_of)));
   }
   if (risk) meta.push(h('span', { class: `risk risk-${risk.toLowerCase()}` }, risk));
   const timing = commandTiming(reports);
   if (first && timing && TERMINAL.has(command.status)) {
     meta.push(timing.asks > 0
-      ? h('span', { class: 'duration', title: 'time with an ask open, then the rest of the run (NEXUS and the agent at work)' },
-        `waited ${formatDuration(timing.waitingMs)} for approval · ran ${formatDuration(timing.runningMs)}`)
-      : h('span', { class: 'duration', title: 'from the first report to the final one' }, `took ${formatDuration(timing.totalMs)}`));
+      ? h('span', { class: 'duration', title: t.card.waitedRanTitle }, t.card.waitedRan(formatDuration(timing.waitingMs), formatDuration(timing.runningMs)))
+      : h('span', { class: 'duration', title: t.card.tookTitle }, t.card.took(formatDuration(timing.totalMs))));
   } else if (first) {
-    meta.push(h('span', { class: 'since' }, `since ${formatClock(first.ts)}`));
+    meta.push(h('span', { class: 'since' }, t.card.since(formatClock(first.ts))));
   } else if (command.sentAt !== undefined) {
-    meta.push(h('span', { class: 'since' }, `sent ${formatClock(new Date(command.sentAt).toISOString())}`));
+    meta.push(h('span', { class: 'since' }, t.card.sentAt(formatClock(new Date(command.sentAt).toISOString()))));
   }
 
   const head = h('header', { class: 'card-head' },
     h('span', { class: `badge badge-${command.status}`, 'data-role': 'status' }, STATUS_LABEL[command.status]),
-    h('h3', { class: 'cid' }, actions.expanded ? command.correlationId : h('a', { class: 'detail-link', href: actions.detailHref(command), title: 'every report, the asks and their decisions, the timing' }, command.correlationId)),
+    h('h3', { class: 'cid' }, actions.expanded ? command.correlationId : h('a', { class: 'detail-link', href: actions.detailHref(command), title: t.card.detailTitle }, command.correlationId)),
     h('span', { class: 'meta' }, ...meta),
     ...workflowIds.flatMap((id) => {
       const href = workflowUrl(config, id);
-      return href ? [h('a', { class: 'temporal-link', href, target: '_blank', rel: 'noopener', title: `Open ${id} in the Temporal Web UI` }, 'Temporal ↗')] : [];
+      return href ? [h('a', { class: 'temporal-link', href, target: '_blank', rel: 'noopener', title: t.card.openInTemporal(id) }, 'Temporal ↗')] : [];
     }),
   );
 
   const body: Node[] = [head];
   if (reports.length === 0) {
-    body.push(h('p', { class: 'waiting-note' }, 'Accepted by the API (202). Waiting for the first report on the stream…'));
+    body.push(h('p', { class: 'waiting-note' }, t.card.waitingForFirst));
   } else {
     if (!accepted) {
-      body.push(h('p', { class: 'partial-note' }, 'Its first reports are older than the history loaded here: ',
-        actions.expanded ? 'they were trimmed by the retention limit.' : h('a', { href: actions.detailHref(command) }, 'open it to read them all'), ''));
+      body.push(h('p', { class: 'partial-note' }, t.card.partial,
+        actions.expanded ? t.card.partialTrimmed : h('a', { href: actions.detailHref(command) }, t.card.partialOpen)));
     }
     // Folded in the run list (a page of 100 commands stays readable), kept open across updates once opened.
     const wasOpen = card.querySelector<HTMLDetailsElement>('details.reports')?.open ?? false;
-    const rows = h('ol', { class: 'rows', 'aria-label': `reports for ${command.correlationId}` }, ...command.reports.map((r) => reportRow(r.streamId, r.report)));
+    const rows = h('ol', { class: 'rows', 'aria-label': t.card.reportsFor(command.correlationId) }, ...command.reports.map((r) => reportRow(r.streamId, r.report)));
     body.push(h('details', { class: 'reports', open: actions.expanded || wasOpen },
-      h('summary', {}, `${reports.length} report${reports.length === 1 ? '' : 's'} · last: ${last?.report_type ?? ''}`), rows));
+      h('summary', {}, t.card.reportCount(reports.length, last?.report_type ?? '')), rows));
   }
   const outcome = outcomeOf(reports);
   if (outcome) body.push(outcome);
   if (first && !TERMINAL.has(command.status)) {
     const cancel = h('button', { type: 'button', class: 'cancel', disabled: command.cancelling, title: `POST /commands/${first.command_id}/cancel` },
-      command.cancelling ? 'cancelling…' : 'Cancel');
+      command.cancelling ? t.card.cancelling : t.card.cancel);
     cancel.addEventListener('click', () => actions.cancel(command));
     body.push(h('div', { class: 'card-actions' }, cancel,
       ...(command.cancelError ? [h('p', { class: 'cancel-error', role: 'alert' }, command.cancelError)] : [])));
   } else if (first && TERMINAL.has(command.status)) {
-    const rerun = h('button', { type: 'button', class: 'rerun', disabled: command.rerunning, title: `POST /commands/${first.command_id}/rerun: a new command with the same request, approved anew when RED` },
-      command.rerunning ? 're-running…' : 'Run again');
+    const rerun = h('button', { type: 'button', class: 'rerun', disabled: command.rerunning, title: t.card.rerunTitle(first.command_id) },
+      command.rerunning ? t.card.rerunning : t.card.runAgain);
     rerun.addEventListener('click', () => actions.rerun(command));
     body.push(h('div', { class: 'card-actions' }, rerun,
       ...(command.rerunError ? [h('p', { class: 'cancel-error', role: 'alert' }, command.rerunError)] : [])));
@@ -115,12 +115,12 @@ function outcomeOf(reports: Report[]): HTMLElement | undefined {
   for (let i = reports.length - 1; i >= 0; i -= 1) {
     const r = reports[i];
     if (r?.report_type === 'task_completed') {
-      return h('div', { class: 'outcome ok' }, h('span', { class: 'outcome-label' }, 'Result'), h('pre', { class: 'mono' }, formatJson(r.payload.result)));
+      return h('div', { class: 'outcome ok' }, h('span', { class: 'outcome-label' }, t.card.result), h('pre', { class: 'mono' }, formatJson(r.payload.result)));
     }
     if (r?.report_type === 'task_failed') {
       const { code, message, retryable } = r.payload.error;
       return h('div', { class: 'outcome bad', role: 'note' },
-        h('span', { class: 'outcome-label' }, `Error ${code}${retryable ? ' (retryable)' : ''}`),
+        h('span', { class: 'outcome-label' }, t.card.error(code, retryable)),
         h('p', {}, message),
       );
     }

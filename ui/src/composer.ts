@@ -3,6 +3,7 @@ import { newClientId, postJson } from './api-client.js';
 import { h } from './element.js';
 import { buildSchemaForm, type JsonSchema, type SchemaForm } from './schema-form.js';
 import type { DashboardState } from './state.js';
+import { t } from './i18n/locale.js';
 
 const CORRELATION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -20,35 +21,35 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
   const agentAbout = h('div', { id: 'agent-about', class: 'agent-about' });
   const paramsMount = h('div', { class: 'params' });
   const agentPart = h('div', { class: 'agent-part' },
-    h('div', { class: 'field' }, h('label', { for: 'agent-select' }, 'Agent'), agentSelect),
+    h('div', { class: 'field' }, h('label', { for: 'agent-select' }, t.composer.agent), agentSelect),
     agentAbout,
     paramsMount,
   );
-  const instruction = h('textarea', { id: 'instruction', name: 'text', rows: 4, placeholder: 'e.g. Share this week’s grades with the district office', 'aria-describedby': 'instruction-error' });
+  const instruction = h('textarea', { id: 'instruction', name: 'text', rows: 4, placeholder: t.composer.instructionPlaceholder, 'aria-describedby': 'instruction-error' });
   const instructionError = h('p', { class: 'field-error', id: 'instruction-error', role: 'alert', hidden: true });
   const instructionPart = h('div', { class: 'field', hidden: true },
-    h('label', { for: 'instruction' }, 'Instruction'), instruction, instructionError,
-    h('p', { class: 'hint' }, 'Planned by the LLM; risky steps still wait for approval.'),
+    h('label', { for: 'instruction' }, t.composer.instruction), instruction, instructionError,
+    h('p', { class: 'hint' }, t.composer.instructionHint),
   );
-  const correlation = h('input', { id: 'correlation-id', name: 'correlation_id', autocomplete: 'off', spellcheck: 'false', placeholder: 'generated', 'aria-describedby': 'correlation-error' });
+  const correlation = h('input', { id: 'correlation-id', name: 'correlation_id', autocomplete: 'off', spellcheck: 'false', placeholder: t.composer.correlationPlaceholder, 'aria-describedby': 'correlation-error' });
   const correlationError = h('p', { class: 'field-error', id: 'correlation-error', role: 'alert', hidden: true });
   const riskFloor = h('select', { id: 'risk-floor', name: 'risk_level' },
-    h('option', { value: '' }, 'policy decides'), h('option', { value: 'YELLOW' }, 'at least YELLOW'), h('option', { value: 'RED' }, 'RED: always ask'),
+    h('option', { value: '' }, t.composer.policyDecides), h('option', { value: 'YELLOW' }, t.composer.atLeastYellow), h('option', { value: 'RED' }, t.composer.alwaysAsk),
   );
-  const submit = h('button', { type: 'submit', class: 'primary', disabled: true }, 'Send command');
+  const submit = h('button', { type: 'submit', class: 'primary', disabled: true }, t.composer.send);
   const status = h('p', { class: 'composer-status', role: 'status', 'aria-live': 'polite' });
-  const formEl = h('form', { class: 'composer', novalidate: true, 'aria-label': 'New command' },
+  const formEl = h('form', { class: 'composer', novalidate: true, 'aria-label': t.composer.formLabel },
     h('fieldset', { class: 'segmented' },
-      h('legend', { class: 'sr-only' }, 'What to send'),
-      kindAgent, h('label', { for: 'kind-agent' }, 'Run an agent'),
-      kindText, h('label', { for: 'kind-instruction' }, 'Instruction'),
+      h('legend', { class: 'sr-only' }, t.composer.whatToSend),
+      kindAgent, h('label', { for: 'kind-agent' }, t.composer.runAgent),
+      kindText, h('label', { for: 'kind-instruction' }, t.composer.instruction),
     ),
     agentPart,
     instructionPart,
     h('details', { class: 'advanced' },
-      h('summary', {}, 'Options'),
-      h('div', { class: 'field' }, h('label', { for: 'correlation-id' }, 'Correlation id'), correlation, correlationError),
-      h('div', { class: 'field' }, h('label', { for: 'risk-floor' }, 'Risk floor'), riskFloor),
+      h('summary', {}, t.composer.options),
+      h('div', { class: 'field' }, h('label', { for: 'correlation-id' }, t.composer.correlationId), correlation, correlationError),
+      h('div', { class: 'field' }, h('label', { for: 'risk-floor' }, t.composer.riskFloor), riskFloor),
     ),
     h('div', { class: 'actions' }, submit),
     status,
@@ -89,11 +90,11 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
   formEl.addEventListener('submit', (event) => {
     event.preventDefault();
     const cid = correlation.value.trim();
-    setFieldError(correlationError, correlation, cid === '' || CORRELATION_PATTERN.test(cid) ? '' : 'letters, digits and _ . : - only (at most 128)');
+    setFieldError(correlationError, correlation, cid === '' || CORRELATION_PATTERN.test(cid) ? '' : t.composer.badCorrelation);
     let body: Record<string, unknown>;
     if (isInstruction()) {
       const text = instruction.value.trim();
-      setFieldError(instructionError, instruction, text === '' ? 'required' : '');
+      setFieldError(instructionError, instruction, text === '' ? t.composer.required : '');
       if (text === '') return instruction.focus();
       body = { type: 'instruction', text };
     } else {
@@ -111,29 +112,29 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
   async function send(body: Record<string, unknown>, correlationId: string): Promise<void> {
     submit.disabled = true;
     status.className = 'composer-status';
-    status.textContent = 'Sending…';
+    status.textContent = t.composer.sending;
     const outcome = await postJson('/sidecar/command', body, getTenant());
     submit.disabled = false;
     if (outcome.accepted) {
       state.markSent(correlationId);
       correlation.value = '';
-      status.textContent = `Sent ${correlationId}. Its progress appears in the timeline as the stream reports it.`;
+      status.textContent = t.composer.sent(correlationId);
       return;
     }
     form?.showIssues(outcome.issues);
     status.className = 'composer-status error';
-    status.textContent = `Not sent: ${outcome.message}`;
+    status.textContent = t.composer.notSent(outcome.message);
   }
 
   async function loadCatalog(): Promise<void> {
-    status.textContent = 'Loading agents…';
+    status.textContent = t.composer.loadingAgents;
     try {
       const response = await fetch('/agents', { headers: { accept: 'application/json' } });
-      if (!response.ok) throw new Error(`the API answered ${response.status}`);
+      if (!response.ok) throw new Error(t.connection.apiAnswered(response.status));
       agents = ((await response.json()) as { agents: AgentDescriptor[] }).agents;
     } catch (err) {
       status.className = 'composer-status error';
-      status.replaceChildren(`Could not load the agent catalog (${(err as Error).message}). `, retryButton());
+      status.replaceChildren(t.composer.catalogFailed((err as Error).message), retryButton());
       return;
     }
     agentSelect.replaceChildren(...agents.map((a) => h('option', { value: a.name }, `${a.name} (${a.risk_level})`)));
@@ -144,7 +145,7 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
   }
 
   function retryButton(): HTMLButtonElement {
-    const button = h('button', { type: 'button', class: 'link' }, 'Retry');
+    const button = h('button', { type: 'button', class: 'link' }, t.composer.retry);
     button.addEventListener('click', () => void loadCatalog());
     return button;
   }

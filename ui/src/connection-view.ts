@@ -1,6 +1,7 @@
 import type { GapEvent } from '../../contracts/index.js';
 import { h } from './element.js';
 import type { ConnectionState } from './stream-client.js';
+import { localeTag, t } from './i18n/locale.js';
 
 /**
  * The always-visible connection pill, the outage banner (up whenever the page is not receiving reports, so a stale
@@ -15,7 +16,7 @@ export class ConnectionView {
   show(state: ConnectionState): void {
     // Connected again but not caught up is still part of the outage: only `live` ends it.
     const failing = !this.outage.hidden && state.kind === 'catching_up';
-    const [kind, text, detail] = failing ? ['reconnecting', 'reconnecting…', 'connected; waiting for the server to catch up'] : describe(state);
+    const [kind, text, detail] = failing ? ['reconnecting', t.connection.reconnectingShort, t.connection.waitingForCatchUp] : describe(state);
     this.pill.dataset.state = kind;
     this.pill.textContent = text;
     this.pill.title = detail;
@@ -26,11 +27,11 @@ export class ConnectionView {
     } else if (state.kind === 'reconnecting' || state.kind === 'offline') {
       // Kept up while a reconnect is catching up: only `live` proves the page is current again.
       this.outage.replaceChildren(
-        h('strong', {}, 'Not receiving reports. '),
+        h('strong', {}, t.connection.notReceiving),
         `${capitalize(detail)}. `,
         this.lastLive
-          ? `What this page shows may be out of date: it was last up to date at ${this.lastLive.toLocaleTimeString()}.`
-          : 'Nothing could be loaded yet.',
+          ? t.connection.staleSince(this.lastLive.toLocaleTimeString(localeTag))
+          : t.connection.nothingLoaded,
       );
       this.outage.hidden = false;
     }
@@ -44,14 +45,14 @@ export class ConnectionView {
   }
 
   gap(gap: GapEvent): void {
-    const dismiss = h('button', { type: 'button', class: 'link' }, 'Dismiss');
+    const dismiss = h('button', { type: 'button', class: 'link' }, t.connection.dismiss);
     dismiss.addEventListener('click', () => {
       this.banner.hidden = true;
     });
     this.banner.replaceChildren(
-      h('strong', {}, 'Some history is missing. '),
+      h('strong', {}, t.connection.historyMissing),
       gap.message,
-      gap.first_available_id ? ` The oldest report still kept is ${gap.first_available_id}.` : '',
+      gap.first_available_id ? t.connection.oldestKept(gap.first_available_id) : '',
       ' ',
       dismiss,
     );
@@ -67,15 +68,15 @@ export class ConnectionView {
 function describe(state: ConnectionState): [string, string, string] {
   switch (state.kind) {
     case 'connecting':
-      return ['connecting', 'connecting…', 'opening the report stream'];
+      return ['connecting', t.connection.connecting, t.connection.connectingDetail];
     case 'catching_up':
-      return ['catching-up', 'catching up…', 'receiving the reports this page has not seen yet'];
+      return ['catching-up', t.connection.catchingUp, t.connection.catchingUpDetail];
     case 'live':
-      return ['live', 'live', 'receiving reports as they happen'];
+      return ['live', t.connection.live, t.connection.liveDetail];
     case 'reconnecting':
-      return ['reconnecting', `reconnecting (attempt ${state.attempt})`, `${state.cause}; next try in ${(state.delayMs / 1000).toFixed(1)} s`];
+      return ['reconnecting', t.connection.reconnecting(state.attempt), t.connection.reconnectingDetail(state.cause, (state.delayMs / 1000).toFixed(1))];
     case 'offline':
-      return ['offline', 'offline', state.reason];
+      return ['offline', t.connection.offline, state.reason];
   }
 }
 

@@ -5,6 +5,7 @@ import { formatDuration, formatJson, formatWhen } from './format.js';
 import type { CommandView } from './state.js';
 import type { HistoryView } from './timeline.js';
 import { commandTiming } from './timing.js';
+import { t } from './i18n/locale.js';
 
 /** `/ui/commands/<correlation_id>` names the command of the detail view; anything else is the run list. */
 export function detailCorrelationId(pathname: string): string | undefined {
@@ -34,12 +35,10 @@ export function renderDetail(root: HTMLElement, correlationId: string, command: 
 function notFound(correlationId: string, history: HistoryView, config: UiConfig): Node[] {
   const search = temporalListUrl(config, `NexusCorrelationId='${correlationId}'`);
   return [h('div', { class: 'not-found', role: 'note', id: 'detail-not-found' },
-    h('p', {}, history.trimmedUpTo !== null
-      ? `No report of ${correlationId} is in the retained history: older reports were trimmed by the retention limit (NEXUS_STREAM_MAXLEN), or it never ran in this project.`
-      : `No report of ${correlationId} is in this project's history.`),
+    h('p', {}, history.trimmedUpTo !== null ? t.detail.notRetained(correlationId) : t.detail.notFound(correlationId)),
     search
-      ? h('p', {}, 'Temporal keeps every workflow: ', h('a', { href: search, target: '_blank', rel: 'noopener', id: 'detail-temporal-search' }, `search NexusCorrelationId='${correlationId}' ↗`))
-      : h('p', {}, `Temporal keeps every workflow: temporal workflow list --query "NexusCorrelationId='${correlationId}'"`),
+      ? h('p', {}, t.detail.temporalKeeps, h('a', { href: search, target: '_blank', rel: 'noopener', id: 'detail-temporal-search' }, t.detail.temporalSearch(correlationId)))
+      : h('p', {}, t.detail.temporalKeeps, h('code', {}, `temporal workflow list --query "NexusCorrelationId='${correlationId}'"`)),
   )];
 }
 
@@ -48,12 +47,12 @@ function timingSection(reports: Report[]): HTMLElement | undefined {
   const first = reports[0];
   if (!timing || !first) return undefined;
   const rows: Array<[string, string, string]> = [
-    ['first report', formatWhen(first.ts), 'started'],
-    ['waiting for approval', timing.asks > 0 ? formatDuration(timing.waitingMs) : 'no approval needed', 'waiting'],
-    ['running', formatDuration(timing.runningMs), 'running'],
-    ['total', formatDuration(timing.totalMs), 'total'],
+    [t.detail.firstReport, formatWhen(first.ts), 'started'],
+    [t.detail.waiting, timing.asks > 0 ? formatDuration(timing.waitingMs) : t.detail.noApproval, 'waiting'],
+    [t.detail.running, formatDuration(timing.runningMs), 'running'],
+    [t.detail.total, formatDuration(timing.totalMs), 'total'],
   ];
-  return h('section', { class: 'detail-section timing', 'aria-label': 'Timing' }, h('h3', {}, 'Timing'),
+  return h('section', { class: 'detail-section timing', 'aria-label': t.detail.timing }, h('h3', {}, t.detail.timing),
     h('dl', {}, ...rows.flatMap(([label, value, key]) => [h('dt', {}, label), h('dd', { 'data-timing': key }, value)])));
 }
 
@@ -61,21 +60,21 @@ function planSection(reports: Report[]): HTMLElement | undefined {
   let plan: NonNullable<ReportOf<'task_progress'>['payload']['plan']> | undefined;
   for (const r of reports) if (r.report_type === 'task_progress' && r.payload.plan) plan = r.payload.plan;
   if (!plan) return undefined;
-  return h('section', { class: 'detail-section plan', 'aria-label': 'Plan' }, h('h3', {}, `Plan: ${plan.title}`),
-    h('p', { class: 'hint' }, `suggested risk ${plan.suggested_risk}${plan.revision > 0 ? ` · revision ${plan.revision}` : ''}`),
+  return h('section', { class: 'detail-section plan', 'aria-label': t.detail.plan(plan.title) }, h('h3', {}, t.detail.plan(plan.title)),
+    h('p', { class: 'hint' }, t.detail.suggested(plan.suggested_risk, plan.revision)),
     h('ol', { class: 'plan-calls' }, ...plan.calls.map((call) => h('li', {}, h('span', { class: 'action-agent' }, call.agent), h('pre', { class: 'mono' }, formatJson(call.params))))));
 }
 
 function asksSection(reports: Report[]): HTMLElement | undefined {
   const asks = reports.filter((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
   if (asks.length === 0) return undefined;
-  return h('section', { class: 'detail-section asks', 'aria-label': 'Approvals' }, h('h3', {}, 'Approvals'),
+  return h('section', { class: 'detail-section asks', 'aria-label': t.detail.approvals }, h('h3', {}, t.detail.approvals),
     ...asks.map((ask) => {
       const end = reports.find((r) => (r.report_type === 'ask_resolved' || r.report_type === 'ask_expired') && r.payload.ask_id === ask.payload.ask_id);
       return h('article', { class: 'detail-ask', 'data-ask-id': ask.payload.ask_id },
         h('h4', {}, h('span', { class: `risk risk-${ask.payload.risk_level.toLowerCase()}` }, ask.payload.risk_level), ' ', ask.payload.title),
         h('p', {}, ask.payload.description),
-        h('p', {}, 'Action: ', h('span', { class: 'action-agent' }, ask.payload.action.agent)),
+        h('p', {}, t.detail.action, h('span', { class: 'action-agent' }, ask.payload.action.agent)),
         h('pre', { class: 'mono action-params' }, formatJson(ask.payload.action.params)),
         h('p', { class: 'digest mono' }, ask.payload.action_digest),
         h('p', { class: 'ask-outcome', 'data-outcome': outcomeKey(end) }, outcomeText(ask, end)),
@@ -93,8 +92,8 @@ function outcomeText(ask: ReportOf<'ask_created'>, end: Report | undefined): str
   if (end?.report_type === 'ask_resolved') {
     const { decision, decided_by, reason, decisions } = end.payload;
     const who = decisions && decisions.length > 1 ? decisions.map((d) => `${d.decided_by} (${d.decision})`).join(', ') : decided_by;
-    return `${decision === 'approve' ? 'Approved' : 'Denied'} by ${who} after ${waited(end)}${reason ? `: “${reason}”` : ''}`;
+    return (decision === 'approve' ? t.detail.approvedBy : t.detail.deniedBy)(who, waited(end), reason);
   }
-  if (end?.report_type === 'ask_expired') return `Expired unanswered after ${waited(end)}`;
-  return `Waiting for a decision until ${formatWhen(ask.payload.expires_at)}`;
+  if (end?.report_type === 'ask_expired') return t.detail.expiredAfter(waited(end));
+  return t.detail.waitingUntil(formatWhen(ask.payload.expires_at));
 }

@@ -1,6 +1,8 @@
+import { t } from './i18n/locale.js';
+
 /** What an API error answer says, in its own words when it has them (`{"error":{"message":…}}`). */
 export async function errorMessage(response: Response): Promise<string> {
-  const fallback = `the server answered ${response.status}`;
+  const fallback = t.connection.serverAnswered(response.status);
   try {
     return errorText(await response.text()) ?? fallback;
   } catch {

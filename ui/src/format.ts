@@ -1,35 +1,37 @@
-/** `850 ms`, `4.2 s`, `3 m 05 s`, `2 h 10 m`: short enough for a badge, precise where it matters. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+import { localeTag, t } from './i18n/locale.js';
+
+/** `850 ms`, `4.2 s`, `3 m 05 s`, `2 h 10 m` (`4.2초`, `3분 05초` in Korean): short enough for a badge, precise where it matters. */
+export function formatDuration(ms: number, u = t.time.unit): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}${u.ms}`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}${u.s}`;
   const s = Math.floor(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} m`;
-  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+  if (s < 3600) return `${Math.floor(s / 60)}${u.m} ${String(s % 60).padStart(2, '0')}${u.s}`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}${u.h} ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}${u.m}`;
+  return `${Math.floor(s / 86_400)}${u.d} ${Math.floor((s % 86_400) / 3600)}${u.h}`;
 }
 
 /** Time left before an ask expires, counting down by the second. */
-export function formatCountdown(ms: number): string {
-  if (ms <= 0) return 'expired';
+export function formatCountdown(ms: number, u = t.time.short): string {
+  if (ms <= 0) return t.time.expired;
   const s = Math.ceil(ms / 1000);
   const mm = Math.floor((s % 3600) / 60);
   const ss = s % 60;
   // Seconds keep ticking for the usual 24 h ask; only multi-day asks switch to days.
-  if (s >= 2 * 86_400) return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h ${String(mm).padStart(2, '0')}m`;
+  if (s >= 2 * 86_400) return `${Math.floor(s / 86_400)}${u.d} ${Math.floor((s % 86_400) / 3600)}${u.h} ${String(mm).padStart(2, '0')}${u.m}`;
   const hh = Math.floor(s / 3600);
-  if (hh > 0) return `${hh}h ${String(mm).padStart(2, '0')}m ${String(ss).padStart(2, '0')}s`;
-  return `${mm}m ${String(ss).padStart(2, '0')}s`;
+  if (hh > 0) return `${hh}${u.h} ${String(mm).padStart(2, '0')}${u.m} ${String(ss).padStart(2, '0')}${u.s}`;
+  return `${mm}${u.m} ${String(ss).padStart(2, '0')}${u.s}`;
 }
 
 /** Date and time in the reader's locale, for how far back the loaded history goes. */
 export function formatWhen(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium', hour12: false });
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(localeTag, { dateStyle: 'medium', timeStyle: 'medium', hour12: false });
 }
 
 export function formatClock(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { hour12: false });
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(localeTag, { hour12: false });
 }
 
 /**

@@ -3,6 +3,7 @@ import { postJson } from './api-client.js';
 import { h } from './element.js';
 import { formatCountdown, formatJson } from './format.js';
 import type { AskView, DashboardState } from './state.js';
+import { t } from './i18n/locale.js';
 
 const APPROVER_KEY = 'nexus.approver';
 
@@ -24,16 +25,16 @@ interface AskCard {
 export class Inbox {
   private readonly cards = new Map<string, AskCard>();
   private readonly list = h('div', { class: 'asks' });
-  private readonly empty = h('p', { class: 'empty' }, 'Nothing is waiting for approval.');
+  private readonly empty = h('p', { class: 'empty' }, t.inbox.nothingWaiting);
   // Local mode records this name (empty: `local`, what the server records then) as decided_by; with a token the
   // server records the token's user and ignores the field, so it is locked (see `useToken`).
-  private readonly approver = h('input', { id: 'approver', autocomplete: 'username', spellcheck: 'false', placeholder: 'local', maxlength: 128, pattern: '[A-Za-z0-9_.:\\-]{1,128}', title: 'letters, digits and _ . : - (recorded as decided_by; empty: local)' });
+  private readonly approver = h('input', { id: 'approver', autocomplete: 'username', spellcheck: 'false', placeholder: 'local', maxlength: 128, pattern: '[A-Za-z0-9_.:\\-]{1,128}', title: t.inbox.approverTitle });
 
   constructor(root: HTMLElement, private readonly state: DashboardState, private readonly getTenant: () => Tenant) {
     this.approver.value = readStored(APPROVER_KEY);
     this.approver.addEventListener('change', () => writeStored(APPROVER_KEY, this.approver.value.trim()));
     root.append(
-      h('div', { class: 'approver' }, h('label', { for: 'approver' }, 'Deciding as'), this.approver),
+      h('div', { class: 'approver' }, h('label', { for: 'approver' }, t.inbox.decidingAs), this.approver),
       this.empty,
       this.list,
     );
@@ -70,7 +71,7 @@ export class Inbox {
   useToken(hasToken: boolean): void {
     this.approver.disabled = hasToken;
     this.approver.value = hasToken ? '' : readStored(APPROVER_KEY);
-    this.approver.placeholder = hasToken ? "your token's user" : 'local';
+    this.approver.placeholder = hasToken ? t.inbox.tokenUser : 'local';
   }
 
   private build(report: ReportOf<'ask_created'>): AskCard {
@@ -78,9 +79,9 @@ export class Inbox {
     const id = p.ask_id;
     const risk = p.risk_level.toLowerCase();
     const countdown = h('span', { class: 'countdown', role: 'timer', 'aria-live': 'off' });
-    const reason = h('input', { id: `reason-${id}`, class: 'reason', autocomplete: 'off', maxlength: 2000, placeholder: 'optional, recorded with the decision' });
-    const approve = h('button', { type: 'button', class: 'approve' }, 'Approve');
-    const deny = h('button', { type: 'button', class: 'deny' }, 'Deny');
+    const reason = h('input', { id: `reason-${id}`, class: 'reason', autocomplete: 'off', maxlength: 2000, placeholder: t.inbox.reasonPlaceholder });
+    const approve = h('button', { type: 'button', class: 'approve' }, t.inbox.approve);
+    const deny = h('button', { type: 'button', class: 'deny' }, t.inbox.deny);
     const progress = h('span', { class: 'deciding', role: 'status' });
     const error = h('p', { class: 'field-error', role: 'alert', hidden: true });
     approve.addEventListener('click', () => void this.decide(report, 'approve', reason.value));
@@ -94,23 +95,23 @@ export class Inbox {
       ),
       // Facts first: NEXUS's own account of what will run; the model's words come last and say whose they are.
       h('p', { class: 'desc' }, p.description),
-      p.edited_from ? h('p', { class: 'edited-from' }, `An edit by ${p.edited_from.edited_by} of an earlier request: a new action, which ${p.edited_from.edited_by} may not approve.`) : null,
-      p.risk_reasons?.length ? h('ul', { class: 'reasons', 'aria-label': `why ${p.risk_level}` }, ...p.risk_reasons.map((r) => h('li', {}, r))) : null,
+      p.edited_from ? h('p', { class: 'edited-from' }, t.inbox.editedFrom(p.edited_from.edited_by)) : null,
+      p.risk_reasons?.length ? h('ul', { class: 'reasons', 'aria-label': t.inbox.why(p.risk_level) }, ...p.risk_reasons.map((r) => h('li', {}, r))) : null,
       h('dl', { class: 'action' },
-        h('dt', {}, 'Agent'), h('dd', { class: 'action-agent' }, p.action.agent),
-        h('dt', {}, 'Params'), h('dd', {}, h('pre', { class: 'mono action-params' }, formatJson(p.action.params))),
-        p.preview ? h('dt', {}, 'Preview') : null, p.preview ? h('dd', {}, h('pre', { class: 'mono' }, formatJson(p.preview))) : null,
-        h('dt', {}, 'Digest'), h('dd', {}, h('code', { class: 'digest' }, p.action_digest)),
-        h('dt', {}, 'Command'), h('dd', {}, h('a', { href: `#cmd`, class: 'cid-link', 'data-cid': report.correlation_id }, report.correlation_id)),
-        p.instruction !== undefined ? h('dt', {}, 'Instruction') : null, p.instruction !== undefined ? h('dd', { class: 'instruction' }, p.instruction) : null,
+        h('dt', {}, t.inbox.agent), h('dd', { class: 'action-agent' }, p.action.agent),
+        h('dt', {}, t.inbox.params), h('dd', {}, h('pre', { class: 'mono action-params' }, formatJson(p.action.params))),
+        p.preview ? h('dt', {}, t.inbox.preview) : null, p.preview ? h('dd', {}, h('pre', { class: 'mono' }, formatJson(p.preview))) : null,
+        h('dt', {}, t.inbox.digest), h('dd', {}, h('code', { class: 'digest' }, p.action_digest)),
+        h('dt', {}, t.inbox.command), h('dd', {}, h('a', { href: `#cmd`, class: 'cid-link', 'data-cid': report.correlation_id }, report.correlation_id)),
+        p.instruction !== undefined ? h('dt', {}, t.inbox.instruction) : null, p.instruction !== undefined ? h('dd', { class: 'instruction' }, p.instruction) : null,
       ),
       p.model_words
-        ? h('blockquote', { class: 'model-words', 'aria-label': 'written by the planning model' },
-          h('p', { class: 'model-label' }, 'Written by the planning model (its words, not checked by NEXUS):'),
+        ? h('blockquote', { class: 'model-words', 'aria-label': t.inbox.modelWordsLabel },
+          h('p', { class: 'model-label' }, t.inbox.modelWords),
           h('p', { class: 'model-title' }, p.model_words.title),
           h('p', {}, p.model_words.description))
         : null,
-      h('div', { class: 'field' }, h('label', { for: `reason-${id}` }, 'Reason'), reason),
+      h('div', { class: 'field' }, h('label', { for: `reason-${id}` }, t.inbox.reason), reason),
       h('div', { class: 'actions' }, approve, deny, progress),
       edit.panel,
       error,
@@ -135,7 +136,7 @@ export class Inbox {
     const id = report.payload.ask_id;
     const editor = h('textarea', { id: `edit-${id}`, class: 'mono edit-params', rows: 6, spellcheck: 'false', 'aria-describedby': `edit-hint-${id}` });
     editor.value = formatJson(report.payload.action.params);
-    const submit = h('button', { type: 'button', class: 'approve-edited' }, 'Approve edited');
+    const submit = h('button', { type: 'button', class: 'approve-edited' }, t.inbox.approveEdited);
     submit.addEventListener('click', () => {
       let params: unknown;
       try {
@@ -144,15 +145,15 @@ export class Inbox {
         params = undefined;
       }
       if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-        this.state.decisionRefused(id, 'Not decided: the edited params must be a JSON object');
+        this.state.decisionRefused(id, t.inbox.editedNotObject);
         return;
       }
       void this.decide(report, 'approve', reason.value, params as Record<string, unknown>);
     });
     const panel = h('details', { class: 'edit' },
-      h('summary', {}, 'Edit and approve…'),
-      h('p', { class: 'hint', id: `edit-hint-${id}` }, 'An edited action is a new action: NEXUS assesses it again and, if it needs approval, someone other than you must approve it.'),
-      h('label', { for: `edit-${id}` }, `Params for ${report.payload.action.agent}`),
+      h('summary', {}, t.inbox.editAndApprove),
+      h('p', { class: 'hint', id: `edit-hint-${id}` }, t.inbox.editHint),
+      h('label', { for: `edit-${id}` }, t.inbox.paramsFor(report.payload.action.agent)),
       editor,
       h('div', { class: 'actions' }, submit),
     );
@@ -160,7 +161,7 @@ export class Inbox {
   }
 
   private refresh(card: AskCard, ask: AskView): void {
-    card.progress.textContent = ask.deciding ? `deciding… (${ask.deciding} sent)` : '';
+    card.progress.textContent = ask.deciding ? t.inbox.deciding(ask.deciding) : '';
     card.root.classList.toggle('is-deciding', ask.deciding !== undefined);
     card.error.textContent = ask.error ?? '';
     card.error.hidden = !ask.error;
@@ -176,7 +177,7 @@ export class Inbox {
     const now = Date.now();
     for (const [askId, card] of this.cards) {
       const left = card.expiresAt - now;
-      card.countdown.textContent = left > 0 ? `expires in ${formatCountdown(left)}` : 'expired, waiting for the stream';
+      card.countdown.textContent = left > 0 ? t.inbox.expiresIn(formatCountdown(left)) : t.inbox.expiredWaiting;
       card.countdown.classList.toggle('urgent', left < 60_000);
       if (left <= 0) this.syncButtons(card, this.state.asks.get(askId));
     }
@@ -187,7 +188,7 @@ export class Inbox {
     this.state.markDeciding(askId, decision);
     const approver = this.approver.disabled ? '' : this.approver.value.trim();
     if (approver && !this.approver.checkValidity()) {
-      this.state.decisionRefused(askId, 'Not decided: "Deciding as" may only contain letters, digits and _ . : -');
+      this.state.decisionRefused(askId, t.inbox.badApprover);
       return;
     }
     const outcome = await postJson(
@@ -204,7 +205,7 @@ export class Inbox {
     // A 202 changes nothing on screen: the ask stays "deciding…" until the stream says how it was resolved.
     if (!outcome.accepted) {
       const details = outcome.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-      this.state.decisionRefused(askId, `Not decided: ${outcome.message}${details ? ` (${details})` : ''}`);
+      this.state.decisionRefused(askId, t.inbox.notDecided(`${outcome.message}${details ? ` (${details})` : ''}`));
     }
   }
 }

@@ -13,8 +13,11 @@ import type { SseMessage } from './sse-parser.js';
 import { initialTenant, isTenant, rememberTenant } from './tenant.js';
 import { storedToken, storeToken } from './token.js';
 import { Timeline, type HistoryView } from './timeline.js';
+import { translateShell } from './i18n/shell-text.js';
+import { t } from './i18n/locale.js';
 
 const config: UiConfig = readConfig();
+translateShell(document, byId<HTMLSelectElement>('lang'));
 const state = new DashboardState();
 let tenant: Tenant = initialTenant();
 let client: StreamClient | undefined;
@@ -37,8 +40,8 @@ if (detailId === undefined) {
   mountComposer(byId('composer-body'), state, () => tenant);
 } else {
   byId('composer').hidden = true;
-  byId('timeline-title').textContent = `Command ${detailId}`;
-  temporalAll.textContent = 'This command in Temporal ↗';
+  byId('timeline-title').textContent = t.shell.commandTitle(detailId);
+  temporalAll.textContent = t.shell.thisInTemporal;
   document.title = `${detailId} · NEXUS`;
   byId('back-to-list').hidden = false;
 }

@@ -2,6 +2,7 @@ import type { PageEndEvent } from '../../contracts/index.js';
 import { errorMessage, errorText } from './error-text.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
 import { authHeaders } from './token.js';
+import { t } from './i18n/locale.js';
 
 export interface StreamPageResult {
   /** The page's `report` events, oldest first. */
@@ -25,7 +26,7 @@ export async function fetchStreamPage(query: URLSearchParams): Promise<StreamPag
       signal: AbortSignal.timeout(PAGE_TIMEOUT_MS),
     });
   } catch {
-    throw new Error('the NEXUS API cannot be reached');
+    throw new Error(t.connection.apiUnreachable);
   }
   if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
     throw new Error(`fatal: ${await errorMessage(response)}`);
@@ -45,8 +46,8 @@ export async function fetchStreamPage(query: URLSearchParams): Promise<StreamPag
   try {
     parser.feed(await response.text());
   } catch {
-    throw new Error('the connection to the NEXUS API was lost');
+    throw new Error(t.connection.connectionLost);
   }
-  if (!end) throw new Error(failure ?? 'the page of history ended early');
+  if (!end) throw new Error(failure ?? t.connection.pageEndedEarly);
   return { events, end };
 }

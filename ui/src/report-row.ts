@@ -1,6 +1,7 @@
 import type { Report } from '../../contracts/index.js';
 import { h } from './element.js';
 import { formatClock } from './format.js';
+import { t } from './i18n/locale.js';
 
 /** One report as a row of its card: sequence, type, the one detail that matters, and when. */
 export function reportRow(streamId: string, report: Report): HTMLLIElement {
@@ -15,7 +16,7 @@ export function reportRow(streamId: string, report: Report): HTMLLIElement {
 function detail(report: Report): string {
   switch (report.report_type) {
     case 'command_accepted':
-      return [report.payload.type === 'agent.run' ? `run ${report.payload.agent ?? ''}` : 'instruction', report.payload.risk_floor ? `floor ${report.payload.risk_floor}` : ''].filter(Boolean).join(' · ');
+      return [report.payload.type === 'agent.run' ? t.row.run(report.payload.agent ?? '') : t.row.instruction, report.payload.risk_floor ? t.row.floor(report.payload.risk_floor) : ''].filter(Boolean).join(' · ');
     case 'task_started':
       return report.payload.agent ?? '';
     case 'task_progress': {
@@ -26,15 +27,15 @@ function detail(report: Report): string {
       return `${report.payload.risk_level} · ${report.payload.title}`;
     case 'ask_resolved':
       return [
-        `${report.payload.decision === 'approve' ? 'approved' : 'denied'} by ${report.payload.decided_by}`,
-        report.payload.edited_action ? ` with edited params ${JSON.stringify(report.payload.edited_action.params)}` : '',
+        report.payload.decision === 'approve' ? t.row.approvedBy(report.payload.decided_by) : t.row.deniedBy(report.payload.decided_by),
+        report.payload.edited_action ? t.row.withEdit(JSON.stringify(report.payload.edited_action.params)) : '',
         report.payload.reason ? `: “${report.payload.reason}”` : '',
       ].join('');
     case 'ask_expired':
-      return `expired at ${formatClock(report.payload.expired_at)}`;
+      return t.row.expiredAt(formatClock(report.payload.expired_at));
     case 'task_completed':
       // The card splits the time into waiting and running; `duration_ms` alone would count an approver's wait.
-      return `${report.payload.risk_level} · done`;
+      return t.row.done(report.payload.risk_level);
     case 'task_failed':
       return `${report.payload.error.code}: ${report.payload.error.message}`;
     case 'task_cancelled':

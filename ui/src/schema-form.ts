@@ -1,4 +1,5 @@
 import { h } from './element.js';
+import { t } from './i18n/locale.js';
 
 /** The subset of JSON Schema that `z.toJSONSchema` emits for agent params and that the form understands. */
 export interface JsonSchema {
@@ -44,7 +45,7 @@ export function buildSchemaForm(schema: JsonSchema, idPrefix: string): SchemaFor
     ? Object.entries(schema.properties).map(([name, prop]) => propertyField(name, prop, required.has(name), idPrefix))
     : [wholeObjectField(idPrefix)];
   const element = h('div', { class: 'schema-form' }, ...fields.map((f) => f.wrapper));
-  if (fields.length === 0) element.append(h('p', { class: 'hint' }, 'This agent takes no parameters.'));
+  if (fields.length === 0) element.append(h('p', { class: 'hint' }, t.form.noParams));
 
   const check = (field: Field): boolean => {
     const result = field.parse();
@@ -116,7 +117,7 @@ function propertyField(name: string, schema: JsonSchema, required: boolean, idPr
   let parseRaw: () => { value: unknown; present: boolean } | { message: string };
 
   if (schema.enum) {
-    const select = h('select', { id, name }, h('option', { value: '' }, required ? 'Choose…' : '(none)'));
+    const select = h('select', { id, name }, h('option', { value: '' }, required ? t.form.choose : t.form.none));
     schema.enum.forEach((v, i) => select.append(h('option', { value: String(i) }, String(v))));
     control = select;
     parseRaw = () => (select.value === '' ? { value: undefined, present: false } : { value: schema.enum?.[Number(select.value)], present: true });
@@ -145,10 +146,10 @@ function propertyField(name: string, schema: JsonSchema, required: boolean, idPr
     parseRaw = () => {
       if (input.value.trim() === '') return { value: undefined, present: false };
       const value = Number(input.value);
-      if (!Number.isFinite(value)) return { message: 'must be a number' };
-      if (type === 'integer' && !Number.isInteger(value)) return { message: 'must be a whole number' };
-      if (schema.minimum !== undefined && value < schema.minimum) return { message: `must be at least ${schema.minimum}` };
-      if (schema.maximum !== undefined && value > schema.maximum) return { message: `must be at most ${schema.maximum}` };
+      if (!Number.isFinite(value)) return { message: t.form.number };
+      if (type === 'integer' && !Number.isInteger(value)) return { message: t.form.wholeNumber };
+      if (schema.minimum !== undefined && value < schema.minimum) return { message: t.form.atLeast(schema.minimum) };
+      if (schema.maximum !== undefined && value > schema.maximum) return { message: t.form.atMost(schema.maximum) };
       return { value, present: true };
     };
   } else {
@@ -160,7 +161,7 @@ function propertyField(name: string, schema: JsonSchema, required: boolean, idPr
 
   const parse: Field['parse'] = () => {
     const result = parseRaw();
-    if ('value' in result && !result.present && required) return { message: 'required' };
+    if ('value' in result && !result.present && required) return { message: t.form.required };
     return result;
   };
   return fieldShell(name, schema.description, required, control, parse);
@@ -169,7 +170,7 @@ function propertyField(name: string, schema: JsonSchema, required: boolean, idPr
 function wholeObjectField(idPrefix: string): Field {
   const area = h('textarea', { id: `${idPrefix}-params`, name: 'params', rows: 5, spellcheck: 'false', class: 'mono', placeholder: '{"hello": "world"}' });
   area.value = '{\n  \n}';
-  return fieldShell('params', 'Any JSON object; its fields are the parameters.', false, area, () => {
+  return fieldShell('params', t.form.anyObject, false, area, () => {
     const parsed = parseJsonText(area.value.trim() === '' ? '{}' : area.value, 'object');
     return parsed;
   });
@@ -191,18 +192,18 @@ function fieldShell(name: string, description: string | undefined, required: boo
 }
 
 function stringProblem(value: string, schema: JsonSchema): { message: string } | undefined {
-  if (schema.minLength !== undefined && value.length < schema.minLength) return { message: `must be at least ${schema.minLength} characters` };
-  if (schema.maxLength !== undefined && value.length > schema.maxLength) return { message: `must be at most ${schema.maxLength} characters` };
-  if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) return { message: `must match ${schema.pattern}` };
+  if (schema.minLength !== undefined && value.length < schema.minLength) return { message: t.form.minLength(schema.minLength) };
+  if (schema.maxLength !== undefined && value.length > schema.maxLength) return { message: t.form.maxLength(schema.maxLength) };
+  if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) return { message: t.form.pattern(schema.pattern) };
   if (schema.format === 'uri') {
     try {
       const url = new URL(value);
-      if (!/^https?:$/.test(url.protocol)) return { message: 'must be an http(s) URL' };
+      if (!/^https?:$/.test(url.protocol)) return { message: t.form.httpUrl };
     } catch {
-      return { message: 'must be a full URL, like https://example.org/hook' };
+      return { message: t.form.fullUrl };
     }
   }
-  if (schema.format === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value)) return { message: 'must be an email address' };
+  if (schema.format === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value)) return { message: t.form.email };
   return undefined;
 }
 
@@ -212,9 +213,9 @@ function parseJsonText(text: string, type: string | undefined): { value: unknown
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { message: `not valid JSON: ${(err as Error).message}` };
+    return { message: t.form.badJson((err as Error).message) };
   }
-  if (type === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) return { message: 'must be a JSON object' };
-  if (type === 'array' && !Array.isArray(value)) return { message: 'must be a JSON array' };
+  if (type === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) return { message: t.form.jsonObject };
+  if (type === 'array' && !Array.isArray(value)) return { message: t.form.jsonArray };
   return { value, present: true };
 }

@@ -1,4 +1,5 @@
 import type { Report } from '../../contracts/index.js';
+import { t } from './i18n/locale.js';
 
 /** What a card's badge says. `sent` is the page's own note that it got a 202; everything else comes from reports. */
 export type CommandStatus =
@@ -13,18 +14,7 @@ export type CommandStatus =
   | 'expired'
   | 'cancelled';
 
-export const STATUS_LABEL: Record<CommandStatus, string> = {
-  sent: 'sent',
-  accepted: 'accepted',
-  running: 'running',
-  waiting: 'waiting for approval',
-  stalled: 'stalled: no progress',
-  completed: 'completed',
-  failed: 'failed',
-  denied: 'denied',
-  expired: 'expired',
-  cancelled: 'cancelled',
-};
+export const STATUS_LABEL: Record<CommandStatus, string> = t.status;
 
 export const TERMINAL: ReadonlySet<CommandStatus> = new Set(['completed', 'failed', 'denied', 'expired', 'cancelled']);
 

@@ -2,6 +2,7 @@ import { reconnectDelay } from './backoff.js';
 import { errorMessage, errorText } from './error-text.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
 import { authHeaders } from './token.js';
+import { t } from './i18n/locale.js';
 
 export type ConnectionState =
   | { kind: 'connecting' }
@@ -76,7 +77,7 @@ export class StreamClient {
         return;
       }
       if (!navigator.onLine) {
-        this.handlers.state({ kind: 'offline', reason: 'this device is offline' });
+        this.handlers.state({ kind: 'offline', reason: t.connection.deviceOffline });
         await this.sleep(Number.POSITIVE_INFINITY);
         continue;
       }
@@ -110,7 +111,7 @@ export class StreamClient {
       });
     } catch {
       // fetch says only "Failed to fetch": refused, reset, DNS, or a proxy that hung up.
-      return 'the NEXUS API cannot be reached';
+      return t.connection.apiUnreachable;
     }
     if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
       return `fatal: ${await errorMessage(response)}`;
@@ -145,14 +146,14 @@ export class StreamClient {
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) return endCause ?? 'the stream ended';
+        if (done) return endCause ?? t.connection.streamEnded;
         clearTimeout(watchdog);
         watchdog = setTimeout(() => abort.abort(), SILENCE_LIMIT_MS);
         parser.feed(value);
       }
     } catch {
-      if (abort.signal.aborted && !this.stopped) return 'no heartbeat from the server';
-      return endCause ?? 'the connection to the NEXUS API was lost';
+      if (abort.signal.aborted && !this.stopped) return t.connection.noHeartbeat;
+      return endCause ?? t.connection.connectionLost;
     } finally {
       clearTimeout(watchdog);
     }

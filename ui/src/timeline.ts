@@ -6,6 +6,7 @@ import type { Tenant } from '../../contracts/index.js';
 import { newClientId, postJson } from './api-client.js';
 import type { CommandView, DashboardState } from './state.js';
 import { STATUS_LABEL, type CommandStatus } from './status.js';
+import { t } from './i18n/locale.js';
 
 /** The timeline: one card per correlation id, newest first, filtered by status and correlation id. */
 export class Timeline {
@@ -15,15 +16,15 @@ export class Timeline {
   /** Whether the stream of this tenant has caught up once: before that, an empty list means nothing. */
   private loaded = false;
   private readonly count = h('span', { class: 'count', 'aria-live': 'off' });
-  private readonly statusFilter = h('select', { id: 'status-filter', 'aria-label': 'Filter by status' },
-    h('option', { value: '' }, 'All statuses'),
+  private readonly statusFilter = h('select', { id: 'status-filter', 'aria-label': t.timeline.filterStatus },
+    h('option', { value: '' }, t.timeline.allStatuses),
     ...(Object.keys(STATUS_LABEL) as CommandStatus[]).map((s) => h('option', { value: s }, STATUS_LABEL[s])),
   );
-  private readonly agentFilter = h('select', { id: 'agent-filter', 'aria-label': 'Filter by agent' }, h('option', { value: '' }, 'All agents'));
-  private readonly riskFilter = h('select', { id: 'risk-filter', 'aria-label': 'Filter by risk' },
-    h('option', { value: '' }, 'Any risk'), ...['GREEN', 'YELLOW', 'RED'].map((r) => h('option', { value: r }, r)));
-  private readonly search = h('input', { id: 'search', type: 'search', placeholder: 'Search correlation id', 'aria-label': 'Search by correlation id', autocomplete: 'off', spellcheck: 'false' });
-  private readonly open = h('a', { id: 'open-correlation', class: 'link', hidden: true }, 'Open');
+  private readonly agentFilter = h('select', { id: 'agent-filter', 'aria-label': t.timeline.filterAgent }, h('option', { value: '' }, t.timeline.allAgents));
+  private readonly riskFilter = h('select', { id: 'risk-filter', 'aria-label': t.timeline.filterRisk },
+    h('option', { value: '' }, t.timeline.anyRisk), ...['GREEN', 'YELLOW', 'RED'].map((r) => h('option', { value: r }, r)));
+  private readonly search = h('input', { id: 'search', type: 'search', placeholder: t.timeline.searchPlaceholder, 'aria-label': t.timeline.searchLabel, autocomplete: 'off', spellcheck: 'false' });
+  private readonly open = h('a', { id: 'open-correlation', class: 'link', hidden: true });
   private readonly history = h('div', { class: 'history', id: 'history' });
   private readonly agents = new Set<string>();
   /** Set when this list is the detail view of one command: every report shown, no list controls. */
@@ -48,19 +49,19 @@ export class Timeline {
   /** The foot of the list: how far back it goes, and the way further back while there is more. */
   showHistory(view: HistoryView): void {
     const parts: Array<Node | string> = [];
-    if (view.oldestTs) parts.push(h('span', { class: 'history-reach' }, `History loaded back to ${formatWhen(view.oldestTs)}.`), ' ');
+    if (view.oldestTs) parts.push(h('span', { class: 'history-reach' }, t.timeline.historyReach(formatWhen(view.oldestTs))), ' ');
     if (view.more) {
-      const older = h('button', { type: 'button', id: 'load-older', disabled: view.loading }, view.loading ? 'Loading older…' : this.expanded ? 'Look further back' : 'Load older commands');
+      const older = h('button', { type: 'button', id: 'load-older', disabled: view.loading }, view.loading ? t.timeline.loadingOlder : this.expanded ? t.timeline.lookFurther : t.timeline.loadOlder);
       older.addEventListener('click', () => this.onOlder());
       parts.push(older);
     } else if (view.trimmedUpTo !== null) {
-      parts.push(h('span', { class: 'history-end', 'data-end': 'trimmed' }, 'Older reports were trimmed by the retention limit (NEXUS_STREAM_MAXLEN). '));
+      parts.push(h('span', { class: 'history-end', 'data-end': 'trimmed' }, t.timeline.trimmed));
       const all = temporalListUrl(this.config);
-      if (all) parts.push(h('a', { href: all, target: '_blank', rel: 'noopener' }, 'Temporal keeps every workflow ↗'));
+      if (all) parts.push(h('a', { href: all, target: '_blank', rel: 'noopener' }, t.timeline.temporalKeepsAll));
     } else if (view.loaded) {
-      parts.push(h('span', { class: 'history-end', 'data-end': 'start' }, 'This is the beginning of the history.'));
+      parts.push(h('span', { class: 'history-end', 'data-end': 'start' }, t.timeline.beginning));
     }
-    if (view.error) parts.push(h('p', { class: 'cancel-error', role: 'alert' }, `Older history did not load: ${view.error}`));
+    if (view.error) parts.push(h('p', { class: 'cancel-error', role: 'alert' }, t.timeline.olderFailed(view.error)));
     this.history.replaceChildren(...parts);
   }
 
@@ -107,7 +108,7 @@ export class Timeline {
     this.agents.add(agent);
     const options = [...this.agents].sort();
     const chosen = this.agentFilter.value;
-    this.agentFilter.replaceChildren(h('option', { value: '' }, 'All agents'), ...options.map((a) => h('option', { value: a }, a)));
+    this.agentFilter.replaceChildren(h('option', { value: '' }, t.timeline.allAgents), ...options.map((a) => h('option', { value: a }, a)));
     this.agentFilter.value = chosen;
   }
 
@@ -117,7 +118,7 @@ export class Timeline {
     if (!commandId) return;
     this.state.markCancelling(command.correlationId);
     const outcome = await postJson(`/commands/${encodeURIComponent(commandId)}/cancel`, { reason: 'cancelled from the dashboard' }, this.getTenant());
-    if (!outcome.accepted) this.state.cancelRefused(command.correlationId, `Not cancelled: ${outcome.message}`);
+    if (!outcome.accepted) this.state.cancelRefused(command.correlationId, t.timeline.cancelRefused(outcome.message));
   }
 
   /**
@@ -131,7 +132,7 @@ export class Timeline {
     this.state.noteRerun(command.correlationId, true, undefined);
     const outcome = await postJson(`/commands/${encodeURIComponent(commandId)}/rerun`, { command_id: next, correlation_id: next }, this.getTenant());
     if (!outcome.accepted) {
-      this.state.noteRerun(command.correlationId, false, `Not re-run: ${outcome.message}`);
+      this.state.noteRerun(command.correlationId, false, t.timeline.rerunRefused(outcome.message));
       return;
     }
     this.state.noteRerun(command.correlationId, false, undefined);
@@ -154,7 +155,7 @@ export class Timeline {
     this.loaded = true;
     this.empty.dataset.state = 'empty';
     // The detail view says itself when its command has no report (with the way to Temporal).
-    this.empty.textContent = this.expanded ? '' : 'No commands yet. Send one with the composer, or POST /sidecar/command.';
+    this.empty.textContent = this.expanded ? '' : t.timeline.empty;
     this.updateCount();
   }
 
@@ -162,13 +163,13 @@ export class Timeline {
   notLoaded(cause: string): void {
     if (this.loaded) return;
     this.empty.dataset.state = 'unavailable';
-    this.empty.textContent = `Commands cannot be loaded right now (${cause}). This list fills in as soon as the report stream is back.`;
+    this.empty.textContent = t.timeline.notLoaded(cause);
   }
 
   private showLoading(): void {
     this.loaded = false;
     this.empty.dataset.state = 'loading';
-    this.empty.textContent = 'Loading commands…';
+    this.empty.textContent = t.timeline.loading;
   }
 
   private matches(card: HTMLElement): boolean {
@@ -188,7 +189,7 @@ export class Timeline {
     this.open.hidden = !ClientKey.test(id);
     if (!this.open.hidden) {
       this.open.setAttribute('href', detailHref(id, this.getTenant()));
-      this.open.textContent = `Open ${id}`;
+      this.open.textContent = t.timeline.openId(id);
     }
     this.updateCount();
   }
@@ -196,7 +197,7 @@ export class Timeline {
   private updateCount(): void {
     const total = this.cards.size;
     const shown = [...this.cards.values()].filter((c) => !c.hidden).length;
-    this.count.textContent = total === shown ? `${total} command${total === 1 ? '' : 's'} loaded` : `${shown} of ${total} loaded`;
+    this.count.textContent = total === shown ? t.timeline.loaded(total) : t.timeline.shownOfLoaded(shown, total);
     this.empty.hidden = total > 0 || this.empty.textContent === '';
   }
 }

@@ -13,6 +13,19 @@ const validator = (name: string) => {
 };
 
 describe('the OpenAPI document', () => {
+  it('describes each event of the report stream, as an SSE parser reads it', () => {
+    const validate = ajv.getSchema('openapi#/paths/~1agent~1reports~1stream/get/responses/200/content/text~1event-stream/schema');
+    if (!validate) throw new Error('no event schema for the stream');
+    const ok = (event: unknown) => validate(event) as boolean;
+    expect(ok({ event: 'report', id: '1700000000000-0', data: '{}' })).toBe(true);
+    expect(ok({ event: 'live', data: '{"last_id":null}' })).toBe(true);
+    expect(ok({ event: 'end', data: '{}' })).toBe(true);
+    expect(ok({ event: 'report', data: '{}' })).toBe(false);
+    expect(ok({ event: 'message', data: 'hello' })).toBe(false);
+    expect(ok({ event: 'live', data: { last_id: null } })).toBe(false);
+    expect(ok('a string')).toBe(false);
+  });
+
   it('is plain JSON (nothing lost in serialisation)', () => {
     expect(JSON.parse(JSON.stringify(document))).toEqual(document);
     expect(document.openapi).toBe('3.1.0');

@@ -2,6 +2,7 @@ import type { PathItem } from './openapi-types.js';
 import { ASK_ID, COMMAND_ID, STREAM_PARAMETERS, TENANT_HEADERS, USER_ID } from './parameters.js';
 import { authErrors, bodyErrors, error, json, unavailable } from './responses.js';
 import { ref } from './schemas.js';
+import { sseEventComponents, sseEventSchema } from './sse-events.js';
 
 /**
  * The shape of the digest from the `ask_created` report the approver saw. All zeros matches no real action, so
@@ -131,8 +132,9 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
             description: 'An endless `text/event-stream`; with `limit`, one that ends with `event: end`',
             content: {
               'text/event-stream': {
-                schema: { type: 'string' },
-                'x-sse-events': { report: ref('Report'), gap: ref('GapEvent'), live: ref('LiveEvent'), end: ref('PageEndEvent'), error: ref('ApiErrorBody') },
+                // Per event, as schemathesis reads a 3.1 `schema` of text/event-stream; x-sse-events names each kind's data.
+                schema: sseEventSchema(),
+                'x-sse-events': sseEventComponents(),
               },
             },
           },

@@ -6,7 +6,9 @@ import { ReportStore } from '../../infra/store/report-store.js';
 import { SseParser } from '../../ui/src/sse-parser.js';
 import { SseRecorder, type SseEvent } from '../support/sse-client.js';
 import { syntheticReport } from '../support/synthetic-reports.js';
+import { until } from '../support/until.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const env = isolatedEnv('pages');
 let nexus: RunningNexus;
@@ -228,6 +230,35 @@ describe('bounded pages of GET /agent/reports/stream (?limit=)', () => {
     expect(left.map((r) => r.correlation_id)).toEqual(['ask-b']);
     // Another tenant's inbox holds none of them.
     expect(reportIds(await page(freshTenant(), { asks: 'open' }))).toEqual([]);
+  });
+
+  it('sends only events the served API document describes: each one, and the JSON of its data', async () => {
+    const tenant = freshTenant();
+    // Past the trimming store's 100, so a page from an old cursor starts with a gap.
+    await fill(tenant, 'doc', 0, 150, trimmingStore);
+    const document = (await (await fetch(new URL('/openapi.json', nexus.baseUrl))).json()) as Record<string, unknown>;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema(document, 'openapi');
+    const media = 'openapi#/paths/~1agent~1reports~1stream/get/responses/200/content/text~1event-stream';
+    const eventSchema = ajv.getSchema(`${media}/schema`);
+    const kinds = ((document.paths as Record<string, Record<string, { responses: Record<string, { content: Record<string, { 'x-sse-events': Record<string, { $ref: string }> }> }> }>>)['/agent/reports/stream']?.get?.responses['200']?.content['text/event-stream']?.['x-sse-events']) ?? {};
+    const events: SseEvent[] = [
+      ...(await page(tenant, { limit: '3' })).events,
+      ...(await page(tenant, { limit: '3', cursor: '1-0' })).events,
+      ...(await page(tenant, { asks: 'open' })).events,
+    ];
+    const live = await SseRecorder.open(nexus.baseUrl, tenant);
+    await until(async () => live.isLive, 10_000, 'the live stream to catch up');
+    live.close();
+    events.push(...live.events);
+    expect(new Set(events.map((e) => e.event))).toEqual(new Set(['report', 'end', 'gap', 'live']));
+    for (const event of events) {
+      const parsed = { event: event.event, data: event.data, ...(event.id !== undefined ? { id: event.id } : {}) };
+      expect(eventSchema?.(parsed), `${JSON.stringify(parsed)}: ${JSON.stringify(eventSchema?.errors)}`).toBe(true);
+      const component = kinds[event.event]?.$ref;
+      const validate = component ? ajv.getSchema(`openapi${component}`) : undefined;
+      expect(validate?.(JSON.parse(event.data)), `${event.event} data: ${JSON.stringify(validate?.errors)}`).toBe(true);
+    }
   });
 
   it('refuses every malformed or contradictory page with a 400 that names the parameter, and still serves streams after', async () => {

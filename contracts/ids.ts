@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { Tenant } from './tenant.js';
+import { CLIENT_KEY_PATTERN } from './client-key-pattern.js';
 
 /** Client-chosen keys (command_id, correlation_id): no newlines or spaces, so they are safe in every header and SSE field. */
-export const ClientKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must match [A-Za-z0-9_.:-]{1,128}');
+export const ClientKey = z.string().regex(CLIENT_KEY_PATTERN, 'must match [A-Za-z0-9_.:-]{1,128}');
 export type ClientKey = z.infer<typeof ClientKey>;
 
 /** A Redis stream entry id, `<ms>-<seq>` or `<ms>`; `-1`, `$` and friends are refused. */

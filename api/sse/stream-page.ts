@@ -1,7 +1,7 @@
 import type { SSEStreamingApi } from 'hono/streaming';
 import type { PageEndEvent, Tenant } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
-import { gapAfter } from './gap-check.js';
+import { announceGap } from './gap-check.js';
 import { toFeedEntry, type FeedEntry } from './report-feed.js';
 
 /** Entries per Redis read. */
@@ -100,11 +100,7 @@ export class StreamPage {
   }
 
   private async forward(req: Extract<PageRequest, { page: 'forward' }>): Promise<boolean> {
-    const gap = await gapAfter(this.deps.store, this.tenant, req.after);
-    if (gap) {
-      await this.stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });
-      this.deps.metrics.sseGaps.inc();
-    }
+    await announceGap(this.stream, this.deps, this.tenant, req.after);
     let after = req.after;
     while (this.sent < req.limit && this.scanned < PAGE_SCAN_MAX) {
       const want = this.batchSize(req.limit - this.sent, req.filter);

@@ -3,7 +3,7 @@ import type { LiveEvent, Tenant } from '../../contracts/index.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { ApiDeps } from '../api-deps.js';
 import { NexusMetrics } from '../../infra/metrics/nexus-metrics.js';
-import { gapAfter } from './gap-check.js';
+import { announceGap } from './gap-check.js';
 import { toFeedEntry, type FeedEntry, type FeedSubscription } from './report-feed.js';
 
 const HISTORY_PAGE = 500;
@@ -23,7 +23,7 @@ export class StreamSession {
   }
 
   async run(sub: FeedSubscription): Promise<void> {
-    await this.announceGap();
+    await announceGap(this.stream, this.deps, this.tenant, this.cursor);
     // Live entries after `joinedAt` are already queuing in `sub`; history fills in everything up to it.
     await this.replayUntil(sub);
     if (this.stream.aborted || sub.closed || sub.failure) return;
@@ -40,13 +40,6 @@ export class StreamSession {
       }
       for (const entry of entries) await this.send(entry, 'live');
     }
-  }
-
-  private async announceGap(): Promise<void> {
-    const gap = await gapAfter(this.deps.store, this.tenant, this.cursor);
-    if (!gap) return;
-    await this.stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });
-    this.deps.metrics.sseGaps.inc();
   }
 
   private async replayUntil(sub: FeedSubscription): Promise<void> {

@@ -4,8 +4,8 @@ import { h } from './element.js';
 import { buildSchemaForm, type JsonSchema, type SchemaForm } from './schema-form.js';
 import type { DashboardState } from './state.js';
 import { t } from './i18n/locale.js';
+import { CLIENT_KEY_PATTERN } from '../../contracts/client-key-pattern.js';
 
-const CORRELATION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
  * The command composer: an agent from the catalog with a form generated from its params schema, or a plain
@@ -90,7 +90,7 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
   formEl.addEventListener('submit', (event) => {
     event.preventDefault();
     const cid = correlation.value.trim();
-    setFieldError(correlationError, correlation, cid === '' || CORRELATION_PATTERN.test(cid) ? '' : t.composer.badCorrelation);
+    setFieldError(correlationError, correlation, cid === '' || CLIENT_KEY_PATTERN.test(cid) ? '' : t.composer.badCorrelation);
     let body: Record<string, unknown>;
     if (isInstruction()) {
       const text = instruction.value.trim();

@@ -6,6 +6,7 @@ import type { CommandView } from './state.js';
 import type { HistoryView } from './timeline.js';
 import { commandTiming } from './timing.js';
 import { t } from './i18n/locale.js';
+import { CLIENT_KEY_PATTERN } from '../../contracts/client-key-pattern.js';
 
 /** `/ui/commands/<correlation_id>` names the command of the detail view; anything else is the run list. */
 export function detailCorrelationId(pathname: string): string | undefined {
@@ -13,7 +14,7 @@ export function detailCorrelationId(pathname: string): string | undefined {
   if (!match?.[1]) return undefined;
   try {
     const id = decodeURIComponent(match[1]);
-    return /^[A-Za-z0-9_.:-]{1,128}$/.test(id) ? id : undefined;
+    return CLIENT_KEY_PATTERN.test(id) ? id : undefined;
   } catch {
     return undefined;
   }

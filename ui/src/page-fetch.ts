@@ -1,5 +1,5 @@
 import type { PageEndEvent } from '../../contracts/index.js';
-import { errorMessage, errorText } from './error-text.js';
+import { errorMessage, errorText, isFatalStatus } from './error-text.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
 import { authHeaders } from './token.js';
 import { t } from './i18n/locale.js';
@@ -28,7 +28,7 @@ export async function fetchStreamPage(query: URLSearchParams): Promise<StreamPag
   } catch {
     throw new Error(t.connection.apiUnreachable);
   }
-  if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+  if (isFatalStatus(response.status)) {
     throw new Error(`fatal: ${await errorMessage(response)}`);
   }
   if (response.status !== 200) throw new Error(await errorMessage(response));

@@ -1,5 +1,5 @@
 import { reconnectDelay } from './backoff.js';
-import { errorMessage, errorText } from './error-text.js';
+import { errorMessage, errorText, isFatalStatus } from './error-text.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
 import { authHeaders } from './token.js';
 import { t } from './i18n/locale.js';
@@ -113,7 +113,7 @@ export class StreamClient {
       // fetch says only "Failed to fetch": refused, reset, DNS, or a proxy that hung up.
       return t.connection.apiUnreachable;
     }
-    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+    if (isFatalStatus(response.status)) {
       return `fatal: ${await errorMessage(response)}`;
     }
     if (response.status !== 200 || !response.body) {

@@ -7,6 +7,7 @@ import { newClientId, postJson } from './api-client.js';
 import type { CommandView, DashboardState } from './state.js';
 import { STATUS_LABEL, type CommandStatus } from './status.js';
 import { t } from './i18n/locale.js';
+import { CLIENT_KEY_PATTERN } from '../../contracts/client-key-pattern.js';
 
 /** The timeline: one card per correlation id, newest first, filtered by status and correlation id. */
 export class Timeline {
@@ -186,7 +187,7 @@ export class Timeline {
     for (const card of this.cards.values()) card.hidden = !this.matches(card);
     // The list holds only the history loaded so far; the detail view finds a command however far back it is.
     const id = this.search.value.trim();
-    this.open.hidden = !ClientKey.test(id);
+    this.open.hidden = !CLIENT_KEY_PATTERN.test(id);
     if (!this.open.hidden) {
       this.open.setAttribute('href', detailHref(id, this.getTenant()));
       this.open.textContent = t.timeline.openId(id);
@@ -212,9 +213,6 @@ export interface HistoryView {
   /** The stamp of the oldest report loaded. */
   oldestTs: string | undefined;
 }
-
-/** Same pattern as the API's client keys, checked here only to offer a link; the server checks for real. */
-const ClientKey = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** `/ui/commands/<correlation_id>?org_id=…&project_id=…`: a link that opens the same command for whoever has it. */
 export function detailHref(correlationId: string, tenant: Tenant): string {

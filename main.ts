@@ -10,6 +10,7 @@ import { installTemporalLogger } from './infra/temporal-logger.js';
 import { ensureTemporal } from './runtime/ensure-temporal.js';
 import { parseRole, RoleError, type Role } from './runtime/roles.js';
 import { startNexus } from './runtime/start-nexus.js';
+import { startTracing } from './infra/tracing/start-tracing.js';
 
 /** Errors that are the operator's to fix: one line, no stack trace, exit 1. */
 const OPERATOR_ERRORS = [ConfigError, PortInUseError, RoleError, TemporalCliError, TemporalProbeError, UnsafePathError, KeyRingError];
@@ -25,9 +26,10 @@ async function main(): Promise<void> {
   if (role === 'all' || role === 'api') assertSafeListen(config);
   if (role === 'all' || role === 'api') await assertPortFree(config.http.port, 'PORT', config.http.host);
   const devServer = role === 'all' || role === 'worker' ? await ensureTemporal(config, logger) : undefined;
+  const tracing = startTracing(config.tracing, role, logger);
   let nexus;
   try {
-    nexus = await startNexus(config, { role, logger });
+    nexus = await startNexus(config, { role, logger, tracing });
   } catch (err) {
     if (devServer) await stopDevServer(devServer);
     throw err;
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 20_000).unref();
     await nexus.stop().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'stopping NEXUS failed'));
+    // The last spans (this shutdown's included) are sent before the process goes.
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'sending the last spans failed'));
     if (devServer) await stopDevServer(devServer);
     logger.info({ signal }, 'stopped');
     process.exit(0);

@@ -14,6 +14,7 @@ import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { httpMetrics } from './middleware/http-metrics.js';
+import { httpTracing } from './middleware/http-tracing.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
@@ -29,6 +30,7 @@ export function createApp(deps: ApiDeps, refusals: RefusalBudget) {
   app.notFound((c) => errorResponse(c, new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
   // Order matters: the audit trail sees the final status of everything below it, the principal is known before
   // any route runs, and only non-stream tenant routes get a deadline (a stream is meant to stay open).
+  app.use('*', httpTracing());
   app.use('*', httpMetrics(deps.metrics));
   app.use('*', auditTrail(deps.audit, refusals));
   app.use('*', authenticate(deps.auth));

@@ -9,6 +9,7 @@ import type { ReportStore } from '../infra/store/report-store.js';
 import { SECURITY_LOG, type AuditLog } from '../infra/store/audit-log.js';
 import type { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { REPORT_SEAL_HEADER, type ReportSeal, type ReportSealRefusal } from '../infra/trust/report-seal.js';
+import { CORRELATION_ATTRIBUTE, failSpan, inSpan, ROOT_CONTEXT, SpanKind, traceContextOf, traceHeaders, type Span } from '../infra/tracing/trace-context.js';
 
 const POISON_ATTEMPTS = 5;
 
@@ -87,11 +88,28 @@ export class ReportBridge {
   }
 
   private async handle(channel: Channel, msg: ConsumeMessage): Promise<void> {
+    const sealed = this.options.seal.verify(msg.content, msg.properties.headers?.[REPORT_SEAL_HEADER]);
+    // Anyone who can publish can write a traceparent: only a message NEXUS sealed continues the trace it names.
+    const parent = sealed.ok ? traceContextOf(msg.properties.headers) : ROOT_CONTEXT;
+    await inSpan('store report', {
+      kind: SpanKind.CONSUMER,
+      parent,
+      attributes: {
+        'messaging.system': 'rabbitmq',
+        'messaging.destination.name': this.options.topology.bridgeQueue,
+        'messaging.message.redelivered': msg.fields.redelivered,
+        // Whatever the publisher claims, bounded: it names the message for an operator, nothing more.
+        ...(typeof msg.properties.messageId === 'string' ? { 'messaging.message.id': msg.properties.messageId.slice(0, 200) } : {}),
+      },
+    }, (span) => this.process(channel, msg, sealed, span));
+  }
+
+  private async process(channel: Channel, msg: ConsumeMessage, sealed: ReturnType<ReportSeal['verify']>, span: Span): Promise<void> {
     const { metrics } = this.options;
     if (msg.fields.redelivered) metrics.bridgeRedeliveries.inc();
-    const sealed = this.options.seal.verify(msg.content, msg.properties.headers?.[REPORT_SEAL_HEADER]);
     if (!sealed.ok) {
       metrics.bridgeDeadLetters.inc({ reason: 'unsealed' });
+      failSpan(span, `dead-lettered: ${sealed.code}`);
       await this.refuse(msg, sealed.code);
       safely(() => channel.nack(msg, false, false));
       return;
@@ -99,6 +117,7 @@ export class ReportBridge {
     const report = parse(msg);
     if (!report) {
       metrics.bridgeDeadLetters.inc({ reason: 'invalid' });
+      failSpan(span, 'dead-lettered: invalid report');
       this.log.warn(
         { message_id: msg.properties.messageId, correlation_id: msg.properties.correlationId, routing_key: msg.fields.routingKey },
         'invalid report dead-lettered',
@@ -106,11 +125,14 @@ export class ReportBridge {
       safely(() => channel.nack(msg, false, false));
       return;
     }
-    const appended = await this.appendUntilStored(report);
+    span.updateName(`store ${report.report_type}`);
+    span.setAttributes({ [CORRELATION_ATTRIBUTE]: report.correlation_id, 'nexus.report_type': report.report_type, 'nexus.report_id': report.report_id });
+    const appended = await this.appendUntilStored(report, traceHeaders().traceparent ?? '');
     // When stopping, the message stays unacked and RabbitMQ redelivers it to the next bridge.
     if (appended === 'stored') safely(() => channel.ack(msg));
     else if (appended === 'poison') {
       metrics.bridgeDeadLetters.inc({ reason: 'poison' });
+      failSpan(span, 'dead-lettered: Redis keeps refusing it');
       this.log.error({ correlation_id: report.correlation_id, report_id: report.report_id }, 'report Redis keeps refusing dead-lettered');
       safely(() => channel.nack(msg, false, false));
     }
@@ -144,10 +166,10 @@ export class ReportBridge {
   }
 
   /** Redis outages are waited out with the message held unacked: nothing is dropped, and prefetch bounds memory. */
-  private async appendUntilStored(report: Report): Promise<'stored' | 'poison' | 'stopping'> {
+  private async appendUntilStored(report: Report, traceparent: string): Promise<'stored' | 'poison' | 'stopping'> {
     for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
-        const { id, added, askedAt } = await this.options.store.append(report);
+        const { id, added, askedAt } = await this.options.store.append(report, traceparent);
         countStored(this.options.metrics, report, added, askedAt);
         // Before the ack, like the report: a crash in between redelivers, and both writes are idempotent.
         if (report.report_type === 'command_accepted') await this.auditCommand(report);

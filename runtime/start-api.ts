@@ -34,6 +34,8 @@ import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import type { Trust } from './trust.js';
 import { AesGcmPayloadCodec } from '../infra/payload-codec.js';
 import { codecOrigins } from '../api/routes/codec.js';
+import type { Tracing } from '../infra/tracing/start-tracing.js';
+import { clientTracing } from '../infra/tracing/temporal-tracing.js';
 
 export interface ApiRuntime {
   server: ServerType;
@@ -46,14 +48,19 @@ const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
 const AMQP_PROBE_TIMEOUT_MS = 2_000;
 
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
-export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; topology: ReportTopology; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust; metrics: NexusMetrics }): Promise<ApiRuntime> {
+export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; topology: ReportTopology; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust; metrics: NexusMetrics; tracing: Tracing }): Promise<ApiRuntime> {
   const { redis, amqp, agents, logger } = deps;
   assertSafeListen(config);
   const tokens = new TokenStore(redis, config.redis.prefix, config.auth.cacheTtlMs);
   const keys = new RedisKeys(config.redis.prefix);
   const store = new ReportStore(redis, keys, config.redis.streamMaxLen);
   const connection = Connection.lazy(connectionOptions(config.temporal));
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(deps.trust.payloadKeys) });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverter(deps.trust.payloadKeys),
+    interceptors: { workflow: clientTracing(deps.tracing) },
+  });
   const readers = new Set<Redis>();
   const feeds = new FeedHub(store, () => {
     const reader = createRedis({ url: config.redis.roleUrls.api, logger, name: 'sse-reader', blocking: true });

@@ -29,6 +29,7 @@ import { ApprovalUses } from '../infra/store/approval-uses.js';
 import { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import { startApi, type ApiRuntime } from './start-api.js';
+import { TRACING_OFF, type Tracing } from '../infra/tracing/start-tracing.js';
 
 /** Refused decisions of one workflow audited one by one per minute; the org's share is NEXUS_REFUSAL_LIMIT_PER_MIN. */
 export const DECISION_REFUSALS_PER_WORKFLOW_PER_MIN = 10;
@@ -43,6 +44,8 @@ export interface NexusOptions {
   /** Agents beyond the built-in ones (tests add failing or slow agents here). */
   extraAgents?: Agent[];
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Registered once per process (startTracing); off when absent. */
+  tracing?: Tracing;
 }
 
 export interface NexusRuntime {
@@ -55,6 +58,7 @@ export interface NexusRuntime {
 /** Starts the roles asked for in this process, each with the clients it needs and nothing more. */
 export async function startNexus(config: Config, options: NexusOptions): Promise<NexusRuntime> {
   const { role, logger } = options;
+  const tracing = options.tracing ?? TRACING_OFF;
   const has = (r: Exclude<Role, 'all'>) => role === 'all' || role === r;
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
@@ -173,6 +177,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           ...(remote ? { remote: remote.publisher } : {}),
         },
         logger,
+        tracing,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
       });
       stops.unshift(async () => {
@@ -187,7 +192,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     }
     let api: ApiRuntime | undefined;
     if (redis.api && amqp.api) {
-      const started = await startApi(config, { redis: redis.api, amqp: amqp.api, topology, agents, logger, blobStore, trust, metrics });
+      const started = await startApi(config, { redis: redis.api, amqp: amqp.api, topology, agents, logger, blobStore, trust, metrics, tracing });
       api = started;
       stops.unshift(() => started.close());
     }

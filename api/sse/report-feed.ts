@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Tenant } from '../../contracts/index.js';
 import type { Logger } from '../../infra/logger.js';
-import type { ReportStore, StreamEntry } from '../../infra/store/report-store.js';
+import { entryOf, type ReportStore, type StreamEntry } from '../../infra/store/report-store.js';
 
 export interface FeedEntry extends StreamEntry {
   correlationId: string | undefined;
   /** The workflow's stamp on the report, for the delivery-lag metric. */
   ts: string | undefined;
+  reportType?: string | undefined;
 }
 
 /** One SSE client's view of a feed: a bounded queue the feed pushes into and the client drains. */
@@ -150,7 +151,7 @@ export class TenantFeed {
       }
       for (const [, entries] of result ?? []) {
         for (const [id, fields] of entries) {
-          const entry = toFeedEntry(id, fields[1] ?? '');
+          const entry = toFeedEntry(entryOf(id, fields));
           for (const sub of this.subscribers) sub.push(entry);
           this.lastId = id;
         }
@@ -169,12 +170,12 @@ function readyWithin(reader: Redis, ms: number): Promise<void> {
   });
 }
 
-export function toFeedEntry(id: string, data: string): FeedEntry {
+export function toFeedEntry(row: StreamEntry): FeedEntry {
   try {
-    const { correlation_id: correlationId, ts } = JSON.parse(data) as { correlation_id?: string; ts?: string };
-    return { id, data, correlationId, ts };
+    const { correlation_id: correlationId, ts, report_type: reportType } = JSON.parse(row.data) as { correlation_id?: string; ts?: string; report_type?: string };
+    return { ...row, correlationId, ts, reportType };
   } catch {
-    return { id, data, correlationId: undefined, ts: undefined };
+    return { ...row, correlationId: undefined, ts: undefined };
   }
 }
 

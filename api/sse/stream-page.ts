@@ -57,7 +57,7 @@ export class StreamPage {
     this.newest = entries.at(-1)?.id;
     for (const row of entries) {
       if (this.stream.aborted) return undefined;
-      await this.send(toFeedEntry(row.id, row.data));
+      await this.send(toFeedEntry(row));
     }
     return this.stream.aborted ? undefined : this.end(more);
   }
@@ -85,7 +85,7 @@ export class StreamPage {
         this.scanned += 1;
         this.newest ??= row.id;
         this.oldest = row.id;
-        const entry = toFeedEntry(row.id, row.data);
+        const entry = toFeedEntry(row);
         if (matches(entry, req.filter)) found.push(entry);
         if (found.length === req.limit) break;
       }
@@ -110,7 +110,7 @@ export class StreamPage {
         this.scanned += 1;
         this.oldest ??= row.id;
         this.newest = row.id;
-        const entry = toFeedEntry(row.id, row.data);
+        const entry = toFeedEntry(row);
         if (matches(entry, req.filter)) await this.send(entry);
         if (this.sent === req.limit) break;
       }

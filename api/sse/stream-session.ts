@@ -3,6 +3,7 @@ import type { LiveEvent, Tenant } from '../../contracts/index.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { ApiDeps } from '../api-deps.js';
 import { NexusMetrics } from '../../infra/metrics/nexus-metrics.js';
+import { CORRELATION_ATTRIBUTE, inSpan, SpanKind, traceContextOf } from '../../infra/tracing/trace-context.js';
 import { announceGap } from './gap-check.js';
 import { toFeedEntry, type FeedEntry, type FeedSubscription } from './report-feed.js';
 
@@ -49,7 +50,7 @@ export class StreamSession {
     while (compareStreamIds(after, until) < 0 && !this.stream.aborted && !sub.closed) {
       const page = await this.deps.store.range(this.tenant, after, until, HISTORY_PAGE);
       if (page.length === 0) return;
-      for (const row of page) await this.send(toFeedEntry(row.id, row.data), 'replay');
+      for (const row of page) await this.send(toFeedEntry(row), 'replay');
       after = page[page.length - 1]?.id ?? until;
     }
   }
@@ -58,9 +59,24 @@ export class StreamSession {
     if (compareStreamIds(entry.id, this.lastSent) <= 0) return;
     this.lastSent = entry.id;
     if (this.filter !== undefined && entry.correlationId !== this.filter) return;
-    await this.stream.writeSSE({ event: 'report', id: entry.id, data: entry.data });
+    // The live write is the last hop of its command's trace; a replay is a later reader's business, not the command's.
+    if (phase === 'live' && entry.trace !== undefined) await this.tracedWrite(entry, entry.trace);
+    else await this.stream.writeSSE({ event: 'report', id: entry.id, data: entry.data });
     this.deps.metrics.sseReports.inc({ phase });
     // A replayed report is old by design; only live ones say how long NEXUS took to relay.
     if (phase === 'live' && entry.ts !== undefined) this.deps.metrics.deliveryLag.observe(NexusMetrics.secondsSince(entry.ts));
+  }
+
+  private tracedWrite(entry: FeedEntry, traceparent: string): Promise<void> {
+    return inSpan(`sse ${entry.reportType ?? 'report'}`, {
+      kind: SpanKind.PRODUCER,
+      parent: traceContextOf({ traceparent }),
+      attributes: {
+        ...(entry.correlationId !== undefined ? { [CORRELATION_ATTRIBUTE]: entry.correlationId } : {}),
+        'nexus.stream_id': entry.id,
+        'nexus.org_id': this.tenant.org_id,
+        'nexus.project_id': this.tenant.project_id,
+      },
+    }, () => this.stream.writeSSE({ event: 'report', id: entry.id, data: entry.data }));
   }
 }

@@ -7,12 +7,18 @@
 --       5 workflow_id, 6 correlation_id, 7 expires_at, 8 action_digest, 9 ask ttl seconds, 10 decision, 11 agent,
 --       12 who settled the ask, 13 the decisions that counted as `who=decision` lines, 14 seq,
 --       15 '1' when the report ends its command, 16 ask id ('' when not an ask report), 17 the report's ts,
---       18 when the ask expires (ms; create only), 19 now (ms)
+--       18 when the ask expires (ms; create only), 19 now (ms), 20 the bridge's trace context ('' when not traced)
 -- Returns {stream id, 1 when added (0: seen before), when the ask was created (resolve/expire of an ask; else '')}
 local seen = redis.call('GET', KEYS[2])
 if seen then return {seen, 0} end
 
-local id = redis.call('XADD', KEYS[1], '*', 'report', ARGV[1])
+-- The report stays the entry's first field: readers that know nothing of tracing read only that.
+local id
+if ARGV[20] ~= '' then
+  id = redis.call('XADD', KEYS[1], '*', 'report', ARGV[1], 'trace', ARGV[20])
+else
+  id = redis.call('XADD', KEYS[1], '*', 'report', ARGV[1])
+end
 redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[3]))
 
 -- What NEXUS itself knows of a command without reading its stream: reports from outside its workflow (a stalled

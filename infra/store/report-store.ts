@@ -14,6 +14,14 @@ const ASK_GRACE_SECONDS = 7 * 24 * 3600;
 export interface StreamEntry {
   id: string;
   data: string;
+  /** The W3C `traceparent` of the bridge's span that stored it (tracing on), for the SSE write to continue. */
+  trace?: string;
+}
+
+/** One XRANGE/XREAD row: the report first, then the optional trace context. */
+export function entryOf(id: string, fields: readonly string[]): StreamEntry {
+  const trace = fields[2] === 'trace' ? fields[3] : undefined;
+  return { id, data: fields[1] ?? '', ...(trace ? { trace } : {}) };
 }
 
 export interface AppendResult {
@@ -49,7 +57,8 @@ export class ReportStore {
     this.redis = redis as RedisWithAppend;
   }
 
-  async append(report: Report): Promise<AppendResult> {
+  /** `traceparent`: the storing span's trace context, kept beside the report ('' or absent: not traced). */
+  async append(report: Report, traceparent = ''): Promise<AppendResult> {
     const tenant = { org_id: report.org_id, project_id: report.project_id };
     const ask = askIndexArgs(report);
     const askKey = ask.askId ? this.keys.ask(tenant, ask.askId) : this.keys.ask(tenant, '_none');
@@ -79,6 +88,7 @@ export class ReportStore {
       report.ts,
       ask.expiresMs,
       Date.now(),
+      traceparent,
     );
     return { id, added: added === 1, ...(askedAt ? { askedAt } : {}) };
   }
@@ -93,13 +103,13 @@ export class ReportStore {
   /** Entries strictly after `afterId`, up to and including `untilId`, oldest first. */
   async range(tenant: Tenant, afterId: string, untilId: string, count: number): Promise<StreamEntry[]> {
     const rows = await this.redis.xrange(this.keys.reports(tenant), `(${afterId}`, untilId, 'COUNT', count);
-    return rows.map(([id, fields]) => ({ id, data: fields[1] ?? '' }));
+    return rows.map(([id, fields]) => entryOf(id, fields));
   }
 
   /** Entries strictly before `beforeId` (all when undefined), newest first. */
   async rangeBefore(tenant: Tenant, beforeId: string | undefined, count: number): Promise<StreamEntry[]> {
     const rows = await this.redis.xrevrange(this.keys.reports(tenant), beforeId === undefined ? '+' : `(${beforeId}`, '-', 'COUNT', count);
-    return rows.map(([id, fields]) => ({ id, data: fields[1] ?? '' }));
+    return rows.map(([id, fields]) => entryOf(id, fields));
   }
 
   /**

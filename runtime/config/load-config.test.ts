@@ -23,6 +23,19 @@ describe('loadConfig', () => {
     expect(config.redis.roleUrls).toEqual({ api: 'redis://127.0.0.1:6379', worker: 'redis://worker@127.0.0.1:6379', bridge: 'redis://127.0.0.1:6379' });
     expect(() => loadConfig({ NEXUS_API_AMQP_URL: 'redis://127.0.0.1:6379' })).toThrow(/^NEXUS_API_AMQP_URL=/);
   });
+  it('sends traces only where OTEL_EXPORTER_OTLP_* says, as the OpenTelemetry SDKs read those names', () => {
+    expect(loadConfig({}).tracing).toEqual({ tracesUrl: undefined, headers: {}, serviceName: 'nexus', sampleRatio: 1 });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing.tracesUrl).toBe('http://collector:4318/v1/traces');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.org/in' }).tracing.tracesUrl)
+      .toBe('https://traces.example.org/in');
+    const config = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cret, x-team = nexus', OTEL_SERVICE_NAME: 'nexus-eu', OTEL_TRACES_SAMPLER_ARG: '0.25' });
+    expect(config.tracing).toMatchObject({ headers: { authorization: 'Bearer s3cret', 'x-team': 'nexus' }, serviceName: 'nexus-eu', sampleRatio: 0.25 });
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/^OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 is invalid/);
+    expect(() => loadConfig({ OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/^OTEL_TRACES_SAMPLER_ARG=2 is invalid/);
+    // A collector's credentials are never echoed back, even in a malformed list.
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'authorization=%E0%A4%A' })).toThrow(/^OTEL_EXPORTER_OTLP_HEADERS=\*\*\* is invalid: must be name=value/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'no-value-here' })).toThrow(/^OTEL_EXPORTER_OTLP_HEADERS=\*\*\* is invalid/);
+  });
   it('fails with one line naming the variable', () => {
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'no-port' })).toThrow(/^TEMPORAL_ADDRESS=no-port is invalid: /);
     expect(() => loadConfig({ NEXUS_ASK_TIMEOUT: '0s' })).toThrow(ConfigError);

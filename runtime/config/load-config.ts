@@ -4,12 +4,14 @@ import { isLoopback } from '../../infra/loopback.js';
 import { parseKeyRing } from '../../infra/trust/key-ring.js';
 import { Duration } from '../../contracts/duration.js';
 import { ShareAllowlistText } from '../../contracts/share-allowlist.js';
+import type { TracingConfig } from '../../infra/tracing/start-tracing.js';
 
 const Port = z.coerce.number().int().min(1).max(65535);
 const Bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
 const Optional = z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v));
 /** An address that may be left empty (compose passes `${VAR:-}`): empty is "not configured". */
 const OptionalUrl = Optional.pipe(z.url().optional());
+const OptionalHttpUrl = Optional.pipe(z.url({ protocol: /^https?$/ }).optional());
 /** `id:base64key[,id:base64key…]`, newest first: the first key writes, every key reads (rotation). 32-byte keys. */
 const KeyRingText = z.string().transform((value, ctx) => {
   const ring = parseKeyRing(value);
@@ -18,6 +20,27 @@ const KeyRingText = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
   return ring;
+});
+
+/** `key=value,…` as the OpenTelemetry SDKs read it (values percent-decoded): a collector's credentials, typically. */
+const OtlpHeaders = z.string().transform((text, ctx) => {
+  const headers: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, at).trim();
+    let value: string | undefined;
+    try {
+      value = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      value = undefined;
+    }
+    if (at < 1 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || value === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be name=value[,name=value…] (values percent-encoded)' });
+      return z.NEVER;
+    }
+    headers[name] = value;
+  }
+  return headers;
 });
 
 const RedisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
@@ -101,6 +124,13 @@ const Env = z.object({
   NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(20),
   // /metrics of a process without the API (worker, bridge); the API serves it on PORT as well.
   NEXUS_METRICS_PORT: Port.optional(),
+  // OpenTelemetry traces over OTLP/HTTP (JSON), the SDK's standard names: the base endpoint gets /v1/traces, the
+  // signal's own endpoint is used as it is.
+  OTEL_EXPORTER_OTLP_ENDPOINT: OptionalHttpUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: OptionalHttpUrl,
+  OTEL_EXPORTER_OTLP_HEADERS: OtlpHeaders.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('nexus'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
   NEXUS_STREAM_TICKET_TTL: Duration.default(120_000),
   // Trust boundary: keys that sign decisions and encrypt Temporal payloads (generated into NEXUS_DATA_DIR/keys when
   // unset), how a secured Temporal is reached, and who may use the Web UI's codec endpoint.
@@ -215,6 +245,12 @@ function toConfig(env: z.infer<typeof Env>) {
     auth: { mode: env.NEXUS_AUTH, cacheTtlMs: env.NEXUS_AUTH_CACHE_TTL, ticketTtlMs: env.NEXUS_STREAM_TICKET_TTL },
     log: { level: env.LOG_LEVEL },
     metrics: { port: env.NEXUS_METRICS_PORT },
+    tracing: {
+      tracesUrl: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined),
+      headers: env.OTEL_EXPORTER_OTLP_HEADERS ?? {},
+      serviceName: env.OTEL_SERVICE_NAME,
+      sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
+    } satisfies TracingConfig,
     llm: {
       primary: env.LLM_PRIMARY_PROVIDER,
       providers: llmProviders,
@@ -242,7 +278,7 @@ export function assertSafeListen(config: Pick<Config, 'auth' | 'http'>): void {
 /** Values that may carry credentials are not echoed back: URLs lose their user info, keys and secrets are hidden. */
 function shown(name: string, value: string | undefined): string {
   if (value === undefined) return '';
-  if (/(KEY|SECRET|TOKEN|PASSWORD)/.test(name)) return '***';
+  if (/(KEY|SECRET|TOKEN|PASSWORD|HEADERS)/.test(name)) return '***';
   return /_URL$/.test(name) ? value.replace(/\/\/[^@/]*@/, '//***@') : value;
 }
 

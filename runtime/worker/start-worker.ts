@@ -7,10 +7,15 @@ import type { Logger } from '../../infra/logger.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 import { connectionOptions, dataConverter, type TemporalTarget } from '../../infra/temporal-options.js';
 import type { KeyRing } from '../../infra/trust/key-ring.js';
+import type { Tracing } from '../../infra/tracing/start-tracing.js';
+import { activityTracing } from '../../infra/tracing/temporal-tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 /** Bundled with the workflows: every bundle of them (tests and bench too) passes it as a workflow interceptor module. */
-export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('../../workflows/payload-guard.ts', import.meta.url))];
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  fileURLToPath(new URL('../../workflows/payload-guard.ts', import.meta.url)),
+  fileURLToPath(new URL('../../workflows/trace-headers.ts', import.meta.url)),
+];
 
 export interface WorkerOptions {
   target: TemporalTarget;
@@ -21,6 +26,8 @@ export interface WorkerOptions {
   logger: Logger;
   /** Tests bundle once per file (with WORKFLOW_INTERCEPTOR_MODULES) and pass it in; production bundles at start-up. */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Activity spans (the workflow passes the trace on in headers: workflows/trace-headers.ts). */
+  tracing: Tracing;
 }
 
 /** Connects to Temporal (waiting, with a log line, while it comes up) and runs the NEXUS worker. */
@@ -42,7 +49,8 @@ export async function startWorker(options: WorkerOptions): Promise<{ worker: Wor
     activities: createActivities(options.activities),
     dataConverter: dataConverter(options.payloadKeys),
     interceptors: {
-      activity: [payloadGuard({ audit: options.activities.audit, refusals: options.activities.payloadRefusals, logger: options.logger })],
+      // Tracing outermost, so a refused payload shows as a failed activity span.
+      activity: [...activityTracing(options.tracing), payloadGuard({ audit: options.activities.audit, refusals: options.activities.payloadRefusals, logger: options.logger })],
       // Only when the worker bundles: a prebuilt bundle carries its interceptor modules inside.
       ...(options.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
     },

@@ -3,7 +3,9 @@ import type { Client } from '@temporalio/client';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseRecorder } from '../support/sse-client.js';
-import { AMQP_URL, bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
+import { Redis } from 'ioredis';
+import { RedisKeys } from '../../infra/store/keys.js';
+import { AMQP_URL, REDIS_URL, bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
 
 const tenant = { org_id: 'acme', project_id: 'green' };
 const env = isolatedEnv('green');
@@ -56,9 +58,9 @@ describe('a GREEN command', () => {
     const channel = await connection.createChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, env.NEXUS_REPORTS_EXCHANGE ?? '', '#');
-    const seen: Array<{ correlationId: string | undefined; messageId: string | undefined; persistent: boolean; routingKey: string }> = [];
+    const seen: Array<{ correlationId: string | undefined; messageId: string | undefined; persistent: boolean; routingKey: string; headers: string[] }> = [];
     await channel.consume(queue, (msg) => {
-      if (msg) seen.push({ correlationId: msg.properties.correlationId, messageId: msg.properties.messageId, persistent: msg.properties.deliveryMode === 2, routingKey: msg.fields.routingKey });
+      if (msg) seen.push({ correlationId: msg.properties.correlationId, messageId: msg.properties.messageId, persistent: msg.properties.deliveryMode === 2, routingKey: msg.fields.routingKey, headers: Object.keys(msg.properties.headers ?? {}) });
     }, { noAck: true });
 
     const correlationId = `trace-${Date.now()}`;
@@ -71,6 +73,16 @@ describe('a GREEN command', () => {
     const mine = seen.filter((m) => m.messageId?.startsWith(`${res.body.workflow_id}:`));
     expect(mine.map((m) => m.routingKey)).toEqual(['acme.green.command_accepted', 'acme.green.task_started', 'acme.green.task_completed']);
     expect(mine.every((m) => m.correlationId === correlationId && m.persistent)).toBe(true);
+    // Tracing is off here (no OTEL_EXPORTER_OTLP_ENDPOINT): the seal is the only header, and no entry carries a trace.
+    expect(new Set(mine.flatMap((m) => m.headers))).toEqual(new Set(['x-nexus-seal']));
+    const redis = new Redis(REDIS_URL);
+    try {
+      const entries = await redis.xrange(new RedisKeys(env.NEXUS_REDIS_PREFIX ?? '').reports(tenant), '-', '+');
+      expect(entries.length).toBeGreaterThanOrEqual(3);
+      expect(entries.filter(([, fields]) => fields.length !== 2 || fields[0] !== 'report')).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
 
     const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes(res.body.workflow_id));
     expect(lines.length).toBeGreaterThanOrEqual(6);

@@ -170,6 +170,7 @@ export class ReportBridge {
     for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
         const { id, added, askedAt } = await this.options.store.append(report, traceparent);
+        if (report.report_type === 'ask_created') await this.options.store.rememberAskTenant(report);
         countStored(this.options.metrics, report, added, askedAt);
         // Before the ack, like the report: a crash in between redelivers, and both writes are idempotent.
         if (report.report_type === 'command_accepted') await this.auditCommand(report);

@@ -46,6 +46,7 @@ export interface ApiRuntime {
 
 const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
 const AMQP_PROBE_TIMEOUT_MS = 2_000;
+const OPEN_ASKS_READ_TIMEOUT_MS = 1_000;
 
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
 export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; topology: ReportTopology; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust; metrics: NexusMetrics; tracing: Tracing }): Promise<ApiRuntime> {
@@ -82,6 +83,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
   checks.start();
   const sseClients = new SseClientLimiter(config.limits.sseClientsPerPrincipal);
   deps.metrics.countStreamsWith(() => sseClients.total);
+  deps.metrics.countOpenAsksWith(() => store.countOpenAsks(Date.now()), OPEN_ASKS_READ_TIMEOUT_MS);
   const gateway = new CommandGateway(client, config.temporal.taskQueue, TEMPORAL_RPC_TIMEOUT_MS);
   const app = createApp({
     logger,

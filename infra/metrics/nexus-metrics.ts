@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withDeadline } from '../deadline.js';
 
 /** Seconds from a report's workflow stamp to a hop; the last buckets catch a backlog drained after an outage. */
 const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -117,6 +118,22 @@ export class NexusMetrics {
   constructor(role: string) {
     this.registry.setDefaultLabels({ nexus_role: role });
     collectDefaultMetrics({ register: this.registry, prefix: 'nexus_' });
+  }
+
+  /**
+   * `nexus_asks_open`, on the processes that serve the API only (one count of a shared store, not one per role). A
+   * read that fails or is slow leaves the last value: a scrape never waits on Redis for long.
+   */
+  countOpenAsksWith(count: () => Promise<number>, timeoutMs: number): void {
+    const gauge: Gauge = new Gauge({
+      name: 'nexus_asks_open',
+      help: 'Approval asks that can still be decided, in every tenant',
+      registers: [this.registry],
+      collect: async (): Promise<void> => {
+        const open = await withDeadline(count(), timeoutMs).catch(() => undefined);
+        if (open !== undefined) gauge.set(open);
+      },
+    });
   }
 
   /** Reads the open-stream gauge from the counter that already limits them, instead of keeping a second count. */

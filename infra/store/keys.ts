@@ -41,6 +41,11 @@ export class RedisKeys {
 
   // Keys outside a tenant: each carries its own hash tag, so multi-key commands stay in one slot.
 
+  /** Every tenant that ever had an ask (members: JSON `[org_id, project_id]`), so the open asks can be counted. */
+  askTenants(): string {
+    return `${this.prefix}{asks}:tenants`;
+  }
+
   /** An org's append-only audit stream; the security log (no authenticated principal) uses a reserved id. */
   audit(orgId: string): string {
     return `${this.prefix}{audit:${orgId}}:audit`;

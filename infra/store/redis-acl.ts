@@ -19,6 +19,7 @@ export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
     bridge: [
       ...common,
       `~${tenant('reports')}`, `~${tenant('reports:trimmed')}`, `~${tenant('report:*')}`, `~${tenant('ask:*')}`, `~${tenant('progress:*')}`, `~${tenant('open-asks')}`,
+      `~${p}{asks}:tenants`,
       ...audit,
     ],
     worker: [
@@ -28,7 +29,7 @@ export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
     ],
     api: [
       ...common,
-      `%R~${tenant('reports')}`, `%R~${tenant('reports:trimmed')}`, `%R~${tenant('progress:*')}`, `%R~${tenant('open-asks')}`,
+      `%R~${tenant('reports')}`, `%R~${tenant('reports:trimmed')}`, `%R~${tenant('progress:*')}`, `%R~${tenant('open-asks')}`, `%R~${p}{asks}:tenants`,
       `~${tenant('ask:*')}`, `~${tenant('command:*')}`,
       `~${p}{stalled}:*`, `~${p}{auth}:*`, `~${p}{rate:*}:*`, `~${p}{misses:*}:*`,
       ...audit,

@@ -8,6 +8,8 @@ const APPEND_SCRIPT = readFileSync(new URL('./append-report.lua', import.meta.ur
 
 /** How long a report id is remembered for dedupe; longer than any message can wait in RabbitMQ. */
 const SEEN_TTL_SECONDS = 7 * 24 * 3600;
+/** Tenants whose open asks are counted at once when the gauge is read. */
+const OPEN_ASK_COUNT_BATCH = 100;
 /** An ask's index entry outlives its expiry by this much, so late decisions still get a clear 409. */
 const ASK_GRACE_SECONDS = 7 * 24 * 3600;
 
@@ -132,6 +134,29 @@ export class ReportStore {
     }
     entries.sort((a, b) => compareStreamIds(a.id, b.id));
     return { entries, more: askIds.length > count, read: wanted.length };
+  }
+
+  /**
+   * Puts the tenant on the list the open-asks gauge reads. Apart from the append script, which touches only the
+   * tenant's own slot; idempotent, so a redelivered ask repeats it harmlessly.
+   */
+  async rememberAskTenant(tenant: Tenant): Promise<void> {
+    await this.redis.sadd(this.keys.askTenants(), JSON.stringify([tenant.org_id, tenant.project_id]));
+  }
+
+  /** Asks that can still be decided, over every tenant that ever had one (`nexus_asks_open`). */
+  async countOpenAsks(nowMs: number): Promise<number> {
+    const tenants = await this.redis.smembers(this.keys.askTenants());
+    let open = 0;
+    // One call per tenant, in batches: on Redis Cluster each tenant's set lives in its own slot.
+    for (let i = 0; i < tenants.length; i += OPEN_ASK_COUNT_BATCH) {
+      const counts = await Promise.all(tenants.slice(i, i + OPEN_ASK_COUNT_BATCH).map((member) => {
+        const [org_id = '', project_id = ''] = JSON.parse(member) as string[];
+        return this.redis.zcount(this.keys.openAsks({ org_id, project_id }), `(${nowMs}`, '+inf');
+      }));
+      open += counts.reduce((sum, n) => sum + n, 0);
+    }
+    return open;
   }
 
   async lastId(tenant: Tenant): Promise<string> {

@@ -93,6 +93,26 @@ describe('GET /metrics', () => {
     await until(async () => sampleValue((await scrape(url)).samples, 'nexus_sse_clients') === 0, 10_000, 'the closed stream to leave the gauge');
   });
 
+  it('gauges the asks still open in every tenant, until each is decided', async () => {
+    const url = new URL('/metrics', nexus.baseUrl).toString();
+    const open = async () => sampleValue((await scrape(url)).samples, 'nexus_asks_open');
+    const other = { org_id: 'metricsother', project_id: 'metricsproj' };
+    expect(await open()).toBe(0);
+    const first = await sendShare({ baseUrl: nexus.baseUrl, tenant, hookUrl: world.hookUrl, label: 'metrics-open-a', headers: { 'x-user-id': 'teacher-a' } });
+    const second = await sendShare({ baseUrl: nexus.baseUrl, tenant: other, hookUrl: world.hookUrl, label: 'metrics-open-b', headers: { 'x-user-id': 'teacher-a' } });
+    await until(async () => (await open()) === 2, 10_000, 'two open asks, one in each tenant');
+    const decide = (share: typeof first, t: typeof tenant, decision: string) =>
+      post(nexus.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision, action_digest: share.ask.payload.action_digest }, t, { 'x-user-id': 'principal-b' });
+    expect((await decide(first, tenant, 'approve')).status).toBe(202);
+    await first.stream.waitFor(ended, 30_000, 'the approved share to end');
+    await until(async () => (await open()) === 1, 10_000, 'one open ask after the approval');
+    expect((await decide(second, other, 'deny')).status).toBe(202);
+    await second.stream.waitFor(ended, 30_000, 'the denied share to end');
+    await until(async () => (await open()) === 0, 10_000, 'no open ask after the denial');
+    first.stream.close();
+    second.stream.close();
+  });
+
   it('is served by a worker process on NEXUS_METRICS_PORT, with the Temporal core\'s worker metrics', async () => {
     const port = await freePort();
     let worker: ChildProcess | undefined;

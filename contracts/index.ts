@@ -19,3 +19,4 @@ export * from './report-envelope.js';
 export * from './workflow-messages.js';
 export * from './terminal-reports.js';
 export * from './refused-payload.js';
+export * from './file.js';

@@ -8,7 +8,7 @@ import type { DeliveryLedger } from './delivery-ledger.js';
 import { recordOutbox } from './outbox.js';
 import { StudentKakaoParams } from './params.js';
 import { previewFailure } from './preview-failure.js';
-import { readSheet } from './read-sheet.js';
+import { readSheet, SheetError } from '../../infra/files/read-sheet.js';
 import { planRecipients, type RecipientPlan } from './recipients.js';
 import { SensAlimtalkClient, type SensSettings } from './sens-alimtalk-client.js';
 
@@ -44,7 +44,9 @@ export function createStudentExcelKakaoAgent(deps: StudentKakaoDeps) {
   const load = async (params: StudentKakaoParams, tenant: Tenant): Promise<{ meta: BlobMeta; plan: RecipientPlan }> => {
     const file = await deps.blobStore.get(tenant, params.file_id);
     if (!file) throw new AgentError('file_not_found', `no file ${params.file_id} in this tenant; upload it with POST /files`, false);
-    const sheet = await readSheet(kindFromContentType(file.meta.content_type), file.bytes, params.sheet);
+    const sheet = await readSheet(kindFromContentType(file.meta.content_type), file.bytes, params.sheet).catch((err: unknown) => {
+      throw err instanceof SheetError ? new AgentError(err.code, err.message, false) : err;
+    });
     return { meta: file.meta, plan: planRecipients(sheet, params.template, params.columns) };
   };
   const sens = (params: StudentKakaoParams) => sensSettings(deps.sens, params.template_code);

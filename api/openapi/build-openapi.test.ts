@@ -45,7 +45,8 @@ describe('the OpenAPI document', () => {
     ['get', '/docs', ['200']],
     ['get', '/ui', ['200']],
     ['get', '/ui/commands/{correlation_id}', ['200', '404']],
-    ['post', '/files', ['201', '400', '401', '403', '413', '415', '429', '503']],
+    ['post', '/files', ['201', '400', '401', '403', '413', '415', '422', '429', '503']],
+    ['get', '/files', ['200', '400', '401', '403', '429', '503']],
     ['get', '/files/{file_id}', ['200', '400', '401', '403', '404', '429', '503']],
   ] as const)('documents %s %s with its statuses', (method, path, statuses) => {
     const operation = document.paths[path]?.[method];

@@ -1,18 +1,8 @@
 import type { PathItem } from './openapi-types.js';
 import { TENANT_HEADERS } from './parameters.js';
 import { authErrors, error, json, unavailable } from './responses.js';
-
-const FileMeta = {
-  type: 'object',
-  required: ['file_id', 'name', 'size', 'sha256', 'content_type'],
-  properties: {
-    file_id: { type: 'string', format: 'uuid' },
-    name: { type: 'string' },
-    size: { type: 'integer', minimum: 1 },
-    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-    content_type: { type: 'string' },
-  },
-};
+import { ref } from './schemas.js';
+import { FILE_KINDS, FILE_LIST_DEFAULT, FILE_LIST_MAX } from '../../contracts/index.js';
 
 /** Uploads for agents that read files (`student.excel_kakao`); a resource creation, so 201, not a command's 202. */
 export function filePaths(maxUploadBytes: number): Record<string, PathItem> {
@@ -22,7 +12,7 @@ export function filePaths(maxUploadBytes: number): Record<string, PathItem> {
         operationId: 'uploadFile',
         tags: ['files'],
         summary: 'Upload a spreadsheet (.xlsx or .csv)',
-        description: `multipart/form-data with a \`file\` field (or the raw bytes with \`x-filename\`); at most ${maxUploadBytes} bytes. Files are write-once and tenant-scoped.`,
+        description: `multipart/form-data with a \`file\` field (or the raw bytes with \`x-filename\`); at most ${maxUploadBytes} bytes. Files are write-once and tenant-scoped. The spreadsheet is read before it is kept: the answer says its worksheets, header row and number of rows (\`sheet\`), and one no agent could read is refused.`,
         parameters: TENANT_HEADERS,
         security: [{ bearerToken: [] }, {}],
         requestBody: {
@@ -30,11 +20,29 @@ export function filePaths(maxUploadBytes: number): Record<string, PathItem> {
           content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } },
         },
         responses: {
-          '201': json('Stored', FileMeta),
+          '201': json('Stored', ref('FileInfo')),
           '400': error(['invalid_tenant', 'invalid_request'], 'No file, an empty file, or bad tenant headers'),
-          '413': error(['payload_too_large'], `Larger than ${maxUploadBytes} bytes`),
+          '413': error(['payload_too_large', 'spreadsheet_too_large'], `Larger than ${maxUploadBytes} bytes, or more inside (unpacked size, rows) than NEXUS reads`),
           '415': error(['unsupported_media_type'], 'Not an .xlsx or .csv spreadsheet'),
+          '422': error(['spreadsheet_invalid'], 'A spreadsheet NEXUS cannot read: a damaged or unsafe .xlsx, or no header row'),
           ...authErrors('`operator`'),
+          '503': unavailable('The file store (or no answer within NEXUS_REQUEST_TIMEOUT)'),
+        },
+      },
+      get: {
+        operationId: 'listFiles',
+        tags: ['files'],
+        summary: 'The tenant’s files, newest first: uploads with what is in them, and outboxes',
+        security: [{ bearerToken: [] }, {}],
+        parameters: [
+          ...TENANT_HEADERS,
+          { name: 'limit', in: 'query', required: false, description: `At most this many (default ${FILE_LIST_DEFAULT})`, schema: { type: 'integer', minimum: 1, maximum: FILE_LIST_MAX } },
+          { name: 'kind', in: 'query', required: false, description: '`spreadsheet`: uploads only; `outbox`: what agents recorded', schema: { type: 'string', enum: [...FILE_KINDS] } },
+        ],
+        responses: {
+          '200': json('Newest first; `more` when older files were left out', ref('FileList')),
+          '400': error(['invalid_tenant', 'invalid_request'], 'Bad tenant headers, `limit` or `kind`'),
+          ...authErrors('`operator`, `approver` or `viewer`'),
           '503': unavailable('The file store (or no answer within NEXUS_REQUEST_TIMEOUT)'),
         },
       },

@@ -7,6 +7,8 @@ import {
   CommandRequest,
   DecideAccepted,
   DecideRequest,
+  FileInfo,
+  FileList,
   GapEvent,
   HealthReport,
   LiveEvent,
@@ -34,6 +36,8 @@ const COMPONENTS = {
   GapEvent: [GapEvent, 'output'],
   LiveEvent: [LiveEvent, 'output'],
   PageEndEvent: [PageEndEvent, 'output'],
+  FileInfo: [FileInfo, 'output'],
+  FileList: [FileList, 'output'],
 } as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output']>;
 
 export type ComponentName = keyof typeof COMPONENTS;

@@ -3,6 +3,8 @@ import { CSV_TYPE, spreadsheetKind, XLSX_TYPE } from '../../infra/files/spreadsh
 import { SPREADSHEET_LIMITS } from '../../infra/files/spreadsheet-limits.js';
 import { checkWorkbook } from '../../infra/files/workbook-guard.js';
 import { ZipRefusal } from '../../infra/files/zip-refusal.js';
+import { readSheet, SheetError, SPREADSHEET_TOO_LARGE } from '../../infra/files/read-sheet.js';
+import { FILE_KINDS, FILE_LIST_DEFAULT, FILE_LIST_MAX, type FileInfo, type FileKind, type FileList, type SheetSummary } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
@@ -20,6 +22,9 @@ const MULTIPART_ENVELOPE_BYTES = 16 * 1024;
  * An .xlsx is a zip: its directory and its actual inflated sizes are checked against SPREADSHEET_LIMITS before it
  * is stored, so a zip bomb is refused here (413 `spreadsheet_too_large`, 422 `spreadsheet_invalid`) and never
  * reaches the worker. The agent checks again, for files that got into the store another way.
+ * The sheet is read before it is stored (worksheets, header row, row count), so one no agent could read is refused
+ * here, and the answer and every listing say what is in it.
+ * `GET /files`: the tenant's files, newest first (`kind=spreadsheet` for uploads, `outbox` for agents' records).
  * `GET /files/{file_id}`: the bytes back (outbox records are files too); another tenant's id is a 404.
  */
 export function fileRoutes(deps: ApiDeps) {
@@ -49,9 +54,26 @@ export function fileRoutes(deps: ApiDeps) {
         throw spreadsheetRefused(err);
       });
     }
-    const meta = await deps.files.store.put(t, upload.name, kind === 'xlsx' ? XLSX_TYPE : CSV_TYPE, upload.bytes);
-    log.info({ org_id: t.org_id, project_id: t.project_id, file_id: meta.file_id, size: meta.size, kind }, 'file stored');
-    return c.json({ file_id: meta.file_id, name: meta.name, size: meta.size, sha256: meta.sha256, content_type: meta.content_type }, 201);
+    // Read now, so a sheet no agent could read is refused while the person is still there, and the answer (and
+    // every listing after) says what is in it: the worksheets, the header row and how many rows.
+    const sheet = await readSheet(kind, upload.bytes).catch((err: unknown) => {
+      if (!(err instanceof SheetError)) throw err;
+      log.warn({ org_id: t.org_id, project_id: t.project_id, size: upload.bytes.byteLength, reason: err.code, detail: err.message }, 'spreadsheet refused');
+      throw err.code === SPREADSHEET_TOO_LARGE
+        ? new ApiError(413, 'spreadsheet_too_large', err.message)
+        : new ApiError(422, 'spreadsheet_invalid', err.message);
+    });
+    const summary: SheetSummary = { worksheet: sheet.worksheet, worksheets: sheet.worksheets, rows: sheet.rows.length, columns: sheet.headers };
+    const meta = await deps.files.store.put(t, upload.name, kind === 'xlsx' ? XLSX_TYPE : CSV_TYPE, upload.bytes, summary);
+    log.info({ org_id: t.org_id, project_id: t.project_id, file_id: meta.file_id, size: meta.size, kind, rows: summary.rows }, 'file stored');
+    return c.json(meta satisfies FileInfo, 201);
+  });
+
+  app.get('/files', requireRole(['operator', 'approver', 'viewer']), async (c) => {
+    const { limit, kind } = fileListQuery(c.req.query('limit'), c.req.query('kind'));
+    const accept = kind === undefined ? () => true : kind === 'spreadsheet' ? isSpreadsheet : (meta: FileInfo) => !isSpreadsheet(meta);
+    const list: FileList = await deps.files.store.list(c.get('tenant'), limit, accept);
+    return c.json(list, 200, { 'cache-control': 'no-store' });
   });
 
   app.get('/files/:file_id', requireRole(['operator', 'approver', 'viewer']), async (c) => {
@@ -67,6 +89,22 @@ export function fileRoutes(deps: ApiDeps) {
   });
 
   return app;
+}
+
+function fileListQuery(rawLimit: string | undefined, rawKind: string | undefined): { limit: number; kind: FileKind | undefined } {
+  const limit = rawLimit === undefined ? FILE_LIST_DEFAULT : Number(rawLimit);
+  if (!/^\d+$/.test(rawLimit ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > FILE_LIST_MAX) {
+    throw new ApiError(400, 'invalid_request', `limit must be a whole number from 1 to ${FILE_LIST_MAX}`, [{ path: 'limit', message: `1–${FILE_LIST_MAX}` }]);
+  }
+  if (rawKind !== undefined && !(FILE_KINDS as readonly string[]).includes(rawKind)) {
+    throw new ApiError(400, 'invalid_request', `kind must be one of ${FILE_KINDS.join(', ')}`, [{ path: 'kind', message: FILE_KINDS.join(' | ') }]);
+  }
+  return { limit, kind: rawKind as FileKind | undefined };
+}
+
+/** Uploads are spreadsheets; everything else in the store is a record an agent wrote (an outbox). */
+function isSpreadsheet(meta: FileInfo): boolean {
+  return meta.content_type === XLSX_TYPE || meta.content_type === CSV_TYPE;
 }
 
 interface Upload {

@@ -4,7 +4,7 @@ import type { ApiDeps } from '../api-deps.js';
 import { ApiError } from '../errors.js';
 import { asset, renderShell, uiBundle, type UiAsset } from '../ui/ui-bundle.js';
 
-type UiDeps = Pick<ApiDeps, 'temporalUiUrl' | 'temporalNamespace' | 'logger'>;
+type UiDeps = Pick<ApiDeps, 'temporalUiUrl' | 'temporalNamespace' | 'logger'> & { files: Pick<ApiDeps['files'], 'maxUploadBytes'> };
 
 /**
  * `GET /ui` (the page shell, CSS inline so the first paint needs one request) and `GET /ui/app.js` (the bundled
@@ -16,7 +16,7 @@ export function uiRoutes(deps: UiDeps) {
   let shell: Promise<{ page: UiAsset; csp: string }> | undefined;
   const loadShell = () => {
     shell ??= uiBundle().then((bundle) => ({
-      page: asset(renderShell(bundle, { temporalUiUrl: deps.temporalUiUrl ?? null, temporalNamespace: deps.temporalNamespace })),
+      page: asset(renderShell(bundle, { temporalUiUrl: deps.temporalUiUrl ?? null, temporalNamespace: deps.temporalNamespace, maxUploadBytes: deps.files.maxUploadBytes })),
       csp: [
         "default-src 'self'",
         "script-src 'self'",

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { uiRoutes } from '../routes/ui.js';
 import { uiBundle } from './ui-bundle.js';
 
-const routes = uiRoutes({ temporalUiUrl: 'http://localhost:8233', temporalNamespace: 'default', logger: pino({ level: 'silent' }) });
+const routes = uiRoutes({ temporalUiUrl: 'http://localhost:8233', temporalNamespace: 'default', logger: pino({ level: 'silent' }), files: { maxUploadBytes: 10_000_000 } });
 
 describe('the shipped dashboard', () => {
   it('is under 100 KB gzip (script and page together) and carries no zod', async () => {
@@ -26,7 +26,7 @@ describe('the shipped dashboard', () => {
   });
 
   it('names no Temporal UI unless an operator configured one', async () => {
-    const unconfigured = uiRoutes({ temporalUiUrl: undefined, temporalNamespace: 'default', logger: pino({ level: 'silent' }) });
+    const unconfigured = uiRoutes({ temporalUiUrl: undefined, temporalNamespace: 'default', logger: pino({ level: 'silent' }), files: { maxUploadBytes: 10_000_000 } });
     expect(await (await unconfigured.request('/ui')).text()).toContain('"temporalUiUrl":null');
   });
 

@@ -23,6 +23,8 @@ export interface UiBundle {
 export interface ShellConfig {
   temporalUiUrl: string | null;
   temporalNamespace: string;
+  /** NEXUS_MAX_UPLOAD_BYTES, so the page can say a file is too large before sending it. */
+  maxUploadBytes: number;
 }
 
 let cached: Promise<UiBundle> | undefined;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { TENANT_ID_PATTERN, type Tenant } from '../../contracts/index.js';
+import { TENANT_ID_PATTERN, type SheetSummary, type Tenant } from '../../contracts/index.js';
 import { isFileId, type BlobMeta, type BlobStore } from './blob-store.js';
 import { privateDir } from './private-paths.js';
 
@@ -18,7 +18,7 @@ export class LocalBlobStore implements BlobStore {
     privateDir(this.root, 'upload folder');
   }
 
-  async put(tenant: Tenant, name: string, contentType: string, bytes: Uint8Array): Promise<BlobMeta> {
+  async put(tenant: Tenant, name: string, contentType: string, bytes: Uint8Array, sheet?: SheetSummary): Promise<BlobMeta> {
     const meta: BlobMeta = {
       file_id: randomUUID(),
       name,
@@ -26,6 +26,7 @@ export class LocalBlobStore implements BlobStore {
       sha256: createHash('sha256').update(bytes).digest('hex'),
       content_type: contentType,
       created_at: new Date().toISOString(),
+      ...(sheet ? { sheet } : {}),
     };
     const dir = this.tenantDir(tenant);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -46,6 +47,28 @@ export class LocalBlobStore implements BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+  }
+
+  async list(tenant: Tenant, limit: number, accept: (meta: BlobMeta) => boolean): Promise<{ files: BlobMeta[]; more: boolean }> {
+    const dir = this.tenantDir(tenant);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((name) => name.endsWith('.json') && isFileId(name.slice(0, -'.json'.length)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], more: false };
+      throw err;
+    }
+    // Newest first by when the metadata was written (its last step), without reading every file's metadata.
+    const dated = await Promise.all(names.map(async (name) => ({ name, at: (await stat(join(dir, name))).mtimeMs })));
+    dated.sort((a, b) => b.at - a.at);
+    const files: BlobMeta[] = [];
+    for (const { name } of dated) {
+      const meta = JSON.parse(await readFile(join(dir, name), 'utf8')) as BlobMeta;
+      if (!accept(meta)) continue;
+      if (files.length === limit) return { files, more: true };
+      files.push(meta);
+    }
+    return { files, more: false };
   }
 
   /** Tenant ids match `^[a-z0-9][a-z0-9_-]*$`, so they are safe path segments; checked again here all the same. */

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { SPREADSHEET_LIMITS, spreadsheetLimits } from '../../infra/files/spreadsheet-limits.js';
+import { SPREADSHEET_LIMITS, spreadsheetLimits } from './spreadsheet-limits.js';
 import { buildZip, deflatedEntry, honestBomb, lyingBomb, manySmallSheets } from '../../test/support/zip-builder.js';
 import { peakRssGrowth } from '../../test/support/peak-rss.js';
 import { readSheet, xlsxReads } from './read-sheet.js';
@@ -20,7 +20,7 @@ describe('readSheet limits', () => {
     for (const bomb of [honestBomb(600), lyingBomb(600)]) {
       const rssBefore = process.memoryUsage().rss;
       const started = performance.now();
-      await expect(readSheet('xlsx', bomb)).rejects.toMatchObject({ name: 'AgentError', code: 'spreadsheet_too_large', retryable: false });
+      await expect(readSheet('xlsx', bomb)).rejects.toMatchObject({ name: 'SheetError', code: 'spreadsheet_too_large', retryable: false });
       expect(performance.now() - started).toBeLessThan(500);
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(32 * MiB);
     }

@@ -6,12 +6,15 @@ describe('readSheet', () => {
   it('reads an .xlsx with Excel row numbers, numbers as Excel shows them, and skips empty rows', async () => {
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('성적');
+    workbook.addWorksheet('메모');
     sheet.addRow(['이름', '보호자 연락처', '점수']);
     sheet.addRow(['김민준', '010-1234-5678', 95]);
     sheet.addRow([]);
     sheet.addRow([{ richText: [{ text: '이' }, { text: '서연' }] }, 1098765432, { formula: '40+50', result: 90 }]);
     const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
     expect(await readSheet('xlsx', bytes)).toEqual({
+      worksheet: '성적',
+      worksheets: ['성적', '메모'],
       headers: ['이름', '보호자 연락처', '점수'],
       rows: [
         { row: 2, values: { 이름: '김민준', '보호자 연락처': '010-1234-5678', 점수: '95' } },

@@ -1,14 +1,27 @@
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import pLimit from 'p-limit';
-import type { SpreadsheetKind } from '../../infra/files/spreadsheet-kind.js';
-import { SPREADSHEET_LIMITS, type SpreadsheetLimits } from '../../infra/files/spreadsheet-limits.js';
-import { checkWorkbook } from '../../infra/files/workbook-guard.js';
-import { ZipRefusal } from '../../infra/files/zip-refusal.js';
-import { AgentError } from '../agent-error.js';
+import type { SpreadsheetKind } from './spreadsheet-kind.js';
+import { SPREADSHEET_LIMITS, type SpreadsheetLimits } from './spreadsheet-limits.js';
+import { checkWorkbook } from './workbook-guard.js';
+import { ZipRefusal } from './zip-refusal.js';
 
 /** A spreadsheet over the limits: final (the same bytes are refused again on every retry), so not retryable. */
 export const SPREADSHEET_TOO_LARGE = 'spreadsheet_too_large';
+
+export type SheetErrorCode = typeof SPREADSHEET_TOO_LARGE | 'file_unreadable' | 'file_empty' | 'sheet_not_found';
+
+/** A spreadsheet NEXUS will not read; the same bytes fail the same way every time, so never worth a retry. */
+export class SheetError extends Error {
+  readonly retryable = false;
+  constructor(
+    readonly code: SheetErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SheetError';
+  }
+}
 
 export interface SheetRow {
   /** The row number the teacher sees in Excel (1 is the header). */
@@ -17,6 +30,9 @@ export interface SheetRow {
 }
 
 export interface Sheet {
+  /** The worksheet read (null for a CSV) and every worksheet of the workbook, in order. */
+  worksheet: string | null;
+  worksheets: string[];
   headers: string[];
   rows: SheetRow[];
 }
@@ -33,11 +49,11 @@ export async function readSheet(kind: SpreadsheetKind, bytes: Uint8Array, sheetN
   } catch (err) {
     if (err instanceof ZipRefusal) {
       throw err.code === 'zip_too_large'
-        ? new AgentError(SPREADSHEET_TOO_LARGE, `the spreadsheet unpacks to more than NEXUS reads: ${err.message}`, false)
-        : new AgentError('file_unreadable', `the spreadsheet could not be read safely: ${err.message}`, false);
+        ? new SheetError(SPREADSHEET_TOO_LARGE, `the spreadsheet unpacks to more than NEXUS reads: ${err.message}`)
+        : new SheetError('file_unreadable', `the spreadsheet could not be read safely: ${err.message}`);
     }
-    if (err instanceof AgentError) throw err;
-    throw new AgentError('file_unreadable', `the spreadsheet could not be read: ${(err as Error).message}`, false);
+    if (err instanceof SheetError) throw err;
+    throw new SheetError('file_unreadable', `the spreadsheet could not be read: ${(err as Error).message}`);
   }
 }
 
@@ -62,7 +78,7 @@ async function loadXlsx(bytes: Uint8Array, sheetName: string | undefined, limits
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
   const sheet = sheetName ? workbook.getWorksheet(sheetName) : workbook.worksheets[0];
-  if (!sheet) throw new AgentError('sheet_not_found', sheetName ? `no worksheet named "${sheetName}"` : 'the workbook has no worksheet', false);
+  if (!sheet) throw new SheetError('sheet_not_found', sheetName ? `no worksheet named "${sheetName}"` : 'the workbook has no worksheet');
   if (sheet.actualRowCount > limits.maxRows + 1) throw tooManyRows(limits);
   const table: Array<{ row: number; cells: string[] }> = [];
   sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
@@ -72,12 +88,12 @@ async function loadXlsx(bytes: Uint8Array, sheetName: string | undefined, limits
     });
     table.push({ row: rowNumber, cells: Array.from(cells, (c) => c ?? '') });
   });
-  return toSheet(table);
+  return toSheet(table, sheet.name, workbook.worksheets.map((w) => w.name));
 }
 
 function readCsv(bytes: Uint8Array, limits: SpreadsheetLimits): Sheet {
   if (bytes.byteLength > limits.maxCsvBytes) {
-    throw new AgentError(SPREADSHEET_TOO_LARGE, `the CSV is ${bytes.byteLength} bytes; at most ${limits.maxCsvBytes} are read`, false);
+    throw new SheetError(SPREADSHEET_TOO_LARGE, `the CSV is ${bytes.byteLength} bytes; at most ${limits.maxCsvBytes} are read`);
   }
   // `to` stops the parser one record past the limit (header + maxRows + 1): enough to know, without parsing the rest.
   const records = parse(decodeText(bytes), { bom: true, relax_column_count: true, skip_empty_lines: true, info: true, to: limits.maxRows + 2 }) as unknown as Array<{
@@ -85,12 +101,12 @@ function readCsv(bytes: Uint8Array, limits: SpreadsheetLimits): Sheet {
     info: { lines: number };
   }>;
   if (records.length > limits.maxRows + 1) throw tooManyRows(limits);
-  return toSheet(records.map(({ record, info }) => ({ row: info.lines, cells: record })));
+  return toSheet(records.map(({ record, info }) => ({ row: info.lines, cells: record })), null, []);
 }
 
 /** Refused, not cut short: a message list silently missing its last rows would reach some parents and not others. */
-function tooManyRows(limits: SpreadsheetLimits): AgentError {
-  return new AgentError(SPREADSHEET_TOO_LARGE, `the spreadsheet has more than ${limits.maxRows} rows; at most ${limits.maxRows} are read`, false);
+function tooManyRows(limits: SpreadsheetLimits): SheetError {
+  return new SheetError(SPREADSHEET_TOO_LARGE, `the spreadsheet has more than ${limits.maxRows} rows; at most ${limits.maxRows} are read`);
 }
 
 /** UTF-8 when it is valid UTF-8; otherwise EUC-KR, which Korean Excel still uses for "CSV" exports. */
@@ -102,14 +118,14 @@ function decodeText(bytes: Uint8Array): string {
   }
 }
 
-function toSheet(table: Array<{ row: number; cells: string[] }>): Sheet {
+function toSheet(table: Array<{ row: number; cells: string[] }>, worksheet: string | null, worksheets: string[]): Sheet {
   const [head, ...body] = table;
-  if (!head) throw new AgentError('file_empty', 'the spreadsheet has no rows', false);
+  if (!head) throw new SheetError('file_empty', 'the spreadsheet has no rows');
   const headers = head.cells.map((h, i) => h.trim() || `column_${i + 1}`);
   const rows = body
     .filter(({ cells }) => cells.some((c) => c.trim() !== ''))
     .map(({ row, cells }) => ({ row, values: Object.fromEntries(headers.map((h, i) => [h, (cells[i] ?? '').trim()])) }));
-  return { headers, rows };
+  return { worksheet, worksheets, headers, rows };
 }
 
 /** Excel cells hold numbers, dates, rich text, formulas and links; a message wants the text a person would read. */

@@ -106,11 +106,55 @@ describe('POST /files', () => {
     const { bytes } = await gradeBook(1);
     const xlsx = await upload(bytes, '3월 성적.xlsx', XLSX);
     expect(xlsx.status).toBe(201);
-    expect(xlsx.body).toEqual({ file_id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: '3월 성적.xlsx', size: bytes.byteLength, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), content_type: XLSX });
+    expect(xlsx.body).toEqual({
+      file_id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: '3월 성적.xlsx', size: bytes.byteLength, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), content_type: XLSX,
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      sheet: { worksheet: '3월 성적', worksheets: ['3월 성적'], rows: 50, columns: ['번호', '이름', '반', '보호자 연락처', '국어', '수학'] },
+    });
 
     const csv = await post(baseUrl, '/files', '이름,연락처\n김민준,010-1234-5678\n', tenant, { 'content-type': 'text/csv', 'x-filename': encodeURIComponent('명단.csv') });
     expect(csv.status).toBe(201);
-    expect(csv.body).toMatchObject({ name: '명단.csv', content_type: 'text/csv' });
+    expect(csv.body).toMatchObject({ name: '명단.csv', content_type: 'text/csv', sheet: { worksheet: null, worksheets: [], rows: 1, columns: ['이름', '연락처'] } });
+  });
+
+  it('refuses a spreadsheet no agent could read with 422 in words, and keeps nothing of it', async () => {
+    const who = { org_id: 'acme', project_id: 'files-refused' };
+    const blank = await post(baseUrl, '/files', '\n\n\n', who, { 'content-type': 'text/csv', 'x-filename': 'blank.csv' });
+    expect(blank.status).toBe(422);
+    expect(blank.body.error).toMatchObject({ code: 'spreadsheet_invalid', message: 'the spreadsheet has no rows' });
+    const empty = new ExcelJS.Workbook();
+    const noSheet = await upload(new Uint8Array(await empty.xlsx.writeBuffer()), 'empty.xlsx', XLSX, who);
+    expect(noSheet.status).toBe(422);
+    expect(noSheet.body.error.code).toBe('spreadsheet_invalid');
+    const listed = await fetch(`${baseUrl}/files`, { headers: { 'x-org-id': who.org_id, 'x-project-id': who.project_id } });
+    expect(await listed.json()).toEqual({ files: [], more: false });
+  });
+
+  it('lists the tenant’s files newest first with what is in them, by kind, and never another tenant’s', async () => {
+    const who = { org_id: 'acme', project_id: 'files-list' };
+    const list = async (query = '', t = who) => {
+      const res = await fetch(`${baseUrl}/files${query}`, { headers: { 'x-org-id': t.org_id, 'x-project-id': t.project_id } });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const first = await post(baseUrl, '/files', '이름,연락처,반\n김민준,010-1234-5678,3-A\n이서연,010-2345-6789,3-B\n', who, { 'content-type': 'text/csv', 'x-filename': encodeURIComponent('명단.csv') });
+    expect(first.status).toBe(201);
+    const { bytes } = await gradeBook(9);
+    const second = await upload(bytes, '성적.xlsx', XLSX, who);
+    expect(second.status).toBe(201);
+
+    const all = await list();
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({ files: [second.body, first.body], more: false });
+    expect(all.body.files[1].sheet).toEqual({ worksheet: null, worksheets: [], rows: 2, columns: ['이름', '연락처', '반'] });
+    expect((await list('?kind=spreadsheet')).body.files).toHaveLength(2);
+    expect((await list('?kind=outbox')).body).toEqual({ files: [], more: false });
+    expect((await list('?limit=1')).body).toEqual({ files: [second.body], more: true });
+    expect((await list('', otherTenant)).body.files.map((f: { file_id: string }) => f.file_id)).not.toContain(first.body.file_id);
+    for (const bad of ['?limit=0', '?limit=201', '?limit=abc', '?limit=1.5', '?kind=secrets']) {
+      const res = await list(bad);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.code, bad).toBe('invalid_request');
+    }
   });
 
   it('refuses a file over NEXUS_MAX_UPLOAD_BYTES with 413', async () => {

@@ -5,6 +5,8 @@
 export interface UiConfig {
   temporalUiUrl: string | null;
   temporalNamespace: string;
+  /** The API's NEXUS_MAX_UPLOAD_BYTES: a larger file is refused here, before a byte is sent. */
+  maxUploadBytes: number;
 }
 
 export function readConfig(): UiConfig {
@@ -13,6 +15,7 @@ export function readConfig(): UiConfig {
   return {
     temporalUiUrl: parsed.temporalUiUrl ?? null,
     temporalNamespace: parsed.temporalNamespace ?? 'default',
+    maxUploadBytes: parsed.maxUploadBytes ?? Number.POSITIVE_INFINITY,
   };
 }
 

@@ -53,3 +53,10 @@ function pretty(value: unknown, indent: string): string {
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner)}`).join(',\n')}\n${indent}}`;
 }
+
+/** `830 B`, `14.2 KB`, `9.5 MB`: file sizes as a person reads them (1 KB = 1024 B, as the file manager says). */
+export function formatBytes(bytes: number, u = t.time.bytes): string {
+  if (bytes < 1024) return `${bytes}${u.b}`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)}${u.kb}`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)}${u.mb}`;
+}

@@ -1,6 +1,7 @@
 import type { GapEvent, Report, Tenant } from '../../contracts/index.js';
 import { Announcer } from './announcer.js';
 import { mountComposer } from './composer.js';
+import { FilePanel } from './file-panel.js';
 import { readConfig, temporalListUrl, type UiConfig } from './config.js';
 import { detailCorrelationId, renderDetail } from './detail-view.js';
 import { HistoryLoader } from './history-loader.js';
@@ -36,10 +37,12 @@ const temporalAll = byId<HTMLAnchorElement>('temporal-all');
 const temporalList = detailId === undefined ? temporalListUrl(config) : temporalListUrl(config, `NexusCorrelationId='${detailId}'`);
 if (temporalList) temporalAll.href = temporalList;
 else temporalAll.hidden = true;
+const files = detailId === undefined ? new FilePanel(byId('files-body'), () => tenant, config.maxUploadBytes) : undefined;
 if (detailId === undefined) {
   mountComposer(byId('composer-body'), state, () => tenant);
 } else {
   byId('composer').hidden = true;
+  byId('files').hidden = true;
   byId('timeline-title').textContent = t.shell.commandTitle(detailId);
   temporalAll.textContent = t.shell.thisInTemporal;
   document.title = `${detailId} · NEXUS`;
@@ -110,6 +113,8 @@ function open(next: Tenant): void {
   announcer.pendingCount(0, `${next.org_id}/${next.project_id}`);
   historyView = undefined;
   detailBody.replaceChildren();
+  files?.clear();
+  void files?.reload();
   const loader = new HistoryLoader(next, detailId, applyReport, (view) => {
     historyView = view;
     timeline.showHistory(view);

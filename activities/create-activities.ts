@@ -58,9 +58,7 @@ export function createActivities(deps: ActivityDeps) {
       const { agent, params } = await resolveAction(agents, action);
       let preview: AgentPreview;
       try {
-        preview = agent.preview
-          ? await agent.preview(params, { tenant, logger: log })
-          : agent.summarize?.(params) ?? { title: `Run ${agent.name}`, description: agent.description };
+        preview = await agents.preview(agent, params, { tenant, logger: log });
       } catch (err) {
         // A preview that cannot be made (missing file, unreadable sheet) is final, not a reason to retry forever.
         if (err instanceof AgentError) throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !err.retryable, details: [{ retryable: err.retryable }] });

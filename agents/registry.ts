@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AgentDescriptor, RiskLevel } from '../contracts/index.js';
-import type { Agent } from './agent.js';
+import type { Agent, AgentPreview, PreviewContext } from './agent.js';
 import { echoAgent } from './echo/echo-agent.js';
 import { createExternalShareAgent, type ExternalShareOptions } from './external-share/external-share-agent.js';
 import { ShareAllowlist } from './external-share/share-allowlist.js';
@@ -37,12 +37,19 @@ export class AgentRegistry {
     return typeof agent.risk === 'function' ? agent.risk(params) : agent.risk;
   }
 
+  /** What an approver is shown: the agent's own preview (it may read data), its summary, or its description. */
+  async preview(agent: Agent, params: unknown, ctx: PreviewContext): Promise<AgentPreview> {
+    if (agent.preview) return agent.preview(params, ctx);
+    return agent.summarize?.(params) ?? { title: `Run ${agent.name}`, description: agent.description };
+  }
+
   catalog(): AgentDescriptor[] {
     const local = [...this.agents.values()].map((agent) => ({
       name: agent.name,
       description: agent.description,
       risk_level: typeof agent.risk === 'function' ? 'RED' as const : agent.risk,
-      params_schema: z.toJSONSchema(agent.params, { unrepresentable: 'any' }) as Record<string, unknown>,
+      // What a client may send: a param with a default is optional, and the default is named.
+      params_schema: z.toJSONSchema(agent.params, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>,
     }));
     const remote = (this.remote?.list() ?? []).filter((a) => !this.agents.has(a.name));
     return [...local, ...remote.map(({ name, description, risk_level, params_schema }) => ({ name, description, risk_level, params_schema }))];

@@ -36,7 +36,7 @@ export function createApp(deps: ApiDeps, refusals: RefusalBudget) {
   app.use('*', authenticate(deps.auth));
   app.use('*', refusalGate(refusals));
   const deadline = requestTimeout(deps.limits.requestTimeoutMs);
-  for (const path of ['/sidecar/command', '/commands/*', '/approvals/*', '/files', '/files/*', '/auth/*']) app.use(path, deadline);
+  for (const path of ['/sidecar/command', '/commands/*', '/approvals/*', '/files', '/files/*', '/auth/*', '/agents/*']) app.use(path, deadline);
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.route('/', agentRoutes(deps));

@@ -12,6 +12,22 @@ export const AgentDescriptor = z.object({
 });
 export type AgentDescriptor = z.infer<typeof AgentDescriptor>;
 
+/** `POST /agents/{agent}/preview`: the params a command would carry, checked and previewed, nothing run. */
+export const AgentPreviewRequest = z.strictObject({
+  params: z.record(z.string(), z.unknown()).describe('The params of the `agent.run` command this would be'),
+});
+export type AgentPreviewRequest = z.infer<typeof AgentPreviewRequest>;
+
+/** What an approver would be shown for those params: the same preview an ask carries, made now and for nobody. */
+export const AgentPreviewAnswer = z.object({
+  agent: AgentName,
+  risk_level: RiskLevel.describe('The agent’s declared risk for these params; the tenant’s policy may still raise it'),
+  title: z.string(),
+  description: z.string(),
+  details: z.record(z.string(), z.unknown()).optional().describe('The agent’s structured preview (recipients, invalid rows, sample messages)'),
+});
+export type AgentPreviewAnswer = z.infer<typeof AgentPreviewAnswer>;
+
 /** What the workflow learns about an action before deciding whether to ask. */
 export const ActionAssessment = z.object({
   declared_risk: RiskLevel,

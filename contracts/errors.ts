@@ -9,6 +9,7 @@ export const ErrorCode = z.enum([
   'spreadsheet_invalid',
   'unknown_agent',
   'invalid_params',
+  'preview_failed',
   'invalid_tenant',
   'unauthorized',
   'forbidden',

@@ -41,6 +41,7 @@ describe('the OpenAPI document', () => {
     ['get', '/health', ['200', '503']],
     ['get', '/metrics', ['200']],
     ['get', '/agents', ['200']],
+    ['post', '/agents/{agent}/preview', ['200', '400', '401', '403', '404', '413', '415', '422', '429', '503']],
     ['get', '/openapi.json', ['200']],
     ['get', '/docs', ['200']],
     ['get', '/ui', ['200']],

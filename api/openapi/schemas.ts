@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   AgentCatalog,
+  AgentPreviewAnswer,
+  AgentPreviewRequest,
   ApiErrorBody,
   CancelRequest,
   CommandAccepted,
@@ -36,6 +38,8 @@ const COMPONENTS = {
   GapEvent: [GapEvent, 'output'],
   LiveEvent: [LiveEvent, 'output'],
   PageEndEvent: [PageEndEvent, 'output'],
+  AgentPreviewRequest: [AgentPreviewRequest, 'input'],
+  AgentPreviewAnswer: [AgentPreviewAnswer, 'output'],
   FileInfo: [FileInfo, 'output'],
   FileList: [FileList, 'output'],
 } as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output']>;

@@ -40,6 +40,31 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
         },
       },
     },
+    '/agents/{agent}/preview': {
+      post: {
+        operationId: 'previewAgentRun',
+        tags: ['commands'],
+        summary: 'See what a command would do, before sending it',
+        description:
+          'Checks `params` as `POST /sidecar/command` would and answers the preview an approver would be shown (for `student.excel_kakao`: ' +
+          'recipients, the rows left out and why, the first messages). Reads, never acts; starts nothing. 200, not 202: nothing was accepted.',
+        parameters: [...TENANT_HEADERS, { name: 'agent', in: 'path', required: true, description: 'An agent of `GET /agents`', schema: { type: 'string' } }],
+        security: BEARER,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('AgentPreviewRequest'), example: { params: { hello: 'world' } } } },
+        },
+        responses: {
+          '200': json('What the command would do, in the words an approver would read', ref('AgentPreviewAnswer')),
+          '400': error(['invalid_tenant', 'invalid_json', 'invalid_request', 'invalid_params'], `Bad input (\`invalid_params\`: params the agent refuses); ${INVALID_TENANT}`),
+          ...authErrors('`operator`'),
+          '404': error(['not_found'], 'No agent of that name'),
+          ...bodyErrors(maxBodyBytes),
+          '422': error(['preview_failed'], 'The agent cannot preview these params (a missing file, a template naming no column); `issues[0].message` is its reason code'),
+          '503': unavailable('No answer within NEXUS_REQUEST_TIMEOUT'),
+        },
+      },
+    },
     '/approvals/{ask_id}/decide': {
       post: {
         operationId: 'decideAsk',

@@ -140,17 +140,56 @@ describe('uploading a spreadsheet in the dashboard', () => {
     await context.close();
   });
 
+  it('offers the uploads in a spreadsheet agent’s form and shows what would be sent, before anything is', async () => {
+    const { context, page, errors } = await newPage(browser);
+    const commands: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/sidecar/command') commands.push(request.url());
+    });
+    await page.goto(listUrl());
+    await waitForListed(page, 2);
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('3월');
+    sheet.addRow(['번호', '이름', '반', '보호자 연락처', '국어']);
+    for (let i = 1; i <= 10; i++) sheet.addRow([i, `학생${i}`, '3-A', i === 3 || i === 6 ? '02-123-4567' : `010-5555-${String(1000 + i)}`, 70 + i]);
+    await page.setInputFiles('#file-input', { name: '3월 성적.xlsx', mimeType: XLSX, buffer: Buffer.from(await workbook.xlsx.writeBuffer()) });
+    await waitForListed(page, 3);
+
+    await page.selectOption('#agent-select', 'student.excel_kakao');
+    const picker = page.locator('select.file-choice');
+    await expect(picker.locator('option').allTextContents()).resolves.toEqual([
+      'Choose an uploaded spreadsheet…', '3월 성적.xlsx (10 rows)', '보충 명단.csv (2 rows)', '3학년 A반 명단.xlsx (1500 rows)',
+    ]);
+    await picker.selectOption({ label: '3월 성적.xlsx (10 rows)' });
+    await page.fill('[name=template]', '{{student}}({{class}}) 국어 {{국어}}점');
+    await page.waitForFunction(() => document.querySelector('#preview .preview-counts')?.textContent === '8 of 10 rows get a message; 2 left out.', undefined, { timeout: 15_000 });
+    await expect(page.textContent('#preview .preview-title')).resolves.toBe('YELLOW 알림톡 메시지 8건 작성 (발송하지 않음)');
+    await expect(page.locator('#preview .preview-samples li').first().textContent()).resolves.toBe('row 2 · 01055551001학생1(3-A) 국어 71점');
+    const leftOut = await page.locator('#preview .preview-left-out li').allTextContents();
+    expect(leftOut.map((text) => text.split(':')[0])).toEqual(['row 4', 'row 7']);
+    expect(leftOut.every((text) => text.length > 'row 4: '.length)).toBe(true);
+    await screenshot(page, 'spreadsheet-preview');
+
+    // A template naming no column cannot be previewed, and the page says why.
+    await page.fill('[name=template]', '{{student}}의 {{과학}} 점수');
+    await page.waitForFunction(() => document.querySelector('#preview .field-error')?.textContent?.startsWith('Cannot preview: the template uses {{과학}}'), undefined, { timeout: 15_000 });
+    expect(commands).toEqual([]);
+    await expect(page.locator('article.card').count()).resolves.toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('speaks Korean to a Korean browser', async () => {
     const { context, page, errors } = await newPage(browser, { locale: 'ko-KR' });
     await page.goto(listUrl());
     await expect(page.textContent('#files-title')).resolves.toBe('스프레드시트');
-    await waitForListed(page, 2);
+    await waitForListed(page, 3);
     await expect(page.textContent('#file-list thead')).resolves.toBe('파일크기행열올린 시각');
     await page.setInputFiles('#file-input', { name: '성적.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7') });
     await expect(errorShown(page)).resolves.toBe('성적.pdf은(는) NEXUS가 읽는 스프레드시트가 아닙니다. .xlsx(Excel 통합 문서)나 .csv로 저장해서 올려 주세요.');
     await page.setInputFiles('#file-input', { name: '명단.csv', mimeType: 'text/csv', buffer: Buffer.from('이름,연락처\n김민준,010-1111-2222\n') });
     await page.waitForFunction(() => document.getElementById('file-status')?.textContent === '명단.csv을(를) 올렸습니다: 1행.', undefined, { timeout: 15_000 });
-    await waitForListed(page, 3);
+    await waitForListed(page, 4);
     expect(errors).toEqual([]);
     await context.close();
   });

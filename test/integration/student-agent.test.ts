@@ -184,6 +184,49 @@ describe('POST /files', () => {
   });
 });
 
+describe('POST /agents/{agent}/preview', () => {
+  const preview = (agent: string, params: unknown, who = tenant) => post(baseUrl, `/agents/${agent}/preview`, { params }, who).then((r) => ({ status: r.status, body: r.body }));
+
+  it('shows what a send would do (recipients, rows left out and why, the first messages) and sends nothing', async () => {
+    const book = await gradeBook(6);
+    const { body: file } = await upload(book.bytes, '미리보기.xlsx', XLSX);
+    const res = await preview('student.excel_kakao', { file_id: file.file_id, template: TEMPLATE, channel: 'alimtalk' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ agent: 'student.excel_kakao', risk_level: 'RED', title: '학부모 40명에게 카카오 알림톡 발송' });
+    expect(res.body.details).toMatchObject({
+      channel: 'alimtalk', rows: 50, recipients: 40, invalid_count: 10,
+      file: { file_id: file.file_id, name: '미리보기.xlsx', sha256: file.sha256 },
+      columns: { student: '이름', phone: '보호자 연락처', class: '반', number: '번호' },
+    });
+    expect(res.body.details.invalid_rows.map((r: { row: number }) => r.row)).toEqual(book.invalidRows);
+    expect(res.body.details.samples).toEqual(book.valid.slice(0, 3).map((v) => ({ row: v.row, to: v.phone, message: v.message })));
+    // The outbox channel is YELLOW: the preview says so, and still records nothing.
+    expect((await preview('student.excel_kakao', { file_id: file.file_id, template: TEMPLATE })).body.risk_level).toBe('YELLOW');
+    await settle();
+    expect(totalDeliveries(book.valid.map((v) => v.phone))).toBe(0);
+    const outboxes = await fetch(`${baseUrl}/files?kind=outbox`, { headers: { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id } });
+    expect(((await outboxes.json()) as { files: Array<{ name: string }> }).files.filter((f) => f.name.includes('미리보기'))).toEqual([]);
+  });
+
+  it('refuses what a command would refuse, and says why a preview cannot be made', async () => {
+    const book = await gradeBook(7);
+    const { body: file } = await upload(book.bytes, 'why.xlsx', XLSX);
+    expect((await preview('no_such_agent', {})).status).toBe(404);
+    const bad = await preview('student.excel_kakao', { file_id: file.file_id, template: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_params', issues: [expect.objectContaining({ path: 'params.template' })] });
+    const unknownField = await preview('student.excel_kakao', { file_id: file.file_id, template: '{{학생}}의 {{과학}} 점수' });
+    expect(unknownField.status).toBe(422);
+    expect(unknownField.body.error).toMatchObject({ code: 'preview_failed', issues: [{ path: 'params', message: 'template_field_unknown' }] });
+    expect(unknownField.body.error.message).toContain('{{과학}}');
+    // Another tenant's file does not exist for this one, in a preview as in a command.
+    const foreign = await preview('student.excel_kakao', { file_id: file.file_id, template: TEMPLATE }, otherTenant);
+    expect(foreign.status).toBe(422);
+    expect(foreign.body.error.issues).toEqual([{ path: 'params', message: 'file_not_found' }]);
+    expect((await post(baseUrl, '/agents/student.excel_kakao/preview', { params: {}, extra: 1 }, tenant)).status).toBe(400);
+  });
+});
+
 describe('student.excel_kakao', () => {
   it("fails the command (file_not_found, nothing asked) for another tenant's file", async () => {
     const { bytes } = await gradeBook(2);

@@ -2,6 +2,8 @@ import type { AgentDescriptor, Tenant } from '../../contracts/index.js';
 import { newClientId, postJson } from './api-client.js';
 import { h } from './element.js';
 import { buildSchemaForm, type JsonSchema, type SchemaForm } from './schema-form.js';
+import type { FileChoices } from './file-choices.js';
+import { PreviewBox } from './preview-box.js';
 import type { DashboardState } from './state.js';
 import { t } from './i18n/locale.js';
 import { CLIENT_KEY_PATTERN } from '../../contracts/client-key-pattern.js';
@@ -11,9 +13,10 @@ import { CLIENT_KEY_PATTERN } from '../../contracts/client-key-pattern.js';
  * The command composer: an agent from the catalog with a form generated from its params schema, or a plain
  * instruction. A 202 only records the correlation id as "sent"; what happens next is the stream's to say.
  */
-export function mountComposer(root: HTMLElement, state: DashboardState, getTenant: () => Tenant): void {
+export function mountComposer(root: HTMLElement, state: DashboardState, getTenant: () => Tenant, files: FileChoices): void {
   let agents: AgentDescriptor[] = [];
   let form: SchemaForm | undefined;
+  const preview = new PreviewBox(getTenant);
 
   const kindAgent = h('input', { type: 'radio', name: 'kind', value: 'agent', id: 'kind-agent', checked: true });
   const kindText = h('input', { type: 'radio', name: 'kind', value: 'instruction', id: 'kind-instruction' });
@@ -24,6 +27,7 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
     h('div', { class: 'field' }, h('label', { for: 'agent-select' }, t.composer.agent), agentSelect),
     agentAbout,
     paramsMount,
+    preview.element,
   );
   const instruction = h('textarea', { id: 'instruction', name: 'text', rows: 4, placeholder: t.composer.instructionPlaceholder, 'aria-describedby': 'instruction-error' });
   const instructionError = h('p', { class: 'field-error', id: 'instruction-error', role: 'alert', hidden: true });
@@ -76,8 +80,14 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
       ' ',
       agent.description,
     );
-    form = buildSchemaForm(agent.params_schema as JsonSchema, `param-${agent.name}`);
-    paramsMount.append(form.element);
+    const built = buildSchemaForm(agent.params_schema as JsonSchema, `param-${agent.name}`, files);
+    form = built;
+    paramsMount.append(built.element);
+    const refresh = () => {
+      if (form === built) preview.request(agent.name, built.peek());
+    };
+    built.onChange(refresh);
+    refresh();
   };
   agentSelect.addEventListener('change', showAgent);
 

@@ -1,6 +1,7 @@
 import type { FileInfo, FileList, Tenant } from '../../contracts/index.js';
 import { h } from './element.js';
 import { errorMessage } from './error-text.js';
+import type { FileChoices } from './file-choices.js';
 import { uploadFile, type UploadOutcome } from './file-upload.js';
 import { formatBytes, formatWhen } from './format.js';
 import { t } from './i18n/locale.js';
@@ -28,7 +29,7 @@ export class FilePanel {
   private generation = 0;
   private busy: Promise<void> = Promise.resolve();
 
-  constructor(root: HTMLElement, private readonly getTenant: () => Tenant, private readonly maxUploadBytes: number) {
+  constructor(root: HTMLElement, private readonly getTenant: () => Tenant, private readonly maxUploadBytes: number, private readonly choices: FileChoices) {
     const limit = Number.isFinite(maxUploadBytes) ? formatBytes(maxUploadBytes) : '';
     this.zone.append(
       h('p', {}, t.files.drop, ' ', h('label', { for: 'file-input', class: 'link' }, t.files.choose), this.input),
@@ -81,6 +82,7 @@ export class FilePanel {
       this.empty.hidden = false;
       return;
     }
+    this.choices.set(shown.files);
     this.body.replaceChildren(...shown.files.map((file) => this.row(file)));
     this.table.hidden = shown.files.length === 0;
     this.empty.hidden = shown.files.length > 0;
@@ -91,6 +93,7 @@ export class FilePanel {
   /** Clears what belonged to the previous tenant at once, before its list arrives. */
   clear(): void {
     this.generation++;
+    this.choices.set([]);
     this.body.replaceChildren();
     this.table.hidden = true;
     this.more.hidden = true;

@@ -1,6 +1,7 @@
 import type { GapEvent, Report, Tenant } from '../../contracts/index.js';
 import { Announcer } from './announcer.js';
 import { mountComposer } from './composer.js';
+import { FileChoices } from './file-choices.js';
 import { FilePanel } from './file-panel.js';
 import { readConfig, temporalListUrl, type UiConfig } from './config.js';
 import { detailCorrelationId, renderDetail } from './detail-view.js';
@@ -37,9 +38,10 @@ const temporalAll = byId<HTMLAnchorElement>('temporal-all');
 const temporalList = detailId === undefined ? temporalListUrl(config) : temporalListUrl(config, `NexusCorrelationId='${detailId}'`);
 if (temporalList) temporalAll.href = temporalList;
 else temporalAll.hidden = true;
-const files = detailId === undefined ? new FilePanel(byId('files-body'), () => tenant, config.maxUploadBytes) : undefined;
+const fileChoices = new FileChoices();
+const files = detailId === undefined ? new FilePanel(byId('files-body'), () => tenant, config.maxUploadBytes, fileChoices) : undefined;
 if (detailId === undefined) {
-  mountComposer(byId('composer-body'), state, () => tenant);
+  mountComposer(byId('composer-body'), state, () => tenant, fileChoices);
 } else {
   byId('composer').hidden = true;
   byId('files').hidden = true;

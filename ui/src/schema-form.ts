@@ -1,5 +1,9 @@
 import { h } from './element.js';
+import type { FileChoices } from './file-choices.js';
 import { t } from './i18n/locale.js';
+
+/** The param an agent reads an uploaded file by (`student.excel_kakao`'s): given a file picker, not a text box. */
+const FILE_PARAM = 'file_id';
 
 /** The subset of JSON Schema that `z.toJSONSchema` emits for agent params and that the form understands. */
 export interface JsonSchema {
@@ -21,6 +25,10 @@ export interface SchemaForm {
   element: HTMLElement;
   /** Validates every field, shows each problem next to its field, and returns the params when all are valid. */
   read(): Record<string, unknown> | undefined;
+  /** The params when every field is valid right now, showing nothing either way (for a live preview). */
+  peek(): Record<string, unknown> | undefined;
+  /** Called after any field changes. */
+  onChange(listener: () => void): void;
   /** Shows issues the API returned (`path` like `params.url`) next to the matching fields. */
   showIssues(issues: { path: string; message: string }[]): boolean;
 }
@@ -39,11 +47,29 @@ interface Field {
  * select, or JSON for anything structured), with the schema's rules checked inline as the user types.
  * A schema without properties (a free-form record, like `echo`'s) becomes one JSON object editor.
  */
-export function buildSchemaForm(schema: JsonSchema, idPrefix: string): SchemaForm {
+export function buildSchemaForm(schema: JsonSchema, idPrefix: string, files?: FileChoices): SchemaForm {
   const required = new Set(schema.required ?? []);
   const fields = schema.properties
-    ? Object.entries(schema.properties).map(([name, prop]) => propertyField(name, prop, required.has(name), idPrefix))
+    ? Object.entries(schema.properties).map(([name, prop]) => (name === FILE_PARAM && files && typeOf(prop) === 'string'
+      ? fileField(name, prop, required.has(name), idPrefix, files)
+      : propertyField(name, prop, required.has(name), idPrefix)))
     : [wholeObjectField(idPrefix)];
+  const listeners: Array<() => void> = [];
+  for (const field of fields) {
+    for (const type of ['input', 'change']) field.control.addEventListener(type, () => listeners.forEach((fn) => fn()));
+  }
+  const collect = (): Record<string, unknown> => {
+    if (!schema.properties) {
+      const only = fields[0]?.parse();
+      return only && 'value' in only ? (only.value as Record<string, unknown>) : {};
+    }
+    const params: Record<string, unknown> = {};
+    for (const field of fields) {
+      const result = field.parse();
+      if ('value' in result && result.present) params[field.name] = result.value;
+    }
+    return params;
+  };
   const element = h('div', { class: 'schema-form' }, ...fields.map((f) => f.wrapper));
   if (fields.length === 0) element.append(h('p', { class: 'hint' }, t.form.noParams));
 
@@ -74,16 +100,13 @@ export function buildSchemaForm(schema: JsonSchema, idPrefix: string): SchemaFor
         fields.find((f) => f.control.getAttribute('aria-invalid') === 'true')?.control.focus();
         return undefined;
       }
-      if (!schema.properties) {
-        const only = fields[0]?.parse();
-        return only && 'value' in only ? (only.value as Record<string, unknown>) : {};
-      }
-      const params: Record<string, unknown> = {};
-      for (const field of fields) {
-        const result = field.parse();
-        if ('value' in result && result.present) params[field.name] = result.value;
-      }
-      return params;
+      return collect();
+    },
+    peek() {
+      return fields.every((f) => !('message' in f.parse())) ? collect() : undefined;
+    },
+    onChange(listener) {
+      listeners.push(listener);
     },
     showIssues(issues) {
       let shown = false;
@@ -119,6 +142,9 @@ function propertyField(name: string, schema: JsonSchema, required: boolean, idPr
   if (schema.enum) {
     const select = h('select', { id, name }, h('option', { value: '' }, required ? t.form.choose : t.form.none));
     schema.enum.forEach((v, i) => select.append(h('option', { value: String(i) }, String(v))));
+    // A param with a default starts at it (`channel`: the outbox): what happens when nobody chooses is what is shown.
+    const preset = schema.enum.indexOf(schema.default);
+    if (preset >= 0) select.value = String(preset);
     control = select;
     parseRaw = () => (select.value === '' ? { value: undefined, present: false } : { value: schema.enum?.[Number(select.value)], present: true });
   } else if (type === 'boolean') {
@@ -165,6 +191,36 @@ function propertyField(name: string, schema: JsonSchema, required: boolean, idPr
     return result;
   };
   return fieldShell(name, schema.description, required, control, parse);
+}
+
+/**
+ * A `file_id` param is chosen from the project's spreadsheets (the file panel's list), by name, with its rows; the
+ * list follows uploads, and a choice that is still there is kept.
+ */
+function fileField(name: string, schema: JsonSchema, required: boolean, idPrefix: string, files: FileChoices): Field {
+  const select = h('select', { id: `${idPrefix}-${name}`, name, class: 'file-choice' });
+  // A form is replaced when another agent is chosen: its picker stops following once it has left the page.
+  let shown = false;
+  const stop = files.follow((list) => {
+    if (select.isConnected) shown = true;
+    else if (shown) {
+      // Never on the first, synchronous call: the picker cannot have been shown yet.
+      stop();
+      return;
+    }
+    const chosen = select.value;
+    select.replaceChildren(
+      h('option', { value: '' }, list.length === 0 ? t.form.noFiles : t.form.chooseFile),
+      ...list.map((file) => h('option', { value: file.file_id }, file.sheet ? t.form.fileChoice(file.name, file.sheet.rows) : file.name)),
+    );
+    if (list.some((file) => file.file_id === chosen)) select.value = chosen;
+    // A new list is a change of what the form holds (a first upload fills an empty choice).
+    select.dispatchEvent(new Event('change'));
+  });
+  return fieldShell(name, schema.description, required, select, () => {
+    if (select.value === '') return required ? { message: t.form.required } : { value: undefined, present: false };
+    return { value: select.value, present: true };
+  });
 }
 
 function wholeObjectField(idPrefix: string): Field {

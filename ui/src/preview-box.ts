@@ -1,0 +1,81 @@
+import type { AgentPreviewAnswer, Tenant } from '../../contracts/index.js';
+import { h } from './element.js';
+import { errorText } from './error-text.js';
+import { t } from './i18n/locale.js';
+import { authHeaders } from './token.js';
+
+/** Waits for typing to pause before asking: a preview reads the whole spreadsheet. */
+const DEBOUNCE_MS = 400;
+
+interface Sample { row: number; to: string; message: string }
+interface LeftOut { row: number; reason: string }
+
+/**
+ * What a command would do, before it is sent: `POST /agents/{agent}/preview` with the form's params, shown as an
+ * approver would see it (for a spreadsheet: how many get a message, the first messages, the rows left out and why).
+ * Reference only, like the catalog: it says nothing about any command, and nothing is sent.
+ */
+export class PreviewBox {
+  readonly element = h('section', { id: 'preview', class: 'preview', 'aria-live': 'polite', 'aria-label': t.preview.label });
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Answers come back out of order when the form changes fast; only the latest request's is shown. */
+  private generation = 0;
+
+  constructor(private readonly getTenant: () => Tenant) {
+    this.element.append(h('p', { class: 'hint' }, t.preview.hint));
+  }
+
+  /** Params undefined: the form is not complete yet, so there is nothing to preview. */
+  request(agent: string, params: Record<string, unknown> | undefined): void {
+    clearTimeout(this.timer);
+    const generation = ++this.generation;
+    if (params === undefined) {
+      this.show(h('p', { class: 'hint' }, t.preview.hint));
+      return;
+    }
+    this.timer = setTimeout(() => void this.load(generation, agent, params), DEBOUNCE_MS);
+  }
+
+  private async load(generation: number, agent: string, params: Record<string, unknown>): Promise<void> {
+    this.element.dataset.state = 'loading';
+    const tenant = this.getTenant();
+    let shown: Node;
+    try {
+      const response = await fetch(`/agents/${encodeURIComponent(agent)}/preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...authHeaders() },
+        body: JSON.stringify({ params }),
+      });
+      const text = await response.text();
+      shown = response.ok ? this.render(JSON.parse(text) as AgentPreviewAnswer) : h('p', { class: 'field-error' }, t.preview.cannot(errorText(text) ?? t.connection.apiAnswered(response.status)));
+    } catch {
+      shown = h('p', { class: 'field-error' }, t.preview.cannot(t.files.unreachable));
+    }
+    if (generation !== this.generation) return;
+    this.show(shown);
+  }
+
+  private show(content: Node): void {
+    this.element.dataset.state = 'ready';
+    this.element.replaceChildren(content);
+  }
+
+  private render(answer: AgentPreviewAnswer): HTMLElement {
+    const details = answer.details ?? {};
+    const samples = Array.isArray(details.samples) ? (details.samples as Sample[]) : [];
+    const leftOut = Array.isArray(details.invalid_rows) ? (details.invalid_rows as LeftOut[]) : [];
+    const counts = typeof details.recipients === 'number' && typeof details.rows === 'number'
+      ? h('p', { class: 'preview-counts' }, t.preview.counts(details.recipients, details.rows, typeof details.invalid_count === 'number' ? details.invalid_count : leftOut.length))
+      : null;
+    return h('div', {},
+      h('p', { class: 'preview-title' }, h('span', { class: `risk risk-${answer.risk_level.toLowerCase()}` }, answer.risk_level), ' ', answer.title),
+      h('p', { class: 'preview-description' }, answer.description),
+      counts,
+      samples.length > 0 ? h('div', {}, h('h3', {}, t.preview.samples),
+        h('ol', { class: 'preview-samples' }, ...samples.map((s) => h('li', { 'data-row': s.row }, h('span', { class: 'hint' }, `${t.preview.row(s.row)} · ${s.to}`), h('br', {}), s.message)))) : null,
+      leftOut.length > 0 ? h('div', {}, h('h3', {}, t.preview.leftOut),
+        h('ul', { class: 'preview-left-out' }, ...leftOut.map((r) => h('li', { 'data-row': r.row }, `${t.preview.row(r.row)}: ${r.reason}`)))) : null,
+      h('p', { class: 'hint' }, t.preview.nothingSent),
+    );
+  }
+}

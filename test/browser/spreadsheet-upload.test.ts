@@ -161,7 +161,12 @@ describe('uploading a spreadsheet in the dashboard', () => {
       'Choose an uploaded spreadsheet…', '3월 성적.xlsx (10 rows)', '보충 명단.csv (2 rows)', '3학년 A반 명단.xlsx (1500 rows)',
     ]);
     await picker.selectOption({ label: '3월 성적.xlsx (10 rows)' });
-    await page.fill('[name=template]', '{{student}}({{class}}) 국어 {{국어}}점');
+    // The sheet's headers are offered as placeholders: a click writes one where the cursor is.
+    await expect(page.locator('.chips .chip').allTextContents()).resolves.toEqual(['번호', '이름', '반', '보호자 연락처', '국어']);
+    await page.fill('[name=template]', '{{student}}({{class}}) 국어 ');
+    await page.click('.chips .chip[data-column="국어"]');
+    await page.keyboard.type('점');
+    await expect(page.inputValue('[name=template]')).resolves.toBe('{{student}}({{class}}) 국어 {{국어}}점');
     await page.waitForFunction(() => document.querySelector('#preview .preview-counts')?.textContent === '8 of 10 rows get a message; 2 left out.', undefined, { timeout: 15_000 });
     await expect(page.textContent('#preview .preview-title')).resolves.toBe('YELLOW 알림톡 메시지 8건 작성 (발송하지 않음)');
     await expect(page.locator('#preview .preview-samples li').first().textContent()).resolves.toBe('row 2 · 01055551001학생1(3-A) 국어 71점');

@@ -1,9 +1,12 @@
 import { h } from './element.js';
 import type { FileChoices } from './file-choices.js';
+import { attachPlaceholderChips } from './placeholder-chips.js';
 import { t } from './i18n/locale.js';
 
 /** The param an agent reads an uploaded file by (`student.excel_kakao`'s): given a file picker, not a text box. */
 const FILE_PARAM = 'file_id';
+/** A message drafted per row of that file: offered the file's headers as `{{placeholders}}`. */
+const TEMPLATE_PARAM = 'template';
 
 /** The subset of JSON Schema that `z.toJSONSchema` emits for agent params and that the form understands. */
 export interface JsonSchema {
@@ -70,6 +73,11 @@ export function buildSchemaForm(schema: JsonSchema, idPrefix: string, files?: Fi
     }
     return params;
   };
+  const picker = fields.find((f) => f.name === FILE_PARAM)?.control;
+  const template = fields.find((f) => f.name === TEMPLATE_PARAM);
+  if (files && picker instanceof HTMLSelectElement && template && !(template.control instanceof HTMLSelectElement)) {
+    template.control.after(attachPlaceholderChips(template.control, picker, files));
+  }
   const element = h('div', { class: 'schema-form' }, ...fields.map((f) => f.wrapper));
   if (fields.length === 0) element.append(h('p', { class: 'hint' }, t.form.noParams));
 

@@ -240,6 +240,7 @@ export const en = {
   form: {
     noParams: 'This agent takes no parameters.',
     chooseFile: 'Choose an uploaded spreadsheet…',
+    insertColumn: 'Insert a column:',
     noFiles: 'No spreadsheet yet: upload one above',
     fileChoice: (name: string, rows: number) => `${name} (${rows} rows)`,
     choose: 'Choose…',

@@ -238,6 +238,7 @@ export const ko: Messages = {
   form: {
     noParams: '이 에이전트는 매개변수가 없습니다.',
     chooseFile: '올린 스프레드시트를 고르세요…',
+    insertColumn: '열 넣기:',
     noFiles: '아직 스프레드시트가 없습니다: 위에서 올려 주세요',
     fileChoice: (name, rows) => `${name} (${rows}행)`,
     choose: '선택…',

@@ -20,6 +20,9 @@ describe('detectColumns', () => {
     expect(result.mapping).toMatchObject({ student: '학생', phone: '엄마 번호' });
     expect(result.problems).toEqual([expect.stringContaining('columns.score: no column "점수"')]);
   });
+  it('detects a field given as undefined like one not given', () => {
+    expect(detectColumns(['이름', '연락처'], { student: undefined }).mapping).toEqual({ student: '이름', phone: '연락처' });
+  });
   it('reports a sheet with no phone column', () => {
     expect(detectColumns(['이름', '점수']).problems).toEqual([expect.stringContaining('no phone column')]);
   });

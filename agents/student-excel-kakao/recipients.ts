@@ -1,5 +1,5 @@
 import { AgentError } from '../agent-error.js';
-import { detectColumns, type ColumnMapping } from './columns.js';
+import { detectColumns, type ColumnChoice, type ColumnMapping } from './columns.js';
 import { checkKoreanMobile } from './phone.js';
 import type { Sheet } from '../../infra/files/read-sheet.js';
 import { placeholders, renderTemplate } from './template.js';
@@ -32,7 +32,7 @@ export interface RecipientPlan {
  * not a Korean mobile, a placeholder has no value, the message is too long, or it repeats an earlier row's exact
  * message to the same number (nobody means to send that twice).
  */
-export function planRecipients(sheet: Pick<Sheet, 'headers' | 'rows'>, template: string, columns?: ColumnMapping): RecipientPlan {
+export function planRecipients(sheet: Pick<Sheet, 'headers' | 'rows'>, template: string, columns?: ColumnChoice): RecipientPlan {
   if (sheet.rows.length > MAX_ROWS) throw new AgentError('too_many_rows', `${sheet.rows.length} rows; at most ${MAX_ROWS} per command`, false);
   const { mapping, problems } = detectColumns(sheet.headers, columns);
   if (problems.length > 0) throw new AgentError('columns_invalid', problems.join('; '), false);

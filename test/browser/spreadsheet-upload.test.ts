@@ -198,4 +198,56 @@ describe('uploading a spreadsheet in the dashboard', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('maps the columns NEXUS could not guess, one choice per field, and sends only what the teacher chose', async () => {
+    const { context, page, errors } = await newPage(browser);
+    const sent: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/sidecar/command') sent.push(request.postDataJSON());
+    });
+    await page.goto(listUrl());
+    await waitForListed(page, 4);
+    // Headers no detector knows: whose number is it, and who is the child?
+    await page.setInputFiles('#file-input', { name: '가정통신 명단.csv', mimeType: 'text/csv', buffer: Buffer.from('번호,아이,엄마 번호,아빠 번호\n1,김하늘,010-2222-0001,010-3333-0001\n2,이바다,,010-3333-0002\n') });
+    await waitForListed(page, 5);
+    await page.selectOption('#agent-select', 'student.excel_kakao');
+    const fields = () => page.evaluate(() => [...document.querySelectorAll<HTMLSelectElement>('.column-map select')]
+      .filter((select) => !select.closest('[hidden]'))
+      .map((select) => ({ field: select.dataset.field, value: select.value, auto: select.options[0]?.textContent, options: select.options.length })));
+    await expect(page.isVisible('.column-map select')).resolves.toBe(false);
+
+    await page.selectOption('select.file-choice', { label: '가정통신 명단.csv (2 rows)' });
+    await page.fill('[name=template]', '{{student}} 학부모님, 안내드립니다.');
+    // Detection finds the number but no phone: the preview says so, and each field offers the sheet's headers.
+    await page.waitForFunction(() => document.querySelector('#preview .field-error')?.textContent?.includes('no phone column found'), undefined, { timeout: 15_000 });
+    const before = await fields();
+    expect(before.map((f) => f.field)).toEqual(['student', 'phone', 'class', 'grade', 'number', 'score', 'month']);
+    expect(before.every((f) => f.value === '' && f.options === 5 && f.auto === 'automatic')).toBe(true);
+
+    await page.selectOption('[name="columns.phone"]', '엄마 번호');
+    await page.selectOption('[name="columns.student"]', '아이');
+    await page.waitForFunction(() => document.querySelector('#preview .preview-counts')?.textContent === '1 of 2 rows get a message; 1 left out.', undefined, { timeout: 15_000 });
+    await expect(page.locator('#preview .preview-samples li').first().textContent()).resolves.toBe('row 2 · 01022220001김하늘 학부모님, 안내드립니다.');
+    // What was left to detection says what it found, once the preview has answered.
+    await page.waitForFunction(() => (document.querySelector('[name="columns.number"]') as HTMLSelectElement | null)?.options[0]?.textContent === 'automatic: 번호', undefined, { timeout: 15_000 });
+    expect((await fields()).map((f) => [f.field, f.value || f.auto])).toEqual([
+      ['student', '아이'], ['phone', '엄마 번호'], ['class', 'automatic: none found'], ['grade', 'automatic: none found'],
+      ['number', 'automatic: 번호'], ['score', 'automatic: none found'], ['month', 'automatic: none found'],
+    ]);
+
+    await page.click('form.composer button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('.composer-status')?.textContent?.startsWith('Sent'), undefined, { timeout: 15_000 })
+      .catch(async (err: unknown) => { throw new Error(`${String(err)}; status: ${await page.textContent('.composer-status')}; sent ${JSON.stringify(sent)}`); });
+    expect(sent).toHaveLength(1);
+    expect((sent[0] as { params: unknown }).params).toEqual({
+      file_id: expect.any(String), template: '{{student}} 학부모님, 안내드립니다.', channel: 'outbox', columns: { student: '아이', phone: '엄마 번호' },
+    });
+
+    // Another sheet: a choice it has no column for goes back to automatic.
+    await page.selectOption('select.file-choice', { label: '보충 명단.csv (2 rows)' });
+    await page.waitForFunction(() => document.querySelector('#preview .preview-counts')?.textContent === '2 of 2 rows get a message; 0 left out.', undefined, { timeout: 15_000 });
+    expect((await fields()).slice(0, 2).map((f) => [f.field, f.value, f.auto])).toEqual([['student', '', 'automatic: 이름'], ['phone', '', 'automatic: 보호자 연락처']]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -8,12 +8,17 @@ import { t } from './i18n/locale.js';
  */
 export type PostOutcome = { accepted: true } | { accepted: false; status: number; message: string; issues: ErrorIssue[] };
 
+/** Which project a request is for, and who asks: on every call to a tenant's API. */
+export function tenantHeaders(tenant: Tenant): Record<string, string> {
+  return { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...authHeaders() };
+}
+
 export async function postJson(path: string, body: unknown, tenant: Tenant, headers: Record<string, string> = {}): Promise<PostOutcome> {
   let response: Response;
   try {
     response = await fetch(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...authHeaders(), ...headers },
+      headers: { 'content-type': 'application/json', ...tenantHeaders(tenant), ...headers },
       body: JSON.stringify(body),
     });
   } catch {

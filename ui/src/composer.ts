@@ -16,7 +16,7 @@ import { CLIENT_KEY_PATTERN } from '../../contracts/client-key-pattern.js';
 export function mountComposer(root: HTMLElement, state: DashboardState, getTenant: () => Tenant, files: FileChoices): void {
   let agents: AgentDescriptor[] = [];
   let form: SchemaForm | undefined;
-  const preview = new PreviewBox(getTenant);
+  const preview = new PreviewBox(getTenant, (answer) => form?.showDetectedColumns(answer?.details?.columns));
 
   const kindAgent = h('input', { type: 'radio', name: 'kind', value: 'agent', id: 'kind-agent', checked: true });
   const kindText = h('input', { type: 'radio', name: 'kind', value: 'instruction', id: 'kind-instruction' });

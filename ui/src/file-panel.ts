@@ -5,7 +5,7 @@ import type { FileChoices } from './file-choices.js';
 import { uploadFile, type UploadOutcome } from './file-upload.js';
 import { formatBytes, formatWhen } from './format.js';
 import { t } from './i18n/locale.js';
-import { authHeaders } from './token.js';
+import { tenantHeaders } from './api-client.js';
 
 const ACCEPT = '.xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv';
 const LIST_LIMIT = 50;
@@ -70,11 +70,11 @@ export class FilePanel {
     let shown: FileList | string;
     try {
       const response = await fetch(`/files?kind=spreadsheet&limit=${LIST_LIMIT}`, {
-        headers: { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...authHeaders() },
+        headers: tenantHeaders(tenant),
       });
       shown = response.ok ? ((await response.json()) as FileList) : await errorMessage(response);
     } catch {
-      shown = t.files.unreachable;
+      shown = t.connection.apiSilent;
     }
     if (generation !== this.generation) return;
     if (typeof shown === 'string') {
@@ -130,7 +130,7 @@ export class FilePanel {
   /** The API's refusal in the reader's words; its own message only adds the detail. */
   private refusal(name: string, outcome: Extract<UploadOutcome, { ok: false }>): string {
     const detail = outcome.message ?? t.connection.apiAnswered(outcome.status);
-    if (outcome.status === 0) return t.files.unreachable;
+    if (outcome.status === 0) return t.connection.apiSilent;
     if (outcome.code === 'payload_too_large') return t.files.tooLarge(name, formatBytes(this.maxUploadBytes));
     if (outcome.code === 'spreadsheet_too_large') return t.files.tooMuchInside(name, detail);
     if (outcome.code === 'unsupported_media_type') return t.files.notSpreadsheet(name);

@@ -1,5 +1,5 @@
 import type { FileInfo, Tenant } from '../../contracts/index.js';
-import { authHeaders } from './token.js';
+import { tenantHeaders } from './api-client.js';
 
 export type UploadOutcome =
   | { ok: true; file: FileInfo }
@@ -13,8 +13,7 @@ export function uploadFile(file: File, tenant: Tenant, progress: (share: number)
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/files');
-    const headers: Record<string, string> = { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...authHeaders() };
-    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    for (const [name, value] of Object.entries(tenantHeaders(tenant))) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable && event.total > 0) progress(event.loaded / event.total);
     });

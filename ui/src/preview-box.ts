@@ -2,7 +2,7 @@ import type { AgentPreviewAnswer, Tenant } from '../../contracts/index.js';
 import { h } from './element.js';
 import { errorText } from './error-text.js';
 import { t } from './i18n/locale.js';
-import { authHeaders } from './token.js';
+import { tenantHeaders } from './api-client.js';
 
 /** Waits for typing to pause before asking: a preview reads the whole spreadsheet. */
 const DEBOUNCE_MS = 400;
@@ -21,7 +21,8 @@ export class PreviewBox {
   /** Answers come back out of order when the form changes fast; only the latest request's is shown. */
   private generation = 0;
 
-  constructor(private readonly getTenant: () => Tenant) {
+  /** `answered` hears each shown answer, or undefined when none is shown (the form can then say what was detected). */
+  constructor(private readonly getTenant: () => Tenant, private readonly answered: (answer: AgentPreviewAnswer | undefined) => void = () => undefined) {
     this.element.append(h('p', { class: 'hint' }, t.preview.hint));
   }
 
@@ -31,6 +32,7 @@ export class PreviewBox {
     const generation = ++this.generation;
     if (params === undefined) {
       this.show(h('p', { class: 'hint' }, t.preview.hint));
+      this.answered(undefined);
       return;
     }
     this.timer = setTimeout(() => void this.load(generation, agent, params), DEBOUNCE_MS);
@@ -40,19 +42,22 @@ export class PreviewBox {
     this.element.dataset.state = 'loading';
     const tenant = this.getTenant();
     let shown: Node;
+    let answer: AgentPreviewAnswer | undefined;
     try {
       const response = await fetch(`/agents/${encodeURIComponent(agent)}/preview`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id, ...authHeaders() },
+        headers: { 'content-type': 'application/json', ...tenantHeaders(tenant) },
         body: JSON.stringify({ params }),
       });
       const text = await response.text();
-      shown = response.ok ? this.render(JSON.parse(text) as AgentPreviewAnswer) : h('p', { class: 'field-error' }, t.preview.cannot(errorText(text) ?? t.connection.apiAnswered(response.status)));
+      if (response.ok) answer = JSON.parse(text) as AgentPreviewAnswer;
+      shown = answer ? this.render(answer) : h('p', { class: 'field-error' }, t.preview.cannot(errorText(text) ?? t.connection.apiAnswered(response.status)));
     } catch {
-      shown = h('p', { class: 'field-error' }, t.preview.cannot(t.files.unreachable));
+      shown = h('p', { class: 'field-error' }, t.preview.cannot(t.connection.apiSilent));
     }
     if (generation !== this.generation) return;
     this.show(shown);
+    this.answered(answer);
   }
 
   private show(content: Node): void {

@@ -1,3 +1,4 @@
+import { columnMapField, type ColumnMapField } from './column-map-field.js';
 import { h } from './element.js';
 import type { FileChoices } from './file-choices.js';
 import { attachPlaceholderChips } from './placeholder-chips.js';
@@ -34,12 +35,14 @@ export interface SchemaForm {
   onChange(listener: () => void): void;
   /** Shows issues the API returned (`path` like `params.url`) next to the matching fields. */
   showIssues(issues: { path: string; message: string }[]): boolean;
+  /** A preview's `columns` (field → header the agent used), shown where the form leaves a field to detection. */
+  showDetectedColumns(columns: unknown): void;
 }
 
-interface Field {
+export interface Field {
   name: string;
   wrapper: HTMLElement;
-  control: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+  control: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement | HTMLFieldSetElement;
   error: HTMLElement;
   /** Returns the value, or a message saying what is wrong. */
   parse(): { value: unknown; present: boolean } | { message: string };
@@ -52,14 +55,19 @@ interface Field {
  */
 export function buildSchemaForm(schema: JsonSchema, idPrefix: string, files?: FileChoices): SchemaForm {
   const required = new Set(schema.required ?? []);
-  const fields = schema.properties
-    ? Object.entries(schema.properties).map(([name, prop]) => (name === FILE_PARAM && files && typeOf(prop) === 'string'
-      ? fileField(name, prop, required.has(name), idPrefix, files)
-      : propertyField(name, prop, required.has(name), idPrefix)))
+  const fileParam = schema.properties?.[FILE_PARAM];
+  const withFile = files !== undefined && fileParam !== undefined && typeOf(fileParam) === 'string';
+  const fields: Field[] = schema.properties
+    ? Object.entries(schema.properties).map(([name, prop]) => {
+      if (withFile && name === FILE_PARAM) return fileField(name, prop, required.has(name), idPrefix, files);
+      if (withFile && isColumnMap(prop)) return columnMapField(name, prop, idPrefix);
+      return propertyField(name, prop, required.has(name), idPrefix);
+    })
     : [wholeObjectField(idPrefix)];
   const listeners: Array<() => void> = [];
   for (const field of fields) {
-    for (const type of ['input', 'change']) field.control.addEventListener(type, () => listeners.forEach((fn) => fn()));
+    // On the wrapper: a column map is several selects.
+    for (const type of ['input', 'change']) field.wrapper.addEventListener(type, () => listeners.forEach((fn) => fn()));
   }
   const collect = (): Record<string, unknown> => {
     if (!schema.properties) {
@@ -74,9 +82,17 @@ export function buildSchemaForm(schema: JsonSchema, idPrefix: string, files?: Fi
     return params;
   };
   const picker = fields.find((f) => f.name === FILE_PARAM)?.control;
-  const template = fields.find((f) => f.name === TEMPLATE_PARAM);
-  if (files && picker instanceof HTMLSelectElement && template && !(template.control instanceof HTMLSelectElement)) {
-    template.control.after(attachPlaceholderChips(template.control, picker, files));
+  const template = fields.find((f) => f.name === TEMPLATE_PARAM)?.control;
+  const columnMaps = fields.filter((f): f is ColumnMapField => 'setHeaders' in f);
+  if (files && picker instanceof HTMLSelectElement) {
+    if (template instanceof HTMLInputElement || template instanceof HTMLTextAreaElement) template.after(attachPlaceholderChips(template, picker, files));
+    const follow = () => {
+      const headers = files.files.find((file) => file.file_id === picker.value)?.sheet?.columns ?? [];
+      for (const map of columnMaps) map.setHeaders(headers);
+    };
+    // Registered before the form's own listeners (on the wrapper, reached later), so a preview reads the new headers.
+    picker.addEventListener('change', follow);
+    follow();
   }
   const element = h('div', { class: 'schema-form' }, ...fields.map((f) => f.wrapper));
   if (fields.length === 0) element.append(h('p', { class: 'hint' }, t.form.noParams));
@@ -95,7 +111,7 @@ export function buildSchemaForm(schema: JsonSchema, idPrefix: string, files?: Fi
       if (next instanceof HTMLButtonElement && next.type === 'submit') return;
       check(field);
     });
-    field.control.addEventListener('input', () => {
+    field.wrapper.addEventListener('input', () => {
       if (field.control.getAttribute('aria-invalid') === 'true') check(field);
     });
   }
@@ -128,7 +144,17 @@ export function buildSchemaForm(schema: JsonSchema, idPrefix: string, files?: Fi
       }
       return shown;
     },
+    showDetectedColumns(columns) {
+      const mapping = typeof columns === 'object' && columns !== null ? (columns as Record<string, unknown>) : undefined;
+      for (const map of columnMaps) map.showDetected(mapping);
+    },
   };
+}
+
+/** An object of named strings (field → header): with a file to read them from, a choice of header per field. */
+function isColumnMap(schema: JsonSchema): boolean {
+  const properties = Object.values(schema.properties ?? {});
+  return typeOf(schema) === 'object' && properties.length > 0 && properties.every((p) => typeOf(p) === 'string');
 }
 
 function setError(field: Field, message: string): void {
@@ -222,8 +248,8 @@ function fileField(name: string, schema: JsonSchema, required: boolean, idPrefix
       ...list.map((file) => h('option', { value: file.file_id }, file.sheet ? t.form.fileChoice(file.name, file.sheet.rows) : file.name)),
     );
     if (list.some((file) => file.file_id === chosen)) select.value = chosen;
-    // A new list is a change of what the form holds (a first upload fills an empty choice).
-    select.dispatchEvent(new Event('change'));
+    // A new list is a change of what the form holds (a first upload fills an empty choice); it bubbles to the form.
+    select.dispatchEvent(new Event('change', { bubbles: true }));
   });
   return fieldShell(name, schema.description, required, select, () => {
     if (select.value === '') return required ? { message: t.form.required } : { value: undefined, present: false };

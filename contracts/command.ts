@@ -58,6 +58,8 @@ export const CommandInput = z.object({
   settings: CommandSettings,
   /** Set when this command is a re-run (`POST /commands/{command_id}/rerun`): the command_id it repeats. */
   rerun_of: ClientKey.optional(),
+  /** A re-run with changes: the names of the params whose value differs from the original's. */
+  rerun_changes: z.array(z.string()).optional(),
 });
 export type CommandInput = z.infer<typeof CommandInput>;
 
@@ -82,10 +84,15 @@ export type CancelRequest = z.infer<typeof CancelRequest>;
 
 /**
  * `POST /commands/{command_id}/rerun`: the ids of the new command (generated when absent; send a command_id to make
- * a retried re-run idempotent). The request itself is the original command's, read back from Temporal.
+ * a retried re-run idempotent). The request itself is the original command's, read back from Temporal; `params` may
+ * change some of its params (an outbox reviewed, then the same messages sent), and nothing else.
  */
 export const RerunRequest = z.strictObject({
   command_id: ClientKey.optional(),
   correlation_id: ClientKey.optional(),
+  params: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Params to change: each replaces the original’s value of that name (an agent.run only); the result is checked like a new command’s params'),
 });
 export type RerunRequest = z.infer<typeof RerunRequest>;

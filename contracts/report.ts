@@ -45,6 +45,8 @@ export const CommandAcceptedReport = report(
     requested_by: z.string().max(200).optional(),
     /** This command repeats the request of an earlier one (a re-run): that command's command_id. */
     rerun_of: ClientKey.optional(),
+    /** A re-run with changes: the params whose value differs from the repeated command's (e.g. `["channel"]`). */
+    rerun_changes: z.array(z.string()).optional(),
   }),
 );
 export const TaskStartedReport = report('task_started', z.object({ agent: AgentName.optional() }));

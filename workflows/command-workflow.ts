@@ -60,6 +60,7 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
       risk_floor: request.risk_level,
       requested_by: input.requested_by,
       ...(input.rerun_of !== undefined ? { rerun_of: input.rerun_of } : {}),
+      ...(input.rerun_changes !== undefined ? { rerun_changes: input.rerun_changes } : {}),
     }),
     ...(startWhenActing ? [] : [reports.build('task_started', { agent: agentName })]),
   ]);

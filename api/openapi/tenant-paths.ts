@@ -121,12 +121,14 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
         description:
           'Starts a new command with the request of this one, read back from Temporal (not from the caller), and answers its ids; its ' +
           '`command_accepted` carries `rerun_of`. It is assessed again and, when RED, waits for a new approval; its sender is the caller. ' +
-          'The body is optional: the new `command_id` (making a retried re-run idempotent) and `correlation_id`. Audited as `rerun`.',
+          'The body is optional: the new `command_id` (making a retried re-run idempotent), `correlation_id`, and `params` to change ' +
+          '(an agent.run only: each replaces the original\'s value of that name, and the result is checked like a new command\'s; ' +
+          '`command_accepted` then names the params that differ in `rerun_changes`). Audited as `rerun`.',
         parameters: [...TENANT_HEADERS, COMMAND_ID],
         security: BEARER,
         requestBody: {
           required: false,
-          content: { 'application/json': { schema: ref('RerunRequest'), example: { command_id: 'rerun-2026-12-06-1' } } },
+          content: { 'application/json': { schema: ref('RerunRequest'), example: { command_id: 'rerun-2026-12-06-1', params: { channel: 'alimtalk' } } } },
         },
         responses: {
           '202': json('Accepted: the new command\'s workflow is started', ref('CommandAccepted')),

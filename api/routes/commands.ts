@@ -23,7 +23,8 @@ export function commandRoutes(deps: ApiDeps) {
   const log = deps.logger.child({ module: 'api.commands' });
 
   /** Validates a command against the catalog, records its key, starts its workflow; answers its ids only. */
-  async function startCommand(c: Context<ApiEnv>, request: CommandRequest, rerunOf?: string): Promise<CommandAccepted> {
+  async function startCommand(c: Context<ApiEnv>, request: CommandRequest, rerun?: { of: string; changes: string[] }): Promise<CommandAccepted> {
+    const rerunOf = rerun?.of;
     if (request.type === 'agent.run') {
       const agent = deps.agents.get(request.agent);
       if (!agent) {
@@ -64,6 +65,7 @@ export function commandRoutes(deps: ApiDeps) {
       requested_by: principalOf(c).id,
       settings: deps.settings,
       ...(rerunOf !== undefined ? { rerun_of: rerunOf } : {}),
+      ...(rerun && rerun.changes.length > 0 ? { rerun_changes: rerun.changes } : {}),
     };
     await deps.gateway.start(input);
     log.info({ correlation_id: correlationId, workflow_id: workflowId, type: request.type }, 'command accepted');
@@ -77,9 +79,10 @@ export function commandRoutes(deps: ApiDeps) {
 
   // Re-run: a new command with the original's request, read back from Temporal (never from the caller, who could
   // otherwise pass off any request as "the same again"); assessed and, when RED, approved anew, as its sender's.
+  // Changed params are named on the new command's command_accepted, so "the same again" is never claimed for them.
   app.post('/commands/:command_id/rerun', requireRole('operator'), orgRateLimit(deps), async (c) => {
     const original = commandIdParam(c.req.param('command_id'));
-    const ids = hasBody(c) ? await readJson(c, RerunRequest, deps.limits.maxBodyBytes) : {};
+    const { params: changes, ...ids } = hasBody(c) ? await readJson(c, RerunRequest, deps.limits.maxBodyBytes) : {};
     const t = c.get('tenant');
     const input = await deps.gateway.inputOf(workflowIdFor(t, original));
     // Only a request NEXUS sealed for this very command: not another tenant's, not one planted under its id.
@@ -87,7 +90,14 @@ export function commandRoutes(deps: ApiDeps) {
       throw new ApiError(404, 'not_found', 'no such command, or Temporal no longer holds its request (past retention)');
     }
     const { command_id: _oldCommandId, correlation_id: _oldCorrelationId, ...request } = input.request;
-    const accepted = await startCommand(c, { ...request, ...ids }, original);
+    if (changes !== undefined && request.type !== 'agent.run') {
+      throw new ApiError(400, 'invalid_request', 'only an agent.run command has params to change', [{ path: 'params', message: 'the command re-run is an instruction' }]);
+    }
+    const changed = request.type === 'agent.run' && changes !== undefined
+      ? Object.keys(changes).filter((name) => canonicalJson(changes[name]) !== canonicalJson(request.params[name]))
+      : [];
+    const repeated = request.type === 'agent.run' && changes !== undefined ? { ...request, params: { ...request.params, ...changes } } : request;
+    const accepted = await startCommand(c, { ...repeated, ...ids }, { of: original, changes: changed.sort() });
     log.info({ correlation_id: accepted.correlation_id, rerun_of: original }, 'command re-run requested');
     return c.json(accepted, 202);
   });

@@ -106,6 +106,73 @@ describe('re-running a command from NEXUS', () => {
     expect(world.receiver.deliveries.length).toBe(firstRuns);
   });
 
+  it('re-runs with changed params: merged over the original\'s, checked like a new command\'s, and named on command_accepted', async () => {
+    const original = `changed-${Date.now()}`;
+    await runEcho(original, { hello: 'again', n: 7 });
+    const again = `${original}-n8`;
+    const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: again });
+    // `hello` is given its own value: not a change, and not named as one.
+    const res = await rerun(original, { command_id: again, correlation_id: again, params: { n: 8, hello: 'again', extra: ['x'] } });
+    expect(res.status).toBe(202);
+    const reports = await stream.waitFor(ended, 30_000, 'the changed re-run to end');
+    stream.close();
+    expect(reports[0]?.payload).toMatchObject({ rerun_of: original, rerun_changes: ['extra', 'n'], requested_by: 'operator-kim' });
+    const completed = reports.find((r) => r.report_type === 'task_completed');
+    expect(completed?.report_type === 'task_completed' && completed.payload.result).toEqual({ hello: 'again', n: 7 + 1, extra: ['x'] });
+    // A re-run without changes says none.
+    const same = `${original}-same`;
+    const sameStream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: same });
+    expect((await rerun(original, { command_id: same, correlation_id: same, params: { n: 7 } })).status).toBe(202);
+    const sameReports = await sameStream.waitFor(ended, 30_000, 'the unchanged re-run to end');
+    sameStream.close();
+    expect(sameReports[0]?.payload).toMatchObject({ rerun_of: original });
+    expect(sameReports[0]?.payload).not.toHaveProperty('rerun_changes');
+  });
+
+  it('changes to a RED command are a new action: refused when invalid, asked anew when not, and nothing is delivered on the old approval', async () => {
+    const share = await sendShare({ baseUrl: nexus.baseUrl, tenant, hookUrl: world.hookUrl, label: 'rerun-changed-share', headers: { 'x-user-id': 'teacher-first' } });
+    const approved = await post(nexus.baseUrl, `/approvals/${share.ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
+    expect(approved.status).toBe(202);
+    await share.stream.waitFor(ended, 30_000, 'the approved share to complete');
+    share.stream.close();
+    const delivered = world.receiver.deliveries.length;
+    const shareId = share.workflowId.split('/').pop() ?? '';
+
+    const invalid = await rerun(shareId, { command_id: `${shareId}-bad`, params: { url: 'not a url' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('invalid_params');
+    expect(invalid.body.error.issues.map((i: { path: string }) => i.path)).toContain('params.url');
+
+    const again = `${shareId}-more`;
+    const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: again });
+    const res = await rerun(shareId, { command_id: again, correlation_id: again, params: { payload: { grades: 'all of them' } } });
+    expect(res.status).toBe(202);
+    const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 30_000, 'the changed re-run\'s ask');
+    expect(reports[0]?.payload).toMatchObject({ rerun_of: shareId, rerun_changes: ['payload'] });
+    const ask = reports.find((r) => r.report_type === 'ask_created');
+    expect(ask?.report_type === 'ask_created' && ask.payload.action.params).toMatchObject({ payload: { grades: 'all of them' } });
+    expect(ask?.report_type === 'ask_created' && ask.payload.action_digest).not.toBe(share.ask.payload.action_digest);
+    // The first approval's digest is for the first action: presented for the new ask, it decides nothing.
+    const replayed = await post(nexus.baseUrl, `/approvals/${ask?.report_type === 'ask_created' ? ask.payload.ask_id : ''}/decide`, { decision: 'approve', action_digest: share.ask.payload.action_digest }, tenant, { 'x-user-id': 'principal-park' });
+    expect(replayed.status).toBe(409);
+    expect(world.receiver.deliveries.length).toBe(delivered);
+    expect((await post(nexus.baseUrl, `/commands/${again}/cancel`, {}, tenant)).status).toBe(202);
+    await stream.waitFor(ended, 30_000, 'the changed re-run to be cancelled');
+    stream.close();
+    expect(world.receiver.deliveries.length).toBe(delivered);
+  });
+
+  it('refuses to change the params of an instruction', async () => {
+    const original = `said-${Date.now()}`;
+    const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: original });
+    expect((await post(nexus.baseUrl, '/sidecar/command', { type: 'instruction', text: 'share the grades', command_id: original, correlation_id: original }, tenant)).status).toBe(202);
+    await stream.waitFor(ended, 30_000, 'the instruction to end (no LLM here)');
+    stream.close();
+    const res = await rerun(original, { params: { url: 'http://evil.example/x' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_request', issues: [{ path: 'params' }] });
+  });
+
   it('refuses what is not this tenant\'s command, a request smuggled in the body, and a workflow planted in Temporal under a command\'s id', async () => {
     const original = `guarded-${Date.now()}`;
     await runEcho(original, { secret: 'acme-only' });

@@ -2,6 +2,8 @@ import type { Report } from '../../contracts/index.js';
 import { workflowUrl, type UiConfig } from './config.js';
 import { h } from './element.js';
 import { formatClock, formatDuration, formatJson } from './format.js';
+import { outboxResultOf, type OutboxResult } from './outbox-csv.js';
+import { outboxView } from './outbox-view.js';
 import { reportRow } from './report-row.js';
 import { commandTiming } from './timing.js';
 import type { CommandView } from './state.js';
@@ -11,7 +13,10 @@ import { t } from './i18n/locale.js';
 /** What a card's buttons do (the timeline posts; the card only draws). */
 export interface CardActions {
   cancel(command: CommandView): void;
-  rerun(command: CommandView): void;
+  /** A new command with this one's request, with `changes` to its params when given. */
+  rerun(command: CommandView, changes?: Record<string, unknown>): void;
+  /** Saves an outbox's messages as CSV; resolves to why not, when it could not. */
+  downloadOutbox(result: OutboxResult): Promise<string | undefined>;
   /** Where the card's "Details" link goes (the run detail view of this command). */
   detailHref(command: CommandView): string;
   /** The detail view shows every report at once; the run list keeps them folded. */
@@ -40,7 +45,9 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
   const meta: (string | Node)[] = [];
   if (what) meta.push(h('span', { class: 'what' }, what));
   if (accepted?.report_type === 'command_accepted' && accepted.payload.rerun_of !== undefined) {
-    meta.push(h('span', { class: 'rerun-of', title: t.card.rerunOfTitle }, t.card.rerunOf(accepted.payload.rerun_of)));
+    const changes = accepted.payload.rerun_changes;
+    meta.push(h('span', { class: 'rerun-of', title: t.card.rerunOfTitle },
+      changes && changes.length > 0 ? t.card.rerunChanged(accepted.payload.rerun_of, changes.join(', ')) : t.card.rerunOf(accepted.payload.rerun_of)));
   }
   if (risk) meta.push(h('span', { class: `risk risk-${risk.toLowerCase()}` }, risk));
   const timing = commandTiming(reports);
@@ -78,7 +85,7 @@ export function renderCard(card: HTMLElement, command: CommandView, config: UiCo
     body.push(h('details', { class: 'reports', open: actions.expanded || wasOpen },
       h('summary', {}, t.card.reportCount(reports.length, last?.report_type ?? '')), rows));
   }
-  const outcome = outcomeOf(reports);
+  const outcome = outcomeOf(reports, command, actions);
   if (outcome) body.push(outcome);
   if (first && !TERMINAL.has(command.status)) {
     const cancel = h('button', { type: 'button', class: 'cancel', disabled: command.cancelling, title: `POST /commands/${first.command_id}/cancel` },
@@ -111,11 +118,17 @@ function agentOf(reports: Report[]): string | undefined {
   return undefined;
 }
 
-function outcomeOf(reports: Report[]): HTMLElement | undefined {
+function outcomeOf(reports: Report[], command: CommandView, actions: CardActions): HTMLElement | undefined {
   for (let i = reports.length - 1; i >= 0; i -= 1) {
     const r = reports[i];
     if (r?.report_type === 'task_completed') {
-      return h('div', { class: 'outcome ok' }, h('span', { class: 'outcome-label' }, t.card.result), h('pre', { class: 'mono' }, formatJson(r.payload.result)));
+      const label = h('span', { class: 'outcome-label' }, t.card.result);
+      const json = h('pre', { class: 'mono' }, formatJson(r.payload.result));
+      const outbox = outboxResultOf(r.payload.result);
+      if (!outbox) return h('div', { class: 'outcome ok' }, label, json);
+      return h('div', { class: 'outcome ok' }, label,
+        outboxView(outbox, { download: () => actions.downloadOutbox(outbox), send: (changes) => actions.rerun(command, changes), sending: command.rerunning }),
+        h('details', { class: 'raw-result' }, h('summary', {}, t.card.rawResult), json));
     }
     if (r?.report_type === 'task_failed') {
       const { code, message, retryable } = r.payload.error;

@@ -2,6 +2,7 @@ import { temporalListUrl, type UiConfig } from './config.js';
 import { h } from './element.js';
 import { renderCard } from './command-card.js';
 import { formatWhen } from './format.js';
+import { downloadOutbox } from './outbox-download.js';
 import type { Tenant } from '../../contracts/index.js';
 import { newClientId, postJson } from './api-client.js';
 import type { CommandView, DashboardState } from './state.js';
@@ -78,7 +79,8 @@ export class Timeline {
       }
       renderCard(card, command, this.config, {
         cancel: (c) => void this.cancel(c),
-        rerun: (c) => void this.rerun(c),
+        rerun: (c, changes) => void this.rerun(c, changes),
+        downloadOutbox: (result) => downloadOutbox(result, this.getTenant()),
         detailHref: (c) => detailHref(c.correlationId, this.getTenant()),
         expanded: this.expanded,
       });
@@ -126,12 +128,13 @@ export class Timeline {
    * Asks the API for a new command with this one's request. The page picks the new ids (a retried click is the same
    * re-run) and shows the new card as "sent" until the stream has it.
    */
-  private async rerun(command: CommandView): Promise<void> {
+  private async rerun(command: CommandView, changes?: Record<string, unknown>): Promise<void> {
     const commandId = command.reports[0]?.report.command_id;
     if (!commandId) return;
     const next = newClientId('rerun');
     this.state.noteRerun(command.correlationId, true, undefined);
-    const outcome = await postJson(`/commands/${encodeURIComponent(commandId)}/rerun`, { command_id: next, correlation_id: next }, this.getTenant());
+    const body = { command_id: next, correlation_id: next, ...(changes ? { params: changes } : {}) };
+    const outcome = await postJson(`/commands/${encodeURIComponent(commandId)}/rerun`, body, this.getTenant());
     if (!outcome.accepted) {
       this.state.noteRerun(command.correlationId, false, t.timeline.rerunRefused(outcome.message));
       return;

@@ -218,8 +218,9 @@ describe('bounded pages of GET /agent/reports/stream (?limit=)', () => {
     const two = await page(tenant, { asks: 'open', limit: '2' });
     expect(endOf(two)).toMatchObject({ count: 2, more: true });
 
-    const [first, , third] = reportsOf(open);
-    for (const [ask, decision] of [[first, 'approve'], [third, 'deny']] as const) {
+    // The three workflows run side by side: their asks reach the stream in any order, so each is found by its command.
+    const askOf = (id: string) => reportsOf(open).find((r) => r.correlation_id === id);
+    for (const [ask, decision] of [[askOf('ask-a'), 'approve'], [askOf('ask-c'), 'deny']] as const) {
       if (ask?.report_type !== 'ask_created') throw new Error('expected an ask');
       const decided = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision, action_digest: ask.payload.action_digest }, tenant);
       expect(decided.status).toBe(202);

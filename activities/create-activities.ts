@@ -4,6 +4,7 @@ import { AgentError } from '../agents/agent-error.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { Action, ActionAssessment, Tenant } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
+import type { BlobStore } from '../infra/files/blob-store.js';
 import type { LlmRouter } from '../infra/llm/llm-router.js';
 import type { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import { approvalRequirements, evaluatePolicy } from './policy/evaluate-policy.js';
@@ -31,6 +32,8 @@ export interface ActivityDeps {
   policies: PolicyStore;
   llm: LlmRouter;
   planAttempts: number;
+  /** Uploaded files: an instruction's attachments are described to the planner from their metadata. */
+  blobStore: BlobStore;
   /** Publishes tasks to remote agents; absent in processes that do not run remote agents. */
   remote?: RemoteTaskPublisher;
   remoteTopology: RemoteTopology;

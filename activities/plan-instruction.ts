@@ -1,14 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AgentRegistry } from '../agents/registry.js';
-import type { Plan, PlanRequest } from '../contracts/index.js';
+import type { FileInfo, Plan, PlanRequest } from '../contracts/index.js';
+import type { BlobStore } from '../infra/files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
 import type { LlmRouter } from '../infra/llm/llm-router.js';
 import { LlmCallError } from '../infra/llm/llm-types.js';
+import { attachmentNote } from './planning/attachment-note.js';
 import { InstructionPlanner, PlanInvalidError } from './planning/instruction-planner.js';
 import { ACTIVITY_FAILURES } from '../contracts/index.js';
 
 /** The LLM is called only here, with the SDKs' retries off: this activity's retry policy owns retries. */
-export function createPlanInstruction(deps: { llm: LlmRouter; agents: AgentRegistry; planAttempts: number; logger: Logger }) {
+export function createPlanInstruction(deps: { llm: LlmRouter; agents: AgentRegistry; planAttempts: number; blobStore: BlobStore; logger: Logger }) {
   const planner = new InstructionPlanner(deps.llm, deps.agents, deps.planAttempts);
   return async function planInstruction(request: PlanRequest & { correlation_id: string }): Promise<Plan> {
     if (!deps.llm.configured) {
@@ -18,8 +20,12 @@ export function createPlanInstruction(deps: { llm: LlmRouter; agents: AgentRegis
         nonRetryable: true,
       });
     }
+    // The files are described once, in the first message; a revision's transcript already holds it.
+    const text = request.attachments && !request.transcript
+      ? `${request.text}\n\n${attachmentNote(await attachedFiles(deps.blobStore, request.attachments))}`
+      : request.text;
     try {
-      const plan = await planner.plan(request, Context.current().cancellationSignal, request.correlation_id);
+      const plan = await planner.plan({ ...request, text }, Context.current().cancellationSignal, request.correlation_id);
       deps.logger.info({ correlation_id: request.correlation_id, provider: plan.usage.provider, model: plan.usage.model, calls: plan.calls.length }, 'plan ready');
       return plan;
     } catch (err) {
@@ -38,4 +44,14 @@ export function createPlanInstruction(deps: { llm: LlmRouter; agents: AgentRegis
       throw err;
     }
   };
+}
+
+/** Read in the command's own tenant: an id of another tenant's file names nothing here. */
+async function attachedFiles(store: BlobStore, attachments: NonNullable<PlanRequest['attachments']>): Promise<FileInfo[]> {
+  const metas = await Promise.all(attachments.file_ids.map((id) => store.meta(attachments.tenant, id)));
+  const missing = attachments.file_ids.filter((_, i) => metas[i] === undefined);
+  if (missing.length > 0) {
+    throw ApplicationFailure.create({ type: ACTIVITY_FAILURES.fileNotFound, message: `no file ${missing.join(', ')} in this project`, nonRetryable: true });
+  }
+  return metas.filter((meta): meta is FileInfo => meta !== undefined);
 }

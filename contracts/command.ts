@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ATTACHMENTS } from './attachment-limit.js';
 import { ClientKey } from './ids.js';
 import { RiskLevel } from './risk.js';
 import { Tenant } from './tenant.js';
@@ -22,6 +23,13 @@ export const InstructionCommand = z.strictObject({
   ...CommandBase,
   type: z.literal('instruction'),
   text: z.string().min(1).max(10_000),
+  attachments: z
+    .array(z.uuid({ version: 'v4' }))
+    .min(1)
+    .max(MAX_ATTACHMENTS)
+    .refine((ids) => new Set(ids).size === ids.length, 'each file once')
+    .optional()
+    .describe('file_ids of files uploaded to this project (POST /files) that the instruction is about: the planner is told each one’s name, columns and row count, never its rows'),
 });
 
 /** The body of `POST /sidecar/command`. */

@@ -12,6 +12,8 @@ export const ACTIVITY_FAILURES = {
   agentTimeout: 'agent_timeout',
   agentUnavailable: 'agent_unavailable',
   tooManyEdits: 'too_many_edits',
+  /** A file an instruction came with is not in its tenant's store. */
+  fileNotFound: 'file_not_found',
 } as const;
 export type ActivityFailureCode = (typeof ACTIVITY_FAILURES)[keyof typeof ACTIVITY_FAILURES];
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Action } from './ask.js';
 import { RiskLevel } from './risk.js';
+import { Tenant } from './tenant.js';
 
 export const LlmProviderName = z.enum(['anthropic', 'openai', 'gemini']);
 export type LlmProviderName = z.infer<typeof LlmProviderName>;
@@ -45,5 +46,7 @@ export const PlanRequest = z.object({
   transcript: z.array(TranscriptMessage).optional(),
   /** The denied call and the approver's reason, answered to the model as that call's tool result. */
   denial: z.object({ call_id: z.string(), reason: z.string() }).optional(),
+  /** Files the instruction came with: described to the model (name, columns, rows), read in the command's tenant. */
+  attachments: z.object({ tenant: Tenant, file_ids: z.array(z.string()).min(1) }).optional(),
 });
 export type PlanRequest = z.infer<typeof PlanRequest>;

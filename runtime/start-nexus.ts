@@ -168,6 +168,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           policies,
           llm: createLlmRouter(config.llm, logger),
           planAttempts: config.llm.planAttempts,
+          blobStore,
           remoteTopology: remoteNames,
           seal: trust.seal,
           audit,

@@ -100,6 +100,7 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
       plan = await planInstruction({
         text: request.text,
         correlation_id: input.correlation_id,
+        ...(request.attachments ? { attachments: { tenant: input.tenant, file_ids: request.attachments } } : {}),
         ...(previous ? { transcript: previous.plan.transcript, denial: previous.denial } : {}),
       });
     } catch (err) {

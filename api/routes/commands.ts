@@ -9,6 +9,7 @@ import {
   workflowIdFor,
   type CommandAccepted,
   type CommandInput,
+  type Tenant,
 } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
@@ -37,6 +38,7 @@ export function commandRoutes(deps: ApiDeps) {
     }
 
     const t = c.get('tenant');
+    if (request.type === 'instruction' && request.attachments) await checkAttachments(t, request.attachments);
     const commandId = request.command_id ?? randomUUID();
     const correlationId = request.correlation_id ?? commandId;
     c.set('correlationId', correlationId);
@@ -70,6 +72,13 @@ export function commandRoutes(deps: ApiDeps) {
     await deps.gateway.start(input);
     log.info({ correlation_id: correlationId, workflow_id: workflowId, type: request.type }, 'command accepted');
     return { status: 'accepted', correlation_id: correlationId, command_id: commandId, workflow_id: workflowId };
+  }
+
+  /** An instruction's files must be this project's: the planner would otherwise be told of a file no agent can read. */
+  async function checkAttachments(t: Tenant, fileIds: readonly string[]): Promise<void> {
+    const metas = await Promise.all(fileIds.map((id) => deps.files.store.meta(t, id)));
+    const issues = fileIds.flatMap((id, i) => (metas[i] ? [] : [{ path: `attachments.${i}`, message: `no file ${id} in this project; upload it with POST /files` }]));
+    if (issues.length > 0) throw new ApiError(400, 'invalid_request', 'an attachment is not a file of this project', issues);
   }
 
   app.post('/sidecar/command', requireRole('operator'), orgRateLimit(deps), async (c) => {

@@ -12,6 +12,8 @@ export interface BlobStore {
   put(tenant: Tenant, name: string, contentType: string, bytes: Uint8Array, sheet?: SheetSummary): Promise<BlobMeta>;
   /** Undefined for an unknown id, a malformed id, or another tenant's file: the caller cannot tell them apart. */
   get(tenant: Tenant, fileId: string): Promise<{ meta: BlobMeta; bytes: Uint8Array } | undefined>;
+  /** What `get` would say about the file, without reading its bytes; undefined in the same cases. */
+  meta(tenant: Tenant, fileId: string): Promise<BlobMeta | undefined>;
   /** The tenant's newest files first, those `accept` keeps, at most `limit`; `more` when older ones were kept back. */
   list(tenant: Tenant, limit: number, accept: (meta: BlobMeta) => boolean): Promise<{ files: BlobMeta[]; more: boolean }>;
 }

@@ -18,6 +18,7 @@ describe('LocalBlobStore', () => {
     const got = await store.get(acme, meta.file_id);
     expect(Buffer.from(got?.bytes ?? []).toString()).toBe('a,b\n1,2\n');
     expect(got?.meta).toEqual(meta);
+    await expect(store.meta(acme, meta.file_id)).resolves.toEqual(meta);
     expect(await readdir(join(dir, 'acme', 'school'))).toHaveLength(2);
   });
 
@@ -30,11 +31,13 @@ describe('LocalBlobStore', () => {
   it("does not show one tenant another tenant's file", async () => {
     const meta = await store.put(acme, 'x.csv', 'text/csv', Buffer.from('x'));
     expect(await store.get(globex, meta.file_id)).toBeUndefined();
+    expect(await store.meta(globex, meta.file_id)).toBeUndefined();
   });
 
   it('refuses ids that are not UUIDs before touching the disk', async () => {
     for (const id of ['../acme/school/x', '..%2f..%2fetc', 'a'.repeat(36), '', '00000000-0000-0000-0000-000000000000']) {
       expect(await store.get(acme, id)).toBeUndefined();
+      expect(await store.meta(acme, id)).toBeUndefined();
     }
   });
 });

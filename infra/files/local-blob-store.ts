@@ -37,16 +37,17 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async get(tenant: Tenant, fileId: string): Promise<{ meta: BlobMeta; bytes: Uint8Array } | undefined> {
+    const meta = await this.meta(tenant, fileId);
+    if (!meta) return undefined;
+    const bytes = await readFile(join(this.tenantDir(tenant), `${fileId}.bin`)).catch(notFoundAsUndefined);
+    return bytes ? { meta, bytes: new Uint8Array(bytes) } : undefined;
+  }
+
+  async meta(tenant: Tenant, fileId: string): Promise<BlobMeta | undefined> {
     if (!isFileId(fileId)) return undefined;
-    const dir = this.tenantDir(tenant);
-    try {
-      const meta = JSON.parse(await readFile(join(dir, `${fileId}.json`), 'utf8')) as BlobMeta;
-      const bytes = new Uint8Array(await readFile(join(dir, `${fileId}.bin`)));
-      return { meta, bytes };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    // The metadata is written last: when it is there, so are the bytes.
+    const text = await readFile(join(this.tenantDir(tenant), `${fileId}.json`), 'utf8').catch(notFoundAsUndefined);
+    return text === undefined ? undefined : (JSON.parse(text) as BlobMeta);
   }
 
   async list(tenant: Tenant, limit: number, accept: (meta: BlobMeta) => boolean): Promise<{ files: BlobMeta[]; more: boolean }> {
@@ -85,4 +86,9 @@ async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
   // Uploads are people's data: only NEXUS's user reads them.
   await writeFile(temp, bytes, { flag: 'wx', mode: 0o600 });
   await rename(temp, path);
+}
+
+function notFoundAsUndefined(err: unknown): undefined {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  throw err;
 }

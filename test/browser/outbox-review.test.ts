@@ -117,4 +117,55 @@ describe('reviewing an outbox, then sending it', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('shows a Korean approver, in Korean, who gets what: counts, the file by name and hash, first messages, the rows left out', async () => {
+    const rows = ['번호,이름,반,보호자 연락처', ...Array.from({ length: 12 }, (_, i) => `${i + 1},학생${i + 1},5-B,${i % 4 === 3 ? '02-555-0000' : `010-8800-${String(2000 + i)}`}`)];
+    const uploaded = await post(nexus.baseUrl, '/files', `${rows.join('\n')}\n`, tenant, { 'content-type': 'text/csv', 'x-filename': encodeURIComponent('5반 명단.csv') });
+    expect(uploaded.status).toBe(201);
+    const correlationId = `ask-ko-${Date.now()}`;
+    const before = sens.accepted.length;
+    const sent = await post(nexus.baseUrl, '/sidecar/command', {
+      type: 'agent.run', agent: 'student.excel_kakao', correlation_id: correlationId,
+      params: { file_id: uploaded.body.file_id, template: '{{student}}({{class}}) 보호자님, 내일은 현장 체험 학습입니다.', channel: 'alimtalk' },
+    }, tenant, { 'x-user-id': 'teacher-kim' });
+    expect(sent.status).toBe(202);
+
+    const { context, page, errors } = await newPage(browser, { locale: 'ko-KR' });
+    await page.goto(`${nexus.baseUrl}/ui?org_id=${tenant.org_id}&project_id=${tenant.project_id}`);
+    const ask = page.locator('article.ask', { hasText: correlationId });
+    await ask.waitFor({ timeout: 30_000 });
+    const view = await ask.evaluate((el) => ({
+      title: el.querySelector('h3')?.textContent,
+      counts: el.querySelector('.ask-preview .preview-counts')?.textContent,
+      facts: [...el.querySelectorAll('.ask-preview .preview-facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]),
+      samples: [...el.querySelectorAll('.ask-preview .preview-samples li')].map((li) => li.textContent),
+      leftOut: [...el.querySelectorAll('.ask-preview .preview-left-out li')].map((li) => li.textContent),
+      headings: [...el.querySelectorAll('.ask-preview h4')].map((h4) => h4.textContent),
+    }));
+    expect(view).toEqual({
+      title: '학부모 9명에게 카카오 알림톡 발송',
+      counts: '12행 중 9명에게 메시지가 갑니다. 3행 제외.',
+      facts: [
+        ['파일', '5반 명단.csv'], ['SHA-256', uploaded.body.sha256], ['채널', '카카오 알림톡 (각 번호로 발송)'],
+        ['사용한 열', 'student ← 이름 · phone ← 보호자 연락처 · class ← 반 · number ← 번호'],
+      ],
+      samples: [
+        '2행 · 010-8800-2000학생1(5-B) 보호자님, 내일은 현장 체험 학습입니다.',
+        '3행 · 010-8800-2001학생2(5-B) 보호자님, 내일은 현장 체험 학습입니다.',
+        '4행 · 010-8800-2002학생3(5-B) 보호자님, 내일은 현장 체험 학습입니다.',
+      ],
+      leftOut: [5, 9, 13].map((row) => `${row}행: 휴대폰 번호가 아님: "02-555-0000" (not a Korean mobile number)`),
+      headings: ['첫 메시지', '제외되는 행과 이유'],
+    });
+    await screenshot(page, 'approver-view-ko');
+
+    // Denied from the page by someone else: the ask leaves the inbox when the stream says so, and nothing is sent.
+    await page.fill('#approver', 'principal-park');
+    await ask.locator('button.deny').click();
+    await ask.waitFor({ state: 'detached', timeout: 30_000 });
+    await waitForStatus(page, correlationId, 'denied');
+    expect(sens.accepted.length).toBe(before);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

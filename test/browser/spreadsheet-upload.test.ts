@@ -169,7 +169,7 @@ describe('uploading a spreadsheet in the dashboard', () => {
     await expect(page.inputValue('[name=template]')).resolves.toBe('{{student}}({{class}}) 국어 {{국어}}점');
     await page.waitForFunction(() => document.querySelector('#preview .preview-counts')?.textContent === '8 of 10 rows get a message; 2 left out.', undefined, { timeout: 15_000 });
     await expect(page.textContent('#preview .preview-title')).resolves.toBe('YELLOW 알림톡 메시지 8건 작성 (발송하지 않음)');
-    await expect(page.locator('#preview .preview-samples li').first().textContent()).resolves.toBe('row 2 · 01055551001학생1(3-A) 국어 71점');
+    await expect(page.locator('#preview .preview-samples li').first().textContent()).resolves.toBe('row 2 · 010-5555-1001학생1(3-A) 국어 71점');
     const leftOut = await page.locator('#preview .preview-left-out li').allTextContents();
     expect(leftOut.map((text) => text.split(':')[0])).toEqual(['row 4', 'row 7']);
     expect(leftOut.every((text) => text.length > 'row 4: '.length)).toBe(true);
@@ -227,7 +227,7 @@ describe('uploading a spreadsheet in the dashboard', () => {
     await page.selectOption('[name="columns.phone"]', '엄마 번호');
     await page.selectOption('[name="columns.student"]', '아이');
     await page.waitForFunction(() => document.querySelector('#preview .preview-counts')?.textContent === '1 of 2 rows get a message; 1 left out.', undefined, { timeout: 15_000 });
-    await expect(page.locator('#preview .preview-samples li').first().textContent()).resolves.toBe('row 2 · 01022220001김하늘 학부모님, 안내드립니다.');
+    await expect(page.locator('#preview .preview-samples li').first().textContent()).resolves.toBe('row 2 · 010-2222-0001김하늘 학부모님, 안내드립니다.');
     // What was left to detection says what it found, once the preview has answered.
     await page.waitForFunction(() => (document.querySelector('[name="columns.number"]') as HTMLSelectElement | null)?.options[0]?.textContent === 'automatic: 번호', undefined, { timeout: 15_000 });
     expect((await fields()).map((f) => [f.field, f.value || f.auto])).toEqual([
@@ -247,6 +247,27 @@ describe('uploading a spreadsheet in the dashboard', () => {
     await page.selectOption('select.file-choice', { label: '보충 명단.csv (2 rows)' });
     await page.waitForFunction(() => document.querySelector('#preview .preview-counts')?.textContent === '2 of 2 rows get a message; 0 left out.', undefined, { timeout: 15_000 });
     expect((await fields()).slice(0, 2).map((f) => [f.field, f.value, f.auto])).toEqual([['student', '', 'automatic: 이름'], ['phone', '', 'automatic: 보호자 연락처']]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('attaches spreadsheets to an instruction by ticking them, and sends their ids with it', async () => {
+    const { context, page, errors } = await newPage(browser);
+    const sent: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/sidecar/command') sent.push(request.postDataJSON());
+    });
+    await page.goto(listUrl());
+    const files = await waitForListed(page, 5);
+    await page.click('label[for=kind-instruction]');
+    const offered = await page.evaluate(() => [...document.querySelectorAll('.attachment-picker label')].map((label) => label.textContent));
+    expect(offered).toEqual(['가정통신 명단.csv (2 rows)', '명단.csv (1 row)', '3월 성적.xlsx (10 rows)', '보충 명단.csv (2 rows)', '3학년 A반 명단.xlsx (1500 rows)']);
+    await page.check('.attachment-picker label:text-is("3월 성적.xlsx (10 rows)")');
+    await page.check('.attachment-picker label:text-is("보충 명단.csv (2 rows)")');
+    await page.fill('#instruction', '3월 성적을 학부모님께 보낼 메시지를 만들어 줘');
+    await page.click('form.composer button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('.composer-status')?.textContent?.startsWith('Sent'), undefined, { timeout: 15_000 });
+    expect(sent).toEqual([expect.objectContaining({ type: 'instruction', text: '3월 성적을 학부모님께 보낼 메시지를 만들어 줘', attachments: [files[2]?.id, files[3]?.id] })]);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -245,6 +245,54 @@ describe('instruction commands', () => {
     expect(delivered(correlationId).map((d) => d.body)).toEqual([{ rows: 5 }]);
   });
 
+  it('tells the planner each attached file by name, id, rows and columns, never a row, and the plan uses its file_id', async () => {
+    const sheet = '번호,이름,보호자 연락처\n1,김하늘,010-4242-0001\n2,이바다,010-4242-0002\n3,박산,010-4242-0003\n';
+    const uploaded = await post(nexus.baseUrl, '/files', sheet, tenant, { 'content-type': 'text/csv', 'x-filename': encodeURIComponent('가정통신 명단.csv') });
+    expect(uploaded.status).toBe(201);
+    const fileId: string = uploaded.body.file_id;
+    const text = `이 명단의 학부모님께 내일 준비물 안내 메시지를 만들어 줘 ${Date.now()}`;
+    anthropic.reply(text, {
+      toolCalls: [
+        { name: 'student__excel_kakao', input: { file_id: fileId, template: '{{student}} 보호자님, 내일 준비물은 실내화입니다.' } },
+        describePlan('준비물 안내 작성', 'ko', 'YELLOW'),
+      ],
+    });
+    const correlationId = `attached-${Date.now()}`;
+    const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId });
+    const res = await post(nexus.baseUrl, '/sidecar/command', { type: 'instruction', text, attachments: [fileId], correlation_id: correlationId }, tenant);
+    expect(res.status).toBe(202);
+    const reports = await terminal(stream);
+    stream.close();
+    const done = byType(reports, 'task_completed')[0];
+    expect(done?.payload.result).toMatchObject({ channel: 'outbox', rows: 3, recipients: 3, file: { file_id: fileId } });
+
+    const [request] = anthropic.requestsFor(text);
+    const first = request?.body.messages[0].content as string;
+    expect(first).toBe(`${text}\n\n` +
+      'Files attached to this instruction. Their rows are not shown to you; an agent that takes a file_id reads the file itself. Use these file_ids where a param takes one, and these column headers where a param names a column or a template uses {{placeholders}}:\n' +
+      `- "가정통신 명단.csv" (file_id ${fileId}): spreadsheet, 3 rows below the header; columns: "번호", "이름", "보호자 연락처"`);
+    // Not a name or a number from the rows, anywhere in what the model was sent.
+    for (const secret of ['김하늘', '4242']) expect(JSON.stringify(request?.body)).not.toContain(secret);
+  });
+
+  it('refuses attachments that are not this project\'s files, and starts nothing', async () => {
+    const other = { org_id: 'school', project_id: 'class-3b' };
+    const theirs = await post(nexus.baseUrl, '/files', '이름,연락처\n최별,010-5151-0001\n', other, { 'content-type': 'text/csv', 'x-filename': 'theirs.csv' });
+    expect(theirs.status).toBe(201);
+    const text = `summarise the other class ${Date.now()}`;
+    const refused = await post(nexus.baseUrl, '/sidecar/command', { type: 'instruction', text, attachments: [theirs.body.file_id, '6f1c2c8e-6a55-4d6b-9d5e-2f6f0c7d8a11'] }, tenant);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({
+      code: 'invalid_request',
+      issues: [{ path: 'attachments.0', message: expect.stringContaining('no file') }, { path: 'attachments.1', message: expect.stringContaining('no file') }],
+    });
+    for (const attachments of [['../../etc/passwd'], [theirs.body.file_id, theirs.body.file_id], [], Array.from({ length: 11 }, () => crypto.randomUUID())]) {
+      const bad = await post(nexus.baseUrl, '/sidecar/command', { type: 'instruction', text, attachments }, tenant);
+      expect(bad.status, JSON.stringify(attachments)).toBe(400);
+    }
+    expect(anthropic.requestsFor(text)).toHaveLength(0);
+  });
+
   it('without a provider, typed commands still run and instructions fail with llm_unavailable naming the variable', async () => {
     const typed = await SseRecorder.open(noLlm.baseUrl, tenant, { correlationId: 'typed-no-llm' });
     await post(noLlm.baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'echo', params: {}, correlation_id: 'typed-no-llm' }, tenant);

@@ -111,7 +111,8 @@ export class FakeLlmServer {
   }
 }
 
+/** The instruction a conversation starts with: its first user message up to a blank line (after which NEXUS describes attached files). */
 function firstUserText(request: RecordedRequest): string | undefined {
   const first = (request.body?.messages as Array<{ role: string; content: unknown }> | undefined)?.find((m) => m.role === 'user');
-  return typeof first?.content === 'string' ? first.content : undefined;
+  return typeof first?.content === 'string' ? first.content.split('\n\n')[0] : undefined;
 }

@@ -1,6 +1,7 @@
 import type { AgentDescriptor, Tenant } from '../../contracts/index.js';
 import { newClientId, postJson } from './api-client.js';
 import { h } from './element.js';
+import { attachmentPicker } from './attachment-picker.js';
 import { buildSchemaForm, type JsonSchema, type SchemaForm } from './schema-form.js';
 import type { FileChoices } from './file-choices.js';
 import { PreviewBox } from './preview-box.js';
@@ -31,9 +32,11 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
   );
   const instruction = h('textarea', { id: 'instruction', name: 'text', rows: 4, placeholder: t.composer.instructionPlaceholder, 'aria-describedby': 'instruction-error' });
   const instructionError = h('p', { class: 'field-error', id: 'instruction-error', role: 'alert', hidden: true });
+  const attachments = attachmentPicker(files);
   const instructionPart = h('div', { class: 'field', hidden: true },
     h('label', { for: 'instruction' }, t.composer.instruction), instruction, instructionError,
     h('p', { class: 'hint' }, t.composer.instructionHint),
+    attachments.element,
   );
   const correlation = h('input', { id: 'correlation-id', name: 'correlation_id', autocomplete: 'off', spellcheck: 'false', placeholder: t.composer.correlationPlaceholder, 'aria-describedby': 'correlation-error' });
   const correlationError = h('p', { class: 'field-error', id: 'correlation-error', role: 'alert', hidden: true });
@@ -106,7 +109,8 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
       const text = instruction.value.trim();
       setFieldError(instructionError, instruction, text === '' ? t.composer.required : '');
       if (text === '') return instruction.focus();
-      body = { type: 'instruction', text };
+      const attached = attachments.chosen();
+      body = { type: 'instruction', text, ...(attached.length > 0 ? { attachments: attached } : {}) };
     } else {
       const params = form?.read();
       if (!params) return;

@@ -4,6 +4,7 @@ import { h } from './element.js';
 import { formatCountdown, formatJson } from './format.js';
 import type { AskView, DashboardState } from './state.js';
 import { t } from './i18n/locale.js';
+import { previewDetails } from './preview-details.js';
 
 const APPROVER_KEY = 'nexus.approver';
 
@@ -97,10 +98,12 @@ export class Inbox {
       h('p', { class: 'desc' }, p.description),
       p.edited_from ? h('p', { class: 'edited-from' }, t.inbox.editedFrom(p.edited_from.edited_by)) : null,
       p.risk_reasons?.length ? h('ul', { class: 'reasons', 'aria-label': t.inbox.why(p.risk_level) }, ...p.risk_reasons.map((r) => h('li', {}, r))) : null,
+      p.preview ? h('section', { class: 'ask-preview', 'aria-label': t.inbox.preview }, previewDetails(p.preview)) : null,
       h('dl', { class: 'action' },
         h('dt', {}, t.inbox.agent), h('dd', { class: 'action-agent' }, p.action.agent),
         h('dt', {}, t.inbox.params), h('dd', {}, h('pre', { class: 'mono action-params' }, formatJson(p.action.params))),
-        p.preview ? h('dt', {}, t.inbox.preview) : null, p.preview ? h('dd', {}, h('pre', { class: 'mono' }, formatJson(p.preview))) : null,
+        p.preview ? h('dt', {}, t.inbox.preview) : null,
+        p.preview ? h('dd', {}, h('details', { class: 'raw-result' }, h('summary', {}, t.inbox.previewJson), h('pre', { class: 'mono' }, formatJson(p.preview)))) : null,
         h('dt', {}, t.inbox.digest), h('dd', {}, h('code', { class: 'digest' }, p.action_digest)),
         h('dt', {}, t.inbox.command), h('dd', {}, h('a', { href: `#cmd`, class: 'cid-link', 'data-cid': report.correlation_id }, report.correlation_id)),
         p.instruction !== undefined ? h('dt', {}, t.inbox.instruction) : null, p.instruction !== undefined ? h('dd', { class: 'instruction' }, p.instruction) : null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhone, maskPhone, outboxCsv, outboxResultOf } from './outbox-csv.js';
+import { outboxCsv, outboxResultOf } from './outbox-csv.js';
 
 const HEADERS = ['row', 'recipient', 'message'] as const;
 
@@ -13,14 +13,6 @@ describe('outbox results', () => {
     expect(outboxResultOf({ ...result, channel: 'alimtalk' })).toBeUndefined();
     expect(outboxResultOf({ hello: 'world' })).toBeUndefined();
     expect(outboxResultOf(null)).toBeUndefined();
-  });
-
-  it('masks the middle of a number and writes it as people do', () => {
-    expect(maskPhone('01012345678')).toBe('010-****-5678');
-    expect(maskPhone('0161234567')).toBe('016-***-4567');
-    expect(maskPhone('+82 10 1234')).toBe('+** ** 1234');
-    expect(formatPhone('01012345678')).toBe('010-1234-5678');
-    expect(formatPhone('unknown')).toBe('unknown');
   });
 
   it('writes a CSV Excel opens as written: BOM, CRLF, quotes doubled, and no cell run as a formula', () => {

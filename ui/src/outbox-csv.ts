@@ -1,3 +1,5 @@
+import { formatPhone } from './phone-format.js';
+
 /** One message an outbox recorded, as `student.excel_kakao` writes it (in its result and its outbox file). */
 export interface OutboxMessage {
   row: number;
@@ -39,22 +41,6 @@ export function isMessage(value: unknown): value is OutboxMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
   return typeof m.row === 'number' && typeof m.to === 'string' && typeof m.message === 'string';
-}
-
-/** `01012345678` → `010-1234-5678`: how people write a number, and a cell Excel keeps as text (the 0 stays). */
-export function formatPhone(phone: string): string {
-  const match = /^(01\d)(\d{3,4})(\d{4})$/.exec(phone);
-  return match ? `${match[1]}-${match[2]}-${match[3]}` : phone;
-}
-
-/** `010-****-5678`: enough to recognise a row on a shared screen, not to copy a parent's number from it. */
-export function maskPhone(phone: string): string {
-  const match = /^(01\d)(\d{3,4})(\d{4})$/.exec(phone);
-  if (match) return `${match[1]}-${'*'.repeat(match[2]?.length ?? 4)}-${match[3]}`;
-  // Anything else (the agent only sends Korean mobiles, but a result is data): every digit but the last four.
-  const hidden = (phone.match(/\d/g)?.length ?? 0) - 4;
-  let seen = 0;
-  return phone.replace(/\d/g, (digit) => (++seen <= hidden ? '*' : digit));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { h } from './element.js';
 import { t } from './i18n/locale.js';
-import { maskPhone, type OutboxResult } from './outbox-csv.js';
+import type { OutboxResult } from './outbox-csv.js';
+import { maskPhone } from './phone-format.js';
 
 /** A card stays readable; the CSV has every message. */
 const SHOWN_MESSAGES = 50;

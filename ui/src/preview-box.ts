@@ -2,13 +2,11 @@ import type { AgentPreviewAnswer, Tenant } from '../../contracts/index.js';
 import { h } from './element.js';
 import { errorText } from './error-text.js';
 import { t } from './i18n/locale.js';
+import { previewDetails } from './preview-details.js';
 import { tenantHeaders } from './api-client.js';
 
 /** Waits for typing to pause before asking: a preview reads the whole spreadsheet. */
 const DEBOUNCE_MS = 400;
-
-interface Sample { row: number; to: string; message: string }
-interface LeftOut { row: number; reason: string }
 
 /**
  * What a command would do, before it is sent: `POST /agents/{agent}/preview` with the form's params, shown as an
@@ -66,20 +64,10 @@ export class PreviewBox {
   }
 
   private render(answer: AgentPreviewAnswer): HTMLElement {
-    const details = answer.details ?? {};
-    const samples = Array.isArray(details.samples) ? (details.samples as Sample[]) : [];
-    const leftOut = Array.isArray(details.invalid_rows) ? (details.invalid_rows as LeftOut[]) : [];
-    const counts = typeof details.recipients === 'number' && typeof details.rows === 'number'
-      ? h('p', { class: 'preview-counts' }, t.preview.counts(details.recipients, details.rows, typeof details.invalid_count === 'number' ? details.invalid_count : leftOut.length))
-      : null;
     return h('div', {},
       h('p', { class: 'preview-title' }, h('span', { class: `risk risk-${answer.risk_level.toLowerCase()}` }, answer.risk_level), ' ', answer.title),
       h('p', { class: 'preview-description' }, answer.description),
-      counts,
-      samples.length > 0 ? h('div', {}, h('h3', {}, t.preview.samples),
-        h('ol', { class: 'preview-samples' }, ...samples.map((s) => h('li', { 'data-row': s.row }, h('span', { class: 'hint' }, `${t.preview.row(s.row)} · ${s.to}`), h('br', {}), s.message)))) : null,
-      leftOut.length > 0 ? h('div', {}, h('h3', {}, t.preview.leftOut),
-        h('ul', { class: 'preview-left-out' }, ...leftOut.map((r) => h('li', { 'data-row': r.row }, `${t.preview.row(r.row)}: ${r.reason}`)))) : null,
+      answer.details ? previewDetails(answer.details) : null,
       h('p', { class: 'hint' }, t.preview.nothingSent),
     );
   }

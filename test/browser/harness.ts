@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { freeRestartablePort } from '../support/local-server.js';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { defineAgent, type Agent } from '../../agents/agent.js';
 import type { Logger } from '../../infra/logger.js';
@@ -71,6 +72,37 @@ export class DashboardNexus {
     for (const part of this.backend.reverse()) await part.stop();
     await cleanupEnv(this.env);
   }
+}
+
+/**
+ * One NEXUS (every role) and one browser for a test file: started before its tests, stopped after, with `after` for
+ * what else the file started (a fake provider). Read `nexus` and `browser` inside tests, once they exist.
+ */
+export function browserSuite(env: Record<string, string>, after: () => Promise<void> = async () => undefined): { readonly nexus: RunningNexus; readonly browser: Browser } {
+  let nexus: RunningNexus | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    nexus = await bootNexus(env, testLogger(env).logger);
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await nexus?.stop();
+    await after();
+    await cleanupEnv(env);
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not started: read it inside a test`);
+    return value;
+  };
+  return {
+    get nexus() {
+      return started(nexus, 'NEXUS');
+    },
+    get browser() {
+      return started(browser, 'the browser');
+    },
+  };
 }
 
 export async function launchBrowser(): Promise<Browser> {

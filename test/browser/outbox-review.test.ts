@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeSensServer } from '../support/fake-sens-server.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { isolatedEnv, post } from '../support/nexus-under-test.js';
 import { SseRecorder } from '../support/sse-client.js';
-import { card, launchBrowser, newPage, screenshot, setCorrelationId, waitForStatus } from './harness.js';
+import { browserSuite, card, newPage, screenshot, setCorrelationId, waitForStatus } from './harness.js';
 
 /**
  * A teacher reviews before anything is sent: the outbox run's messages as a table and a CSV, then "send these through
@@ -13,30 +12,10 @@ import { card, launchBrowser, newPage, screenshot, setCorrelationId, waitForStat
  */
 const credentials = { accessKey: 'AKID-UI', secretKey: 'secret-ui', serviceId: 'ncp:kkobizmsg:kr:2790001:school', plusFriendId: '@nexus-ui' };
 const sens = new FakeSensServer(credentials);
-const sensUrl = await sens.start();
-const env = isolatedEnv('ui-outbox', {
-  SENS_BASE_URL: sensUrl,
-  SENS_ACCESS_KEY: credentials.accessKey,
-  SENS_SECRET_KEY: credentials.secretKey,
-  SENS_ALIMTALK_SERVICE_ID: credentials.serviceId,
-  SENS_PLUS_FRIEND_ID: credentials.plusFriendId,
-  SENS_TEMPLATE_CODE: 'notice_v1',
-  SENS_RATE_LIMIT_PER_SEC: '1000',
-});
+await sens.start();
+const env = isolatedEnv('ui-outbox', sens.env('notice_v1'));
 const tenant = { org_id: 'school', project_id: `outbox-${Date.now()}` };
-let nexus: RunningNexus;
-let browser: Browser;
-
-beforeAll(async () => {
-  nexus = await bootNexus(env, testLogger(env).logger);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await nexus?.stop();
-  await sens.stop();
-  await cleanupEnv(env);
-});
+const suite = browserSuite(env, () => sens.stop());
 
 /** 62 rows, two with a landline (left out): 60 messages, so the card shows 50 and the CSV all. */
 function classList(): { csv: string; phones: string[] } {
@@ -57,10 +36,10 @@ function classList(): { csv: string; phones: string[] } {
 describe('reviewing an outbox, then sending it', () => {
   it('shows the outbox as a table and a CSV, and sends exactly those messages once a second person approves', async () => {
     const { csv, phones } = classList();
-    const uploaded = await post(nexus.baseUrl, '/files', csv, tenant, { 'content-type': 'text/csv', 'x-filename': encodeURIComponent('3반 안내.csv') });
+    const uploaded = await post(suite.nexus.baseUrl, '/files', csv, tenant, { 'content-type': 'text/csv', 'x-filename': encodeURIComponent('3반 안내.csv') });
     expect(uploaded.status).toBe(201);
-    const { context, page, errors } = await newPage(browser);
-    await page.goto(`${nexus.baseUrl}/ui?org_id=${tenant.org_id}&project_id=${tenant.project_id}`);
+    const { context, page, errors } = await newPage(suite.browser);
+    await page.goto(`${suite.nexus.baseUrl}/ui?org_id=${tenant.org_id}&project_id=${tenant.project_id}`);
 
     await page.selectOption('#agent-select', 'student.excel_kakao');
     await page.selectOption('select.file-choice', { label: '3반 안내.csv (62 rows)' });
@@ -100,12 +79,12 @@ describe('reviewing an outbox, then sending it', () => {
     await expect(ask.textContent()).resolves.toContain('학부모 60명에게 카카오 알림톡 발송');
     expect(sens.accepted).toHaveLength(0);
 
-    const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId: sendId ?? '' });
+    const stream = await SseRecorder.open(suite.nexus.baseUrl, tenant, { correlationId: sendId ?? '' });
     const created = (await stream.waitFor((rs) => rs.some((r) => r.report_type === 'ask_created'), 15_000, 'the send\'s ask')).find((r) => r.report_type === 'ask_created');
     stream.close();
     const pending = created?.report_type === 'ask_created' ? created.payload : undefined;
     expect(pending?.action.params).toEqual({ file_id: uploaded.body.file_id, template: '{{student}} 보호자님, {{안내}}', channel: 'alimtalk' });
-    const decided = await post(nexus.baseUrl, `/approvals/${pending?.ask_id}/decide`, { decision: 'approve', action_digest: pending?.action_digest }, tenant, { 'x-user-id': 'principal-park' });
+    const decided = await post(suite.nexus.baseUrl, `/approvals/${pending?.ask_id}/decide`, { decision: 'approve', action_digest: pending?.action_digest }, tenant, { 'x-user-id': 'principal-park' });
     expect(decided.status).toBe(202);
     await waitForStatus(page, sendId ?? '', 'completed');
 
@@ -120,18 +99,18 @@ describe('reviewing an outbox, then sending it', () => {
 
   it('shows a Korean approver, in Korean, who gets what: counts, the file by name and hash, first messages, the rows left out', async () => {
     const rows = ['번호,이름,반,보호자 연락처', ...Array.from({ length: 12 }, (_, i) => `${i + 1},학생${i + 1},5-B,${i % 4 === 3 ? '02-555-0000' : `010-8800-${String(2000 + i)}`}`)];
-    const uploaded = await post(nexus.baseUrl, '/files', `${rows.join('\n')}\n`, tenant, { 'content-type': 'text/csv', 'x-filename': encodeURIComponent('5반 명단.csv') });
+    const uploaded = await post(suite.nexus.baseUrl, '/files', `${rows.join('\n')}\n`, tenant, { 'content-type': 'text/csv', 'x-filename': encodeURIComponent('5반 명단.csv') });
     expect(uploaded.status).toBe(201);
     const correlationId = `ask-ko-${Date.now()}`;
     const before = sens.accepted.length;
-    const sent = await post(nexus.baseUrl, '/sidecar/command', {
+    const sent = await post(suite.nexus.baseUrl, '/sidecar/command', {
       type: 'agent.run', agent: 'student.excel_kakao', correlation_id: correlationId,
       params: { file_id: uploaded.body.file_id, template: '{{student}}({{class}}) 보호자님, 내일은 현장 체험 학습입니다.', channel: 'alimtalk' },
     }, tenant, { 'x-user-id': 'teacher-kim' });
     expect(sent.status).toBe(202);
 
-    const { context, page, errors } = await newPage(browser, { locale: 'ko-KR' });
-    await page.goto(`${nexus.baseUrl}/ui?org_id=${tenant.org_id}&project_id=${tenant.project_id}`);
+    const { context, page, errors } = await newPage(suite.browser, { locale: 'ko-KR' });
+    await page.goto(`${suite.nexus.baseUrl}/ui?org_id=${tenant.org_id}&project_id=${tenant.project_id}`);
     const ask = page.locator('article.ask', { hasText: correlationId });
     await ask.waitFor({ timeout: 30_000 });
     const view = await ask.evaluate((el) => ({

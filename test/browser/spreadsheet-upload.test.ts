@@ -1,8 +1,8 @@
 import ExcelJS from 'exceljs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootNexus, cleanupEnv, isolatedEnv, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
-import { launchBrowser, newPage, screenshot } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { isolatedEnv } from '../support/nexus-under-test.js';
+import { browserSuite, newPage, screenshot } from './harness.js';
 
 /**
  * A teacher's first step, in the dashboard alone: a spreadsheet from the desktop into NEXUS (picked or dropped), with
@@ -12,18 +12,7 @@ const MAX_UPLOAD = 200_000;
 const env = isolatedEnv('ui-upload', { NEXUS_MAX_UPLOAD_BYTES: String(MAX_UPLOAD) });
 const tenant = { org_id: 'school', project_id: `upload-${Date.now()}` };
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-let nexus: RunningNexus;
-let browser: Browser;
-
-beforeAll(async () => {
-  nexus = await bootNexus(env, testLogger(env).logger);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await nexus?.stop();
-  await cleanupEnv(env);
-});
+const suite = browserSuite(env);
 
 /** A class list as a teacher keeps it: Korean headers, one row per student. */
 async function classBook(rows: number): Promise<Buffer> {
@@ -34,7 +23,7 @@ async function classBook(rows: number): Promise<Buffer> {
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
-const listUrl = () => `${nexus.baseUrl}/ui?org_id=${tenant.org_id}&project_id=${tenant.project_id}`;
+const listUrl = () => `${suite.nexus.baseUrl}/ui?org_id=${tenant.org_id}&project_id=${tenant.project_id}`;
 
 /** The listed files as the page shows them, read in one go (the list re-renders as a whole). */
 function listed(page: Page): Promise<Array<{ id: string; cells: string[] }>> {
@@ -56,7 +45,7 @@ async function errorShown(page: Page): Promise<string> {
 
 describe('uploading a spreadsheet in the dashboard', () => {
   it('uploads a picked .xlsx with progress and lists it with its rows and columns; a dropped .csv joins it, newest first', async () => {
-    const { context, page, errors } = await newPage(browser);
+    const { context, page, errors } = await newPage(suite.browser);
     await page.goto(listUrl());
     await expect(page.textContent('#files-title')).resolves.toBe('Spreadsheets');
     await page.waitForSelector('#file-empty:not([hidden])');
@@ -88,7 +77,7 @@ describe('uploading a spreadsheet in the dashboard', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
 
     // What the list shows is what the API holds: the same id, the file's own bytes.
-    const stored = await fetch(`${nexus.baseUrl}/files/${first?.id}`, { headers: { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id } });
+    const stored = await fetch(`${suite.nexus.baseUrl}/files/${first?.id}`, { headers: { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id } });
     expect(Buffer.from(await stored.arrayBuffer()).equals(book)).toBe(true);
 
     await page.evaluate(() => {
@@ -109,7 +98,7 @@ describe('uploading a spreadsheet in the dashboard', () => {
   });
 
   it('says in words why a file was refused, and lists nothing of it', async () => {
-    const { context, page, errors } = await newPage(browser);
+    const { context, page, errors } = await newPage(suite.browser);
     await page.goto(listUrl());
     const before = await waitForListed(page, 2);
     const posts: string[] = [];
@@ -141,7 +130,7 @@ describe('uploading a spreadsheet in the dashboard', () => {
   });
 
   it('offers the uploads in a spreadsheet agent’s form and shows what would be sent, before anything is', async () => {
-    const { context, page, errors } = await newPage(browser);
+    const { context, page, errors } = await newPage(suite.browser);
     const commands: string[] = [];
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname === '/sidecar/command') commands.push(request.url());
@@ -185,7 +174,7 @@ describe('uploading a spreadsheet in the dashboard', () => {
   });
 
   it('speaks Korean to a Korean browser', async () => {
-    const { context, page, errors } = await newPage(browser, { locale: 'ko-KR' });
+    const { context, page, errors } = await newPage(suite.browser, { locale: 'ko-KR' });
     await page.goto(listUrl());
     await expect(page.textContent('#files-title')).resolves.toBe('스프레드시트');
     await waitForListed(page, 3);
@@ -200,7 +189,7 @@ describe('uploading a spreadsheet in the dashboard', () => {
   });
 
   it('maps the columns NEXUS could not guess, one choice per field, and sends only what the teacher chose', async () => {
-    const { context, page, errors } = await newPage(browser);
+    const { context, page, errors } = await newPage(suite.browser);
     const sent: unknown[] = [];
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname === '/sidecar/command') sent.push(request.postDataJSON());
@@ -252,7 +241,7 @@ describe('uploading a spreadsheet in the dashboard', () => {
   });
 
   it('attaches spreadsheets to an instruction by ticking them, and sends their ids with it', async () => {
-    const { context, page, errors } = await newPage(browser);
+    const { context, page, errors } = await newPage(suite.browser);
     const sent: unknown[] = [];
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname === '/sidecar/command') sent.push(request.postDataJSON());

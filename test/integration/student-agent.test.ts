@@ -17,20 +17,14 @@ const sens = new FakeSensServer(credentials);
 const tenant = { org_id: 'acme', project_id: 'students' };
 const otherTenant = { org_id: 'globex', project_id: 'students' };
 const blobDir = await mkdtemp(join(tmpdir(), 'nexus-student-blobs-'));
-const sensUrl = await sens.start();
+await sens.start();
 const env = isolatedEnv('student', {
   NEXUS_BLOB_DIR: blobDir,
   NEXUS_MAX_UPLOAD_BYTES: '200000',
   // A killed worker's attempt is retried after this; short, so the crash test does not wait five minutes.
   NEXUS_AGENT_TIMEOUT: '8s',
-  SENS_BASE_URL: sensUrl,
-  SENS_ACCESS_KEY: credentials.accessKey,
-  SENS_SECRET_KEY: credentials.secretKey,
-  SENS_ALIMTALK_SERVICE_ID: credentials.serviceId,
-  SENS_PLUS_FRIEND_ID: credentials.plusFriendId,
-  SENS_TEMPLATE_CODE: 'grades_v1',
+  ...sens.env('grades_v1'),
   SENS_BATCH_SIZE: '10',
-  SENS_RATE_LIMIT_PER_SEC: '1000',
 });
 const { logger, logFile } = testLogger(env);
 const config = loadConfig(env);

@@ -39,6 +39,19 @@ export class FakeSensServer {
 
   constructor(private readonly credentials: SensCredentials) {}
 
+  /** The `SENS_*` variables that point a NEXUS at this server (start it first), sending as fast as it may. */
+  env(templateCode: string): Record<string, string> {
+    return {
+      SENS_BASE_URL: this.url,
+      SENS_ACCESS_KEY: this.credentials.accessKey,
+      SENS_SECRET_KEY: this.credentials.secretKey,
+      SENS_ALIMTALK_SERVICE_ID: this.credentials.serviceId,
+      SENS_PLUS_FRIEND_ID: this.credentials.plusFriendId,
+      SENS_TEMPLATE_CODE: templateCode,
+      SENS_RATE_LIMIT_PER_SEC: '1000',
+    };
+  }
+
   deliveriesTo(phone: string): number {
     return this.accepted.filter((m) => m.to === phone).length;
   }

@@ -2,6 +2,7 @@ import type { Report } from '../../contracts/index.js';
 import { workflowUrl, type UiConfig } from './config.js';
 import { h } from './element.js';
 import { formatClock, formatDuration, formatJson } from './format.js';
+import { deliveryOf, deliveryView } from './delivery-summary.js';
 import { outboxResultOf, type OutboxResult } from './outbox-csv.js';
 import { outboxView } from './outbox-view.js';
 import { reportRow } from './report-row.js';
@@ -125,10 +126,12 @@ function outcomeOf(reports: Report[], command: CommandView, actions: CardActions
       const label = h('span', { class: 'outcome-label' }, t.card.result);
       const json = h('pre', { class: 'mono' }, formatJson(r.payload.result));
       const outbox = outboxResultOf(r.payload.result);
-      if (!outbox) return h('div', { class: 'outcome ok' }, label, json);
-      return h('div', { class: 'outcome ok' }, label,
-        outboxView(outbox, { download: () => actions.downloadOutbox(outbox), send: (changes) => actions.rerun(command, changes), sending: command.rerunning }),
-        h('details', { class: 'raw-result' }, h('summary', {}, t.card.rawResult), json));
+      const delivery = deliveryOf(r.payload.result);
+      const view = outbox
+        ? outboxView(outbox, { download: () => actions.downloadOutbox(outbox), send: (changes) => actions.rerun(command, changes), sending: command.rerunning })
+        : delivery ? deliveryView(delivery) : undefined;
+      if (!view) return h('div', { class: 'outcome ok' }, label, json);
+      return h('div', { class: 'outcome ok' }, label, view, h('details', { class: 'raw-result' }, h('summary', {}, t.card.rawResult), json));
     }
     if (r?.report_type === 'task_failed') {
       const { code, message, retryable } = r.payload.error;

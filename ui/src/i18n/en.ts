@@ -260,6 +260,8 @@ export const en = {
     send: (n: number) => `Send these ${n} through KakaoTalk…`,
     sending: 'Asking…',
     sendHint: 'Sending starts the same command on the KakaoTalk channel: the same file and template, so these messages. It waits for an approval before anything goes out.',
+    delivered: (sent: number, rows: number, leftOut: number) => `${sent} messages sent through KakaoTalk, from ${rows} rows (${leftOut} left out).`,
+    rejected: (n: number) => `The provider refused ${n}:`,
     csvRow: 'row',
     csvRecipient: 'recipient',
     csvMessage: 'message',

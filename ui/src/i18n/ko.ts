@@ -258,6 +258,8 @@ export const ko: Messages = {
     send: (n) => `이 ${n}건을 카카오 알림톡으로 보내기…`,
     sending: '요청하는 중…',
     sendHint: '보내기는 같은 명령을 카카오 알림톡 채널로 시작합니다. 같은 파일과 템플릿이므로 이 메시지들입니다. 승인이 있어야 발송됩니다.',
+    delivered: (sent, rows, leftOut) => `카카오 알림톡 ${sent}건 발송 (${rows}행 중, ${leftOut}행 제외).`,
+    rejected: (n) => `발송사가 ${n}건을 거부했습니다:`,
     csvRow: '행',
     csvRecipient: '받는 사람',
     csvMessage: '메시지',

@@ -50,6 +50,8 @@ export interface PreviewContext {
 export interface Agent<P extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
+  /** The description in other languages, by language (`ko`), for the dashboard; the planner reads `description`. */
+  descriptions?: Readonly<Record<string, string>>;
   params: P;
   /**
    * Set when the agent calls `ctx.progress`: the workflow then sets aside seq numbers for its progress reports

@@ -47,6 +47,7 @@ export class AgentRegistry {
     const local = [...this.agents.values()].map((agent) => ({
       name: agent.name,
       description: agent.description,
+      ...(agent.descriptions ? { descriptions: { ...agent.descriptions } } : {}),
       risk_level: typeof agent.risk === 'function' ? 'RED' as const : agent.risk,
       // What a client may send: a param with a default is optional, and the default is named.
       params_schema: z.toJSONSchema(agent.params, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>,

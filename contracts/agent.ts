@@ -7,6 +7,7 @@ import { ApprovalRequirements } from './policy.js';
 export const AgentDescriptor = z.object({
   name: AgentName,
   description: z.string(),
+  descriptions: z.record(z.string(), z.string()).optional().describe('The description in other languages, by language (`ko`); a param’s is its schema’s `x-description-<language>`'),
   risk_level: RiskLevel,
   params_schema: z.record(z.string(), z.unknown()),
 });

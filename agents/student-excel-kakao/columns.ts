@@ -6,6 +6,8 @@ export type ColumnChoice = Readonly<Record<string, string | undefined>>;
 interface ColumnField {
   /** Shown beside the field wherever a person maps it (the dashboard's form reads it from the params schema). */
   description: string;
+  /** The same in Korean, shown by a Korean dashboard. */
+  ko: string;
   /** Headers teachers actually write, compared without case, spaces, `_` or `-`. */
   headers: readonly string[];
 }
@@ -15,19 +17,20 @@ interface ColumnField {
  * matches a header wins; explicit `columns` params always override these.
  */
 export const COLUMN_FIELDS = {
-  student: { description: "The student's name · 학생 이름", headers: ['학생', '이름', '학생명', '학생이름', '성명', 'name', 'student', 'studentname'] },
+  student: { description: "The student's name", ko: '학생 이름', headers: ['학생', '이름', '학생명', '학생이름', '성명', 'name', 'student', 'studentname'] },
   phone: {
-    description: "The guardian's mobile number, the one messages go to · 보호자 휴대폰 번호 (필수)",
+    description: "The guardian's mobile number, the one messages go to (required)",
+    ko: '메시지를 받을 보호자 휴대폰 번호 (필수)',
     headers: [
       '보호자연락처', '보호자전화', '보호자전화번호', '보호자휴대폰', '학부모연락처', '학부모전화', '학부모전화번호', '학부모휴대폰',
       '연락처', '전화번호', '휴대폰', '휴대폰번호', '핸드폰', 'phone', 'mobile', 'guardianphone', 'parentphone',
     ],
   },
-  class: { description: 'The class · 반', headers: ['반', '학급', '학년반', 'class', 'homeroom'] },
-  grade: { description: 'The school year · 학년', headers: ['학년', 'grade'] },
-  number: { description: "The student's number in the class · 번호", headers: ['번호', '출석번호', 'no', 'number'] },
-  score: { description: 'A score or grade to report · 점수', headers: ['점수', '성적', '총점', '평균', 'score', 'total', 'average'] },
-  month: { description: 'The period the message is about · 월', headers: ['월', '기간', 'month', 'period'] },
+  class: { description: 'The class', ko: '반', headers: ['반', '학급', '학년반', 'class', 'homeroom'] },
+  grade: { description: 'The school year', ko: '학년', headers: ['학년', 'grade'] },
+  number: { description: "The student's number in the class", ko: '출석 번호', headers: ['번호', '출석번호', 'no', 'number'] },
+  score: { description: 'A score or grade to report', ko: '알릴 점수나 성적', headers: ['점수', '성적', '총점', '평균', 'score', 'total', 'average'] },
+  month: { description: 'The period the message is about', ko: '메시지가 다루는 기간 (월)', headers: ['월', '기간', 'month', 'period'] },
 } as const satisfies Record<string, ColumnField>;
 
 const normalise = (header: string) => header.toLowerCase().replace(/[\s_-]+/g, '');

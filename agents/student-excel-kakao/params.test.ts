@@ -10,7 +10,7 @@ describe('StudentKakaoParams.columns', () => {
     const schema = z.toJSONSchema(StudentKakaoParams, { io: 'input' }) as unknown as { properties: { columns: { properties: Record<string, { description?: string }>; additionalProperties: unknown } } };
     const columns = schema.properties.columns;
     expect(Object.keys(columns.properties)).toEqual(Object.keys(COLUMN_FIELDS));
-    expect(columns.properties.phone?.description).toBe(COLUMN_FIELDS.phone.description);
+    expect(columns.properties.phone).toMatchObject({ description: COLUMN_FIELDS.phone.description, 'x-description-ko': COLUMN_FIELDS.phone.ko });
     expect(columns.additionalProperties).toMatchObject({ type: 'string' });
   });
 

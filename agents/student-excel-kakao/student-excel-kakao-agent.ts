@@ -55,6 +55,9 @@ export function createStudentExcelKakaoAgent(deps: StudentKakaoDeps) {
     name: 'student.excel_kakao',
     description:
       'Drafts one message per row of an uploaded spreadsheet (student, guardian phone, class, scores…) from a template, checks the Korean mobile numbers, and records the messages in an outbox (default) or sends them as KakaoTalk AlimTalk.',
+    descriptions: {
+      ko: '올린 스프레드시트의 행마다(학생, 보호자 연락처, 반, 성적…) 템플릿으로 메시지를 하나씩 만들고, 휴대폰 번호를 확인한 뒤 outbox에 기록하거나(기본) 카카오 알림톡으로 보냅니다.',
+    },
     params: StudentKakaoParams,
     reportsProgress: true,
     // Sending reaches parents' phones: RED. The outbox reads personal data in bulk but nothing leaves: YELLOW.

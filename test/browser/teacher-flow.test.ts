@@ -56,6 +56,9 @@ describe('the teacher’s flow, from a spreadsheet to parents’ KakaoTalk, in t
 
     // 2. The form knows the sheet: pick it, map the phone column detection missed, write from the headers.
     await page.selectOption('#agent-select', 'student.excel_kakao');
+    // The agent and its params described in Korean, as the agent gives them.
+    await expect(page.textContent('#agent-about')).resolves.toContain('올린 스프레드시트의 행마다');
+    await expect(page.locator('[name=template] ~ .hint').last().textContent()).resolves.toMatch(/^보낼 메시지/);
     await page.selectOption('select.file-choice', { label: '3학년 A반 3월 성적.xlsx (24행)' });
     await page.fill('[name=template]', '{{student}} 학부모님, 3월 성적: 국어 ');
     await page.click('.chips .chip[data-column="국어"]');
@@ -63,6 +66,7 @@ describe('the teacher’s flow, from a spreadsheet to parents’ KakaoTalk, in t
     await page.click('.chips .chip[data-column="수학"]');
     await page.keyboard.type('점');
     await page.waitForFunction(() => document.querySelector('#preview .field-error')?.textContent?.includes('no phone column found'), undefined, { timeout: 15_000 });
+    await expect(page.textContent('[id$="-columns-phone-hint"]')).resolves.toBe('메시지를 받을 보호자 휴대폰 번호 (필수)');
     await page.selectOption('[name="columns.phone"]', '엄마 핸드폰');
 
     // 3. Preview, before anything is sent.

@@ -1,5 +1,6 @@
 import { h } from './element.js';
 import { t } from './i18n/locale.js';
+import { describedIn } from './described-in.js';
 import type { Field, JsonSchema } from './schema-form.js';
 
 export interface ColumnMapField extends Field {
@@ -24,14 +25,14 @@ export function columnMapField(name: string, schema: JsonSchema, idPrefix: strin
     const row = h('div', { class: 'column-map-row' },
       h('label', { for: select.id }, field),
       select,
-      h('span', { class: 'hint', id: `${id}-${field}-hint` }, prop.description ?? ''),
+      h('span', { class: 'hint', id: `${id}-${field}-hint` }, describedIn(prop) ?? ''),
     );
     return { field, select, auto, row };
   });
   const empty = h('p', { class: 'hint' }, t.form.columnsNeedFile);
   const control = h('fieldset', { id, class: 'column-map', 'aria-describedby': error.id },
     h('legend', {}, name),
-    schema.description ? h('p', { class: 'hint' }, schema.description) : null,
+    describedIn(schema) ? h('p', { class: 'hint' }, describedIn(schema)) : null,
     empty,
     ...rows.map((r) => r.row),
   );

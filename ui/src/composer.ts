@@ -6,7 +6,7 @@ import { buildSchemaForm, type JsonSchema, type SchemaForm } from './schema-form
 import type { FileChoices } from './file-choices.js';
 import { PreviewBox } from './preview-box.js';
 import type { DashboardState } from './state.js';
-import { t } from './i18n/locale.js';
+import { locale, t } from './i18n/locale.js';
 import { CLIENT_KEY_PATTERN } from '../../contracts/client-key-pattern.js';
 
 
@@ -81,7 +81,7 @@ export function mountComposer(root: HTMLElement, state: DashboardState, getTenan
     agentAbout.append(
       h('span', { class: `risk risk-${agent.risk_level.toLowerCase()}` }, agent.risk_level),
       ' ',
-      agent.description,
+      agent.descriptions?.[locale] ?? agent.description,
     );
     const built = buildSchemaForm(agent.params_schema as JsonSchema, `param-${agent.name}`, files);
     form = built;

@@ -2,6 +2,7 @@ import { columnMapField, type ColumnMapField } from './column-map-field.js';
 import { h } from './element.js';
 import type { FileChoices } from './file-choices.js';
 import { attachPlaceholderChips } from './placeholder-chips.js';
+import { describedIn } from './described-in.js';
 import { t } from './i18n/locale.js';
 
 /** The param an agent reads an uploaded file by (`student.excel_kakao`'s): given a file picker, not a text box. */
@@ -23,6 +24,8 @@ export interface JsonSchema {
   minimum?: number;
   maximum?: number;
   default?: unknown;
+  /** The description in another language (`x-description-ko`). */
+  [localized: `x-description-${string}`]: string | undefined;
 }
 
 export interface SchemaForm {
@@ -224,7 +227,7 @@ function propertyField(name: string, schema: JsonSchema, required: boolean, idPr
     if ('value' in result && !result.present && required) return { message: t.form.required };
     return result;
   };
-  return fieldShell(name, schema.description, required, control, parse);
+  return fieldShell(name, describedIn(schema), required, control, parse);
 }
 
 /**
@@ -251,7 +254,7 @@ function fileField(name: string, schema: JsonSchema, required: boolean, idPrefix
     // A new list is a change of what the form holds (a first upload fills an empty choice); it bubbles to the form.
     select.dispatchEvent(new Event('change', { bubbles: true }));
   });
-  return fieldShell(name, schema.description, required, select, () => {
+  return fieldShell(name, describedIn(schema), required, select, () => {
     if (select.value === '') return required ? { message: t.form.required } : { value: undefined, present: false };
     return { value: select.value, present: true };
   });

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,11 @@ describe('the embedded Temporal dev server', () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(mode('temporal.db')).toBe(0o600);
     expect(mode('temporal-dev-server.log')).toBe(0o600);
+    // Tuned for speed: the database is in write-ahead-log mode (the header's read and write versions are 2), and the
+    // log beside it, which holds recent histories, is as private as the database.
+    await waitForFile(join(dataDir, 'temporal.db-wal'));
+    expect([...readFileSync(join(dataDir, 'temporal.db')).subarray(18, 20)]).toEqual([2, 2]);
+    expect(mode('temporal.db-wal')).toBe(0o600);
 
     // A database an earlier version left readable by others is closed at the next start.
     await killHard(server);
@@ -42,3 +47,12 @@ describe('the embedded Temporal dev server', () => {
     expect(mode('temporal.db')).toBe(0o600);
   }, 90_000);
 });
+
+/** The server creates its write-ahead log on its first write after opening the database. */
+async function waitForFile(path: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from '../runtime/devserver/find-temporal-cli.js';
+import { DEV_SERVER_SPEED_ARGS } from '../runtime/devserver/start-dev-server.js';
 import { isListening } from '../runtime/devserver/port-check.js';
 import type { Logger } from '../infra/logger.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
@@ -23,7 +24,8 @@ export async function ensureBenchTemporal(logger: Logger): Promise<BenchTemporal
   }
   const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH, logger);
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli }, searchAttributes: ALL_SEARCH_ATTRIBUTES, ip: '127.0.0.1', log: { format: 'json', level: 'error' } },
+    // Tuned like the embedded server (`./nexus start`), so NEXUS and the baseline are measured on what users run.
+    server: { executable: { type: 'existing-path', path: cli }, searchAttributes: ALL_SEARCH_ATTRIBUTES, ip: '127.0.0.1', log: { format: 'json', level: 'error' }, extraArgs: [...DEV_SERVER_SPEED_ARGS] },
   });
   return { address: env.address, kind: 'ephemeral', stop: () => env.teardown() };
 }

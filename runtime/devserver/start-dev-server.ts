@@ -6,6 +6,13 @@ import type { Logger } from '../../infra/logger.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { assertPortFree, isListening } from './port-check.js';
 
+/**
+ * The history service reads its transfer queue at most 20 times a second by default (one shard in a dev server), so
+ * every workflow waited whole 50 ms ticks: a one-activity workflow took 100 ms at p50, 28 ms without the tick.
+ * Shared with the bench, so it measures the server `./nexus start` runs.
+ */
+export const DEV_SERVER_SPEED_ARGS: readonly string[] = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'];
+
 export interface DevServerOptions {
   cliPath: string;
   host: string;
@@ -50,9 +57,7 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
     '--log-level', 'warn',
-    // The history service reads its transfer queue at most 20 times a second by default (one shard here), so every
-    // workflow waited whole 50 ms ticks: a one-activity workflow took 100 ms at p50, 28 ms without the tick.
-    '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000',
+    ...DEV_SERVER_SPEED_ARGS,
     // Flag a workflow whose task failed twice in a row (TemporalReportedProblems) instead of five times: the
     // API's stalled-command check finds it within seconds rather than a minute.
     '--dynamic-config-value', 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2',

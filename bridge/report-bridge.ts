@@ -4,12 +4,13 @@ import { connectAmqp } from '../infra/amqp.js';
 import { backoffDelay, sleep } from '../infra/backoff.js';
 import { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import type { Logger } from '../infra/logger.js';
-import { assertReportTopology, type ReportTopology } from '../infra/messaging/report-topology.js';
+import { assertReportTopology, isUnorderedQueueRefusal, type ReportTopology } from '../infra/messaging/report-topology.js';
 import type { ReportStore } from '../infra/store/report-store.js';
 import { SECURITY_LOG, type AuditLog } from '../infra/store/audit-log.js';
 import type { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { REPORT_SEAL_HEADER, type ReportSeal, type ReportSealRefusal } from '../infra/trust/report-seal.js';
 import { CORRELATION_ATTRIBUTE, failSpan, inSpan, ROOT_CONTEXT, SpanKind, traceContextOf, traceHeaders, type Span } from '../infra/tracing/trace-context.js';
+import { migrateToOrderedQueue } from './unordered-queue-migration.js';
 
 const POISON_ATTEMPTS = 5;
 
@@ -34,6 +35,8 @@ export interface ReportBridgeOptions {
  * Moves reports from RabbitMQ into Redis Streams. A message is acked only after Redis answered; the append is
  * idempotent by report_id, so redelivery after a crash or a broker restart never duplicates a report.
  * amqplib's recovery re-runs `setup` after every reconnect, which re-declares the topology and re-subscribes.
+ * Any number of bridges may run: the queue has a single active consumer, so one of them stores (in the queue's
+ * order) and the others stand by until its connection or channel goes.
  */
 export class ReportBridge {
   private connection: RecoveringChannelModel | undefined;
@@ -44,6 +47,11 @@ export class ReportBridge {
    * back from an outage, and a command's task_completed could land before its command_accepted.
    */
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * Channels the broker no longer delivers on. Their messages still waiting here are skipped: RabbitMQ gives them
+   * to the next active bridge, and storing them here too, late, could put them after newer reports it stored.
+   */
+  private readonly gone = new WeakSet<Channel>();
 
   constructor(private readonly options: ReportBridgeOptions) {
     this.log = options.logger.child({ module: 'bridge' });
@@ -64,22 +72,56 @@ export class ReportBridge {
    * timeout, a cancelled consumer) is re-subscribed here, on the same connection, or by recovery if that is gone.
    */
   private async subscribe(model: ChannelModel): Promise<void> {
+    await this.ensureTopology(model);
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.log.warn({ err: err.message }, 'bridge channel error'));
     channel.on('close', () => {
+      this.gone.add(channel);
       if (this.stopping.signal.aborted) return;
       setTimeout(() => {
         this.subscribe(model).catch((err: unknown) => this.log.debug({ err: (err as Error).message }, 'bridge re-subscribe left to connection recovery'));
       }, 500);
     });
-    await assertReportTopology(channel, this.options.topology);
     await channel.prefetch(this.options.prefetch);
     await channel.consume(this.options.topology.bridgeQueue, (msg) => {
-      if (msg) this.queue = this.queue.then(() => this.handle(channel, msg));
+      if (msg) this.enqueue(channel, msg);
       // The broker cancelled the consumer (queue deleted or moved): drop the channel so it is re-subscribed.
       else void channel.close().catch(() => undefined);
     });
-    this.log.info({ queue: this.options.topology.bridgeQueue }, 'bridge consuming');
+    this.log.info({ queue: this.options.topology.bridgeQueue }, 'bridge consuming (active, or standing by for the active bridge)');
+  }
+
+  /** Declared on a channel of its own: a refused declaration closes it, and the consuming channel's re-subscribe must not spin on that. */
+  private async ensureTopology(model: ChannelModel): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      await assertReportTopology(channel, this.options.topology);
+      await channel.close();
+      return;
+    } catch (err) {
+      if (!isUnorderedQueueRefusal(err)) throw err;
+    }
+    await migrateToOrderedQueue({
+      model,
+      topology: this.options.topology,
+      prefetch: this.options.prefetch,
+      handle: (channel, msg) => this.enqueue(channel, msg),
+      idle: () => this.queue,
+      signal: this.stopping.signal,
+      log: this.log,
+    });
+  }
+
+  private enqueue(channel: Channel, msg: ConsumeMessage): void {
+    this.queue = this.queue
+      .then(() => (this.gone.has(channel) ? undefined : this.handle(channel, msg)))
+      .catch((err: unknown) => {
+        // An unexpected failure (the refusal's audit write) must not stop the queue behind it: the channel goes,
+        // its unacked messages come back, and the bridge re-subscribes.
+        this.log.error({ correlation_id: msg.properties.correlationId, err: (err as Error).message }, 'report handling failed; re-subscribing');
+        void channel.close().catch(() => undefined);
+      });
   }
 
   async stop(): Promise<void> {
@@ -127,8 +169,8 @@ export class ReportBridge {
     }
     span.updateName(`store ${report.report_type}`);
     span.setAttributes({ [CORRELATION_ATTRIBUTE]: report.correlation_id, 'nexus.report_type': report.report_type, 'nexus.report_id': report.report_id });
-    const appended = await this.appendUntilStored(report, traceHeaders().traceparent ?? '');
-    // When stopping, the message stays unacked and RabbitMQ redelivers it to the next bridge.
+    const appended = await this.appendUntilStored(channel, report, traceHeaders().traceparent ?? '');
+    // Left (stopping, or the channel went): the message stays unacked and RabbitMQ redelivers it to the next bridge.
     if (appended === 'stored') safely(() => channel.ack(msg));
     else if (appended === 'poison') {
       metrics.bridgeDeadLetters.inc({ reason: 'poison' });
@@ -166,8 +208,9 @@ export class ReportBridge {
   }
 
   /** Redis outages are waited out with the message held unacked: nothing is dropped, and prefetch bounds memory. */
-  private async appendUntilStored(report: Report, traceparent: string): Promise<'stored' | 'poison' | 'stopping'> {
-    for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
+  private async appendUntilStored(channel: Channel, report: Report, traceparent: string): Promise<'stored' | 'poison' | 'left'> {
+    // Once the channel is gone the message belongs to whichever bridge RabbitMQ gives it to next.
+    for (let attempt = 1; !this.stopping.signal.aborted && !this.gone.has(channel); attempt++) {
       try {
         const { id, added, askedAt } = await this.options.store.append(report, traceparent);
         if (report.report_type === 'ask_created') await this.options.store.rememberAskTenant(report);
@@ -185,7 +228,7 @@ export class ReportBridge {
         await sleep(delay, this.stopping.signal);
       }
     }
-    return 'stopping';
+    return 'left';
   }
 }
 

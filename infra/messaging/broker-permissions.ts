@@ -1,5 +1,5 @@
 import type { ServiceRole } from '../../contracts/index.js';
-import { deadLetterExchange, deadLetterQueue, type ReportTopology } from './report-topology.js';
+import { deadLetterExchange, deadLetterQueue, migrationLockQueue, type ReportTopology } from './report-topology.js';
 
 /** RabbitMQ's three permissions on a vhost, each a regex over exchange and queue names. */
 export interface BrokerPermission {
@@ -32,6 +32,7 @@ export function rolePermissions(n: BrokerNames): Record<ServiceRole, BrokerPermi
     dlx: escape(deadLetterExchange(n.reports)),
     queue: escape(n.reports.bridgeQueue),
     dead: escape(deadLetterQueue(n.reports)),
+    lock: escape(migrationLockQueue(n.reports)),
   };
   const t = { tasks: escape(n.remote.tasksExchange), agents: escape(n.remote.announcementsExchange), replies: escape(n.remote.repliesQueue) };
   // Publishers declare the reports exchange only. The bridge declares its queue too, with a dead-letter exchange,
@@ -49,7 +50,7 @@ export function rolePermissions(n: BrokerNames): Record<ServiceRole, BrokerPermi
       read: only(t.replies, ...remoteTopology.read),
     },
     bridge: {
-      configure: only(r.exchange, r.dlx, r.queue, r.dead),
+      configure: only(r.exchange, r.dlx, r.queue, r.dead, r.lock),
       write: only(r.queue, r.dead, r.dlx),
       read: only(r.exchange, r.dlx, r.queue),
     },

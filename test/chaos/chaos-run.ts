@@ -6,6 +6,7 @@ import { sleep } from '../../infra/backoff.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import type { Role } from '../../runtime/roles.js';
 import type { WebhookReceiver } from '../support/webhook-receiver.js';
+import { FollowingSseClient } from '../support/following-sse-client.js';
 import { killHard, post, REDIS_URL, spawnRole } from '../support/nexus-under-test.js';
 
 /**
@@ -21,12 +22,15 @@ const THINK_MS = 3_000;
 
 export interface ChaosOptions {
   env: Record<string, string>;
-  baseUrl: string;
+  /** One port per API process; as many workers and bridges run as APIs (each role's replicas). */
+  apiPorts: number[];
   logFile: string;
   temporal: Client;
-  /** The Temporal server running now, and how to start it again on the same port and database file. */
-  temporalServer: ChildProcess;
-  startTemporal(): Promise<ChildProcess>;
+  /** The Temporal server running now, and how to start it again on the same port and database file (a `temporal` victim needs them). */
+  temporalServer?: ChildProcess;
+  startTemporal?(): Promise<ChildProcess>;
+  /** Dashboards following the stream, one starting on each API, reconnecting to the next when theirs goes. */
+  sseClients?: boolean;
   receiver: WebhookReceiver;
   hookUrl: string;
   tenant: { org_id: string; project_id: string };
@@ -63,6 +67,8 @@ export interface ChaosResult {
   decideAnswers: Record<string, number>;
   /** Commands whose stream has no terminal report when the run ends. */
   stuck: string[];
+  /** Dashboards whose stream differs from the stored one (something lost, repeated or out of order). */
+  sseMismatches: string[];
   /** Commands with more than one terminal report. */
   doubleEnded: string[];
   duplicateReportIds: number;
@@ -86,6 +92,9 @@ export interface ChaosResult {
 
 /** The process a fault hits (an outage is the worker's). */
 const processOf = (victim: Exclude<Victim, 'rabbitmq'>) => (victim === 'worker-outage' ? 'worker' : victim);
+type Proc = ReturnType<typeof processOf>;
+/** A replica's name: the role alone when each role runs once (as the fault log always said), `role#i` otherwise. */
+const replicaName = (name: Proc, index: number, replicas: number) => (replicas > 1 && name !== 'temporal' ? `${name}#${index}` : name);
 
 const PLANS: DecisionPlan[] = ['approve', 'deny', 'storm', 'race'];
 
@@ -97,30 +106,51 @@ const PLANS: DecisionPlan[] = ['approve', 'deny', 'storm', 'race'];
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const redis = new Redis(REDIS_URL);
   const keys = new RedisKeys(o.env.NEXUS_REDIS_PREFIX ?? '');
-  const procs = new Map<Exclude<Victim, 'rabbitmq' | 'worker-outage'>, ChildProcess>();
-  const start = async (victim: Exclude<Victim, 'rabbitmq'>) => {
+  const replicas = o.apiPorts.length;
+  const procs = new Map<string, ChildProcess>();
+  const start: Start = async (victim, index) => {
     const name = processOf(victim);
-    procs.set(name, name === 'temporal' ? await o.startTemporal() : await spawnRole(name, o.env, o.logFile));
+    const key = replicaName(name, index, replicas);
+    if (name === 'temporal') {
+      if (!o.startTemporal) throw new Error('a temporal victim needs startTemporal');
+      procs.set(key, await o.startTemporal());
+      return;
+    }
+    const env = name === 'api' ? { ...o.env, PORT: String(o.apiPorts[index]) } : o.env;
+    procs.set(key, await spawnRole(name, env, o.logFile));
   };
-  procs.set('temporal', o.temporalServer);
+  if (o.temporalServer) procs.set('temporal', o.temporalServer);
+  const dashboards: FollowingSseClient[] = [];
   try {
-    for (const role of ['bridge', 'worker', 'api'] as const) await start(role);
-    return await load(o, redis, keys, procs, start);
+    for (const role of ['bridge', 'worker', 'api'] as const) for (let i = 0; i < replicas; i++) await start(role, i);
+    return await load(o, redis, keys, procs, start, dashboards);
   } finally {
+    for (const dashboard of dashboards) await dashboard.stop();
     // Whatever happened, no role outlives the run (the test owns the Temporal server).
     for (const [name, proc] of procs) if (name !== 'temporal') await killHard(proc);
     await redis.quit();
   }
 }
 
+type Start = (victim: Exclude<Victim, 'rabbitmq'>, index: number) => Promise<void>;
+
 async function load(
   o: ChaosOptions,
   redis: Redis,
   keys: RedisKeys,
-  procs: Map<Exclude<Victim, 'rabbitmq' | 'worker-outage'>, ChildProcess>,
-  start: (victim: Exclude<Victim, 'rabbitmq'>) => Promise<void>,
+  procs: Map<string, ChildProcess>,
+  start: Start,
+  dashboards: FollowingSseClient[],
 ): Promise<ChaosResult> {
   const streamKey = keys.reports(o.tenant);
+  const replicas = o.apiPorts.length;
+  const baseUrls = o.apiPorts.map((port) => `http://127.0.0.1:${port}`);
+  if (o.sseClients) dashboards.push(...baseUrls.map((_, i) => new FollowingSseClient(baseUrls, o.tenant, i)));
+  /** Requests go to the APIs in turn, as behind a load balancer; a retry goes to the next one. */
+  let turn = 0;
+  const nextBaseUrl = () => baseUrls[turn++ % baseUrls.length] ?? '';
+  /** How often each role was hit: its replicas are hit in turn. */
+  const hits = new Map<Victim, number>();
 
   const faults: string[] = [];
   let loadDone = false;
@@ -139,14 +169,17 @@ async function load(
         execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
         continue;
       }
-      const proc = procs.get(processOf(victim));
+      const index = (hits.get(victim) ?? 0) % replicas;
+      hits.set(victim, (hits.get(victim) ?? 0) + 1);
+      const name = replicaName(processOf(victim), index, replicas);
+      const proc = procs.get(name);
       if (!proc) continue;
       // An outage is worth having when an approver is about to decide (bounded: a run may have no RED left).
       for (let waited = 0; victim === 'worker-outage' && thinking === 0 && waited < 30_000 && !loadDone; waited += 100) await sleep(100);
       await killHard(proc);
-      faults.push(victim === 'worker-outage' ? `kill -9 worker, down ${OUTAGE_MS / 1000} s` : `kill -9 ${victim}`);
+      faults.push(victim === 'worker-outage' ? `kill -9 ${name}, down ${OUTAGE_MS / 1000} s` : `kill -9 ${name}`);
       await sleep(victim === 'worker-outage' ? OUTAGE_MS : 300);
-      await start(victim);
+      await start(victim, index);
     }
   })();
 
@@ -164,9 +197,9 @@ async function load(
    * Retries what a client would retry (no answer, 429, 502, 503) with the same request, waiting as long as
    * `Retry-After` asks; anything else is the answer.
    */
-  const retrying = async (send: () => Promise<{ status: number; body: any; headers?: Headers }>) => {
+  const retrying = async (send: (baseUrl: string) => Promise<{ status: number; body: any; headers?: Headers }>) => {
     for (;;) {
-      const res = await send().catch(() => ({ status: 0, body: undefined, headers: undefined }));
+      const res = await send(nextBaseUrl()).catch(() => ({ status: 0, body: undefined, headers: undefined }));
       if (![0, 429, 502, 503].includes(res.status)) return res;
       await sleep(res.status === 429 ? Number(res.headers?.get('retry-after') ?? 1) * 1_000 : 250);
     }
@@ -186,7 +219,7 @@ async function load(
   const answers = new Map<string, Array<{ by: string; decision: string; status: number }>>();
   const decideAnswers: Record<string, number> = {};
   const decide = async (p: Planned, ask: ReportOf<'ask_created'>, by: string, decision: 'approve' | 'deny') => {
-    const answer = await retrying(() => post(o.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, {
+    const answer = await retrying((baseUrl) => post(baseUrl, `/approvals/${ask.payload.ask_id}/decide`, {
       decision, reason: `chaos ${p.kind}`, action_digest: ask.payload.action_digest,
     }, o.tenant, { 'x-user-id': by }));
     answers.set(p.commandId, [...(answers.get(p.commandId) ?? []), { by, decision, status: answer.status }]);
@@ -198,7 +231,7 @@ async function load(
     const body = p.kind === 'green'
       ? { type: 'agent.run', agent: 'echo', params: { n: p.commandId }, command_id: p.commandId, correlation_id: p.commandId }
       : { type: 'agent.run', agent: 'external_share', params: { url: `${o.hookUrl}/chaos/${p.commandId}`, payload: { n: p.commandId } }, command_id: p.commandId, correlation_id: p.commandId };
-    const res = await retrying(() => post(o.baseUrl, '/sidecar/command', body, o.tenant));
+    const res = await retrying((baseUrl) => post(baseUrl, '/sidecar/command', body, o.tenant));
     if (res.status !== 202) throw new Error(`command ${p.commandId}: ${res.status} ${JSON.stringify(res.body)}`);
     if (p.kind === 'green') return;
     const waitUntil = Date.now() + o.settleMs;
@@ -258,9 +291,20 @@ async function load(
   const result: ChaosResult = {
     planned: plan.length, kinds, faults, decideAnswers,
     stuck: [], doubleEnded: [], reordered: [], unapprovedOrRepeated: [], wrongAnswers: [], running: [], workflowTaskFailures: {}, concurrentDecisions: 0,
-    askDisagreements: [], unaudited: [],
+    askDisagreements: [], unaudited: [], sseMismatches: [],
     duplicateReportIds: ids.length - new Set(ids).size,
   };
+  const storedIds = entries.map((e) => e.id);
+  for (const [i, dashboard] of dashboards.entries()) {
+    const seen = await dashboard.waitForCount(storedIds.length, 30_000).then(() => dashboard.stop(), async (err: Error) => {
+      await dashboard.stop();
+      result.sseMismatches.push(`dashboard ${i}: ${err.message}`);
+      return undefined;
+    });
+    if (!seen) continue;
+    const mismatch = streamMismatch(storedIds, seen.map((e) => e.id ?? ''));
+    if (mismatch) result.sseMismatches.push(`dashboard ${i} (${dashboard.connections} connections): ${mismatch}`);
+  }
   for (const p of plan) {
     const reports = byCommand.get(p.commandId) ?? [];
     const endings = reports.filter((r) => isTerminalReport(r)).length;
@@ -304,6 +348,14 @@ async function load(
   }
 
   return result;
+}
+
+/** Where a dashboard's ids first differ from the stored stream's; undefined when they are the same, in order. */
+function streamMismatch(stored: string[], seen: string[]): string | undefined {
+  const at = stored.findIndex((id, i) => seen[i] !== id);
+  if (at >= 0) return `at ${at} stored ${stored[at]}, saw ${seen[at] ?? 'nothing'}`;
+  if (seen.length > stored.length) return `${seen.length - stored.length} more than stored, first ${seen[stored.length]}`;
+  return undefined;
 }
 
 /** What the ask index says against what the command's stream says; undefined when they agree. */

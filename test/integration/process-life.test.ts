@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertPortFree } from '../../runtime/devserver/port-check.js';
 import { cleanupEnv, isolatedEnv, killHard } from '../support/nexus-under-test.js';
-import { closeLocally, freePort, listenLocally } from '../support/local-server.js';
+import { closeLocally, freeRestartablePort, listenLocally } from '../support/local-server.js';
 import { until } from '../support/until.js';
 
 /**
@@ -61,7 +61,7 @@ const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catc
 
 describe('NEXUS as a process', () => {
   it('./nexus start stops everything it started on SIGTERM, its Temporal dev server included, and frees its ports', async () => {
-    const ports = { http: await freePort(), temporal: await freePort(), ui: await freePort() };
+    const ports = { http: await freeRestartablePort(), temporal: await freeRestartablePort(), ui: await freeRestartablePort() };
     const nexus = launch('./nexus', ['start'], {
       PORT: String(ports.http), TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, TEMPORAL_UI_PORT: String(ports.ui), NEXUS_START_TEMPORAL: 'auto',
     });
@@ -85,7 +85,7 @@ describe('NEXUS as a process', () => {
     const impostor = createServer((_req, res) => res.writeHead(200).end('hello'));
     const url = await listenLocally(impostor);
     try {
-      const nexus = launch(process.execPath, ['--import', 'tsx', 'main.ts'], { PORT: String(await freePort()), TEMPORAL_ADDRESS: new URL(url).host, NEXUS_START_TEMPORAL: 'auto' });
+      const nexus = launch(process.execPath, ['--import', 'tsx', 'main.ts'], { PORT: String(await freeRestartablePort()), TEMPORAL_ADDRESS: new URL(url).host, NEXUS_START_TEMPORAL: 'auto' });
       expect(await nexus.exited).toBe(1);
       expect(nexus.stderr().trim().split('\n').filter((l) => l.startsWith('nexus:'))).toEqual([
         expect.stringMatching(new RegExp(`^nexus: something answers at TEMPORAL_ADDRESS=${new URL(url).host}, but not as a Temporal server NEXUS can use`)),
@@ -97,7 +97,7 @@ describe('NEXUS as a process', () => {
 
   it('refuses a Temporal server without NEXUS\'s namespace, naming it', async () => {
     const namespace = `missing-${randomUUID().slice(0, 8)}`;
-    const nexus = launch(process.execPath, ['--import', 'tsx', 'main.ts'], { PORT: String(await freePort()), NEXUS_START_TEMPORAL: 'auto', TEMPORAL_NAMESPACE: namespace });
+    const nexus = launch(process.execPath, ['--import', 'tsx', 'main.ts'], { PORT: String(await freeRestartablePort()), NEXUS_START_TEMPORAL: 'auto', TEMPORAL_NAMESPACE: namespace });
     expect(await nexus.exited).toBe(1);
     expect(nexus.stderr()).toContain(`nexus: the Temporal server at TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS} has no namespace "${namespace}"`);
   }, 60_000);

@@ -90,6 +90,11 @@ export class SseRecorder {
     return this.reports;
   }
 
+  /** Resolves when the stream ends (the server closed it, or `close()`). */
+  get finished(): Promise<void> {
+    return this.done;
+  }
+
   async waitForEnd(timeoutMs = 10_000): Promise<void> {
     await Promise.race([this.done, new Promise((_, reject) => setTimeout(() => reject(new Error('stream did not end')), timeoutMs))]);
   }

@@ -98,7 +98,7 @@ beforeAll(() => {
     audit,
     sseClients: new SseClientLimiter(4),
     // No route here uploads: the store is never written.
-    files: { store: new LocalBlobStore(join(tmpdir(), `nexus-app-test-${randomUUID()}`)), maxUploadBytes: 1024 * 1024 },
+    files: { store: new LocalBlobStore(join(tmpdir(), `nexus-app-test-${randomUUID()}`), 1024 * 1024), maxUploadBytes: 1024 * 1024 },
     sse: { heartbeatMs: 1_000, retryMs: 500 },
     temporalUiUrl: undefined,
     seal: new DecisionSeal([{ id: 'test-decision', key: randomBytes(32) }], 60_000),

@@ -3,11 +3,11 @@ import { AgentRegistry, builtInAgents } from '../agents/registry.js';
 import type { Agent } from '../agents/agent.js';
 import { ReportBridge } from '../bridge/report-bridge.js';
 import type { Config } from './config/load-config.js';
-import { LocalBlobStore } from '../infra/files/local-blob-store.js';
 import { privateDir } from '../infra/files/private-paths.js';
 import type { Logger } from '../infra/logger.js';
 import type { Redis } from '../infra/redis.js';
 import { RoleClients } from './role-clients.js';
+import { openBlobStore } from './open-blob-store.js';
 import { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import { serviceAddress } from '../infra/service-address.js';
 import { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
@@ -89,9 +89,9 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     };
     // Keys, uploads and Temporal's database live under the data folder: this user's alone.
     privateDir(config.temporal.dataDir);
-    // API and worker must see the same files: one folder on one machine, a shared volume (or an S3-like
-    // BlobStore) across machines.
-    const blobStore = new LocalBlobStore(config.files.blobDir);
+    // API and worker must see the same files: one folder on one machine (or a shared volume), a bucket across machines.
+    // A bridge alone never touches files, so it needs no reach to (or key for) the bucket.
+    const blobStore = await openBlobStore(config.files, { check: has('api') || has('worker') });
     const topology = { exchange: config.amqp.exchange, bridgeQueue: config.amqp.bridgeQueue };
     const policies = new PolicyStore(config.policy.dir);
     // One lazy client connection for what this process asks Temporal directly (earlier results, async completion).

@@ -1,33 +1,25 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { TENANT_ID_PATTERN, type SheetSummary, type Tenant } from '../../contracts/index.js';
-import { isFileId, type BlobMeta, type BlobStore } from './blob-store.js';
+import type { SheetSummary, Tenant } from '../../contracts/index.js';
+import { isFileId, newBlobMeta, tenantFolder, type BlobMeta, type BlobStore } from './blob-store.js';
 import { privateDir } from './private-paths.js';
 
 /**
  * Files in a local folder: `<dir>/<org>/<project>/<file_id>.bin` plus `<file_id>.json` for the metadata.
- * The API and the worker must see the same folder (one machine, or a shared volume); across machines use an
- * S3-like implementation of BlobStore instead.
+ * The API and the worker must see the same folder (one machine, or a shared volume); across machines use the S3
+ * store (infra/files/s3-blob-store.ts).
  */
 export class LocalBlobStore implements BlobStore {
   private readonly root: string;
 
-  constructor(dir: string) {
+  constructor(dir: string, private readonly maxBytes: number) {
     this.root = resolve(dir);
     privateDir(this.root, 'upload folder');
   }
 
   async put(tenant: Tenant, name: string, contentType: string, bytes: Uint8Array, sheet?: SheetSummary): Promise<BlobMeta> {
-    const meta: BlobMeta = {
-      file_id: randomUUID(),
-      name,
-      size: bytes.byteLength,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      content_type: contentType,
-      created_at: new Date().toISOString(),
-      ...(sheet ? { sheet } : {}),
-    };
+    const meta = newBlobMeta(name, contentType, bytes, this.maxBytes, sheet);
     const dir = this.tenantDir(tenant);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // Bytes first, metadata last, each through a rename: a file is visible only once it is complete.
@@ -72,12 +64,8 @@ export class LocalBlobStore implements BlobStore {
     return { files, more: false };
   }
 
-  /** Tenant ids match `^[a-z0-9][a-z0-9_-]*$`, so they are safe path segments; checked again here all the same. */
   private tenantDir(tenant: Tenant): string {
-    if (!TENANT_ID_PATTERN.test(tenant.org_id) || !TENANT_ID_PATTERN.test(tenant.project_id)) {
-      throw new Error('invalid tenant for the blob store');
-    }
-    return join(this.root, tenant.org_id, tenant.project_id);
+    return join(this.root, tenantFolder(tenant));
   }
 }
 

@@ -104,6 +104,20 @@ const Env = z.object({
   NEXUS_REMOTE_HEARTBEAT_TIMEOUT: Duration.default(30_000),
   NEXUS_BLOB_DIR: Optional,
   NEXUS_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(5 * 1024 * 1024),
+  // Whoever writes it (an upload, an agent's outbox): the most one stored file may hold.
+  NEXUS_MAX_STORED_FILE_BYTES: z.coerce.number().int().min(1024).max(5 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  // Where uploads live: a local folder (one machine, or a shared volume) or an S3-compatible bucket (several hosts).
+  NEXUS_BLOB_STORE: z.enum(['local', 's3']).default('local'),
+  NEXUS_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  NEXUS_S3_PREFIX: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'must be empty or folder names, each ending in /').default(''),
+  NEXUS_S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/).default('us-east-1'),
+  // MinIO, Ceph, a local test server; unset: AWS itself.
+  NEXUS_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  NEXUS_S3_FORCE_PATH_STYLE: Bool.default(false),
+  // Unset: the AWS SDK's own chain (AWS_* variables, a web identity, an instance role).
+  NEXUS_S3_ACCESS_KEY_ID: Optional,
+  NEXUS_S3_SECRET_ACCESS_KEY: Optional,
+  NEXUS_S3_SERVER_SIDE_ENCRYPTION: z.enum(['AES256', 'aws:kms']).optional(),
   SENS_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://sens.apigw.ntruss.com'),
   SENS_ACCESS_KEY: Optional,
   SENS_SECRET_KEY: Optional,
@@ -210,7 +224,24 @@ function toConfig(env: z.infer<typeof Env>) {
     },
     policy: { dir: env.NEXUS_POLICY_DIR },
     remote: { prefix: env.NEXUS_REMOTE_PREFIX, heartbeatTimeoutMs: env.NEXUS_REMOTE_HEARTBEAT_TIMEOUT },
-    files: { blobDir: env.NEXUS_BLOB_DIR ?? join(env.NEXUS_DATA_DIR, 'blobs'), maxUploadBytes: env.NEXUS_MAX_UPLOAD_BYTES },
+    files: {
+      maxUploadBytes: env.NEXUS_MAX_UPLOAD_BYTES,
+      maxStoredBytes: env.NEXUS_MAX_STORED_FILE_BYTES,
+      store: env.NEXUS_BLOB_STORE === 's3'
+        ? {
+          kind: 's3' as const,
+          bucket: env.NEXUS_S3_BUCKET ?? '',
+          prefix: env.NEXUS_S3_PREFIX,
+          region: env.NEXUS_S3_REGION,
+          endpoint: env.NEXUS_S3_ENDPOINT,
+          forcePathStyle: env.NEXUS_S3_FORCE_PATH_STYLE,
+          credentials: env.NEXUS_S3_ACCESS_KEY_ID && env.NEXUS_S3_SECRET_ACCESS_KEY
+            ? { accessKeyId: env.NEXUS_S3_ACCESS_KEY_ID, secretAccessKey: env.NEXUS_S3_SECRET_ACCESS_KEY }
+            : undefined,
+          serverSideEncryption: env.NEXUS_S3_SERVER_SIDE_ENCRYPTION,
+        }
+        : { kind: 'local' as const, dir: env.NEXUS_BLOB_DIR ?? join(env.NEXUS_DATA_DIR, 'blobs') },
+    },
     sens: {
       baseUrl: env.SENS_BASE_URL,
       accessKey: env.SENS_ACCESS_KEY,
@@ -275,6 +306,17 @@ export function assertSafeListen(config: Pick<Config, 'auth' | 'http'>): void {
   }
 }
 
+/** What the file settings need together: a bucket for S3, both halves of a key, a ceiling above the upload limit. */
+function assertFilesConfig(env: z.infer<typeof Env>): void {
+  if (env.NEXUS_BLOB_STORE === 's3' && !env.NEXUS_S3_BUCKET) throw new ConfigError('NEXUS_BLOB_STORE=s3 needs NEXUS_S3_BUCKET');
+  if ((env.NEXUS_S3_ACCESS_KEY_ID === undefined) !== (env.NEXUS_S3_SECRET_ACCESS_KEY === undefined)) {
+    throw new ConfigError('NEXUS_S3_ACCESS_KEY_ID and NEXUS_S3_SECRET_ACCESS_KEY go together');
+  }
+  if (env.NEXUS_MAX_STORED_FILE_BYTES < env.NEXUS_MAX_UPLOAD_BYTES) {
+    throw new ConfigError(`NEXUS_MAX_STORED_FILE_BYTES=${env.NEXUS_MAX_STORED_FILE_BYTES} is below NEXUS_MAX_UPLOAD_BYTES=${env.NEXUS_MAX_UPLOAD_BYTES}: an upload could not be stored`);
+  }
+}
+
 /** Values that may carry credentials are not echoed back: URLs lose their user info, keys and secrets are hidden. */
 function shown(name: string, value: string | undefined): string {
   if (value === undefined) return '';
@@ -296,5 +338,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.llm.required && config.llm.providers.length === 0) {
     throw new ConfigError('LLM_REQUIRED=true but no provider configured');
   }
+  assertFilesConfig(parsed.data);
   return config;
 }

@@ -113,7 +113,7 @@ describe('POST /files refuses zip bombs before storing them', () => {
 });
 
 describe('student.excel_kakao refuses a bomb that reached the blob store another way', () => {
-  const store = new LocalBlobStore(blobDir);
+  const store = new LocalBlobStore(blobDir, 64 * 1024 * 1024);
 
   it.each([
     { label: 'an honest bomb', bytes: HONEST_BOMB, code: 'spreadsheet_too_large' },

@@ -1,6 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
 import { Report, type ReportOf } from '../contracts/index.js';
 import { connectAmqp } from '../infra/amqp.js';
+import { checkAmqp } from '../infra/health-checks.js';
 import { backoffDelay, sleep } from '../infra/backoff.js';
 import { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import type { Logger } from '../infra/logger.js';
@@ -122,6 +123,12 @@ export class ReportBridge {
         this.log.error({ correlation_id: msg.properties.correlationId, err: (err as Error).message }, 'report handling failed; re-subscribing');
         void channel.close().catch(() => undefined);
       });
+  }
+
+  /** RabbitMQ answers on the bridge's own connection (its health check). */
+  async check(): Promise<void> {
+    if (!this.connection) throw new Error('the bridge has not connected');
+    await checkAmqp(this.connection);
   }
 
   async stop(): Promise<void> {

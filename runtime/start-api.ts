@@ -20,7 +20,7 @@ import { SseClientLimiter } from '../api/sse/client-limiter.js';
 import { assertSafeListen, type Config } from './config/load-config.js';
 import type { BlobStore } from '../infra/files/blob-store.js';
 import { PortInUseError } from './devserver/port-check.js';
-import { withDeadline } from '../infra/deadline.js';
+import { checkAmqp } from '../infra/health-checks.js';
 import type { Logger } from '../infra/logger.js';
 import { createRedis } from '../infra/redis.js';
 import { serviceAddress } from '../infra/service-address.js';
@@ -45,7 +45,6 @@ export interface ApiRuntime {
 }
 
 const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
-const AMQP_PROBE_TIMEOUT_MS = 2_000;
 const OPEN_ASKS_READ_TIMEOUT_MS = 1_000;
 
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
@@ -101,15 +100,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
       rabbitmq: serviceAddress(config.amqp.roleUrls.api),
       temporal: `${config.temporal.address} (namespace ${config.temporal.namespace})`,
     },
-    checkAmqp: async () => {
-      const opening = amqp.createChannel();
-      // A channel that opens after the probe gave up is closed, not leaked.
-      const channel = await withDeadline(opening, AMQP_PROBE_TIMEOUT_MS).catch((err: unknown) => {
-        opening.then((late) => late.close()).catch(() => undefined);
-        throw err;
-      });
-      await channel.close();
-    },
+    checkAmqp: () => checkAmqp(amqp),
     settings: {
       ask_timeout_ms: config.workflow.askTimeoutMs,
       agent_timeout_ms: config.workflow.agentTimeoutMs,

@@ -12,6 +12,7 @@ import { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import { serviceAddress } from '../infra/service-address.js';
 import { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import { serveMetrics } from '../infra/metrics/serve-metrics.js';
+import { checkAmqp, runChecks, type HealthCheck } from '../infra/health-checks.js';
 import { temporalCoreMetricsUrl } from '../infra/temporal-logger.js';
 import { RedisKeys } from '../infra/store/keys.js';
 import { ReportStore } from '../infra/store/report-store.js';
@@ -66,9 +67,11 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
   };
 
   const metrics = new NexusMetrics(role);
+  // What `GET /health` on the metrics port checks: each role adds its dependencies once it runs.
+  const roleChecks: Record<string, HealthCheck> = {};
   try {
     if (config.metrics.port !== undefined) {
-      const server = await serveMetrics(metrics, temporalCoreMetricsUrl(), config.http.host, config.metrics.port, logger);
+      const server = await serveMetrics(metrics, temporalCoreMetricsUrl(), config.http.host, config.metrics.port, logger, () => runChecks(roleChecks));
       stops.push(() => new Promise((resolve) => {
         server.close(resolve);
         // A scraper's kept-alive connection would hold close() open until it idles out.
@@ -146,6 +149,9 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         await refusals.flush();
       });
       await bridge.start();
+      const bridgeRedis = redis.bridge;
+      roleChecks['bridge.redis'] = () => bridgeRedis.ping().then(() => undefined);
+      roleChecks['bridge.rabbitmq'] = () => bridge.check();
     }
     if (redis.worker && amqp.worker) {
       const audit = auditOf(redis.worker);
@@ -181,6 +187,13 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         tracing,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
       });
+      const workerRedis = redis.worker;
+      const workerAmqp = amqp.worker;
+      roleChecks['worker.temporal'] = async () => {
+        if (worker.getState() !== 'RUNNING') throw new Error(`the Temporal worker is ${worker.getState()}`);
+      };
+      roleChecks['worker.redis'] = () => workerRedis.ping().then(() => undefined);
+      roleChecks['worker.rabbitmq'] = () => checkAmqp(workerAmqp);
       stops.unshift(async () => {
         worker.shutdown();
         await done.catch(() => undefined);

@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
-import { withDeadline } from '../../infra/deadline.js';
+import { runChecks } from '../../infra/health-checks.js';
 import type { ApiDeps } from '../api-deps.js';
-
-const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * `GET /health`: 200 when Redis, RabbitMQ and Temporal all answer, else 503 naming the one that did not; with where
@@ -16,11 +14,7 @@ export function healthRoutes(deps: ApiDeps) {
       rabbitmq: deps.checkAmqp,
       temporal: () => deps.gateway.ping(),
     };
-    const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => [name, await probe(check)] as const),
-    );
-    const status = Object.fromEntries(results);
-    const failed = results.filter(([, r]) => r !== 'ok').map(([name]) => name);
+    const { failed, checks: status } = await runChecks(checks);
     const stalled = deps.stalled ? { stalled_commands: deps.stalled.latest() ?? null } : {};
     if (failed.length > 0) {
       c.header('Retry-After', '5');
@@ -29,13 +23,4 @@ export function healthRoutes(deps: ApiDeps) {
     return c.json({ status: 'ok', checks: status, addresses: deps.addresses, ...stalled }, 200);
   });
   return app;
-}
-
-async function probe(check: () => Promise<void>): Promise<string> {
-  try {
-    await withDeadline(check(), CHECK_TIMEOUT_MS);
-    return 'ok';
-  } catch (err) {
-    return `error: ${(err as Error).message}`;
-  }
 }

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/local-server.js';
+import { PrivateRedis } from '../support/private-redis.js';
 import { isolatedEnv, killHard, post, spawnRole, testLogger, AMQP_URL, type RunningNexus } from '../support/nexus-under-test.js';
 import { bootSharingNexus, type SharingNexus } from '../support/sharing-nexus.js';
 import { parsePrometheusText, sampleValue, type Sample } from '../support/prometheus-text.js';
@@ -123,9 +124,39 @@ describe('GET /metrics', () => {
       const { samples } = await scrape(url);
       expect(samples.some((s) => s.name.startsWith('temporal_') && s.labels.task_queue === env.TEMPORAL_TASK_QUEUE)).toBe(true);
       expect(sampleValue(samples, 'nexus_process_cpu_seconds_total', { nexus_role: 'worker' })).toBeGreaterThan(0);
-      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(404);
+      // An orchestrator's probe: the worker's own dependencies, each named.
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', checks: { 'worker.temporal': 'ok', 'worker.redis': 'ok', 'worker.rabbitmq': 'ok' } });
     } finally {
       if (worker) await killHard(worker);
+    }
+  });
+
+  it('a bridge answers GET /health on NEXUS_METRICS_PORT: 503 naming its Redis while that is down, 200 once it is back', async () => {
+    const redis = await PrivateRedis.start();
+    const port = await freePort();
+    const bridgeEnv = { ...env, REDIS_URL: redis.url, NEXUS_METRICS_PORT: String(port), NEXUS_BRIDGE_QUEUE: `${env.NEXUS_BRIDGE_QUEUE}.health` };
+    let bridge: ChildProcess | undefined;
+    const health = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      return { status: response.status, body: (await response.json()) as { status: string; failed?: string[] } };
+    };
+    try {
+      bridge = await spawnRole('bridge', bridgeEnv, testLogger(env).logFile);
+      expect(await health()).toEqual({ status: 200, body: { status: 'ok', checks: { 'bridge.redis': 'ok', 'bridge.rabbitmq': 'ok' } } });
+      await redis.kill();
+      await until(async () => (await health()).status === 503, 20_000, 'the bridge\'s /health to see its Redis gone');
+      expect((await health()).body).toMatchObject({ status: 'unavailable', failed: ['bridge.redis'] });
+      await redis.restart();
+      await until(async () => (await health()).status === 200, 30_000, 'the bridge\'s /health to see its Redis back');
+    } finally {
+      if (bridge) await killHard(bridge);
+      await redis.remove();
+      const connection = await amqplib.connect(AMQP_URL);
+      const channel = await connection.createChannel();
+      for (const queue of [bridgeEnv.NEXUS_BRIDGE_QUEUE, `${bridgeEnv.NEXUS_BRIDGE_QUEUE}.dead`]) await channel.deleteQueue(queue);
+      await connection.close();
     }
   });
 });

@@ -23,12 +23,14 @@ interface SideResult {
 
 export interface BenchResults {
   finished_at: string;
-  settings: Omit<BenchSettings, 'resultsFile' | 'timeoutMs'>;
+  settings: Omit<BenchSettings, 'resultsFile' | 'timeoutMs' | 'processes'>;
   machine: { cpus: number; node: string; platform: string };
   temporal: { kind: string; address: string };
   nexus: SideResult & { stages: Record<string, LatencySummary> };
   baseline: SideResult;
   ratios: { p50: number; p95: number; p99: number; throughput: number };
+  /** The multi-process mode: how many of each role ran, and the CPU each role spent per 1,000 measured commands. */
+  processes?: { apis: number; workers: number; bridges: number; cpu_s_per_1000_commands: Record<string, number> };
 }
 
 export function buildResults(
@@ -36,6 +38,7 @@ export function buildResults(
   temporal: { kind: string; address: string },
   nexus: LoadResult<NexusSample>,
   baseline: LoadResult<number>,
+  cpuSeconds?: Record<string, number>,
 ): BenchResults {
   const n = side(nexus.samples.map((s) => s.latencyMs), nexus);
   const b = side(baseline.samples, baseline);
@@ -59,6 +62,14 @@ export function buildResults(
       // Above 1 means NEXUS is faster; kept as NEXUS / baseline like the latencies so every ratio reads the same way.
       throughput: n.throughput_per_s / b.throughput_per_s,
     },
+    ...(settings.processes && cpuSeconds
+      ? {
+        processes: {
+          ...settings.processes,
+          cpu_s_per_1000_commands: Object.fromEntries(Object.entries(cpuSeconds).map(([role, s]) => [role, (s / nexus.samples.length) * 1000])),
+        },
+      }
+      : {}),
   };
 }
 
@@ -87,6 +98,11 @@ export function formatTable(r: BenchResults): string {
   }
   const done = r.nexus.latency;
   lines.push(row(['  task_completed on SSE', ms(done.p50_ms), ms(done.p95_ms), ms(done.p99_ms), '']));
+  if (r.processes) {
+    const p = r.processes;
+    lines.push('', `Processes: ${p.apis} API, ${p.workers} worker, ${p.bridges} bridge; CPU seconds per 1,000 commands by role:`);
+    lines.push(`  ${Object.entries(p.cpu_s_per_1000_commands).map(([role, s]) => `${role} ${s.toFixed(1)}`).join(', ')}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

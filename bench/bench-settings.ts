@@ -4,6 +4,8 @@ export interface BenchSettings {
   warmup: number;
   timeoutMs: number;
   resultsFile: string;
+  /** Role processes for the multi-process mode; undefined: every role in the bench's own process. */
+  processes: { apis: number; workers: number; bridges: number } | undefined;
 }
 
 /** Reads the BENCH_* variables; a bad value stops the run with one line naming the variable. */
@@ -15,6 +17,10 @@ export function readBenchSettings(env: Record<string, string | undefined> = proc
     timeoutMs: positiveInt(env, 'BENCH_TIMEOUT_S', 600) * 1000,
     // test-artifacts/ is gitignored, so a run never dirties the working tree.
     resultsFile: env.BENCH_RESULTS_FILE ?? 'test-artifacts/bench-results.json',
+    // BENCH_APIS / BENCH_WORKERS: NEXUS as deployed, each role its own processes (one bridge: the others only stand by).
+    processes: env.BENCH_APIS || env.BENCH_WORKERS
+      ? { apis: positiveInt(env, 'BENCH_APIS', 1), workers: positiveInt(env, 'BENCH_WORKERS', 1), bridges: positiveInt(env, 'BENCH_BRIDGES', 1) }
+      : undefined,
   };
 }
 

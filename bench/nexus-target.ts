@@ -28,7 +28,7 @@ export interface NexusTarget {
   stop(): Promise<void>;
 }
 
-const TENANT: Tenant = { org_id: 'bench', project_id: 'green' };
+export const TENANT: Tenant = { org_id: 'bench', project_id: 'green' };
 const COMMAND_TIMEOUT_MS = 60_000;
 
 /** NEXUS with every role in this process, driven the way a sidecar and a dashboard drive it: HTTP in, SSE out. */
@@ -42,36 +42,43 @@ export async function startNexusTarget(env: Record<string, string>, logger: Logg
     await runtime.stop();
     throw err;
   }
-  const commandUrl = new URL('/sidecar/command', baseUrl);
-
   return {
-    async run(correlationId, index) {
-      const completed = stream.expect(correlationId, COMMAND_TIMEOUT_MS);
-      // Settled later; without this a failed POST would leave the rejection unobserved until its timeout.
-      completed.catch(() => undefined);
-      const started = nowMs();
-      const response = await fetch(commandUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-org-id': TENANT.org_id, 'x-project-id': TENANT.project_id },
-        body: JSON.stringify({ type: 'agent.run', agent: 'echo', params: { n: index }, command_id: correlationId, correlation_id: correlationId }),
-      });
-      const acceptedAt = nowMs();
-      const body = await response.text();
-      if (response.status !== 202) throw new Error(`POST /sidecar/command answered ${response.status}: ${body}`);
-      const trace = await completed;
-      const since = (t: number | undefined) => (t === undefined ? undefined : t - started);
-      return {
-        latencyMs: trace.completedSeenAt - started,
-        accepted202: acceptedAt - started,
-        firstWorkflowTask: since(trace.acceptedTs),
-        firstReportStreamed: since(trace.acceptedSeenAt),
-        completedStamped: trace.completedTs - started,
-        completedStored: trace.completedStoredAt - started,
-      };
-    },
+    run: greenCommands([baseUrl], stream),
     async stop() {
       stream.close();
       await runtime.stop();
     },
+  };
+}
+
+/**
+ * Sends one GREEN echo command and waits for its `task_completed` on `stream`. Several APIs take the POSTs in turn,
+ * as behind a load balancer; the stream may be any of them (every API streams every report).
+ */
+export function greenCommands(baseUrls: string[], stream: SseWaiter): NexusTarget['run'] {
+  const commandUrls = baseUrls.map((baseUrl) => new URL('/sidecar/command', baseUrl));
+  return async (correlationId, index) => {
+    const completed = stream.expect(correlationId, COMMAND_TIMEOUT_MS);
+    // Settled later; without this a failed POST would leave the rejection unobserved until its timeout.
+    completed.catch(() => undefined);
+    const started = nowMs();
+    const response = await fetch(commandUrls[index % commandUrls.length] ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-org-id': TENANT.org_id, 'x-project-id': TENANT.project_id },
+      body: JSON.stringify({ type: 'agent.run', agent: 'echo', params: { n: index }, command_id: correlationId, correlation_id: correlationId }),
+    });
+    const acceptedAt = nowMs();
+    const body = await response.text();
+    if (response.status !== 202) throw new Error(`POST /sidecar/command answered ${response.status}: ${body}`);
+    const trace = await completed;
+    const since = (t: number | undefined) => (t === undefined ? undefined : t - started);
+    return {
+      latencyMs: trace.completedSeenAt - started,
+      accepted202: acceptedAt - started,
+      firstWorkflowTask: since(trace.acceptedTs),
+      firstReportStreamed: since(trace.acceptedSeenAt),
+      completedStamped: trace.completedTs - started,
+      completedStored: trace.completedStoredAt - started,
+    };
   };
 }

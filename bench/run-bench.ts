@@ -11,7 +11,8 @@ import { readBenchSettings } from './bench-settings.js';
 import { ensureBenchTemporal } from './bench-temporal.js';
 import { CleanupStack } from './cleanup-stack.js';
 import { runClosedLoop } from './load-runner.js';
-import { startNexusTarget } from './nexus-target.js';
+import { startNexusTarget, type NexusTarget } from './nexus-target.js';
+import { startProcessTarget, type ProcessTarget } from './process-target.js';
 
 const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -47,15 +48,21 @@ async function main(cleanups: CleanupStack): Promise<void> {
   const baselineResult = await runClosedLoop(settings.commands, settings.concurrency, (i) => baseline.run(`bench-${runId}-baseline-${i}`, i));
   await stopBaseline();
 
-  progress('starting NEXUS (api, worker, bridge in this process)');
-  const nexus = await startNexusTarget(env, logger, nexusBundle);
+  const processes = settings.processes;
+  progress(processes ? `starting NEXUS as processes: ${processes.apis} API, ${processes.workers} worker, ${processes.bridges} bridge` : 'starting NEXUS (api, worker, bridge in this process)');
+  const nexus: NexusTarget & Partial<Pick<ProcessTarget, 'cpu'>> = processes
+    ? await startProcessTarget(env, processes, progress)
+    : await startNexusTarget(env, logger, nexusBundle);
   const stopNexus = cleanups.push('nexus', () => nexus.stop());
   progress(`NEXUS: warm-up ${settings.warmup}, then ${settings.commands} commands at concurrency ${settings.concurrency}`);
   await runClosedLoop(settings.warmup, settings.concurrency, (i) => nexus.run(`bench-${runId}-warmup-${i}`, i));
+  const cpuBefore = nexus.cpu?.();
   const nexusResult = await runClosedLoop(settings.commands, settings.concurrency, (i) => nexus.run(`bench-${runId}-${i}`, i));
+  const cpuAfter = nexus.cpu?.();
   await stopNexus();
+  const cpuSpent = cpuBefore && cpuAfter ? Object.fromEntries(Object.entries(cpuAfter).map(([role, s]) => [role, s - (cpuBefore[role as keyof typeof cpuBefore] ?? 0)])) : undefined;
 
-  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, nexusResult, baselineResult);
+  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, nexusResult, baselineResult, cpuSpent);
   process.stdout.write(formatTable(results));
   writeResults(settings.resultsFile, results);
   progress(`results written to ${settings.resultsFile}`);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -15,6 +15,7 @@ import { installTemporalLogger } from '../../infra/temporal-logger.js';
 import type { Role } from '../../runtime/roles.js';
 import { isListening } from '../../runtime/devserver/port-check.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
+import { spawnRole as spawnNexusRole } from '../../runtime/spawn-role.js';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
 import { executionsOn, replayWorkflows } from './replay-check.js';
 
@@ -93,29 +94,8 @@ export async function bootNexus(
 
 /** Starts `main.ts --role <role>` as a real child process (so a test can SIGKILL it) and waits until it runs. */
 export async function spawnRole(role: Role, env: Record<string, string>, logFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts', '--role', role], {
-    env: { ...process.env, ...env, LOG_LEVEL: process.env.NEXUS_CHILD_LOG_LEVEL ?? 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const { createWriteStream } = await import('node:fs');
-  const out = createWriteStream(logFile, { flags: 'a' });
-  child.stdout?.pipe(out);
-  await new Promise<void>((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`${role} did not start: ${stderr}`)), 60_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('NEXUS is running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${role} exited with ${code}: ${stderr}`));
-    });
-  });
-  return child;
+  return spawnNexusRole(role, { ...process.env, ...env, LOG_LEVEL: process.env.NEXUS_CHILD_LOG_LEVEL ?? 'info' }, { stdout: createWriteStream(logFile, { flags: 'a' }) });
 }
 
 export async function killHard(child: ChildProcess): Promise<void> {

@@ -45,6 +45,7 @@ export class DeliveryLedger {
 
   /** Takes the ledger for `attempt`; false when a later attempt already owns it. Returns the plan of the first attempt. */
   async claim(stepKey: string, attempt: number, plan: string): Promise<{ owned: boolean; plan: string }> {
+    await this.adoptEarlierLedger(stepKey);
     const [owned, stored] = (await this.redis.eval(CLAIM, 2, this.key(stepKey), this.confirmedKey(stepKey), String(attempt), plan, String(TTL_SECONDS))) as [number, string];
     return { owned: owned === 1, plan: stored };
   }
@@ -83,6 +84,23 @@ export class DeliveryLedger {
       if (field.startsWith('b:')) out.set(Number(field.slice(2)), JSON.parse(value) as BatchEntry);
     }
     return out;
+  }
+
+  /**
+   * A step begun before the ledger's keys shared a cluster slot keeps its history: its old keys are renamed to the
+   * new ones (single-node Redis, the only place old keys exist). Without this a send retried across the upgrade
+   * would find no ledger and send every batch again. An attempt of the older code still running on the old keys
+   * is fenced at its next batch: their owner is gone.
+   */
+  private async adoptEarlierLedger(stepKey: string): Promise<void> {
+    const before = this.keys.kakaoLedgerBefore(stepKey);
+    for (const [old, current] of [[before.ledger, this.key(stepKey)], [before.confirmed, this.confirmedKey(stepKey)]] as const) {
+      if ((await this.redis.exists(old)) === 0) continue;
+      // Another attempt moving it at the same moment: whichever rename ran first moved it; the other finds no key.
+      await this.redis.renamenx(old, current).catch((err: Error) => {
+        if (!/no such key/i.test(err.message)) throw err;
+      });
+    }
   }
 
   private key(stepKey: string): string {

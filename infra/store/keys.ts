@@ -74,11 +74,18 @@ export class RedisKeys {
   refusals(subject: string): string {
     return `${this.prefix}{refusals:${subject}}:count`;
   }
-  /** student.excel_kakao's delivery ledger of one step (one hash) and its confirmed-rows set. */
+  /**
+   * student.excel_kakao's delivery ledger of one step (one hash) and its confirmed-rows set: one `{kakao:<step>}`
+   * slot, since the ledger's scripts and transactions touch both.
+   */
   kakaoLedger(stepKey: string): string {
-    return `${this.prefix}kakao:ledger:${stepKey}`;
+    return `${this.prefix}{kakao:${stepKey}}:ledger`;
   }
   kakaoConfirmed(stepKey: string): string {
-    return `${this.prefix}kakao:confirmed:${stepKey}`;
+    return `${this.prefix}{kakao:${stepKey}}:confirmed`;
+  }
+  /** Where those two lived before they shared a slot; a ledger found there is moved on its next claim. */
+  kakaoLedgerBefore(stepKey: string): { ledger: string; confirmed: string } {
+    return { ledger: `${this.prefix}kakao:ledger:${stepKey}`, confirmed: `${this.prefix}kakao:confirmed:${stepKey}` };
   }
 }

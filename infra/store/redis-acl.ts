@@ -24,7 +24,8 @@ export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
     ],
     worker: [
       ...common,
-      `~${tenant('approval-use:*')}`, `~${p}kakao:*`,
+      // The delivery ledgers, and where they lived before (moved on a step's next claim).
+      `~${tenant('approval-use:*')}`, `~${p}{kakao:*}:*`, `~${p}kakao:*`,
       ...audit,
     ],
     api: [

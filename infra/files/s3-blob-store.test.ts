@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
-  CreateBucketCommand, GetObjectAclCommand, HeadObjectCommand, ListObjectsV2Command, S3Client,
+  GetObjectAclCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../runtime/config/load-config.js';
@@ -11,14 +11,13 @@ import { S3BlobStore } from './s3-blob-store.js';
 
 const moto = new MotoServer();
 const bucket = `nexus-test-${randomBytes(4).toString('hex')}`;
-const credentials = { accessKeyId: 'nexus-test', secretAccessKey: 'nexus-test-secret' };
 let s3: S3Client;
 let store: S3BlobStore;
 
 beforeAll(async () => {
-  const endpoint = await moto.start();
-  s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await moto.start();
+  s3 = moto.client();
+  await moto.createBucket(s3, bucket);
   store = new S3BlobStore(s3, { bucket, prefix: 'nexus/', serverSideEncryption: 'AES256', maxBytes: CONTRACT_LIMITS.maxBytes });
 });
 afterAll(async () => {
@@ -50,10 +49,7 @@ describe('S3BlobStore', () => {
   });
 
   it('stops start-up with the bucket named when it is not there, and opens one that is from the configuration', async () => {
-    const env = (name: string) => ({
-      NEXUS_BLOB_STORE: 's3', NEXUS_S3_BUCKET: name, NEXUS_S3_ENDPOINT: moto.endpoint, NEXUS_S3_FORCE_PATH_STYLE: 'true',
-      NEXUS_S3_ACCESS_KEY_ID: credentials.accessKeyId, NEXUS_S3_SECRET_ACCESS_KEY: credentials.secretAccessKey, NEXUS_S3_PREFIX: 'configured/',
-    });
+    const env = (name: string) => moto.nexusEnv(name, 'configured/');
     await expect(openBlobStore(loadConfig(env('no-such-bucket')).files, { check: true })).rejects.toThrow(/upload bucket no-such-bucket is not usable \(S3 answered 404\)/);
     const opened = await openBlobStore(loadConfig(env(bucket)).files, { check: true });
     const meta = await opened.put(tenant, 'from-config.csv', 'text/csv', Buffer.from('x'));

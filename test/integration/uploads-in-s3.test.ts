@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportOf } from '../../contracts/index.js';
 import { loadConfig } from '../../runtime/config/load-config.js';
@@ -14,7 +14,6 @@ import { SseRecorder } from '../support/sse-client.js';
 // The API and the worker as two "hosts": separate processes with separate data folders, sharing only the bucket.
 const moto = new MotoServer();
 const tenant = { org_id: 'acme', project_id: 'uploads-s3' };
-const credentials = { accessKeyId: 'nexus-files', secretAccessKey: 'nexus-files-secret' };
 const bucket = 'nexus-uploads-test';
 const folders: string[] = [];
 let env: Record<string, string>;
@@ -25,15 +24,14 @@ let worker: ChildProcess;
 let baseUrl: string;
 
 beforeAll(async () => {
-  const endpoint = await moto.start();
-  s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await moto.start();
+  s3 = moto.client();
+  await moto.createBucket(s3, bucket);
   const apiData = await mkdtemp(join(tmpdir(), 'nexus-s3-api-'));
   const workerData = await mkdtemp(join(tmpdir(), 'nexus-s3-worker-'));
   folders.push(apiData, workerData);
   env = isolatedEnv('uploads-s3', {
-    NEXUS_BLOB_STORE: 's3', NEXUS_S3_BUCKET: bucket, NEXUS_S3_ENDPOINT: endpoint, NEXUS_S3_FORCE_PATH_STYLE: 'true',
-    NEXUS_S3_ACCESS_KEY_ID: credentials.accessKeyId, NEXUS_S3_SECRET_ACCESS_KEY: credentials.secretAccessKey, NEXUS_S3_PREFIX: 'uploads-s3/',
+    ...moto.nexusEnv(bucket, 'uploads-s3/'),
     NEXUS_DATA_DIR: apiData,
   });
   const { logger, logFile } = testLogger(env);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
-import { Redis } from 'ioredis';
+import { deleteKeysUnder } from '../infra/store/delete-prefix.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -31,20 +31,7 @@ export function benchEnv(temporalAddress: string): Record<string, string> {
 /** Removes everything the run created in Redis and RabbitMQ; safe to call when the run never got that far. */
 export async function cleanupBenchEnv(env: Record<string, string>): Promise<void> {
   const prefix = env.NEXUS_REDIS_PREFIX;
-  if (prefix) {
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await redis.connect();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  }
+  if (prefix) await deleteKeysUnder(REDIS_URL, prefix);
   const exchange = env.NEXUS_REPORTS_EXCHANGE;
   const queue = env.NEXUS_BRIDGE_QUEUE;
   if (!exchange || !queue) return;

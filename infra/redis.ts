@@ -1,9 +1,50 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import { backoffDelay } from './backoff.js';
+import { parseRedisUrl } from './redis-address.js';
 import { serviceAddress } from './service-address.js';
 
 export type { Redis };
+
+/** What every NEXUS connection sets, on a single server or on each node of a cluster. */
+export interface RedisClientOptions {
+  connectionName?: string;
+  maxRetriesPerRequest: number;
+  enableOfflineQueue?: boolean;
+  commandTimeout?: number;
+  lazyConnect?: boolean;
+  retryStrategy?: (attempt: number) => number | null;
+}
+
+/**
+ * A client for the Redis a URL names: `redis://` one server, `redis+cluster://` ioredis's Cluster client (slots
+ * followed across resharding and failover). NEXUS holds either as `Redis`: every store uses only commands both
+ * share, each script and transaction on keys of one hash tag (infra/store/keys.ts); the integration suites that run
+ * on a real cluster (`./nexus test`) are what hold that promise.
+ */
+export function redisClient(url: string, options: RedisClientOptions): Redis {
+  const target = parseRedisUrl(url);
+  const { retryStrategy, lazyConnect, enableOfflineQueue, ...perNode } = options;
+  if (target?.kind !== 'cluster') return new Redis(url, { ...options });
+  const cluster = new Cluster(target.nodes, {
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(retryStrategy ? { clusterRetryStrategy: retryStrategy } : {}),
+    redisOptions: {
+      ...perNode,
+      ...(target.username === undefined ? {} : { username: target.username }),
+      ...(target.password === undefined ? {} : { password: target.password }),
+      ...(target.tls ? { tls: {} } : {}),
+    },
+  });
+  return cluster as unknown as Redis;
+}
+
+/** The cluster behind a client that `redisClient` made for a cluster URL; undefined for one server. */
+export function clusterOf(redis: Redis): Cluster | undefined {
+  const client: unknown = redis;
+  return client instanceof Cluster ? client : undefined;
+}
 
 export interface RedisOptions {
   url: string;
@@ -19,7 +60,7 @@ export interface RedisOptions {
  */
 export function createRedis({ url, logger, name, blocking = false }: RedisOptions): Redis {
   const log = logger.child({ component: 'redis', connection: name, address: serviceAddress(url) });
-  const redis = new Redis(url, {
+  const redis = redisClient(url, {
     connectionName: `nexus-${name}`,
     // A blocking reader fails fast when Redis is gone, so an SSE client gets a retry hint instead of a silent stall.
     maxRetriesPerRequest: blocking ? 0 : 2,

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLoopback } from '../../infra/loopback.js';
+import { parseRedisUrl, redisHosts, redisUrlWithLogin } from '../../infra/redis-address.js';
+import { urlWithLogin } from '../../infra/service-address.js';
 import { assertPrivate, privateDir } from '../../infra/files/private-paths.js';
 import { loadConfig } from '../config/load-config.js';
 import { BrokerUsersEnv, readEnv, RedisUsersEnv } from '../config/users-env.js';
@@ -29,8 +31,7 @@ export async function defineLocalUsers(env: Record<string, string | undefined>, 
   const chosen = ROLES.flatMap((r) => [urlVar(r, 'AMQP'), urlVar(r, 'REDIS')]).filter((name) => env[name]);
   if (chosen.length > 0) return { skipped: `${chosen.join(', ')} set by the operator` };
   const amqp = new URL(config.amqp.url);
-  const redis = new URL(config.redis.url);
-  if (!isLoopback(amqp.hostname) || !isLoopback(redis.hostname)) return { skipped: 'REDIS_URL or AMQP_URL is not on this machine' };
+  if (!isLoopback(amqp.hostname) || !redisHosts(config.redis.url).every(isLoopback)) return { skipped: 'REDIS_URL or AMQP_URL is not on this machine' };
 
   privateDir(config.temporal.dataDir);
   const file = join(config.temporal.dataDir, LOCAL_USERS_FILE);
@@ -52,7 +53,7 @@ export async function defineLocalUsers(env: Record<string, string | undefined>, 
     REDIS: RedisUsersEnv.shape.REDIS_USER_PREFIX.parse(env.REDIS_USER_PREFIX),
   };
   const lines = ROLES.flatMap((role) => (['AMQP', 'REDIS'] as const).map((service) =>
-    `${urlVar(role, service)}=${withLogin(service === 'AMQP' ? amqp : redis, `${prefix[service]}${role}`, passwords[urlVar(role, service)] ?? '')}`));
+    `${urlVar(role, service)}=${(service === 'AMQP' ? urlWithLogin : redisUrlWithLogin)(service === 'AMQP' ? amqp.href : config.redis.url, `${prefix[service]}${role}`, passwords[urlVar(role, service)] ?? '')}`));
   writeFileSync(file, `# NEXUS's logins per role on this machine's services (runtime/cli/local-users.ts); secrets: keep 0600\n${lines.join('\n')}\n`, { mode: 0o600 });
   return { file };
 }
@@ -64,18 +65,13 @@ function readKept(file: string): Record<string, string> {
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const match = /^(NEXUS_[A-Z]+_(?:AMQP|REDIS)_URL)=(.+)$/.exec(line.trim());
     if (!match?.[1] || !match[2]) continue;
-    const password = decodeURIComponent(new URL(match[2]).password);
+    const target = parseRedisUrl(match[2]);
+    const password = target?.kind === 'cluster' ? target.password ?? '' : decodeURIComponent(new URL(match[2]).password);
     if (password.length >= 12) kept[match[1]] = password;
   }
   return kept;
 }
 
-function withLogin(base: URL, user: string, password: string): string {
-  const url = new URL(base.href);
-  url.username = encodeURIComponent(user);
-  url.password = encodeURIComponent(password);
-  return url.href.replace(/\/$/, '');
-}
 
 // Prints the file's path for `./nexus start` to read, or nothing; what happened goes to stderr.
 runAsScript(import.meta.url, 'local:users', async () => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ServiceRole } from '../../contracts/index.js';
-import { Redis } from 'ioredis';
 import type { z } from 'zod';
+import { clusterOf, redisClient } from '../../infra/redis.js';
 import { redisAclRules } from '../../infra/store/redis-acl.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { readEnv, RedisUsersEnv } from '../config/users-env.js';
@@ -36,15 +36,21 @@ export async function redisUsersCli(argv: string[], env: Record<string, string |
   const e = parseToolEnv(RedisUsersEnv, readEnv(env), USAGE);
   const config = loadConfig(env);
   const users = usersOf(e, config);
-  const redis = new Redis(e.REDIS_ADMIN_URL ?? config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true });
+  const redis = redisClient(e.REDIS_ADMIN_URL ?? config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true });
   try {
     await redis.connect();
-    // `reset` first: running it again leaves exactly these rules and this password, nothing an earlier run gave.
-    for (const user of users) await redis.call('ACL', 'SETUSER', user.name, 'reset', ...user.rules, `>${user.password}`);
-    if (e.REDIS_DEFAULT_PASSWORD) await redis.call('ACL', 'SETUSER', 'default', 'on', 'resetpass', `>${e.REDIS_DEFAULT_PASSWORD}`);
-    // Kept across restarts where Redis has an ACL file (the compose file gives it one); in memory otherwise.
-    const saved = await redis.call('ACL', 'SAVE').then(() => true, () => false);
-    out(`defined ${users.map((u) => u.name).join(', ')}${saved ? ' (saved to the ACL file)' : ' (this Redis has no ACL file: run this again after it restarts)'}`);
+    // A cluster's nodes keep their users apart: every master and replica gets them (a replica promoted later too).
+    const nodes = clusterOf(redis)?.nodes('all') ?? [redis];
+    let saved = 0;
+    for (const node of nodes) {
+      // `reset` first: running it again leaves exactly these rules and this password, nothing an earlier run gave.
+      for (const user of users) await node.call('ACL', 'SETUSER', user.name, 'reset', ...user.rules, `>${user.password}`);
+      if (e.REDIS_DEFAULT_PASSWORD) await node.call('ACL', 'SETUSER', 'default', 'on', 'resetpass', `>${e.REDIS_DEFAULT_PASSWORD}`);
+      // Kept across restarts where Redis has an ACL file (the compose file gives it one); in memory otherwise.
+      if (await node.call('ACL', 'SAVE').then(() => true, () => false)) saved += 1;
+    }
+    const where = nodes.length > 1 ? ` on ${nodes.length} cluster nodes` : '';
+    out(`defined ${users.map((u) => u.name).join(', ')}${where}${saved === nodes.length ? ' (saved to the ACL file)' : ' (this Redis has no ACL file: run this again after it restarts)'}`);
   } finally {
     redis.disconnect();
   }

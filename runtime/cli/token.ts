@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import { redisClient } from '../../infra/redis.js';
 import { Role } from '../../api/auth/principal.js';
 import { TokenStore } from '../../api/auth/token-store.js';
 import { loadConfig } from '../config/load-config.js';
@@ -25,7 +25,7 @@ export async function tokenCli(argv: string[], env: Record<string, string | unde
     allowPositionals: true,
   });
   const config = loadConfig(env);
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = redisClient(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await redis.connect();
     const store = new TokenStore(redis, config.redis.prefix, 0);

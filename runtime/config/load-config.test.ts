@@ -23,6 +23,12 @@ describe('loadConfig', () => {
     expect(config.redis.roleUrls).toEqual({ api: 'redis://127.0.0.1:6379', worker: 'redis://worker@127.0.0.1:6379', bridge: 'redis://127.0.0.1:6379' });
     expect(() => loadConfig({ NEXUS_API_AMQP_URL: 'redis://127.0.0.1:6379' })).toThrow(/^NEXUS_API_AMQP_URL=/);
   });
+  it('takes a Redis Cluster as its seed nodes, per role too, and refuses a seed list it cannot read', () => {
+    const config = loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.5:7000,10.0.0.6:7000', NEXUS_BRIDGE_REDIS_URL: 'redis+cluster://nexus-bridge:pw@10.0.0.5:7000' });
+    expect(config.redis.roleUrls).toEqual({ api: 'redis+cluster://10.0.0.5:7000,10.0.0.6:7000', worker: 'redis+cluster://10.0.0.5:7000,10.0.0.6:7000', bridge: 'redis+cluster://nexus-bridge:pw@10.0.0.5:7000' });
+    expect(() => loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.5' })).toThrow(/^REDIS_URL=.* is invalid: must be a redis:\/\/ URL, or redis\+cluster:\/\//);
+    expect(() => loadConfig({ NEXUS_API_REDIS_URL: 'redis+cluster://nexus-api:s3cret@10.0.0.5:7000/1' })).toThrow(/^NEXUS_API_REDIS_URL=/);
+  });
   it('sends traces only where OTEL_EXPORTER_OTLP_* says, as the OpenTelemetry SDKs read those names', () => {
     expect(loadConfig({}).tracing).toEqual({ tracesUrl: undefined, headers: {}, serviceName: 'nexus', sampleRatio: 1 });
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing.tracesUrl).toBe('http://collector:4318/v1/traces');

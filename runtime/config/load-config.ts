@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isLoopback } from '../../infra/loopback.js';
+import { parseRedisUrl } from '../../infra/redis-address.js';
 import { parseKeyRing } from '../../infra/trust/key-ring.js';
 import { Duration } from '../../contracts/duration.js';
 import { ShareAllowlistText } from '../../contracts/share-allowlist.js';
@@ -43,7 +44,7 @@ const OtlpHeaders = z.string().transform((text, ctx) => {
   return headers;
 });
 
-const RedisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
+const RedisUrl = z.string().refine((url) => parseRedisUrl(url) !== undefined, 'must be a redis:// URL, or redis+cluster://[user:password@]host:port[,host:port…] for a cluster');
 const AmqpUrl = z.string().regex(/^amqps?:\/\//, 'must be an amqp:// URL');
 
 const Env = z.object({

@@ -32,6 +32,8 @@ port_of() {
 
 ensure_redis() {
   local url="${REDIS_URL:-redis://127.0.0.1:6379}"
+  # A cluster is the operator's to run (its nodes, replicas and slots): never started here.
+  [[ "$url" == *+cluster://* ]] && return 0
   is_local "$url" || return 0
   local port; port=$(port_of "$url" 6379)
   port_open "$port" && return 0

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, SECURITY_LOG } from '../../infra/store/audit-log.js';
 import { RefusalBudget } from '../../infra/store/refusal-budget.js';
@@ -7,7 +7,7 @@ import { TokenStore } from '../../api/auth/token-store.js';
 import { tokenCli } from '../../runtime/cli/token.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { SseRecorder } from '../support/sse-client.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, testRedis, type RunningNexus } from '../support/nexus-under-test.js';
 
 const ACME = { org_id: 'acme', project_id: 'web' };
 const GLOBEX = { org_id: 'globex', project_id: 'red' };
@@ -39,7 +39,7 @@ const echo = { type: 'agent.run', agent: 'echo', params: { hi: 1 } };
 
 beforeAll(async () => {
   nexus = await bootNexus(env, logger);
-  redis = new Redis(REDIS_URL);
+  redis = await testRedis();
   tokens = new TokenStore(redis, nexus.config.redis.prefix, 0);
   audit = new AuditLog(redis, nexus.config.redis.prefix, logger);
 });

@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { clusterOf, redisClient } from '../../infra/redis.js';
+import { redisUrlWithLogin } from '../../infra/redis-address.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUsersCli } from '../../runtime/cli/redis-users.js';
 import { freePort } from '../support/local-server.js';
-import { cleanupEnv, isolatedEnv, killHard, REDIS_URL, spawnRole, testLogger } from '../support/nexus-under-test.js';
+import { cleanupEnv, isolatedEnv, killHard, REDIS_URL, spawnRole, testLogger, testRedis } from '../support/nexus-under-test.js';
 import { expectApprovedShareDelivered } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -20,7 +22,8 @@ const env = isolatedEnv('redis-users');
 const prefix = env.NEXUS_REDIS_PREFIX ?? '';
 const userPrefix = `t${id}-`;
 const passwords = { REDIS_API_PASSWORD: randomBytes(18).toString('base64url'), REDIS_WORKER_PASSWORD: randomBytes(18).toString('base64url'), REDIS_BRIDGE_PASSWORD: randomBytes(18).toString('base64url') };
-const urlOf = (role: 'api' | 'worker' | 'bridge', password: string) => `redis://${userPrefix}${role}:${password}@127.0.0.1:6379`;
+// The run's Redis with each role's login: one server, or every node of a cluster (NEXUS_TEST_REDIS=cluster).
+const urlOf = (role: 'api' | 'worker' | 'bridge', password: string) => redisUrlWithLogin(REDIS_URL, `${userPrefix}${role}`, password);
 const logins = {
   api: urlOf('api', passwords.REDIS_API_PASSWORD),
   worker: urlOf('worker', passwords.REDIS_WORKER_PASSWORD),
@@ -37,6 +40,11 @@ beforeAll(async () => {
   const lines: string[] = [];
   await redisUsersCli(['--apply'], { ...env, ...passwords, REDIS_USER_PREFIX: userPrefix }, (l) => lines.push(l));
   expect(lines.join('\n')).toContain(`${userPrefix}bridge`);
+  // On a cluster every node keeps its own users: each must have them, or a role fails on some slots only.
+  const admin = await testRedis();
+  const nodes = clusterOf(admin)?.nodes('all') ?? [admin];
+  for (const node of nodes) expect(await node.call('ACL', 'GETUSER', `${userPrefix}worker`), `the users on ${node.options.port}`).not.toBeNull();
+  await admin.quit();
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
   const { logFile } = testLogger(env);
@@ -50,14 +58,16 @@ afterAll(async () => {
   for (const client of clients) client.disconnect();
   await receiver.stop();
   await cleanupEnv(env);
-  const admin = new Redis(REDIS_URL);
-  for (const role of ['api', 'worker', 'bridge']) await admin.call('ACL', 'DELUSER', `${userPrefix}${role}`);
+  const admin = await testRedis();
+  for (const node of clusterOf(admin)?.nodes('all') ?? [admin]) {
+    for (const role of ['api', 'worker', 'bridge']) await node.call('ACL', 'DELUSER', `${userPrefix}${role}`);
+  }
   await admin.quit();
 }, 120_000);
 
 /** The error Redis answers `login` for `command`, or undefined when it was allowed. */
 async function attempt(login: string, command: string, ...args: string[]): Promise<string | undefined> {
-  const client = new Redis(login, { maxRetriesPerRequest: 1 });
+  const client = redisClient(login, { maxRetriesPerRequest: 1 });
   clients.push(client);
   return client.call(command, ...args).then(() => undefined, (err: Error) => err.message);
 }

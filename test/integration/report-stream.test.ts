@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
@@ -7,7 +7,7 @@ import { ReportStore } from '../../infra/store/report-store.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { until } from '../support/until.js';
 import { syntheticReport } from '../support/synthetic-reports.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, testRedis, type RunningNexus } from '../support/nexus-under-test.js';
 
 const env = isolatedEnv('stream', { NEXUS_STREAM_MAXLEN: '100', NEXUS_SSE_CLIENT_BUFFER: '100' });
 let nexus: RunningNexus;
@@ -21,7 +21,7 @@ const freshTenant = () => ({ org_id: 'acme', project_id: `s${++tenantSeq}-${Date
 
 beforeAll(async () => {
   nexus = await bootNexus(env, testLogger(env).logger);
-  redis = new Redis(REDIS_URL);
+  redis = await testRedis();
   store = new ReportStore(redis, new RedisKeys(env.NEXUS_REDIS_PREFIX ?? ''), 100_000);
   trimmingStore = new ReportStore(redis, new RedisKeys(env.NEXUS_REDIS_PREFIX ?? ''), 100);
 });

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PageEndEvent, type Report } from '../../contracts/index.js';
 import { RedisKeys } from '../../infra/store/keys.js';
@@ -7,7 +7,7 @@ import { SseParser } from '../../ui/src/sse-parser.js';
 import { SseRecorder, type SseEvent } from '../support/sse-client.js';
 import { syntheticReport } from '../support/synthetic-reports.js';
 import { until } from '../support/until.js';
-import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, testRedis, type RunningNexus } from '../support/nexus-under-test.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const env = isolatedEnv('pages');
@@ -22,7 +22,7 @@ type Tenant = ReturnType<typeof freshTenant>;
 
 beforeAll(async () => {
   nexus = await bootNexus(env, testLogger(env).logger);
-  redis = new Redis(REDIS_URL);
+  redis = await testRedis();
   store = new ReportStore(redis, new RedisKeys(env.NEXUS_REDIS_PREFIX ?? ''), 100_000);
   trimmingStore = new ReportStore(redis, new RedisKeys(env.NEXUS_REDIS_PREFIX ?? ''), 100);
 });

@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import amqplib from 'amqplib';
-import { Redis } from 'ioredis';
+import { redisClient, waitForRedis, type Redis } from '../../infra/redis.js';
+import { deleteKeysUnder } from '../../infra/store/delete-prefix.js';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import type { Agent } from '../../agents/agent.js';
@@ -19,8 +20,16 @@ import { spawnRole as spawnNexusRole } from '../../runtime/spawn-role.js';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../runtime/worker/start-worker.js';
 import { executionsOn, replayWorkflows } from './replay-check.js';
 
+// A cluster's when the run asked for one (NEXUS_TEST_REDIS=cluster, test/support/redis-cluster-setup.ts).
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** A ready client for the tests' Redis, one server or a cluster (its nodes known), as NEXUS itself would connect. */
+export async function testRedis(): Promise<Redis> {
+  const redis = redisClient(REDIS_URL, { maxRetriesPerRequest: 2 });
+  await waitForRedis(redis);
+  return redis;
+}
 
 /** Names no other test file (or install) uses: key prefix, exchange, queue, task queue. */
 export function isolatedEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -155,14 +164,7 @@ async function replayEnvWorkflows(env: Record<string, string>): Promise<void> {
 }
 
 async function removeEnvData(env: Record<string, string>): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.NEXUS_REDIS_PREFIX}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
+  if (env.NEXUS_REDIS_PREFIX) await deleteKeysUnder(REDIS_URL, env.NEXUS_REDIS_PREFIX);
   const connection = await amqplib.connect(AMQP_URL);
   const channel = await connection.createChannel();
   const exchange = env.NEXUS_REPORTS_EXCHANGE ?? '';

@@ -48,6 +48,11 @@ export class LocalRedisCluster {
     return cluster;
   }
 
+  /** The cluster as NEXUS's REDIS_URL names one. */
+  get url(): string {
+    return `redis+cluster://${this.ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  }
+
   /** An ioredis Cluster client, as NEXUS would hold one. */
   client(): Cluster {
     return new Cluster(this.ports.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { maxRetriesPerRequest: 2 } });

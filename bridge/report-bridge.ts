@@ -5,6 +5,7 @@ import { checkAmqp } from '../infra/health-checks.js';
 import { backoffDelay, sleep } from '../infra/backoff.js';
 import { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import type { Logger } from '../infra/logger.js';
+import { isPassingRedisReply } from '../infra/redis.js';
 import { assertReportTopology, isUnorderedQueueRefusal, type ReportTopology } from '../infra/messaging/report-topology.js';
 import type { ReportStore } from '../infra/store/report-store.js';
 import { SECURITY_LOG, type AuditLog } from '../infra/store/audit-log.js';
@@ -229,7 +230,7 @@ export class ReportBridge {
       } catch (err) {
         // Connection trouble is waited out; Redis *answering* with an error (a wrong-type key, a script error) for
         // the same report again and again will not heal, and must not stop every tenant's reports behind it.
-        if ((err as Error).name === 'ReplyError' && attempt >= POISON_ATTEMPTS) return 'poison';
+        if ((err as Error).name === 'ReplyError' && !isPassingRedisReply(err) && attempt >= POISON_ATTEMPTS) return 'poison';
         const delay = backoffDelay(attempt, 200, 5_000);
         this.log.warn({ correlation_id: report.correlation_id, report_id: report.report_id, address: this.options.redisAddress, attempt, delay_ms: delay, err: (err as Error).message }, 'redis write failed, retrying');
         await sleep(delay, this.stopping.signal);

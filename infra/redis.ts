@@ -77,6 +77,16 @@ export function createRedis({ url, logger, name, blocking = false }: RedisOption
   return redis;
 }
 
+/**
+ * Redis answering with an error that is about its state, not the command: a cluster between masters (CLUSTERDOWN,
+ * TRYAGAIN, MASTERDOWN), a slot that moved (MOVED, ASK: the client follows on the next try), a node loading or
+ * read-only mid-failover, a busy script, too few replicas. It passes; the same command later works. Any other reply
+ * error (a wrong-type key, a script error) will repeat.
+ */
+export function isPassingRedisReply(err: unknown): boolean {
+  return err instanceof Error && /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|MOVED|ASK|LOADING|READONLY|BUSY|NOREPLICAS)\b/.test(err.message);
+}
+
 /** Resolves once the client is ready; used at start-up so roles begin only with a working Redis. */
 export async function waitForRedis(redis: Redis): Promise<void> {
   if (redis.status === 'ready') return;

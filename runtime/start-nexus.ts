@@ -140,7 +140,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     const keys = new RedisKeys(config.redis.prefix);
     if (redis.bridge) {
       const audit = auditOf(redis.bridge);
-      const store = new ReportStore(redis.bridge, keys, config.redis.streamMaxLen);
+      const store = new ReportStore(redis.bridge, keys, config.redis.streamMaxLen, config.redis.replicaAcks);
       const refusals = new RefusalBudget(redis.bridge, keys, audit, REFUSED_REPORTS_PER_MIN, logger.child({ module: 'audit' }));
       const bridge = new ReportBridge({ amqpUrl: config.amqp.roleUrls.bridge, topology, prefetch: config.amqp.prefetch, store, redisAddress: serviceAddress(config.redis.roleUrls.bridge), metrics, audit, seal: trust.reportSeal, refusals, logger });
       stops.unshift(async () => {

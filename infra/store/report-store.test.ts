@@ -51,3 +51,17 @@ describe('a command\'s progress in the store', () => {
     expect(await store.progress({ ...tenant, project_id: 'other' }, workflowId)).toBeNull();
   });
 });
+
+describe('a store that needs replicas to confirm each report (NEXUS_REDIS_REPLICA_ACKS)', () => {
+  it('does not call a report stored while no replica holds it, and a retry stores it no second time', async () => {
+    // This Redis has no replica: WAIT answers 0 once its timeout passes.
+    const strict = new ReportStore(redis, new RedisKeys(prefix), 1_000, { replicas: 1, timeoutMs: 50 });
+    const workflowId = `nexus/acme/report-store/${randomUUID()}`;
+    await expect(strict.append(report(workflowId, 0, 'task_progress'))).rejects.toMatchObject({ code: 'redis_replicas_behind', message: '0 of 1 Redis replica(s) confirmed the report within 50 ms' });
+    await expect(strict.append(report(workflowId, 0, 'task_progress'))).rejects.toMatchObject({ code: 'redis_replicas_behind' });
+    expect(await redis.xlen(strict.keys.reports(tenant))).toBeGreaterThan(0);
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 0, terminal: false });
+    const all = await store.range(tenant, '0-0', '+', 10_000);
+    expect(all.filter((e) => (JSON.parse(e.data) as Report).workflow_id === workflowId)).toHaveLength(1);
+  });
+});

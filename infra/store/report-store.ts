@@ -44,6 +44,24 @@ type RedisWithAppend = Redis & {
   nexusAppendReport(...args: Array<string | number>): Promise<[string, number, string?]>;
 };
 
+/** How many replicas must have a stored report before it counts as stored, and how long to wait for them. */
+export interface ReplicaAcks {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/**
+ * Fewer replicas than asked confirmed a report in time. The report is on the master: a retry stores nothing twice
+ * (dedupe by report_id) and waits again, so the bridge keeps the message unacked until a replica holds it.
+ */
+export class ReplicasBehindError extends Error {
+  readonly code = 'redis_replicas_behind';
+  constructor(wanted: number, acked: number, timeoutMs: number) {
+    super(`${acked} of ${wanted} Redis replica(s) confirmed the report within ${timeoutMs} ms`);
+    this.name = 'ReplicasBehindError';
+  }
+}
+
 /** The per-tenant Redis Streams of reports: the bridge appends, the SSE endpoint reads. */
 export class ReportStore {
   private readonly redis: RedisWithAppend;
@@ -52,6 +70,8 @@ export class ReportStore {
     redis: Redis,
     readonly keys: RedisKeys,
     private readonly maxLen: number,
+    /** The bridge's durability: a master that dies before its replicas copied a report would lose it after its ack. */
+    private readonly replicaAcks: ReplicaAcks = { replicas: 0, timeoutMs: 0 },
   ) {
     if (!('nexusAppendReport' in redis)) {
       redis.defineCommand('nexusAppendReport', { numberOfKeys: 6, lua: APPEND_SCRIPT });
@@ -64,8 +84,9 @@ export class ReportStore {
     const tenant = { org_id: report.org_id, project_id: report.project_id };
     const ask = askIndexArgs(report);
     const askKey = ask.askId ? this.keys.ask(tenant, ask.askId) : this.keys.ask(tenant, '_none');
+    const stream = this.keys.reports(tenant);
     const [id, added, askedAt] = await this.redis.nexusAppendReport(
-      this.keys.reports(tenant),
+      stream,
       this.keys.reportSeen(tenant, report.report_id),
       this.keys.trimmedUpTo(tenant),
       askKey,
@@ -92,7 +113,26 @@ export class ReportStore {
       Date.now(),
       traceparent,
     );
+    await this.waitForReplicas(stream);
     return { id, added: added === 1, ...(askedAt ? { askedAt } : {}) };
+  }
+
+  /**
+   * WAIT (when replicas are asked for) on the node that holds the stream's slot: a pipeline behind a read of that
+   * key goes where the key is, on the connection the append used, and WAIT covers every write that connection made
+   * before it, so a retry whose append is a no-op still waits for the first one. Not in one pipeline with the
+   * append: ioredis follows a cluster's MOVED for a pipeline only when every command in it was redirected, and WAIT
+   * answers anywhere, so such a pipeline kept going to a demoted master.
+   */
+  private async waitForReplicas(stream: string): Promise<void> {
+    const { replicas, timeoutMs } = this.replicaAcks;
+    if (replicas === 0) return;
+    const [read, waited] = (await this.redis.pipeline().exists(stream).wait(replicas, timeoutMs).exec()) ?? [];
+    if (!read || !waited) throw new Error('no reply from Redis to WAIT');
+    if (read[0]) throw read[0];
+    if (waited[0]) throw waited[0];
+    const acked = Number(waited[1]);
+    if (acked < replicas) throw new ReplicasBehindError(replicas, acked, timeoutMs);
   }
 
   /** Null when no report of that workflow is stored for the tenant (never sent, or forgotten after the seen TTL). */

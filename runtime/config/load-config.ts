@@ -77,6 +77,8 @@ const Env = z.object({
   NEXUS_BRIDGE_QUEUE: z.string().min(1).default('nexus.reports.bridge'),
   NEXUS_BRIDGE_PREFETCH: z.coerce.number().int().min(1).max(10_000).default(64),
   NEXUS_STREAM_MAXLEN: z.coerce.number().int().min(100).default(100_000),
+  NEXUS_REDIS_REPLICA_ACKS: z.coerce.number().int().min(0).max(10).default(0),
+  NEXUS_REDIS_REPLICA_ACK_TIMEOUT: Duration.default(1_000),
   NEXUS_SSE_HEARTBEAT: Duration.default(15_000),
   NEXUS_SSE_RETRY: Duration.default(2_000),
   NEXUS_SSE_CLIENT_BUFFER: z.coerce.number().int().min(10).default(2_000),
@@ -181,6 +183,8 @@ function toConfig(env: z.infer<typeof Env>) {
       roleUrls: { api: env.NEXUS_API_REDIS_URL ?? env.REDIS_URL, worker: env.NEXUS_WORKER_REDIS_URL ?? env.REDIS_URL, bridge: env.NEXUS_BRIDGE_REDIS_URL ?? env.REDIS_URL },
       prefix: env.NEXUS_REDIS_PREFIX,
       streamMaxLen: env.NEXUS_STREAM_MAXLEN,
+      /** Replicas that must hold a stored report before the bridge acks its message (WAIT); 0: the master's answer. */
+      replicaAcks: { replicas: env.NEXUS_REDIS_REPLICA_ACKS, timeoutMs: env.NEXUS_REDIS_REPLICA_ACK_TIMEOUT },
     },
     amqp: {
       url: env.AMQP_URL,

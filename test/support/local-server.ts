@@ -25,15 +25,29 @@ export { freePort } from '../../runtime/devserver/port-check.js';
 export async function freeRestartablePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const server = createServer();
-    const bound = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (bound) {
-      await new Promise((resolve) => server.close(resolve));
-      return port;
-    }
+    if (await canBind(port)) return port;
   }
   throw new Error('no free port between 20000 and 32000 after 50 tries');
+}
+
+/**
+ * A free port for a Redis Cluster node, whose cluster bus listens on the port + 10000: both free and both below the
+ * ephemeral range (a bus port in it was taken by an outgoing connection, and the node exited at start).
+ */
+export async function freeClusterNodePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 12_000);
+    if ((await canBind(port)) && (await canBind(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair (p, p + 10000) between 10000 and 32000 after 50 tries');
+}
+
+async function canBind(port: number): Promise<boolean> {
+  const server = createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (bound) await new Promise((resolve) => server.close(resolve));
+  return bound;
 }

@@ -164,7 +164,7 @@ async function replayEnvWorkflows(env: Record<string, string>): Promise<void> {
 }
 
 async function removeEnvData(env: Record<string, string>): Promise<void> {
-  if (env.NEXUS_REDIS_PREFIX) await deleteKeysUnder(REDIS_URL, env.NEXUS_REDIS_PREFIX);
+  if (env.NEXUS_REDIS_PREFIX) await deleteKeysUnder(env.REDIS_URL ?? REDIS_URL, env.NEXUS_REDIS_PREFIX);
   const connection = await amqplib.connect(AMQP_URL);
   const channel = await connection.createChannel();
   const exchange = env.NEXUS_REPORTS_EXCHANGE ?? '';

@@ -37,6 +37,12 @@ describe('the embedded Temporal dev server', () => {
     await waitForFile(join(dataDir, 'temporal.db-wal'));
     expect([...readFileSync(join(dataDir, 'temporal.db')).subarray(18, 20)]).toEqual([2, 2]);
     expect(mode('temporal.db-wal')).toBe(0o600);
+    // And its queues read without their ticks: the server it runs is the one started with those settings (a value
+    // it could not read would have stopped it above).
+    const cmdline = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
+    for (const value of ['history.transferProcessorMaxPollRPS=1000', 'history.timerProcessorMaxTimeShift="10ms"', 'history.timerProcessorMaxPollRPS=1000']) {
+      expect(cmdline, value).toContain(value);
+    }
 
     // A database an earlier version left readable by others is closed at the next start.
     await killHard(server);

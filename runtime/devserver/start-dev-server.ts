@@ -7,11 +7,22 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { assertPortFree, isListening } from './port-check.js';
 
 /**
- * The history service reads its transfer queue at most 20 times a second by default (one shard in a dev server), so
- * every workflow waited whole 50 ms ticks: a one-activity workflow took 100 ms at p50, 28 ms without the tick.
- * Shared with the bench, so it measures the server `./nexus start` runs.
+ * The history service's queues tick (one shard in a dev server), and every workflow waited for the ticks:
+ * - the transfer queue is read at most 20 times a second: a one-activity workflow took 100 ms at p50, 28 ms without;
+ * - a timer is not fired before now + `timerProcessorMaxTimeShift` (1 s), and the timer queue is read at most 20 times
+ *   a second: a 10 ms `sleep` took 1,024 ms at p50 and an activity retry after 10 ms 1,049 ms (so every agent retry,
+ *   approval reminder and expiry came a second late); with 10 ms and 1,000 reads, 49 and 63 ms;
+ * - the visibility queue likewise (a started workflow visible to a list query: p95 62–96 → 39 ms).
+ * What it costs: the idle server's CPU went from 0.8% to 5.4% of one core (measured over 10 s, same machine).
+ * Values are JSON (a duration is a quoted string: a bad one stops the server at start). Shared with the bench, so it
+ * measures the server `./nexus start` runs.
  */
-export const DEV_SERVER_SPEED_ARGS: readonly string[] = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'];
+export const DEV_SERVER_SPEED_ARGS: readonly string[] = [
+  'history.transferProcessorMaxPollRPS=1000',
+  'history.timerProcessorMaxTimeShift="10ms"',
+  'history.timerProcessorMaxPollRPS=1000',
+  'history.visibilityProcessorMaxPollRPS=1000',
+].flatMap((value) => ['--dynamic-config-value', value]);
 
 export interface DevServerOptions {
   cliPath: string;

@@ -1,4 +1,4 @@
-import { urlWithLogin } from './service-address.js';
+import { urlWithLogin } from './url-login.js';
 
 /** One node of a Redis Cluster, as its seed list names it. */
 export interface RedisNode {
@@ -40,11 +40,14 @@ export function parseRedisUrl(url: string): RedisTarget | undefined {
 /** The URL with a login in place of whatever it held (the per-role URLs `./nexus start` writes). */
 export function redisUrlWithLogin(url: string, username: string, password: string): string {
   const target = parseRedisUrl(url);
-  if (target?.kind === 'cluster') {
-    const seeds = target.nodes.map((n) => `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`).join(',');
-    return `${target.tls ? 'rediss' : 'redis'}+cluster://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${seeds}`;
-  }
+  if (target?.kind === 'cluster') return clusterUrl(target, `${encodeURIComponent(username)}:${encodeURIComponent(password)}`);
   return urlWithLogin(url, username, password);
+}
+
+/** A cluster's URL again, with `login` (already encoded) or, for logs, without one. */
+export function clusterUrl(target: Extract<RedisTarget, { kind: 'cluster' }>, login?: string): string {
+  const seeds = target.nodes.map((n) => `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`).join(',');
+  return `${target.tls ? 'rediss' : 'redis'}+cluster://${login === undefined ? '' : `${login}@`}${seeds}`;
 }
 
 /** The hosts a URL points at: one for a server, each seed for a cluster. */

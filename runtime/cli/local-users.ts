@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLoopback } from '../../infra/loopback.js';
 import { parseRedisUrl, redisHosts, redisUrlWithLogin } from '../../infra/redis-address.js';
-import { urlWithLogin } from '../../infra/service-address.js';
+import { urlWithLogin } from '../../infra/url-login.js';
 import { assertPrivate, privateDir } from '../../infra/files/private-paths.js';
 import { loadConfig } from '../config/load-config.js';
 import { BrokerUsersEnv, readEnv, RedisUsersEnv } from '../config/users-env.js';
@@ -71,7 +71,6 @@ function readKept(file: string): Record<string, string> {
   }
   return kept;
 }
-
 
 // Prints the file's path for `./nexus start` to read, or nothing; what happened goes to stderr.
 runAsScript(import.meta.url, 'local:users', async () => {

@@ -85,7 +85,7 @@ beforeAll(() => {
     ledger: new CommandLedger(redis, keys),
     askIndex: new AskIndex(redis, keys),
     store,
-    feeds: new FeedHub(store, () => redis.duplicate(), 100, logger),
+    feeds: new FeedHub({ store, openReader: () => redis.duplicate(), capacity: 100, heartbeatMs: 1_000, logger }),
     redis,
     // RabbitMQ is not on these routes' path; health reports it healthy so only the gateway decides.
     checkAmqp: async () => undefined,

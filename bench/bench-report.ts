@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { BenchSettings } from './bench-settings.js';
+import type { FanoutResult } from './fanout-case.js';
 import type { LoadResult } from './load-runner.js';
 import type { NexusSample } from './nexus-target.js';
 import { summarize, type LatencySummary } from './percentiles.js';
@@ -23,7 +24,7 @@ interface SideResult {
 
 export interface BenchResults {
   finished_at: string;
-  settings: Omit<BenchSettings, 'resultsFile' | 'timeoutMs' | 'processes'>;
+  settings: Omit<BenchSettings, 'resultsFile' | 'timeoutMs' | 'processes' | 'fanout'>;
   machine: { cpus: number; node: string; platform: string };
   temporal: { kind: string; address: string };
   nexus: SideResult & { stages: Record<string, LatencySummary> };
@@ -31,6 +32,8 @@ export interface BenchResults {
   ratios: { p50: number; p95: number; p99: number; throughput: number };
   /** The multi-process mode: how many of each role ran, and the CPU each role spent per 1,000 measured commands. */
   processes?: { apis: number; workers: number; bridges: number; cpu_s_per_1000_commands: Record<string, number> };
+  /** The SSE fan-out case (BENCH_FANOUT_CLIENTS above 0): one tenant's reports to many dashboards on one API. */
+  fanout?: FanoutResult;
 }
 
 export function buildResults(
@@ -39,6 +42,7 @@ export function buildResults(
   nexus: LoadResult<NexusSample>,
   baseline: LoadResult<number>,
   cpuSeconds?: Record<string, number>,
+  fanout?: FanoutResult,
 ): BenchResults {
   const n = side(nexus.samples.map((s) => s.latencyMs), nexus);
   const b = side(baseline.samples, baseline);
@@ -70,6 +74,7 @@ export function buildResults(
         },
       }
       : {}),
+    ...(fanout ? { fanout } : {}),
   };
 }
 
@@ -102,6 +107,14 @@ export function formatTable(r: BenchResults): string {
     const p = r.processes;
     lines.push('', `Processes: ${p.apis} API, ${p.workers} worker, ${p.bridges} bridge; CPU seconds per 1,000 commands by role:`);
     lines.push(`  ${Object.entries(p.cpu_s_per_1000_commands).map(([role, s]) => `${role} ${s.toFixed(1)}`).join(', ')}`);
+  }
+  if (r.fanout) {
+    const f = r.fanout;
+    const d = f.delivery_delay;
+    lines.push('', `SSE fan-out: ${f.clients} clients on one tenant × ${f.commands} commands = ${f.reports} reports, ${f.deliveries} deliveries (API as its own process):`);
+    lines.push(row(['', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms']));
+    lines.push(row(['  delivery delay (Redis → client)', ms(d.p50_ms), ms(d.p95_ms), ms(d.p99_ms), ms(d.max_ms)]));
+    lines.push(`  API CPU ${f.api_cpu_us_per_delivery.toFixed(1)} µs per delivery (clients' side ${f.bench_cpu_us_per_delivery.toFixed(1)} µs); API RSS ${f.api_rss_kb_per_client.toFixed(1)} KB per client; clients opened in ${(f.open_ms / 1000).toFixed(1)} s`);
   }
   return `${lines.join('\n')}\n`;
 }

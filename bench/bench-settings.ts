@@ -6,6 +6,8 @@ export interface BenchSettings {
   resultsFile: string;
   /** Role processes for the multi-process mode; undefined: every role in the bench's own process. */
   processes: { apis: number; workers: number; bridges: number } | undefined;
+  /** The SSE fan-out case: `clients` dashboards on one tenant see `commands` commands' reports; 0 clients skips it. */
+  fanout: { clients: number; commands: number };
 }
 
 /** Reads the BENCH_* variables; a bad value stops the run with one line naming the variable. */
@@ -21,6 +23,7 @@ export function readBenchSettings(env: Record<string, string | undefined> = proc
     processes: env.BENCH_APIS || env.BENCH_WORKERS
       ? { apis: positiveInt(env, 'BENCH_APIS', 1), workers: positiveInt(env, 'BENCH_WORKERS', 1), bridges: positiveInt(env, 'BENCH_BRIDGES', 1) }
       : undefined,
+    fanout: { clients: positiveInt(env, 'BENCH_FANOUT_CLIENTS', 1000, 0), commands: positiveInt(env, 'BENCH_FANOUT_COMMANDS', 20) },
   };
 }
 

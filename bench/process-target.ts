@@ -5,6 +5,7 @@ import type { Role } from '../runtime/roles.js';
 import { spawnRole } from '../runtime/spawn-role.js';
 import { greenCommands, TENANT, type NexusTarget } from './nexus-target.js';
 import { cpuSeconds } from './process-cpu.js';
+import { rssKb } from './process-memory.js';
 import { SseWaiter } from './sse-waiter.js';
 
 export interface RoleCounts {
@@ -16,8 +17,14 @@ export interface RoleCounts {
 type ServiceRole = Exclude<Role, 'all'>;
 
 export interface ProcessTarget extends NexusTarget {
+  /** The APIs' addresses, in the order POSTs go to them. */
+  baseUrls: string[];
+  /** The dashboard stream (on the first API) every command's `task_completed` is awaited on. */
+  stream: SseWaiter;
   /** CPU seconds each role's processes have used so far, summed per role. */
   cpu(): Record<ServiceRole, number>;
+  /** Resident memory (KB) each role's processes hold now, summed per role. */
+  rssKb(): Record<ServiceRole, number>;
 }
 
 const START_TIMEOUT_MS = 120_000;
@@ -53,13 +60,17 @@ export async function startProcessTarget(env: Record<string, string>, counts: Ro
       }
     }
     const stream = await SseWaiter.open(baseUrls[0] ?? '', TENANT);
+    const perRole = (measure: (pid: number) => number) => {
+      const totals: Record<ServiceRole, number> = { api: 0, worker: 0, bridge: 0 };
+      for (const { role, child } of processes) if (child.pid) totals[role] += measure(child.pid);
+      return totals;
+    };
     return {
       run: greenCommands(baseUrls, stream),
-      cpu() {
-        const totals: Record<ServiceRole, number> = { api: 0, worker: 0, bridge: 0 };
-        for (const { role, child } of processes) if (child.pid) totals[role] += cpuSeconds(child.pid);
-        return totals;
-      },
+      baseUrls,
+      stream,
+      cpu: () => perRole(cpuSeconds),
+      rssKb: () => perRole(rssKb),
       async stop() {
         stream.close();
         await stop();

@@ -10,6 +10,7 @@ import { buildResults, formatTable, writeResults } from './bench-report.js';
 import { readBenchSettings } from './bench-settings.js';
 import { ensureBenchTemporal } from './bench-temporal.js';
 import { CleanupStack } from './cleanup-stack.js';
+import { assertFanoutFits, runFanoutCase } from './fanout-case.js';
 import { runClosedLoop } from './load-runner.js';
 import { startNexusTarget, type NexusTarget } from './nexus-target.js';
 import { startProcessTarget, type ProcessTarget } from './process-target.js';
@@ -20,10 +21,12 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
 /**
  * `npm run bench`: GREEN echo through NEXUS (HTTP in, SSE out) against the same echo as a bare Temporal
  * workflow, same count and concurrency, in one run. The baseline goes first, on the fresher server, so any drift
- * during the run counts against NEXUS rather than for it. Progress and logs go to stderr; stdout is the table.
+ * during the run counts against NEXUS rather than for it. Then, unless BENCH_FANOUT_CLIENTS=0, the SSE fan-out case.
+ * Progress and logs go to stderr; stdout is the table.
  */
 async function main(cleanups: CleanupStack): Promise<void> {
   const settings = readBenchSettings();
+  assertFanoutFits(settings.fanout);
   // Logs to stderr at warn: anything that shows up during a benchmark is worth seeing, and stdout stays the table.
   const logger = createLogger('warn', pino.destination(2));
   installTemporalLogger(logger);
@@ -62,7 +65,12 @@ async function main(cleanups: CleanupStack): Promise<void> {
   await stopNexus();
   const cpuSpent = cpuBefore && cpuAfter ? Object.fromEntries(Object.entries(cpuAfter).map(([role, s]) => [role, s - (cpuBefore[role as keyof typeof cpuBefore] ?? 0)])) : undefined;
 
-  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, nexusResult, baselineResult, cpuSpent);
+  // After the NEXUS case, on the same Temporal and environment: its own processes, so nothing else shares the API.
+  const fanout = settings.fanout.clients > 0
+    ? await runFanoutCase(env, settings.fanout, `bench-${runId}-fanout`, cleanups, progress)
+    : undefined;
+
+  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, nexusResult, baselineResult, cpuSpent, fanout);
   process.stdout.write(formatTable(results));
   writeResults(settings.resultsFile, results);
   progress(`results written to ${settings.resultsFile}`);

@@ -40,8 +40,23 @@ export class SseWaiter {
   private readonly waiters = new Map<string, Waiter>();
   private readonly abort = new AbortController();
   private ended = false;
+  private liveReached: () => void = () => undefined;
+  private liveMissed: (err: Error) => void = () => undefined;
+  /** Resolves at the stream's `live` event (history replayed); rejects if the stream ends first. */
+  readonly live: Promise<void>;
+  /** The id of the last report streamed so far ('0-0' before the first): the fan-out case resumes clients after it. */
+  lastReportId = '0-0';
+  /** Reports streamed so far; the difference over a span is how many reports that span appended. */
+  reportCount = 0;
 
-  private constructor() {}
+  private constructor() {
+    this.live = new Promise((resolve, reject) => {
+      this.liveReached = resolve;
+      this.liveMissed = reject;
+    });
+    // Only the fan-out case awaits it; a stream ending unawaited must not count as an unhandled rejection.
+    this.live.catch(() => undefined);
+  }
 
   static async open(baseUrl: string, tenant: Tenant): Promise<SseWaiter> {
     const waiter = new SseWaiter();
@@ -79,12 +94,16 @@ export class SseWaiter {
       // aborted by close(), or the server went away: either way the waiters below learn of it
     } finally {
       this.ended = true;
+      this.liveMissed(new Error('SSE stream ended before its live event'));
       for (const [id, w] of this.waiters) this.settle(id, w, () => w.reject(new Error(`SSE stream ended before ${id} completed`)));
     }
   }
 
   private onMessage({ event, id = '', data }: SseMessage, receivedAt: number): void {
+    if (event === 'live') this.liveReached();
     if (event !== 'report' || data.length === 0) return;
+    this.lastReportId = id;
+    this.reportCount++;
     const report = JSON.parse(data) as ReportHead;
     const waiter = report.correlation_id === undefined ? undefined : this.waiters.get(report.correlation_id);
     if (!waiter || report.correlation_id === undefined) return;

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { AgentRegistry } from '../agents/registry.js';
 import { createApp } from '../api/app.js';
 import { FeedHub } from '../api/sse/report-feed.js';
+import { fanOutObserver } from '../api/sse/fan-out-observer.js';
 import { CommandGateway } from '../api/temporal/command-gateway.js';
 import { StalledCommandsWatch } from '../api/temporal/stalled-commands.js';
 import { ClosedCommandsReconciler } from '../api/temporal/closed-commands.js';
@@ -62,12 +63,19 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     interceptors: { workflow: clientTracing(deps.tracing) },
   });
   const readers = new Set<Redis>();
-  const feeds = new FeedHub(store, () => {
-    const reader = createRedis({ url: config.redis.roleUrls.api, logger, name: 'sse-reader', blocking: true });
-    readers.add(reader);
-    reader.once('end', () => readers.delete(reader));
-    return reader;
-  }, config.sse.clientBuffer, logger.child({ module: 'sse' }));
+  const feeds = new FeedHub({
+    store,
+    openReader: () => {
+      const reader = createRedis({ url: config.redis.roleUrls.api, logger, name: 'sse-reader', blocking: true });
+      readers.add(reader);
+      reader.once('end', () => readers.delete(reader));
+      return reader;
+    },
+    capacity: config.sse.clientBuffer,
+    heartbeatMs: config.sse.heartbeatMs,
+    logger: logger.child({ module: 'sse' }),
+    observer: fanOutObserver(deps.metrics),
+  });
   const audit = new AuditLog(redis, config.redis.prefix, logger.child({ module: 'audit' }));
   // Tokens mode only: a local caller already acts in every org, so there is no one else's history to protect, and
   // a budget would only turn a developer's (or the fuzzer's) run of 4xx into 429s.

@@ -1,7 +1,7 @@
-import type { SSEStreamingApi } from 'hono/streaming';
 import type { GapEvent, Tenant } from '../../contracts/index.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { ApiDeps } from '../api-deps.js';
+import type { SseOut } from './sse-socket.js';
 
 /** The `gap` event a client resuming after `cursor` must see first, or undefined when nothing after it was trimmed. */
 async function gapAfter(deps: Pick<ApiDeps, 'store'>, tenant: Tenant, cursor: string): Promise<GapEvent | undefined> {
@@ -16,7 +16,7 @@ async function gapAfter(deps: Pick<ApiDeps, 'store'>, tenant: Tenant, cursor: st
 }
 
 /** Sends (and counts) the `gap` event for a stream or a forward page that resumes after `cursor`, if anything was lost. */
-export async function announceGap(stream: SSEStreamingApi, deps: Pick<ApiDeps, 'store' | 'metrics'>, tenant: Tenant, cursor: string): Promise<void> {
+export async function announceGap(stream: SseOut, deps: Pick<ApiDeps, 'store' | 'metrics'>, tenant: Tenant, cursor: string): Promise<void> {
   const gap = await gapAfter(deps, tenant, cursor);
   if (!gap) return;
   await stream.writeSSE({ event: 'gap', data: JSON.stringify(gap) });

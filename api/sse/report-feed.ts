@@ -1,119 +1,72 @@
 import type { Redis } from 'ioredis';
 import type { Tenant } from '../../contracts/index.js';
 import type { Logger } from '../../infra/logger.js';
-import { entryOf, type ReportStore, type StreamEntry } from '../../infra/store/report-store.js';
+import { entryOf, type ReportStore } from '../../infra/store/report-store.js';
+import { FeedBatch, toFeedEntry } from './feed-entry.js';
+import { FeedSubscription } from './feed-subscription.js';
 
-export interface FeedEntry extends StreamEntry {
-  correlationId: string | undefined;
-  /** The workflow's stamp on the report, for the delivery-lag metric. */
-  ts: string | undefined;
-  reportType?: string | undefined;
+/** What a feed tells about each batch it hands out (metrics and trace spans); called around the fan-out. */
+export interface FanOutObserver {
+  /** Called before `batch` goes to `clients` subscribers; the returned function is called once it has. */
+  fanOut(tenant: Tenant, batch: FeedBatch, clients: number): () => void;
 }
 
-/** One SSE client's view of a feed: a bounded queue the feed pushes into and the client drains. */
-export class FeedSubscription {
-  private readonly queue: FeedEntry[] = [];
-  private wake: (() => void) | undefined;
-  /** Set when the client fell too far behind or the feed failed; the client then closes with a retry hint. */
-  failure: 'overflow' | 'backend' | undefined;
-  closed = false;
-
-  constructor(
-    /** Entries with ids greater than this arrive live; everything up to it must come from history. */
-    readonly joinedAt: string,
-    private readonly capacity: number,
-    private readonly onClose: (sub: FeedSubscription) => void,
-  ) {}
-
-  push(entry: FeedEntry): void {
-    if (this.closed || this.failure) return;
-    if (this.queue.length >= this.capacity) {
-      this.fail('overflow');
-      return;
-    }
-    this.queue.push(entry);
-    this.notify();
-  }
-
-  /** Called once when the subscription fails, so a client blocked in a write (not reading) can be cut off. */
-  onFailure: ((reason: 'overflow' | 'backend') => void) | undefined;
-
-  fail(reason: 'overflow' | 'backend'): void {
-    const first = this.failure === undefined;
-    this.failure ??= reason;
-    this.queue.length = 0;
-    this.notify();
-    if (first) this.onFailure?.(reason);
-  }
-
-  /** Waits up to `timeoutMs` for entries; an empty array means the time ran out (send a heartbeat). */
-  async next(timeoutMs: number): Promise<FeedEntry[]> {
-    if (this.queue.length === 0 && !this.failure && !this.closed) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.wake = undefined;
-          resolve();
-        }, timeoutMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          this.wake = undefined;
-          resolve();
-        };
-      });
-    }
-    return this.queue.splice(0, this.queue.length);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.notify();
-    this.onClose(this);
-  }
-
-  private notify(): void {
-    this.wake?.();
-  }
+export interface FeedHubOptions {
+  store: ReportStore;
+  /** A connection of its own per tenant feed: XREAD BLOCK holds it. */
+  openReader: () => Redis;
+  /** Entries a client may fall behind before it is dropped (`NEXUS_SSE_CLIENT_BUFFER`). */
+  capacity: number;
+  heartbeatMs: number;
+  logger: Logger;
+  observer?: FanOutObserver;
 }
 
 const READ_BLOCK_MS = 5_000;
+/** Heartbeat checks per heartbeat interval: a quiet client hears one at most a quarter interval late. */
+const HEARTBEAT_TICKS = 4;
+const NO_OBSERVER: FanOutObserver = { fanOut: () => () => undefined };
 
 /**
  * One blocking XREAD loop per tenant stream, shared by every SSE client of that tenant. The loop never waits on a
- * client: it pushes into each subscription's bounded queue, so a slow client only hurts itself.
+ * client: each batch it reads is offered to every subscription, which writes it to its socket at once or queues
+ * it (bounded) while that client is replaying or its socket is full.
  */
 export class TenantFeed {
   private readonly subscribers = new Set<FeedSubscription>();
   private lastId = '0-0';
   private running = false;
   private reader: Redis | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** One read never hands a client more than half its buffer, so only a client that stopped reading overflows. */
+  private readonly readCount: number;
 
   constructor(
     private readonly tenant: Tenant,
-    private readonly store: ReportStore,
-    private readonly openReader: () => Redis,
-    private readonly capacity: number,
-    private readonly logger: Logger,
+    private readonly options: FeedHubOptions,
     private readonly onEmpty: (feed: TenantFeed) => void,
   ) {
-    // One read never hands a client more than half its buffer, so only a client that stopped reading overflows.
-    this.readCount = Math.max(1, Math.min(500, Math.floor(capacity / 2)));
+    this.readCount = Math.max(1, Math.min(500, Math.floor(options.capacity / 2)));
   }
-
-  private readonly readCount: number;
 
   async subscribe(): Promise<FeedSubscription> {
     if (!this.running) {
       // Where the loop starts is where live delivery starts; history covers everything up to it.
-      const start = await this.store.lastId(this.tenant);
+      const start = await this.options.store.lastId(this.tenant);
       if (!this.running) {
         this.lastId = start;
         this.running = true;
-        this.reader = this.openReader();
+        this.reader = this.options.openReader();
+        // One timer per tenant, not per client: each tick sends a heartbeat to the clients quiet for long enough.
+        const quietMs = this.options.heartbeatMs;
+        this.heartbeat = setInterval(() => {
+          const now = Date.now();
+          for (const sub of this.subscribers) sub.heartbeatIfQuiet(now, quietMs);
+        }, Math.max(10, Math.floor(quietMs / HEARTBEAT_TICKS))).unref();
         void this.loop(this.reader);
       }
     }
-    const sub = new FeedSubscription(this.lastId, this.capacity, (s) => this.unsubscribe(s));
+    const sub = new FeedSubscription(this.lastId, this.options.capacity, (s) => this.unsubscribe(s));
     this.subscribers.add(sub);
     return sub;
   }
@@ -129,13 +82,15 @@ export class TenantFeed {
 
   private stop(): void {
     this.running = false;
+    clearInterval(this.heartbeat);
     this.reader?.disconnect();
     this.reader = undefined;
     this.onEmpty(this);
   }
 
   private async loop(reader: Redis): Promise<void> {
-    const key = this.store.keys.reports(this.tenant);
+    const key = this.options.store.keys.reports(this.tenant);
+    const observer = this.options.observer ?? NO_OBSERVER;
     while (this.running && this.reader === reader) {
       let result: Array<[string, Array<[string, string[]]>]> | null;
       try {
@@ -143,18 +98,21 @@ export class TenantFeed {
         result = (await reader.xread('COUNT', this.readCount, 'BLOCK', READ_BLOCK_MS, 'STREAMS', key, this.lastId)) as typeof result;
       } catch (err) {
         if (!this.running || this.reader !== reader) return;
-        this.logger.warn({ err: (err as Error).message, org_id: this.tenant.org_id }, 'report feed read failed');
+        this.options.logger.warn({ err: (err as Error).message, org_id: this.tenant.org_id }, 'report feed read failed');
         for (const sub of this.subscribers) sub.fail('backend');
         this.subscribers.clear();
         this.stop();
         return;
       }
-      for (const [, entries] of result ?? []) {
-        for (const [id, fields] of entries) {
-          const entry = toFeedEntry(entryOf(id, fields));
-          for (const sub of this.subscribers) sub.push(entry);
-          this.lastId = id;
-        }
+      for (const [, rows] of result ?? []) {
+        if (rows.length === 0) continue;
+        const batch = new FeedBatch(rows.map(([id, fields]) => toFeedEntry(entryOf(id, fields))));
+        const done = observer.fanOut(this.tenant, batch, this.subscribers.size);
+        // A subscription that fails here (overflow) leaves the set while it is iterated; a Set allows that.
+        const now = Date.now();
+        for (const sub of this.subscribers) sub.deliver(batch, now);
+        done();
+        this.lastId = batch.lastId;
       }
     }
   }
@@ -170,31 +128,17 @@ function readyWithin(reader: Redis, ms: number): Promise<void> {
   });
 }
 
-export function toFeedEntry(row: StreamEntry): FeedEntry {
-  try {
-    const { correlation_id: correlationId, ts, report_type: reportType } = JSON.parse(row.data) as { correlation_id?: string; ts?: string; report_type?: string };
-    return { ...row, correlationId, ts, reportType };
-  } catch {
-    return { ...row, correlationId: undefined, ts: undefined };
-  }
-}
-
 /** Hands out tenant feeds: created on the first client, closed with the last. */
 export class FeedHub {
   private readonly feeds = new Map<string, TenantFeed>();
 
-  constructor(
-    private readonly store: ReportStore,
-    private readonly openReader: () => Redis,
-    private readonly capacity: number,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly options: FeedHubOptions) {}
 
   subscribe(tenant: Tenant): Promise<FeedSubscription> {
-    const key = this.store.keys.reports(tenant);
+    const key = this.options.store.keys.reports(tenant);
     let feed = this.feeds.get(key);
     if (!feed) {
-      feed = new TenantFeed(tenant, this.store, this.openReader, this.capacity, this.logger, (f) => {
+      feed = new TenantFeed(tenant, this.options, (f) => {
         if (this.feeds.get(key) === f) this.feeds.delete(key);
       });
       this.feeds.set(key, feed);

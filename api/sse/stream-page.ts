@@ -1,8 +1,8 @@
-import type { SSEStreamingApi } from 'hono/streaming';
 import type { PageEndEvent, Tenant } from '../../contracts/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import { announceGap } from './gap-check.js';
-import { toFeedEntry, type FeedEntry } from './report-feed.js';
+import { toFeedEntry, type FeedEntry } from './feed-entry.js';
+import type { SseOut } from './sse-socket.js';
 
 /** Entries per Redis read. */
 const READ_BATCH = 500;
@@ -31,7 +31,7 @@ export class StreamPage {
   private sent = 0;
 
   constructor(
-    private readonly stream: SSEStreamingApi,
+    private readonly stream: SseOut,
     private readonly tenant: Tenant,
     private readonly request: PageRequest,
     private readonly deps: ApiDeps,
@@ -126,7 +126,7 @@ export class StreamPage {
   }
 
   private async send(entry: FeedEntry): Promise<void> {
-    await this.stream.writeSSE({ event: 'report', id: entry.id, data: entry.data });
+    await this.stream.write(entry.frame);
     this.sent += 1;
     this.deps.metrics.sseReports.inc({ phase: 'page' });
   }

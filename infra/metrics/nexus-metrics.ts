@@ -110,7 +110,7 @@ export class NexusMetrics {
   });
   readonly deliveryLag = new Histogram({
     name: 'nexus_sse_delivery_lag_seconds',
-    help: 'From the workflow stamping a report to writing it to a live stream (not replays)',
+    help: 'From the workflow stamping a report to writing it to the live streams of its tenant (once per report and API process, however many clients; not replays)',
     buckets: LAG_BUCKETS,
     registers: [this.registry],
   });

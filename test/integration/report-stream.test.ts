@@ -146,7 +146,8 @@ describe('GET /agent/reports/stream', () => {
     await sendEcho(tenant, 'unwanted');
     await sendEcho(tenant, 'wanted');
     await filtered.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'));
-    await new Promise((r) => setTimeout(r, 1500));
+    // The stream is quiet for this client from here on (nothing else is sent to its tenant): a heartbeat must come.
+    await until(async () => filtered.comments.includes('heartbeat'), 10_000, 'a heartbeat comment on a quiet stream');
     filtered.close();
     expect(new Set(filtered.reports.map((r) => r.correlation_id))).toEqual(new Set(['wanted']));
     expect(filtered.comments).toContain('heartbeat');
@@ -181,7 +182,98 @@ describe('GET /agent/reports/stream', () => {
     expect(received.closedByServer).toBe(true);
     expect(received.events).toBeLessThan(total);
   });
+
+  it('streams to an HTTP/1.0 client and to a stream pipelined behind a page, whose frames it cannot share', async () => {
+    // The shared, pre-framed chunk goes only to a chunked response that owns its socket: HTTP/1.0 has no chunks, and
+    // a pipelined response has no socket until the one before it ends. Both must still get every frame intact.
+    const tenant = freshTenant();
+    await store.append(syntheticReport(tenant, 'before', 0));
+    const url = new URL(nexus.baseUrl);
+    const get = (path: string, version: string) =>
+      `GET ${path} HTTP/${version}\r\nHost: ${url.host}\r\nx-org-id: ${tenant.org_id}\r\nx-project-id: ${tenant.project_id}\r\n\r\n`;
+    const old = await RawHttp.open(url, get('/agent/reports/stream', '1.0'));
+    const piped = await RawHttp.open(url, get('/agent/reports/stream?limit=5', '1.1') + get('/agent/reports/stream', '1.1'));
+    const bothLive = () => old.text.includes('event: live') && piped.text.includes('event: live');
+    await until(async () => bothLive(), 10_000, 'both raw streams to say live');
+    await store.append(syntheticReport(tenant, 'after', 1));
+    await until(async () => old.text.includes('"after"') && piped.text.includes('"after"'), 10_000, 'the live report on both raw streams');
+    old.close();
+    piped.close();
+
+    const [oldHead, oldBody] = headAndBody(old.text);
+    expect(oldHead).toMatch(/^HTTP\/1\.1 200/);
+    expect(oldHead.toLowerCase()).not.toContain('transfer-encoding');
+    // No chunk framing in the body: it is the events themselves, from the first byte.
+    expect(oldBody.startsWith('retry: 500\n\n')).toBe(true);
+    expect(oldBody).not.toContain('\r\n');
+    expect(reportIds(oldBody)).toHaveLength(2);
+
+    const [pageHead, rest] = headAndBody(piped.text);
+    expect(pageHead).toMatch(/^HTTP\/1\.1 200/);
+    const page = dechunk(rest);
+    expect(page.body).toContain('event: end');
+    expect(reportIds(page.body)).toHaveLength(1);
+    const [streamHead, streamBody] = headAndBody(page.after);
+    expect(streamHead).toMatch(/^HTTP\/1\.1 200/);
+    const stream = dechunk(streamBody);
+    // Every report frame whole: event, data, id, blank line.
+    expect(reportIds(stream.body)).toEqual(reportIds(oldBody));
+    expect(stream.body).toMatch(/event: report\ndata: \{[^\n]*"after"[^\n]*\}\nid: \d+-\d+\n\n/);
+  });
 });
+
+/** A response's head and everything after it. */
+function headAndBody(text: string): [string, string] {
+  const end = text.indexOf('\r\n\r\n');
+  return end === -1 ? [text, ''] : [text.slice(0, end), text.slice(end + 4)];
+}
+
+/** The ids of the whole `event: report` frames in an SSE body. */
+function reportIds(body: string): string[] {
+  return [...body.matchAll(/event: report\ndata: [^\n]*\nid: (\d+-\d+)\n\n/g)].map((m) => m[1] ?? '');
+}
+
+/** A chunked body's bytes up to its last chunk (or as far as it was read), and what followed its terminator. */
+function dechunk(text: string): { body: string; after: string } {
+  let body = '';
+  let at = 0;
+  for (;;) {
+    const eol = text.indexOf('\r\n', at);
+    if (eol === -1) return { body, after: '' };
+    const size = Number.parseInt(text.slice(at, eol), 16);
+    if (Number.isNaN(size)) throw new Error(`not a chunk size at ${at}: ${JSON.stringify(text.slice(at, at + 20))}`);
+    if (size === 0) return { body, after: text.slice(eol + 4) };
+    const data = Buffer.from(text.slice(eol + 2), 'utf8').subarray(0, size).toString('utf8');
+    if (text.slice(eol + 2 + data.length, eol + 4 + data.length) !== '\r\n') throw new Error(`chunk of ${size} bytes not followed by CRLF`);
+    body += data;
+    at = eol + 4 + data.length;
+  }
+}
+
+/** A raw TCP client that sends `request` as it is and keeps everything the server sends. */
+class RawHttp {
+  text = '';
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.text += chunk;
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static open(url: URL, request: string): Promise<RawHttp> {
+    return new Promise((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(request);
+        resolve(new RawHttp(socket));
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
 
 function openStalledSocket(baseUrl: string, tenant: { org_id: string; project_id: string }): Promise<Socket> {
   const url = new URL(baseUrl);

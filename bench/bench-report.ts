@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { BenchSettings } from './bench-settings.js';
+import type { BridgeResult } from './bridge-case.js';
 import type { FanoutResult } from './fanout-case.js';
 import type { LoadResult } from './load-runner.js';
 import type { NexusSample } from './nexus-target.js';
@@ -24,7 +25,7 @@ interface SideResult {
 
 export interface BenchResults {
   finished_at: string;
-  settings: Omit<BenchSettings, 'resultsFile' | 'timeoutMs' | 'processes' | 'fanout'>;
+  settings: Omit<BenchSettings, 'resultsFile' | 'timeoutMs' | 'processes' | 'fanout' | 'bridgeReports'>;
   machine: { cpus: number; node: string; platform: string };
   temporal: { kind: string; address: string };
   nexus: SideResult & { stages: Record<string, LatencySummary> };
@@ -34,6 +35,8 @@ export interface BenchResults {
   processes?: { apis: number; workers: number; bridges: number; cpu_s_per_1000_commands: Record<string, number> };
   /** The SSE fan-out case (BENCH_FANOUT_CLIENTS above 0): one tenant's reports to many dashboards on one API. */
   fanout?: FanoutResult;
+  /** The relay case (BENCH_BRIDGE_REPORTS above 0): one bridge process draining a full reports queue into Redis. */
+  bridge?: BridgeResult;
 }
 
 export function buildResults(
@@ -43,6 +46,7 @@ export function buildResults(
   baseline: LoadResult<number>,
   cpuSeconds?: Record<string, number>,
   fanout?: FanoutResult,
+  bridge?: BridgeResult,
 ): BenchResults {
   const n = side(nexus.samples.map((s) => s.latencyMs), nexus);
   const b = side(baseline.samples, baseline);
@@ -75,6 +79,7 @@ export function buildResults(
       }
       : {}),
     ...(fanout ? { fanout } : {}),
+    ...(bridge ? { bridge } : {}),
   };
 }
 
@@ -115,6 +120,11 @@ export function formatTable(r: BenchResults): string {
     lines.push(row(['', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms']));
     lines.push(row(['  delivery delay (Redis → client)', ms(d.p50_ms), ms(d.p95_ms), ms(d.p99_ms), ms(d.max_ms)]));
     lines.push(`  API CPU ${f.api_cpu_us_per_delivery.toFixed(1)} µs per delivery (clients' side ${f.bench_cpu_us_per_delivery.toFixed(1)} µs); API RSS ${f.api_rss_kb_per_client.toFixed(1)} KB per client; clients opened in ${(f.open_ms / 1000).toFixed(1)} s`);
+  }
+  if (r.bridge) {
+    const b = r.bridge;
+    lines.push('', `Bridge: ${b.reports} sealed reports of ${b.commands} commands in ${b.tenants} tenants, drained by one bridge process (prefetch ${b.prefetch}):`);
+    lines.push(`  ${Math.round(b.reports_per_s)} reports/s, ${b.bridge_cpu_us_per_report.toFixed(1)} µs of bridge CPU per report, ${b.order_violations} stored out of their command's order`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -8,6 +8,8 @@ export interface BenchSettings {
   processes: { apis: number; workers: number; bridges: number } | undefined;
   /** The SSE fan-out case: `clients` dashboards on one tenant see `commands` commands' reports; 0 clients skips it. */
   fanout: { clients: number; commands: number };
+  /** The relay case: sealed reports put on the queue, then drained by one bridge process; 0 skips it. */
+  bridgeReports: number;
 }
 
 /** Reads the BENCH_* variables; a bad value stops the run with one line naming the variable. */
@@ -24,6 +26,7 @@ export function readBenchSettings(env: Record<string, string | undefined> = proc
       ? { apis: positiveInt(env, 'BENCH_APIS', 1), workers: positiveInt(env, 'BENCH_WORKERS', 1), bridges: positiveInt(env, 'BENCH_BRIDGES', 1) }
       : undefined,
     fanout: { clients: positiveInt(env, 'BENCH_FANOUT_CLIENTS', 1000, 0), commands: positiveInt(env, 'BENCH_FANOUT_COMMANDS', 20) },
+    bridgeReports: positiveInt(env, 'BENCH_BRIDGE_REPORTS', 20_000, 0),
   };
 }
 

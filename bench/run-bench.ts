@@ -10,6 +10,7 @@ import { buildResults, formatTable, writeResults } from './bench-report.js';
 import { readBenchSettings } from './bench-settings.js';
 import { ensureBenchTemporal } from './bench-temporal.js';
 import { CleanupStack } from './cleanup-stack.js';
+import { runBridgeCase } from './bridge-case.js';
 import { assertFanoutFits, runFanoutCase } from './fanout-case.js';
 import { runClosedLoop } from './load-runner.js';
 import { startNexusTarget, type NexusTarget } from './nexus-target.js';
@@ -70,7 +71,10 @@ async function main(cleanups: CleanupStack): Promise<void> {
     ? await runFanoutCase(env, settings.fanout, `bench-${runId}-fanout`, cleanups, progress)
     : undefined;
 
-  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, nexusResult, baselineResult, cpuSpent, fanout);
+  // Last: it fills the queue before any bridge runs, so nothing else may be consuming it.
+  const bridge = settings.bridgeReports > 0 ? await runBridgeCase(env, settings.bridgeReports, cleanups, progress) : undefined;
+
+  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, nexusResult, baselineResult, cpuSpent, fanout, bridge);
   process.stdout.write(formatTable(results));
   writeResults(settings.resultsFile, results);
   progress(`results written to ${settings.resultsFile}`);

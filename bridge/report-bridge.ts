@@ -12,9 +12,13 @@ import { SECURITY_LOG, type AuditLog } from '../infra/store/audit-log.js';
 import type { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { REPORT_SEAL_HEADER, type ReportSeal, type ReportSealRefusal } from '../infra/trust/report-seal.js';
 import { CORRELATION_ATTRIBUTE, failSpan, inSpan, ROOT_CONTEXT, SpanKind, traceContextOf, traceHeaders, type Span } from '../infra/tracing/trace-context.js';
+import { AckWindow } from './ack-window.js';
+import { CommandLanes } from './command-lanes.js';
 import { migrateToOrderedQueue } from './unordered-queue-migration.js';
 
 const POISON_ATTEMPTS = 5;
+/** Refused messages (unsealed, invalid) share one lane: their order means nothing, and one lane at a time bounds the audit writes a flood causes. */
+const REFUSED_LANE = '';
 
 export interface ReportBridgeOptions {
   amqpUrl: string;
@@ -35,7 +39,8 @@ export interface ReportBridgeOptions {
 
 /**
  * Moves reports from RabbitMQ into Redis Streams. A message is acked only after Redis answered; the append is
- * idempotent by report_id, so redelivery after a crash or a broker restart never duplicates a report.
+ * idempotent by report_id, so redelivery after a crash or a broker restart never duplicates a report. Up to
+ * `prefetch` messages are stored at once, each command's in order (`CommandLanes`).
  * amqplib's recovery re-runs `setup` after every reconnect, which re-declares the topology and re-subscribes.
  * Any number of bridges may run: the queue has a single active consumer, so one of them stores (in the queue's
  * order) and the others stand by until its connection or channel goes.
@@ -45,15 +50,17 @@ export class ReportBridge {
   private readonly stopping = new AbortController();
   private readonly log: Logger;
   /**
-   * Messages are stored one after another in delivery order. Concurrent appends would race once Redis comes
-   * back from an outage, and a command's task_completed could land before its command_accepted.
+   * A command's reports are stored one after another in delivery order: appends racing a Redis outage could let a
+   * command's task_completed land before its command_accepted. Different commands' reports go to Redis back to
+   * back, in delivery order, without waiting for each other's replies.
    */
-  private queue: Promise<void> = Promise.resolve();
+  private readonly lanes = new CommandLanes();
   /**
    * Channels the broker no longer delivers on. Their messages still waiting here are skipped: RabbitMQ gives them
    * to the next active bridge, and storing them here too, late, could put them after newer reports it stored.
    */
   private readonly gone = new WeakSet<Channel>();
+  private readonly ackWindows = new WeakMap<Channel, AckWindow>();
 
   constructor(private readonly options: ReportBridgeOptions) {
     this.log = options.logger.child({ module: 'bridge' });
@@ -109,21 +116,38 @@ export class ReportBridge {
       topology: this.options.topology,
       prefetch: this.options.prefetch,
       handle: (channel, msg) => this.enqueue(channel, msg),
-      idle: () => this.queue,
+      idle: () => this.lanes.idle(),
       signal: this.stopping.signal,
       log: this.log,
     });
   }
 
   private enqueue(channel: Channel, msg: ConsumeMessage): void {
-    this.queue = this.queue
-      .then(() => (this.gone.has(channel) ? undefined : this.handle(channel, msg)))
-      .catch((err: unknown) => {
-        // An unexpected failure (the refusal's audit write) must not stop the queue behind it: the channel goes,
+    this.acks(channel).delivered(msg);
+    const sealed = this.options.seal.verify(msg.content, msg.properties.headers?.[REPORT_SEAL_HEADER]);
+    // Only a sealed body is read: what an unsealed one says (its command, its tenant) decides nothing.
+    const report = sealed.ok ? parse(msg) : undefined;
+    const lane = report ? `${report.org_id}/${report.project_id}/${report.workflow_id}` : REFUSED_LANE;
+    this.lanes.run(lane, async () => {
+      if (this.gone.has(channel)) return;
+      try {
+        await this.handle(channel, msg, sealed, report);
+      } catch (err) {
+        // An unexpected failure (the refusal's audit write) must not stop the lane behind it: the channel goes,
         // its unacked messages come back, and the bridge re-subscribes.
         this.log.error({ correlation_id: msg.properties.correlationId, err: (err as Error).message }, 'report handling failed; re-subscribing');
         void channel.close().catch(() => undefined);
-      });
+      }
+    });
+  }
+
+  private acks(channel: Channel): AckWindow {
+    let window = this.ackWindows.get(channel);
+    if (!window) {
+      window = new AckWindow(channel);
+      this.ackWindows.set(channel, window);
+    }
+    return window;
   }
 
   /** RabbitMQ answers on the bridge's own connection (its health check). */
@@ -137,8 +161,7 @@ export class ReportBridge {
     await this.connection?.close().catch(() => undefined);
   }
 
-  private async handle(channel: Channel, msg: ConsumeMessage): Promise<void> {
-    const sealed = this.options.seal.verify(msg.content, msg.properties.headers?.[REPORT_SEAL_HEADER]);
+  private async handle(channel: Channel, msg: ConsumeMessage, sealed: ReturnType<ReportSeal['verify']>, report: Report | undefined): Promise<void> {
     // Anyone who can publish can write a traceparent: only a message NEXUS sealed continues the trace it names.
     const parent = sealed.ok ? traceContextOf(msg.properties.headers) : ROOT_CONTEXT;
     await inSpan('store report', {
@@ -151,20 +174,19 @@ export class ReportBridge {
         // Whatever the publisher claims, bounded: it names the message for an operator, nothing more.
         ...(typeof msg.properties.messageId === 'string' ? { 'messaging.message.id': msg.properties.messageId.slice(0, 200) } : {}),
       },
-    }, (span) => this.process(channel, msg, sealed, span));
+    }, (span) => this.process(channel, msg, sealed, report, span));
   }
 
-  private async process(channel: Channel, msg: ConsumeMessage, sealed: ReturnType<ReportSeal['verify']>, span: Span): Promise<void> {
+  private async process(channel: Channel, msg: ConsumeMessage, sealed: ReturnType<ReportSeal['verify']>, report: Report | undefined, span: Span): Promise<void> {
     const { metrics } = this.options;
     if (msg.fields.redelivered) metrics.bridgeRedeliveries.inc();
     if (!sealed.ok) {
       metrics.bridgeDeadLetters.inc({ reason: 'unsealed' });
       failSpan(span, `dead-lettered: ${sealed.code}`);
       await this.refuse(msg, sealed.code);
-      safely(() => channel.nack(msg, false, false));
+      this.acks(channel).nack(msg);
       return;
     }
-    const report = parse(msg);
     if (!report) {
       metrics.bridgeDeadLetters.inc({ reason: 'invalid' });
       failSpan(span, 'dead-lettered: invalid report');
@@ -172,19 +194,19 @@ export class ReportBridge {
         { message_id: msg.properties.messageId, correlation_id: msg.properties.correlationId, routing_key: msg.fields.routingKey },
         'invalid report dead-lettered',
       );
-      safely(() => channel.nack(msg, false, false));
+      this.acks(channel).nack(msg);
       return;
     }
     span.updateName(`store ${report.report_type}`);
     span.setAttributes({ [CORRELATION_ATTRIBUTE]: report.correlation_id, 'nexus.report_type': report.report_type, 'nexus.report_id': report.report_id });
     const appended = await this.appendUntilStored(channel, report, traceHeaders().traceparent ?? '');
     // Left (stopping, or the channel went): the message stays unacked and RabbitMQ redelivers it to the next bridge.
-    if (appended === 'stored') safely(() => channel.ack(msg));
+    if (appended === 'stored') this.acks(channel).ack(msg);
     else if (appended === 'poison') {
       metrics.bridgeDeadLetters.inc({ reason: 'poison' });
       failSpan(span, 'dead-lettered: Redis keeps refusing it');
       this.log.error({ correlation_id: report.correlation_id, report_id: report.report_id }, 'report Redis keeps refusing dead-lettered');
-      safely(() => channel.nack(msg, false, false));
+      this.acks(channel).nack(msg);
     }
   }
 
@@ -295,14 +317,5 @@ function claimsOf(msg: ConsumeMessage): { claimed_org?: string; claimed_report_i
     };
   } catch {
     return {};
-  }
-}
-
-/** Acking on a channel that died is harmless: RabbitMQ redelivers, and the append is idempotent. */
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // channel closed; the broker will redeliver
   }
 }

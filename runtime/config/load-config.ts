@@ -75,7 +75,7 @@ const Env = z.object({
   NEXUS_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default('nexus:'),
   NEXUS_REPORTS_EXCHANGE: z.string().min(1).default('nexus.reports'),
   NEXUS_BRIDGE_QUEUE: z.string().min(1).default('nexus.reports.bridge'),
-  NEXUS_BRIDGE_PREFETCH: z.coerce.number().int().min(1).max(10_000).default(64),
+  NEXUS_BRIDGE_PREFETCH: z.coerce.number().int().min(1).max(10_000).default(512),
   NEXUS_STREAM_MAXLEN: z.coerce.number().int().min(100).default(100_000),
   NEXUS_REDIS_REPLICA_ACKS: z.coerce.number().int().min(0).max(10).default(0),
   NEXUS_REDIS_REPLICA_ACK_TIMEOUT: Duration.default(1_000),

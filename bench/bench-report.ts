@@ -23,16 +23,33 @@ interface SideResult {
   wall_ms: number;
 }
 
-export interface BenchResults {
-  finished_at: string;
-  settings: Omit<BenchSettings, 'resultsFile' | 'timeoutMs' | 'processes' | 'fanout' | 'bridgeReports'>;
-  machine: { cpus: number; node: string; platform: string };
-  temporal: { kind: string; address: string };
+/** One concurrency level as measured: NEXUS and the baseline, and the CPU each role spent (multi-process mode). */
+export interface LevelRun {
+  concurrency: number;
+  nexus: LoadResult<NexusSample>;
+  baseline: LoadResult<number>;
+  cpuSeconds?: Record<string, number>;
+}
+
+interface LevelResult {
+  concurrency: number;
   nexus: SideResult & { stages: Record<string, LatencySummary> };
   baseline: SideResult;
+  /** NEXUS / baseline, every one: latency ratios above 1 are NEXUS slower, a throughput ratio above 1 NEXUS faster. */
   ratios: { p50: number; p95: number; p99: number; throughput: number };
-  /** The multi-process mode: how many of each role ran, and the CPU each role spent per 1,000 measured commands. */
-  processes?: { apis: number; workers: number; bridges: number; cpu_s_per_1000_commands: Record<string, number> };
+  /** The multi-process mode: the CPU each role spent per 1,000 measured commands at this level. */
+  cpu_s_per_1000_commands?: Record<string, number>;
+}
+
+export interface BenchResults {
+  finished_at: string;
+  settings: Pick<BenchSettings, 'commands' | 'concurrencies' | 'warmup'>;
+  machine: { cpus: number; node: string; platform: string };
+  temporal: { kind: string; address: string };
+  /** One entry per concurrency level (`BENCH_CONCURRENCY`), in the order measured. */
+  levels: LevelResult[];
+  /** The multi-process mode: how many of each role ran. */
+  processes?: { apis: number; workers: number; bridges: number };
   /** The SSE fan-out case (BENCH_FANOUT_CLIENTS above 0): one tenant's reports to many dashboards on one API. */
   fanout?: FanoutResult;
   /** The relay case (BENCH_BRIDGE_REPORTS above 0): one bridge process draining a full reports queue into Redis. */
@@ -42,44 +59,42 @@ export interface BenchResults {
 export function buildResults(
   settings: BenchSettings,
   temporal: { kind: string; address: string },
-  nexus: LoadResult<NexusSample>,
-  baseline: LoadResult<number>,
-  cpuSeconds?: Record<string, number>,
+  runs: LevelRun[],
   fanout?: FanoutResult,
   bridge?: BridgeResult,
 ): BenchResults {
-  const n = side(nexus.samples.map((s) => s.latencyMs), nexus);
-  const b = side(baseline.samples, baseline);
-  const defined = (xs: Array<number | undefined>) => xs.filter((x): x is number => x !== undefined);
   return {
     finished_at: new Date().toISOString(),
-    settings: { commands: settings.commands, concurrency: settings.concurrency, warmup: settings.warmup },
+    settings: { commands: settings.commands, concurrencies: settings.concurrencies, warmup: settings.warmup },
     machine: { cpus: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
     temporal,
+    levels: runs.map(level),
+    ...(settings.processes ? { processes: settings.processes } : {}),
+    ...(fanout ? { fanout } : {}),
+    ...(bridge ? { bridge } : {}),
+  };
+}
+
+function level(run: LevelRun): LevelResult {
+  const n = side(run.nexus.samples.map((s) => s.latencyMs), run.nexus);
+  const b = side(run.baseline.samples, run.baseline);
+  const defined = (xs: Array<number | undefined>) => xs.filter((x): x is number => x !== undefined);
+  return {
+    concurrency: run.concurrency,
     nexus: {
       ...n,
-      stages: Object.fromEntries(
-        STAGES.map(({ key }) => [key, summarize(defined(nexus.samples.map((s) => s[key])))]),
-      ),
+      stages: Object.fromEntries(STAGES.map(({ key }) => [key, summarize(defined(run.nexus.samples.map((s) => s[key])))])),
     },
     baseline: b,
     ratios: {
       p50: n.latency.p50_ms / b.latency.p50_ms,
       p95: n.latency.p95_ms / b.latency.p95_ms,
       p99: n.latency.p99_ms / b.latency.p99_ms,
-      // Above 1 means NEXUS is faster; kept as NEXUS / baseline like the latencies so every ratio reads the same way.
       throughput: n.throughput_per_s / b.throughput_per_s,
     },
-    ...(settings.processes && cpuSeconds
-      ? {
-        processes: {
-          ...settings.processes,
-          cpu_s_per_1000_commands: Object.fromEntries(Object.entries(cpuSeconds).map(([role, s]) => [role, (s / nexus.samples.length) * 1000])),
-        },
-      }
+    ...(run.cpuSeconds
+      ? { cpu_s_per_1000_commands: Object.fromEntries(Object.entries(run.cpuSeconds).map(([role, s]) => [role, (s / run.nexus.samples.length) * 1000])) }
       : {}),
-    ...(fanout ? { fanout } : {}),
-    ...(bridge ? { bridge } : {}),
   };
 }
 
@@ -91,27 +106,28 @@ export function formatTable(r: BenchResults): string {
   const ms = (x: number) => x.toFixed(1);
   const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(11))).join('');
   const lines = [
-    `GREEN echo, ${r.settings.commands} commands at concurrency ${r.settings.concurrency} (warm-up ${r.settings.warmup} each, not counted)`,
+    `GREEN echo, ${r.settings.commands} commands per concurrency level (warm-up ${r.settings.warmup} each, not counted)`,
     `Temporal: ${r.temporal.kind} server at ${r.temporal.address}; ${r.machine.cpus} CPUs, Node ${r.machine.node}`,
-    '',
-    row(['', 'p50 ms', 'p95 ms', 'p99 ms', 'cmd/s']),
-    row(['NEXUS (POST → SSE completed)', ms(r.nexus.latency.p50_ms), ms(r.nexus.latency.p95_ms), ms(r.nexus.latency.p99_ms), r.nexus.throughput_per_s.toFixed(1)]),
-    row(['Baseline (workflow.execute)', ms(r.baseline.latency.p50_ms), ms(r.baseline.latency.p95_ms), ms(r.baseline.latency.p99_ms), r.baseline.throughput_per_s.toFixed(1)]),
-    row(['Ratio NEXUS / baseline', ...[r.ratios.p50, r.ratios.p95, r.ratios.p99, r.ratios.throughput].map((x) => `${x.toFixed(2)}x`)]),
-    '',
-    'Where NEXUS latency goes (ms after the POST; each column on its own, so they need not add up):',
-    row(['', 'p50', 'p95', 'p99', '']),
   ];
-  for (const { key, label } of STAGES) {
-    const s = r.nexus.stages[key];
-    if (s) lines.push(row([`  ${label}`, ms(s.p50_ms), ms(s.p95_ms), ms(s.p99_ms), '']));
-  }
-  const done = r.nexus.latency;
-  lines.push(row(['  task_completed on SSE', ms(done.p50_ms), ms(done.p95_ms), ms(done.p99_ms), '']));
-  if (r.processes) {
-    const p = r.processes;
-    lines.push('', `Processes: ${p.apis} API, ${p.workers} worker, ${p.bridges} bridge; CPU seconds per 1,000 commands by role:`);
-    lines.push(`  ${Object.entries(p.cpu_s_per_1000_commands).map(([role, s]) => `${role} ${s.toFixed(1)}`).join(', ')}`);
+  if (r.processes) lines.push(`Processes: ${r.processes.apis} API, ${r.processes.workers} worker, ${r.processes.bridges} bridge`);
+  for (const l of r.levels) {
+    lines.push(
+      '',
+      `Concurrency ${l.concurrency}:`,
+      row(['', 'p50 ms', 'p95 ms', 'p99 ms', 'cmd/s']),
+      row(['NEXUS (POST → SSE completed)', ms(l.nexus.latency.p50_ms), ms(l.nexus.latency.p95_ms), ms(l.nexus.latency.p99_ms), l.nexus.throughput_per_s.toFixed(1)]),
+      row(['Baseline (workflow.execute)', ms(l.baseline.latency.p50_ms), ms(l.baseline.latency.p95_ms), ms(l.baseline.latency.p99_ms), l.baseline.throughput_per_s.toFixed(1)]),
+      row(['Ratio NEXUS / baseline', ...[l.ratios.p50, l.ratios.p95, l.ratios.p99, l.ratios.throughput].map((x) => `${x.toFixed(2)}x`)]),
+      'Where NEXUS latency goes (ms after the POST; each column on its own, so they need not add up):',
+    );
+    for (const { key, label } of STAGES) {
+      const s = l.nexus.stages[key];
+      if (s) lines.push(row([`  ${label}`, ms(s.p50_ms), ms(s.p95_ms), ms(s.p99_ms), '']));
+    }
+    lines.push(row(['  task_completed on SSE', ms(l.nexus.latency.p50_ms), ms(l.nexus.latency.p95_ms), ms(l.nexus.latency.p99_ms), '']));
+    if (l.cpu_s_per_1000_commands) {
+      lines.push(`CPU seconds per 1,000 commands by role: ${Object.entries(l.cpu_s_per_1000_commands).map(([role, s]) => `${role} ${s.toFixed(1)}`).join(', ')}`);
+    }
   }
   if (r.fanout) {
     const f = r.fanout;

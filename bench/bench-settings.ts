@@ -1,6 +1,7 @@
 export interface BenchSettings {
   commands: number;
-  concurrency: number;
+  /** Each level is measured in turn, NEXUS and the baseline alike: latency at 1, throughput under load. */
+  concurrencies: number[];
   warmup: number;
   timeoutMs: number;
   resultsFile: string;
@@ -16,7 +17,7 @@ export interface BenchSettings {
 export function readBenchSettings(env: Record<string, string | undefined> = process.env): BenchSettings {
   return {
     commands: positiveInt(env, 'BENCH_COMMANDS', 500),
-    concurrency: positiveInt(env, 'BENCH_CONCURRENCY', 32),
+    concurrencies: positiveIntList(env, 'BENCH_CONCURRENCY', [1, 16]),
     warmup: positiveInt(env, 'BENCH_WARMUP', 20, 0),
     timeoutMs: positiveInt(env, 'BENCH_TIMEOUT_S', 600) * 1000,
     // test-artifacts/ is gitignored, so a run never dirties the working tree.
@@ -28,6 +29,17 @@ export function readBenchSettings(env: Record<string, string | undefined> = proc
     fanout: { clients: positiveInt(env, 'BENCH_FANOUT_CLIENTS', 1000, 0), commands: positiveInt(env, 'BENCH_FANOUT_COMMANDS', 20) },
     bridgeReports: positiveInt(env, 'BENCH_BRIDGE_REPORTS', 20_000, 0),
   };
+}
+
+/** One integer or a comma-separated list of them, each at least 1, without repeats. */
+function positiveIntList(env: Record<string, string | undefined>, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1) || new Set(values).size !== values.length) {
+    throw new Error(`${name}=${raw} is invalid: must be integers >= 1, comma-separated, each once`);
+  }
+  return values;
 }
 
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, min = 1): number {

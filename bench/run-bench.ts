@@ -6,13 +6,13 @@ import { installTemporalLogger } from '../infra/temporal-logger.js';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../runtime/worker/start-worker.js';
 import { BASELINE_WORKFLOWS_PATH, startBaselineTarget } from './baseline-target.js';
 import { benchEnv, cleanupBenchEnv } from './bench-env.js';
-import { buildResults, formatTable, writeResults } from './bench-report.js';
+import { buildResults, formatTable, writeResults, type LevelRun } from './bench-report.js';
 import { readBenchSettings } from './bench-settings.js';
 import { ensureBenchTemporal } from './bench-temporal.js';
 import { CleanupStack } from './cleanup-stack.js';
 import { runBridgeCase } from './bridge-case.js';
 import { assertFanoutFits, runFanoutCase } from './fanout-case.js';
-import { runClosedLoop } from './load-runner.js';
+import { runClosedLoop, type LoadResult } from './load-runner.js';
 import { startNexusTarget, type NexusTarget } from './nexus-target.js';
 import { startProcessTarget, type ProcessTarget } from './process-target.js';
 
@@ -21,9 +21,9 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
 
 /**
  * `npm run bench`: GREEN echo through NEXUS (HTTP in, SSE out) against the same echo as a bare Temporal
- * workflow, same count and concurrency, in one run. The baseline goes first, on the fresher server, so any drift
- * during the run counts against NEXUS rather than for it. Then, unless BENCH_FANOUT_CLIENTS=0, the SSE fan-out case.
- * Progress and logs go to stderr; stdout is the table.
+ * workflow, same count, at each concurrency level in turn, in one run. The baseline goes first, on the fresher
+ * server, so any drift during the run counts against NEXUS rather than for it. Then, unless set to 0, the SSE
+ * fan-out case and the relay case. Progress and logs go to stderr; stdout is the table.
  */
 async function main(cleanups: CleanupStack): Promise<void> {
   const settings = readBenchSettings();
@@ -47,9 +47,12 @@ async function main(cleanups: CleanupStack): Promise<void> {
 
   const baseline = await startBaselineTarget(temporal.address, `${env.TEMPORAL_TASK_QUEUE}-baseline`, baselineBundle);
   const stopBaseline = cleanups.push('baseline worker', () => baseline.stop());
-  progress(`baseline: warm-up ${settings.warmup}, then ${settings.commands} workflows at concurrency ${settings.concurrency}`);
-  await runClosedLoop(settings.warmup, settings.concurrency, (i) => baseline.run(`bench-${runId}-baseline-warmup-${i}`, i));
-  const baselineResult = await runClosedLoop(settings.commands, settings.concurrency, (i) => baseline.run(`bench-${runId}-baseline-${i}`, i));
+  const baselineRuns = new Map<number, LoadResult<number>>();
+  for (const c of settings.concurrencies) {
+    progress(`baseline: warm-up ${settings.warmup}, then ${settings.commands} workflows at concurrency ${c}`);
+    await runClosedLoop(settings.warmup, c, (i) => baseline.run(`bench-${runId}-baseline-c${c}-warmup-${i}`, i));
+    baselineRuns.set(c, await runClosedLoop(settings.commands, c, (i) => baseline.run(`bench-${runId}-baseline-c${c}-${i}`, i)));
+  }
   await stopBaseline();
 
   const processes = settings.processes;
@@ -58,13 +61,19 @@ async function main(cleanups: CleanupStack): Promise<void> {
     ? await startProcessTarget(env, processes, progress)
     : await startNexusTarget(env, logger, nexusBundle);
   const stopNexus = cleanups.push('nexus', () => nexus.stop());
-  progress(`NEXUS: warm-up ${settings.warmup}, then ${settings.commands} commands at concurrency ${settings.concurrency}`);
-  await runClosedLoop(settings.warmup, settings.concurrency, (i) => nexus.run(`bench-${runId}-warmup-${i}`, i));
-  const cpuBefore = nexus.cpu?.();
-  const nexusResult = await runClosedLoop(settings.commands, settings.concurrency, (i) => nexus.run(`bench-${runId}-${i}`, i));
-  const cpuAfter = nexus.cpu?.();
+  const runs: LevelRun[] = [];
+  for (const c of settings.concurrencies) {
+    progress(`NEXUS: warm-up ${settings.warmup}, then ${settings.commands} commands at concurrency ${c}`);
+    await runClosedLoop(settings.warmup, c, (i) => nexus.run(`bench-${runId}-c${c}-warmup-${i}`, i));
+    const cpuBefore = nexus.cpu?.();
+    const nexusResult = await runClosedLoop(settings.commands, c, (i) => nexus.run(`bench-${runId}-c${c}-${i}`, i));
+    const cpuAfter = nexus.cpu?.();
+    const cpuSpent = cpuBefore && cpuAfter ? Object.fromEntries(Object.entries(cpuAfter).map(([role, s]) => [role, s - (cpuBefore[role as keyof typeof cpuBefore] ?? 0)])) : undefined;
+    const baselineResult = baselineRuns.get(c);
+    if (!baselineResult) throw new Error(`no baseline was measured at concurrency ${c}`);
+    runs.push({ concurrency: c, nexus: nexusResult, baseline: baselineResult, ...(cpuSpent ? { cpuSeconds: cpuSpent } : {}) });
+  }
   await stopNexus();
-  const cpuSpent = cpuBefore && cpuAfter ? Object.fromEntries(Object.entries(cpuAfter).map(([role, s]) => [role, s - (cpuBefore[role as keyof typeof cpuBefore] ?? 0)])) : undefined;
 
   // After the NEXUS case, on the same Temporal and environment: its own processes, so nothing else shares the API.
   const fanout = settings.fanout.clients > 0
@@ -74,7 +83,7 @@ async function main(cleanups: CleanupStack): Promise<void> {
   // Last: it fills the queue before any bridge runs, so nothing else may be consuming it.
   const bridge = settings.bridgeReports > 0 ? await runBridgeCase(env, settings.bridgeReports, cleanups, progress) : undefined;
 
-  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, nexusResult, baselineResult, cpuSpent, fanout, bridge);
+  const results = buildResults(settings, { kind: temporal.kind, address: temporal.address }, runs, fanout, bridge);
   process.stdout.write(formatTable(results));
   writeResults(settings.resultsFile, results);
   progress(`results written to ${settings.resultsFile}`);

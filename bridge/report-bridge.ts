@@ -14,9 +14,12 @@ import { REPORT_SEAL_HEADER, type ReportSeal, type ReportSealRefusal } from '../
 import { CORRELATION_ATTRIBUTE, failSpan, inSpan, ROOT_CONTEXT, SpanKind, traceContextOf, traceHeaders, type Span } from '../infra/tracing/trace-context.js';
 import { AckWindow } from './ack-window.js';
 import { CommandLanes } from './command-lanes.js';
+import { OutageNotice } from './outage-notice.js';
 import { migrateToOrderedQueue } from './unordered-queue-migration.js';
 
 const POISON_ATTEMPTS = 5;
+/** At most one warning this often while reports fail to store; each report's retry is a debug line. */
+const OUTAGE_WARN_INTERVAL_MS = 5_000;
 /** Refused messages (unsealed, invalid) share one lane: their order means nothing, and one lane at a time bounds the audit writes a flood causes. */
 const REFUSED_LANE = '';
 
@@ -61,6 +64,7 @@ export class ReportBridge {
    */
   private readonly gone = new WeakSet<Channel>();
   private readonly ackWindows = new WeakMap<Channel, AckWindow>();
+  private readonly outage = new OutageNotice(OUTAGE_WARN_INTERVAL_MS);
 
   constructor(private readonly options: ReportBridgeOptions) {
     this.log = options.logger.child({ module: 'bridge' });
@@ -239,6 +243,14 @@ export class ReportBridge {
 
   /** Redis outages are waited out with the message held unacked: nothing is dropped, and prefetch bounds memory. */
   private async appendUntilStored(channel: Channel, report: Report, traceparent: string): Promise<'stored' | 'poison' | 'left'> {
+    try {
+      return await this.tryAppend(channel, report, traceparent);
+    } finally {
+      this.outage.stored(report.report_id);
+    }
+  }
+
+  private async tryAppend(channel: Channel, report: Report, traceparent: string): Promise<'stored' | 'poison' | 'left'> {
     // Once the channel is gone the message belongs to whichever bridge RabbitMQ gives it to next.
     for (let attempt = 1; !this.stopping.signal.aborted && !this.gone.has(channel); attempt++) {
       try {
@@ -254,7 +266,9 @@ export class ReportBridge {
         // the same report again and again will not heal, and must not stop every tenant's reports behind it.
         if ((err as Error).name === 'ReplyError' && !isPassingRedisReply(err) && attempt >= POISON_ATTEMPTS) return 'poison';
         const delay = backoffDelay(attempt, 200, 5_000);
-        this.log.warn({ correlation_id: report.correlation_id, report_id: report.report_id, address: this.options.redisAddress, attempt, delay_ms: delay, err: (err as Error).message }, 'redis write failed, retrying');
+        const line = { correlation_id: report.correlation_id, report_id: report.report_id, address: this.options.redisAddress, attempt, delay_ms: delay, err: (err as Error).message };
+        if (this.outage.failed(report.report_id)) this.log.warn({ ...line, reports_waiting: this.outage.count }, 'redis write failed, retrying');
+        else this.log.debug(line, 'redis write failed, retrying');
         await sleep(delay, this.stopping.signal);
       }
     }

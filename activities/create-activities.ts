@@ -14,6 +14,7 @@ import { actionDigest } from './action-digest.js';
 import { createPlanInstruction } from './plan-instruction.js';
 import { resolveAction } from './resolve-action.js';
 import { createPublishReports } from './publish-reports.js';
+import { createPublishAndAssess } from './publish-and-assess.js';
 import { createRunAgent } from './run-agent.js';
 import { createRunRemoteAgent } from './run-remote-agent.js';
 import { createVerifyDecision, type DecisionRefusalBudgets } from './verify-decision.js';
@@ -53,36 +54,38 @@ export function createActivities(deps: ActivityDeps) {
   const log = deps.logger.child({ module: 'activities' });
   const { publisher, agents, policies } = deps;
   const authorize = createEffectAuthority({ agents, policies, seal: deps.seal, uses: deps.approvalUses, audit: deps.audit, logger: log });
+  const publishReports = createPublishReports({ publisher, audit: deps.audit, logger: log });
+
+  async function assessAction({ tenant, action }: { tenant: Tenant; action: Action }): Promise<ActionAssessment> {
+    const { agent, params } = await resolveAction(agents, action);
+    let preview: AgentPreview;
+    try {
+      preview = await agents.preview(agent, params, { tenant, logger: log });
+    } catch (err) {
+      // A preview that cannot be made (missing file, unreadable sheet) is final, not a reason to retry forever.
+      if (err instanceof AgentError) throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !err.retryable, details: [{ retryable: err.retryable }] });
+      throw err;
+    }
+    const policy = await tenantPolicy(policies, tenant);
+    const verdict = evaluatePolicy(policy, action);
+    return {
+      declared_risk: agents.declaredRisk(agent, params),
+      policy_risk: verdict.risk,
+      policy_reasons: verdict.reasons,
+      action_digest: actionDigest(action),
+      title: preview.title,
+      description: preview.description,
+      reports_progress: agent.reportsProgress === true,
+      remote: agent.remote === true,
+      approval: approvalRequirements(policy, action.agent),
+      ...(preview.details ? { preview: preview.details } : {}),
+    };
+  }
 
   return {
-    publishReports: createPublishReports({ publisher, audit: deps.audit, logger: log }),
-
-    async assessAction({ tenant, action }: { tenant: Tenant; action: Action }): Promise<ActionAssessment> {
-      const { agent, params } = await resolveAction(agents, action);
-      let preview: AgentPreview;
-      try {
-        preview = await agents.preview(agent, params, { tenant, logger: log });
-      } catch (err) {
-        // A preview that cannot be made (missing file, unreadable sheet) is final, not a reason to retry forever.
-        if (err instanceof AgentError) throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !err.retryable, details: [{ retryable: err.retryable }] });
-        throw err;
-      }
-      const policy = await tenantPolicy(policies, tenant);
-      const verdict = evaluatePolicy(policy, action);
-      return {
-        declared_risk: agents.declaredRisk(agent, params),
-        policy_risk: verdict.risk,
-        policy_reasons: verdict.reasons,
-        action_digest: actionDigest(action),
-        title: preview.title,
-        description: preview.description,
-        reports_progress: agent.reportsProgress === true,
-        remote: agent.remote === true,
-        approval: approvalRequirements(policy, action.agent),
-        ...(preview.details ? { preview: preview.details } : {}),
-      };
-    },
-
+    publishReports,
+    assessAction,
+    publishAndAssess: createPublishAndAssess({ publish: publishReports, assess: assessAction, logger: log }),
     verifyDecision: createVerifyDecision({ seal: deps.seal, audit: deps.audit, refusals: deps.decisionRefusals, logger: log }),
     planInstruction: createPlanInstruction({ ...deps, logger: log }),
     runAgent: createRunAgent({ ...deps, authorize, logger: log }),

@@ -1,9 +1,9 @@
 import { isCancellation, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { Action, ActionAssessment, CommandInput, CommandState, RiskLevel, RunAgentInput, TaskError } from '../contracts/index.js';
+import type { Action, ActionAssessment, CommandInput, CommandState, Report, RiskLevel, RunAgentInput, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
-import { agentActivities, assessment as assess, durable, local } from './activity-proxies.js';
+import { agentActivities, assessment as assess, durable, local, opening } from './activity-proxies.js';
 import type { ApprovalGate, GateOutcome } from './approval-gate.js';
 import type { ReportBuilder } from './report-builder.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
@@ -27,6 +27,12 @@ export interface ApproverWords {
  * with `command_accepted`: a share that waits for a person no longer reads as begun.
  */
 export const TASK_STARTED_WHEN_ACTING = 'nexus-task-started-when-acting';
+
+/**
+ * The patch under which a step's opening reports and its first assessment share one local activity
+ * (`publishAndAssess`) instead of two; commands begun before it replay their two.
+ */
+export const ONE_STEP_BEFORE_AGENT = 'nexus-one-step-before-agent';
 
 /** An approver may edit an action a few times in a row; past that the command fails rather than loop. */
 const MAX_EDITS = 3;
@@ -61,11 +67,12 @@ export class ActionRunner {
     this.activities = agentActivities(input.settings);
   }
 
-  async run(action: Action, words?: ApproverWords): Promise<StepOutcome> {
+  /** `openingReports`: reports still to go out before this step, sent together with its first assessment. */
+  async run(action: Action, words?: ApproverWords, openingReports?: Report[]): Promise<StepOutcome> {
     let current = action;
     let edit: Edit | undefined;
     const excluded: string[] = [];
-    let assessed = await this.assess(current);
+    let assessed = openingReports ? await this.openAndAssess(openingReports, current) : await this.assess(current);
     for (let edits = 0; ; edits++) {
       if ('error' in assessed) return { kind: 'failed', error: assessed.error };
       const { verdict } = assessed;
@@ -134,6 +141,12 @@ export class ActionRunner {
       if (isCancellation(err)) throw err;
       return { error: toTaskError(err) };
     }
+  }
+
+  /** The reports go out whatever happens; an assessment that did not succeed there is made again, with retries. */
+  private async openAndAssess(reports: Report[], action: Action): Promise<{ verdict: ActionAssessment } | { error: TaskError }> {
+    const verdict = await opening.publishAndAssess({ reports, tenant: this.input.tenant, action });
+    return verdict ? { verdict } : this.assess(action);
   }
 
   private async ask(

@@ -22,6 +22,19 @@ export const local = uncancellable(proxyLocalActivities<Activities>({
 }).publishReports);
 
 /**
+ * A step's opening reports and its action's first assessment, in one local activity (activities/publish-and-assess.ts):
+ * retried like `local` until the reports are out; the assessment is tried once, so its failure is an answer (null),
+ * not a retry. Never cut off by cancellation, for the same reason as `local`.
+ */
+const { publishAndAssess } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+});
+export const opening = {
+  publishAndAssess: (input: Parameters<Activities['publishAndAssess']>[0]) => CancellationScope.nonCancellable(() => publishAndAssess(input)),
+};
+
+/**
  * Reports that announce what a decision did (`ask_resolved`, an approval stage) go out through a regular
  * activity: it is scheduled only once the workflow task that accepted the `decide` update is committed, so the
  * stream never tells of a decision Temporal lost (a local activity would run before that commit). One task-queue

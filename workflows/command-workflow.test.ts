@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionDigest } from '../activities/action-digest.js';
 import { DECIDE_REJECTIONS, type Action, type ReportOf } from '../contracts/index.js';
@@ -17,6 +18,7 @@ import {
   type Stub,
   type WorkflowHarness,
 } from '../test/support/workflow-harness.js';
+import { historyActivities } from '../test/support/history-activities.js';
 import { stateQuery } from './messages.js';
 
 // The workflow and its approval gate in isolation: the real bundle on a real dev server (timers run in real time,
@@ -54,6 +56,45 @@ describe('commandWorkflow', { timeout: 10_000 }, () => {
       progress_seq_base: -1,
     });
     expect(stub.calls.verified).toHaveLength(0);
+  });
+
+  it('runs one local activity before the agent: the opening reports and the assessment together', async () => {
+    const stub = stubActivities({ risk: 'GREEN' });
+    const ran = await withCommand(stub, commandInput({ one: 'step' }), (handle) => historyActivities(handle));
+
+    expect(ran.map((a) => a.type)).toEqual(['publishAndAssess', 'activity:runAgent', 'publishReports']);
+    expect(stub.calls.assessed).toHaveLength(1);
+    expect(stub.calls.publishedLocally).toEqual([['command_accepted', true], ['task_completed', true]]);
+  });
+
+  it('assesses again, with retries, when the first assessment fails, and says command_accepted once', async () => {
+    const stub = stubActivities({ risk: 'GREEN', assessFailures: 2 });
+    const input = commandInput({ assess: 'again' });
+    const ran = await withCommand(stub, input, (handle) => historyActivities(handle));
+
+    // The first try fails inside publishAndAssess; assessAction fails once more and succeeds on its second attempt.
+    expect(ran).toEqual([
+      { type: 'publishAndAssess', attempt: 1 },
+      { type: 'assessAction', attempt: 2 },
+      { type: 'activity:runAgent', attempt: 1 },
+      { type: 'publishReports', attempt: 1 },
+    ]);
+    expect(stub.calls.assessed).toHaveLength(3);
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_started', 'task_completed']);
+    expect(stub.calls.runs).toHaveLength(1);
+  });
+
+  it('fails the command with the assessment\'s own error when it fails for good', async () => {
+    const stub = stubActivities({ risk: 'GREEN' });
+    stub.activities.assessAction = async ({ action }) => {
+      stub.calls.assessed.push(action);
+      throw ApplicationFailure.create({ type: 'invalid_params', message: 'stub: no such params', nonRetryable: true });
+    };
+    const outcome = await withCommand(stub, commandInput({ bad: true }), (handle) => handle.result());
+
+    expect(outcome).toEqual({ status: 'failed', error: { code: 'invalid_params', message: 'stub: no such params', retryable: false } });
+    expect(types(stub.calls.reports)).toEqual(['command_accepted', 'task_failed']);
+    expect(stub.calls.runs).toHaveLength(0);
   });
 });
 

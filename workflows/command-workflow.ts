@@ -2,7 +2,7 @@ import { CancellationScope, isCancellation, log, patched, setHandler } from '@te
 import type { CommandInput, CommandState, Plan, RiskLevel, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
-import { ActionRunner, TASK_STARTED_WHEN_ACTING, type StepOutcome } from './action-runner.js';
+import { ActionRunner, ONE_STEP_BEFORE_AGENT, TASK_STARTED_WHEN_ACTING, type StepOutcome } from './action-runner.js';
 import { agentActivities, local } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
 import { stateQuery } from './messages.js';
@@ -49,11 +49,13 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
   const started = Date.now();
   // Commands begun before this change said task_started with command_accepted; they replay as they ran.
   const startWhenActing = patched(TASK_STARTED_WHEN_ACTING);
+  // Commands begun before this change published their opening reports apart from the first assessment.
+  const oneStep = patched(ONE_STEP_BEFORE_AGENT);
   const runner = new ActionRunner(input, reports, gate, state, startWhenActing);
   const { request } = input;
   const agentName = request.type === 'agent.run' ? request.agent : undefined;
 
-  await local.publishReports([
+  const accepted = [
     reports.build('command_accepted', {
       type: request.type,
       agent: agentName,
@@ -63,7 +65,10 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
       ...(input.rerun_changes !== undefined ? { rerun_changes: input.rerun_changes } : {}),
     }),
     ...(startWhenActing ? [] : [reports.build('task_started', { agent: agentName })]),
-  ]);
+  ];
+  // An agent.run's opening reports go out with its first assessment: one local activity before the agent runs.
+  const acceptedWithStep = oneStep && request.type === 'agent.run';
+  if (!acceptedWithStep) await local.publishReports(accepted);
   state.status = 'running';
 
   const finish = async (outcome: Exclude<StepOutcome, { kind: 'ran' }>): Promise<CommandOutcome> => {
@@ -86,7 +91,7 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
   };
 
   if (request.type === 'agent.run') {
-    const outcome = await runner.run({ agent: request.agent, params: request.params });
+    const outcome = await runner.run({ agent: request.agent, params: request.params }, undefined, acceptedWithStep ? accepted : undefined);
     return outcome.kind === 'ran' ? complete(outcome.result, outcome.risk) : finish(outcome);
   }
 
@@ -109,19 +114,24 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
       // The planner's only slow part is the LLM: running out of time there means the LLM was unavailable.
       return finish({ kind: 'failed', error: error.code === 'agent_timeout' ? { ...error, code: 'llm_unavailable', message: 'the LLM did not answer in time' } : error });
     }
-    await local.publishReports([
+    const planReady = [
       reports.build('task_progress', {
         message: revision === 0 ? 'plan ready' : `revised plan ready (revision ${revision})`,
         plan: { title: plan.title, calls: plan.calls.map(({ agent, params }) => ({ agent, params })), suggested_risk: plan.suggested_risk, revision },
         llm: plan.usage,
       }),
-    ]);
+    ];
+    // A plan has at least one call (contracts/plan.ts): under the patch, the plan's report goes out with its first
+    // call's assessment.
+    if (!oneStep) await local.publishReports(planReady);
+    let openingReports = oneStep ? planReady : undefined;
     const words = { title: plan.title, description: plan.description, suggestedRisk: plan.suggested_risk };
     const results: unknown[] = [];
     let risk: RiskLevel = 'GREEN';
     let denied: { call_id: string; reason: string } | undefined;
     for (const call of plan.calls) {
-      const outcome = await runner.run({ agent: call.agent, params: call.params }, words);
+      const outcome = await runner.run({ agent: call.agent, params: call.params }, words, openingReports);
+      openingReports = undefined;
       if (outcome.kind === 'ran') {
         results.push(outcome.result);
         risk = maxRisk(risk, outcome.risk);

@@ -255,6 +255,12 @@ describe('no back doors: every side effect proves its approval where it happens'
     const underVictim = { ...deny(victim.workflowId, victim.correlationId, victim.ask.seq + 1), command_id: victim.workflowId.split('/').at(-1) ?? '' };
     expect(await rogue(insider, rogueQueue.keyed, own, { activity: 'publishReports', input: [underVictim] })).toEqual({ ok: false, code: 'effect_foreign' });
     expect(await effects(tenant.org_id, own)).toEqual([expect.objectContaining({ event: 'effect_refused', activity: 'publishReports', code: 'effect_foreign' })]);
+    // The same through a command's first step (its opening reports and the assessment in one local activity), called
+    // as a regular activity: the same check, before anything is published or assessed.
+    const viaOpening = workflowIdFor(tenant, `${commandId}-opening`);
+    const opening = { reports: [underVictim], tenant, action: { agent: 'echo', params: {} } };
+    expect(await rogue(insider, rogueQueue.keyed, viaOpening, { activity: 'publishAndAssess', input: opening })).toEqual({ ok: false, code: 'effect_foreign' });
+    expect(await effects(tenant.org_id, viaOpening)).toEqual([expect.objectContaining({ event: 'effect_refused', activity: 'publishAndAssess', code: 'effect_foreign' })]);
     // Under its own ids, naming the victim's ask: published as the rogue's own report, and the ask is not its to settle.
     const ownCommand = `${commandId}-own`;
     const ownId = workflowIdFor(tenant, ownCommand);
@@ -334,7 +340,8 @@ describe('no back doors: every side effect proves its approval where it happens'
     started.push(shadowId);
     await insider.workflow.start('commandWorkflow', { taskQueue: env.TEMPORAL_TASK_QUEUE ?? '', workflowId: shadowId, args: [shadowInput] });
     await until(async () => (await effects(SECURITY_LOG, shadowId)).length > 0, 30_000, 'the shadow\'s reports to be refused');
-    expect((await effects(SECURITY_LOG, shadowId))[0]).toMatchObject({ event: 'effect_refused', activity: 'publishReports', code: 'effect_foreign' });
+    // Its first reports go out with its first assessment (publishAndAssess), under the same check.
+    expect((await effects(SECURITY_LOG, shadowId))[0]).toMatchObject({ event: 'effect_refused', activity: 'publishAndAssess', code: 'effect_foreign' });
 
     await endsAsDecided(victim, 'approve');
   });

@@ -8,6 +8,7 @@ import type { Report, ReportOf } from '../../contracts/index.js';
 import { LocalBlobStore } from '../../infra/files/local-blob-store.js';
 import { XLSX_TYPE } from '../../infra/files/spreadsheet-kind.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, type RunningNexus, temporalClient } from '../support/nexus-under-test.js';
+import { historyActivities } from '../support/history-activities.js';
 import { peakRssGrowth } from '../support/peak-rss.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { buildZip, deflatedEntry, honestBomb, lyingBomb, manySmallSheets } from '../support/zip-builder.js';
@@ -48,22 +49,6 @@ async function upload(bytes: Uint8Array, name = 'grades.xlsx') {
 
 async function storedFiles(): Promise<number> {
   return (await readdir(join(blobDir, tenant.org_id, tenant.project_id)).catch(() => [])).length;
-}
-
-/** Every activity the workflow ran, local ones (markers) included, with the attempt that ended it. */
-async function activityAttempts(workflowId: string): Promise<Array<{ type: string; attempt: number }>> {
-  const handle = temporal.workflow.getHandle(workflowId);
-  // task_failed is published from inside the workflow task; its markers are in the history once the workflow ends.
-  await handle.result().catch(() => undefined);
-  const history = await handle.fetchHistory();
-  return (history.events ?? []).flatMap((e) => {
-    const started = e.activityTaskStartedEventAttributes;
-    if (started) return [{ type: 'activity', attempt: started.attempt ?? 0 }];
-    const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-    if (!data) return [];
-    const marker = JSON.parse(Buffer.from(data).toString()) as { activity_type: string; attempt: number };
-    return [{ type: marker.activity_type, attempt: marker.attempt }];
-  });
 }
 
 const ofType = <T extends Report['report_type']>(reports: Report[], type: T) => reports.filter((r): r is ReportOf<T> => r.report_type === type);
@@ -142,10 +127,14 @@ describe('student.excel_kakao refuses a bomb that reached the blob store another
       expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'task_failed']);
       const [failed] = ofType(stream.reports, 'task_failed');
       expect(failed?.payload.error).toMatchObject({ code, retryable: false });
-      // Not retried: the preview runs in the assessAction local activity, whose marker records the attempt that
-      // finished it (and whose policy retries a retryable failure forever, so task_failed alone says final).
-      const attempts = await activityAttempts(failed?.workflow_id ?? '');
-      expect(attempts.filter((a) => a.type === 'assessAction')).toEqual([{ type: 'assessAction', attempt: 1 }]);
+      // Not retried: the preview is tried once with command_accepted (publishAndAssess), then by the assessAction
+      // local activity, whose marker records the attempt that finished it (its policy retries a retryable failure,
+      // so attempt 1 says final).
+      const attempts = await historyActivities(temporal.workflow.getHandle(failed?.workflow_id ?? ''));
+      expect(attempts.filter((a) => ['publishAndAssess', 'assessAction'].includes(a.type))).toEqual([
+        { type: 'publishAndAssess', attempt: 1 },
+        { type: 'assessAction', attempt: 1 },
+      ]);
       expect(attempts.every((a) => a.attempt === 1)).toBe(true);
     } finally {
       stream.close();

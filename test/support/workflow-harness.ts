@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { actionDigest } from '../../activities/action-digest.js';
+import { createPublishAndAssess } from '../../activities/publish-and-assess.js';
 import { stepStartedReport } from '../../activities/step-started.js';
 import type { VerifyDecisionInput } from '../../activities/verify-decision.js';
 import {
@@ -87,10 +88,12 @@ export interface StubOptions {
   approval?: Partial<ApprovalRequirements>;
   /** How long checking this decision's proof takes: lets a test choose the order in which checks finish. */
   verifyDelayMs?: (decision: DecideInput) => number;
+  /** How many assessments fail (retryably) before they succeed. */
+  assessFailures?: number;
 }
 
 /** The activities the workflow calls, by their real names, recording every call. */
-export function stubActivities({ risk, approval, verifyDelayMs }: StubOptions) {
+export function stubActivities({ risk, approval, verifyDelayMs, assessFailures = 0 }: StubOptions) {
   const calls = {
     reports: [] as Report[],
     assessed: [] as Action[],
@@ -99,7 +102,7 @@ export function stubActivities({ risk, approval, verifyDelayMs }: StubOptions) {
     /** Which report types went out through a local activity (true) or a regular, durable one (false). */
     publishedLocally: [] as Array<[Report['report_type'], boolean]>,
   };
-  const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'verifyDecision' | 'runAgent'> = {
+  const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'publishAndAssess' | 'verifyDecision' | 'runAgent'> = {
     async publishReports(reports) {
       calls.reports.push(...reports);
       const { isLocal } = Context.current().info;
@@ -107,6 +110,7 @@ export function stubActivities({ risk, approval, verifyDelayMs }: StubOptions) {
     },
     async assessAction({ action }): Promise<ActionAssessment> {
       calls.assessed.push(action);
+      if (calls.assessed.length <= assessFailures) throw new Error(`stub: assessment ${calls.assessed.length} fails`);
       return {
         declared_risk: risk,
         policy_risk: 'GREEN',
@@ -119,6 +123,8 @@ export function stubActivities({ risk, approval, verifyDelayMs }: StubOptions) {
         approval: { quorum: 1, separation_of_duties: false, ...approval },
       };
     },
+    // The real one, over the stubs above.
+    publishAndAssess: (input) => publishAndAssess(input),
     // The proof is this stub's to judge: key id `forged` stands for a decision the API never signed.
     async verifyDecision(input): Promise<DecisionVerdict> {
       calls.verified.push(input);
@@ -137,6 +143,11 @@ export function stubActivities({ risk, approval, verifyDelayMs }: StubOptions) {
       return { ran: input.params };
     },
   };
+  const publishAndAssess = createPublishAndAssess({
+    publish: (reports) => activities.publishReports(reports),
+    assess: (input) => activities.assessAction(input),
+    logger: createLogger('warn'),
+  });
   return { calls, activities };
 }
 

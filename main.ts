@@ -6,19 +6,45 @@ import { assertPortFree, freePort, PortInUseError } from './runtime/devserver/po
 import { UnsafePathError } from './infra/files/private-paths.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { KeyRingError } from './infra/trust/key-ring.js';
-import { installTemporalLogger } from './infra/temporal-logger.js';
+import { installTemporalLogger, temporalCoreMetricsUrl } from './infra/temporal-logger.js';
 import { ensureTemporal } from './runtime/ensure-temporal.js';
-import { parseRole, RoleError, type Role } from './runtime/roles.js';
+import { parseLaunch, RoleError, type Role } from './runtime/roles.js';
 import { startNexus } from './runtime/start-nexus.js';
 import { startTracing } from './infra/tracing/start-tracing.js';
+import { printAddresses } from './runtime/print-addresses.js';
+import { RoleStartError } from './runtime/supervisor/role-supervisor.js';
+import { runSupervised } from './runtime/supervisor/run-supervised.js';
+import { SupervisorLink } from './runtime/supervisor/supervisor-link.js';
 
 /** Errors that are the operator's to fix: one line, no stack trace, exit 1. */
-const OPERATOR_ERRORS = [ConfigError, PortInUseError, RoleError, TemporalCliError, TemporalProbeError, UnsafePathError, KeyRingError];
+const OPERATOR_ERRORS = [ConfigError, PortInUseError, RoleError, TemporalCliError, TemporalProbeError, UnsafePathError, KeyRingError, RoleStartError];
+/** A dependency that hangs on close must not keep a stopped process alive. */
+const STOP_DEADLINE_MS = 20_000;
+/** The supervisor waits out its role processes' own deadline (and kills what is left) before its own. */
+const SUPERVISOR_STOP_DEADLINE_MS = 30_000;
 
 async function main(): Promise<void> {
-  const role = parseRole(process.argv.slice(2));
+  const launch = parseLaunch(process.argv.slice(2));
   const config = loadConfig();
-  const logger = createLogger(config.log.level);
+  if (launch.kind === 'supervisor') return supervise(config, createLogger(config.log.level).child({ nexus_role: 'supervisor' }));
+  return runRole(config, launch.role, launch.supervised ? SupervisorLink.open() : undefined);
+}
+
+/** `./nexus start`: the Temporal dev server and each role in a process of its own (runtime/supervisor/). */
+async function supervise(config: Config, logger: Logger): Promise<void> {
+  const { supervisor, devServer } = await runSupervised(config, logger, process.env);
+  printAddresses(config, { roles: 'api, worker and bridge, each in a process of its own', serves: true, embeddedTemporal: devServer !== undefined }, logger);
+  logger.info({ pids: supervisor.pids() }, 'role processes running');
+  onStopSignal(logger, async () => {
+    // The roles first (they finish their work and close their connections), the dev server they used last.
+    await supervisor.stop(STOP_DEADLINE_MS + 2_000);
+    if (devServer) await stopDevServer(devServer);
+  }, () => devServer?.kill('SIGKILL'), SUPERVISOR_STOP_DEADLINE_MS);
+}
+
+/** One role, or every role (`--role all`), in this process; `link`: started by `./nexus start`. */
+async function runRole(config: Config, role: Role, link: SupervisorLink | undefined): Promise<void> {
+  const logger = createLogger(config.log.level).child({ nexus_role: role });
   // A worker's Temporal core serves its own metrics on a loopback port; /metrics includes them.
   installTemporalLogger(logger, role === 'all' || role === 'worker' ? { metricsPort: await freePort() } : {});
 
@@ -29,53 +55,50 @@ async function main(): Promise<void> {
   const tracing = startTracing(config.tracing, role, logger);
   let nexus;
   try {
-    nexus = await startNexus(config, { role, logger, tracing });
+    nexus = await startNexus(config, { role, logger, tracing, ...(link && role === 'api' ? { siblingMetrics: () => link.siblingMetrics() } : {}) });
   } catch (err) {
     if (devServer) await stopDevServer(devServer);
     throw err;
   }
 
-  printAddresses(config, role, logger, devServer !== undefined);
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    // A dependency that hangs on close must not keep a stopped process alive; the dev server is stopped either way.
-    setTimeout(() => {
-      devServer?.kill('SIGKILL');
-      process.exit(1);
-    }, 20_000).unref();
+  const serves = role === 'all' || role === 'api';
+  if (link) {
+    // The supervisor prints the addresses once for every role; a role process says it is ready, and answers for its
+    // metrics.
+    link.answerMetrics(nexus.metrics, temporalCoreMetricsUrl);
+    link.ready();
+  } else {
+    printAddresses(config, { roles: `role: ${role}`, serves, embeddedTemporal: devServer !== undefined }, logger);
+  }
+  const stop = onStopSignal(logger, async () => {
     await nexus.stop().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'stopping NEXUS failed'));
     // The last spans (this shutdown's included) are sent before the process goes.
     await tracing.shutdown().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'sending the last spans failed'));
     if (devServer) await stopDevServer(devServer);
-    logger.info({ signal }, 'stopped');
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  }, () => devServer?.kill('SIGKILL'));
+  // A role process never outlives the `./nexus start` that started it, even one killed with SIGKILL.
+  link?.onSupervisorGone(() => stop('supervisor gone'));
 }
 
-function printAddresses(config: Config, role: Role, logger: Logger, embeddedTemporal: boolean): void {
-  const base = config.http.publicUrl;
-  const temporalUi = `http://localhost:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`;
-  const lines = [
-    `NEXUS is running (role: ${role})`,
-    ...(role === 'all' || role === 'api'
-      ? [`  Dashboard:       ${base}/ui`, `  API:             ${base}  (health: ${base}/health)`]
-      : []),
-    // The embedded server's UI has no login and can send updates (they run nothing without a NEXUS proof): it is
-    // for this machine only, and says so.
-    `  Temporal Web UI: ${temporalUi}${embeddedTemporal ? `  (embedded dev server: listening on ${config.temporal.address.split(':')[0]} only, no login)` : ''}`,
-  ];
-  if (role === 'all' || role === 'api') {
-    lines.push(config.auth.mode === 'local'
-      ? `  Auth:            local mode: trusting x-org-id/x-project-id headers, listening on ${config.http.host} only`
-      : '  Auth:            API tokens (create one with: npm run token -- create --org <org> --projects <p,…|*> --roles <roles>)');
-  }
-  logger.info({ role, dashboard: `${base}/ui`, api: base, temporal_ui: temporalUi, auth: config.auth.mode }, 'nexus started');
-  if (config.auth.mode === 'local' && (role === 'all' || role === 'api')) {
-    logger.warn({ host: config.http.host }, `local mode: trusting x-org-id/x-project-id headers, listening on ${config.http.host} only`);
-  }
-  process.stderr.write(`${lines.join('\n')}\n`);
+/** Stops on SIGINT/SIGTERM (or when the returned function is called), once, within `deadlineMs`; then exits. */
+function onStopSignal(logger: Logger, stopAll: () => Promise<void>, killNow: () => void, deadlineMs = STOP_DEADLINE_MS): (reason: string) => void {
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal: reason }, 'shutting down');
+    setTimeout(() => {
+      killNow();
+      process.exit(1);
+    }, deadlineMs).unref();
+    void stopAll().then(() => {
+      logger.info({ signal: reason }, 'stopped');
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  return stop;
 }
 
 main().catch((err: unknown) => {

@@ -9,6 +9,7 @@ import type { CommandSettings, HealthCheckName, StalledCommands } from '../contr
 import type { BlobStore } from '../infra/files/blob-store.js';
 import type { Logger } from '../infra/logger.js';
 import type { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
+import type { MetricsPart } from '../infra/metrics/metrics-text.js';
 import type { AskIndex } from '../infra/store/ask-index.js';
 import type { CommandLedger } from '../infra/store/command-ledger.js';
 import type { ReportStore } from '../infra/store/report-store.js';
@@ -55,6 +56,8 @@ export interface ApiDeps {
   /** This NEXUS's metrics (`GET /metrics`), and where Temporal core's are, when this process runs a worker. */
   metrics: NexusMetrics;
   temporalCoreMetricsUrl: string | undefined;
+  /** Under `./nexus start`, the other role processes' metrics, merged into this API's `/metrics`. */
+  siblingMetrics?: () => Promise<MetricsPart[]>;
   /** The last check for commands stuck on a failing workflow task (absent where nothing watches). */
   stalled?: { latest(): StalledCommands | undefined };
 }

@@ -16,6 +16,23 @@ export function parseRole(argv: readonly string[]): Role {
   return parsed.data;
 }
 
+/**
+ * How this process runs: `supervisor` (`./nexus start` with no role: each role in a process of its own, started and
+ * watched by this one), or one role (`--role`; `all` is every role in this one process). `supervised`: a role
+ * process the supervisor started (`--supervised`, with an IPC channel to it).
+ */
+export type Launch = { kind: 'supervisor' } | { kind: 'role'; role: Role; supervised: boolean };
+
+export function parseLaunch(argv: readonly string[]): Launch {
+  const hasRole = argv.some((a) => a === '--role' || a.startsWith('--role='));
+  const supervised = argv.includes('--supervised');
+  if (!hasRole) {
+    if (supervised) throw new RoleError('--supervised needs --role');
+    return { kind: 'supervisor' };
+  }
+  return { kind: 'role', role: parseRole(argv), supervised };
+}
+
 export class RoleError extends Error {
   readonly code = 'invalid_role';
 }

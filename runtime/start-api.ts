@@ -27,6 +27,7 @@ import { createRedis } from '../infra/redis.js';
 import { serviceAddress } from '../infra/service-address.js';
 import type { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import { temporalCoreMetricsUrl } from '../infra/temporal-logger.js';
+import type { MetricsPart } from '../infra/metrics/metrics-text.js';
 import { AskIndex } from '../infra/store/ask-index.js';
 import { CommandLedger } from '../infra/store/command-ledger.js';
 import { RedisKeys } from '../infra/store/keys.js';
@@ -49,7 +50,10 @@ const TEMPORAL_RPC_TIMEOUT_MS = 10_000;
 const OPEN_ASKS_READ_TIMEOUT_MS = 1_000;
 
 /** Builds the API's dependencies from config and serves it; a taken port is a PortInUseError naming PORT. */
-export async function startApi(config: Config, deps: { redis: Redis; amqp: RecoveringChannelModel; topology: ReportTopology; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust; metrics: NexusMetrics; tracing: Tracing }): Promise<ApiRuntime> {
+export async function startApi(config: Config, deps: {
+  redis: Redis; amqp: RecoveringChannelModel; topology: ReportTopology; agents: AgentRegistry; logger: Logger; blobStore: BlobStore; trust: Trust; metrics: NexusMetrics; tracing: Tracing;
+  siblingMetrics?: (() => Promise<MetricsPart[]>) | undefined;
+}): Promise<ApiRuntime> {
   const { redis, amqp, agents, logger } = deps;
   assertSafeListen(config);
   const tokens = new TokenStore(redis, config.redis.prefix, config.auth.cacheTtlMs);
@@ -103,6 +107,7 @@ export async function startApi(config: Config, deps: { redis: Redis; amqp: Recov
     redis,
     metrics: deps.metrics,
     temporalCoreMetricsUrl: temporalCoreMetricsUrl(),
+    ...(deps.siblingMetrics ? { siblingMetrics: deps.siblingMetrics } : {}),
     addresses: {
       redis: serviceAddress(config.redis.roleUrls.api),
       rabbitmq: serviceAddress(config.amqp.roleUrls.api),

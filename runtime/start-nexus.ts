@@ -31,6 +31,7 @@ import { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import { startApi, type ApiRuntime } from './start-api.js';
 import { TRACING_OFF, type Tracing } from '../infra/tracing/start-tracing.js';
+import type { MetricsPart } from '../infra/metrics/metrics-text.js';
 
 /** Refused decisions of one workflow audited one by one per minute; the org's share is NEXUS_REFUSAL_LIMIT_PER_MIN. */
 export const DECISION_REFUSALS_PER_WORKFLOW_PER_MIN = 10;
@@ -47,6 +48,8 @@ export interface NexusOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Registered once per process (startTracing); off when absent. */
   tracing?: Tracing;
+  /** Under `./nexus start`: the other role processes' metrics, for this API's `/metrics`. */
+  siblingMetrics?: () => Promise<MetricsPart[]>;
 }
 
 export interface NexusRuntime {
@@ -206,7 +209,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
     }
     let api: ApiRuntime | undefined;
     if (redis.api && amqp.api) {
-      const started = await startApi(config, { redis: redis.api, amqp: amqp.api, topology, agents, logger, blobStore, trust, metrics, tracing });
+      const started = await startApi(config, { redis: redis.api, amqp: amqp.api, topology, agents, logger, blobStore, trust, metrics, tracing, siblingMetrics: options.siblingMetrics });
       api = started;
       stops.unshift(() => started.close());
     }

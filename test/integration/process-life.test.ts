@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { assertPortFree } from '../../runtime/devserver/port-check.js';
 import { cleanupEnv, isolatedEnv, killHard } from '../support/nexus-under-test.js';
 import { closeLocally, freeRestartablePort, listenLocally } from '../support/local-server.js';
+import { alive, descendants } from '../support/process-tree.js';
 import { until } from '../support/until.js';
 
 /**
@@ -39,25 +40,6 @@ function launch(command: string, args: string[], extra: Record<string, string>) 
   return { child, stderr: () => stderr, exited };
 }
 
-/** Every process below `pid`, from /proc (Linux). */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => { for (const child of parents.get(p) ?? []) { found.push(child); walk(child); } };
-  walk(pid);
-  return found;
-}
-
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 describe('NEXUS as a process', () => {
   it('./nexus start stops everything it started on SIGTERM, its Temporal dev server included, and frees its ports', async () => {

@@ -1,0 +1,66 @@
+import { coreMetricsText, type MetricsPart } from '../../infra/metrics/metrics-text.js';
+import type { NexusMetrics } from '../../infra/metrics/nexus-metrics.js';
+import { isSupervisorMessage, SIBLING_METRICS_TIMEOUT_MS, type SupervisorMessage } from './supervisor-messages.js';
+
+/**
+ * A role process's side of its link to `./nexus start` (runtime/supervisor/role-supervisor.ts): says when it is
+ * ready, answers for its metrics, asks for its siblings' (an API), and learns when the supervisor is gone, so a role
+ * process never outlives the command that started it, even one killed with SIGKILL.
+ */
+export class SupervisorLink {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (parts: MetricsPart[]) => void>();
+
+  private constructor(private readonly send: (message: SupervisorMessage) => void) {
+    process.on('message', (message: unknown) => {
+      if (!isSupervisorMessage(message) || message.kind !== 'metrics-reply') return;
+      this.waiting.get(message.id)?.(message.parts);
+      this.waiting.delete(message.id);
+    });
+  }
+
+  /** The link when this process was started by `./nexus start` (it has an IPC channel); otherwise undefined. */
+  static open(): SupervisorLink | undefined {
+    const send = process.send?.bind(process);
+    if (!send) return undefined;
+    return new SupervisorLink((message) => {
+      if (process.connected) send(message);
+    });
+  }
+
+  ready(): void {
+    this.send({ kind: 'ready' });
+  }
+
+  /** Runs `gone` once when the supervisor's end of the channel closes (it stopped, or was killed). */
+  onSupervisorGone(gone: () => void): void {
+    process.once('disconnect', gone);
+  }
+
+  /** Answers the supervisor's requests with this process's metrics (and its Temporal core's, with a worker). */
+  answerMetrics(metrics: NexusMetrics, coreUrl: () => string | undefined): void {
+    process.on('message', (message: unknown) => {
+      if (!isSupervisorMessage(message) || message.kind !== 'metrics-request') return;
+      void (async () => {
+        const part = { metrics: await metrics.registry.getMetricsAsJSON(), text: await coreMetricsText(coreUrl()) };
+        this.send({ kind: 'metrics-reply', id: message.id, parts: [part] });
+      })();
+    });
+  }
+
+  /** The other role processes' metrics; what arrived within SIBLING_METRICS_TIMEOUT_MS (nothing, if none). */
+  siblingMetrics(): Promise<MetricsPart[]> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve([]);
+      }, SIBLING_METRICS_TIMEOUT_MS);
+      this.waiting.set(id, (parts) => {
+        clearTimeout(timer);
+        resolve(parts);
+      });
+      this.send({ kind: 'metrics-request', id });
+    });
+  }
+}

@@ -9,6 +9,7 @@ import { parseKeyRing } from '../infra/trust/key-ring.js';
 import { REPORT_SEAL_HEADER, ReportSeal } from '../infra/trust/report-seal.js';
 import { loadConfig } from '../runtime/config/load-config.js';
 import { spawnRole } from '../runtime/spawn-role.js';
+import { stopProcess } from '../runtime/stop-process.js';
 import { AMQP_URL, REDIS_URL } from './bench-env.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import { cpuSeconds } from './process-cpu.js';
@@ -83,7 +84,7 @@ export async function runBridgeCase(env: Record<string, string>, reports: number
     progress('bridge: starting the bridge process; it drains the queue');
     bridge = await spawnRole('bridge', { ...process.env, ...env, NEXUS_DECISION_KEYS: keyText }, { timeoutMs: START_TIMEOUT_MS });
     const child = bridge;
-    cleanups.push('bridge process', () => stop(child));
+    cleanups.push('bridge process', () => stopProcess(child));
     const streams = tenants.map((t) => keys.reports(t));
     const stored = async () => (await Promise.all(streams.map((s) => redis.xlen(s)))).reduce((a, b) => a + b, 0);
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
@@ -98,7 +99,7 @@ export async function runBridgeCase(env: Record<string, string>, reports: number
     const seconds = (performance.now() - (first?.at ?? 0)) / 1000;
     const cpu = cpuSeconds(child.pid ?? 0) - (first?.cpu ?? 0);
     const drained = reports - (first?.count ?? 0);
-    await stop(child);
+    await stopProcess(child);
     return {
       reports,
       commands: COMMANDS,
@@ -147,12 +148,4 @@ async function orderViolations(redis: Redis, streams: string[]): Promise<number>
     }
   }
   return violations;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from '../runtime/devserver/port-check.js';
 import type { Role } from '../runtime/roles.js';
 import { spawnRole } from '../runtime/spawn-role.js';
+import { stopProcess } from '../runtime/stop-process.js';
 import { greenCommands, TENANT, type NexusTarget } from './nexus-target.js';
 import { cpuSeconds } from './process-cpu.js';
 import { rssKb } from './process-memory.js';
@@ -42,11 +43,7 @@ export async function startProcessTarget(env: Record<string, string>, counts: Ro
   };
   const processes: Array<{ role: ServiceRole; child: ChildProcess }> = [];
   const stop = async () => {
-    await Promise.all(processes.map(({ child }) => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    })));
+    await Promise.all(processes.map(({ child }) => stopProcess(child)));
   };
   try {
     const baseUrls: string[] = [];

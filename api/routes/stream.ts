@@ -15,7 +15,7 @@ import { parseStreamQuery, type StreamQuery } from '../sse/stream-query.js';
 import { StreamSession } from '../sse/stream-session.js';
 
 /** How long a stream's last words may take to leave (a revoked or ending stream) before its socket is cut. */
-const REVOKED_GRACE_MS = 1_000;
+const LAST_WORDS_GRACE_MS = 1_000;
 const REVOKED: ApiErrorBody = { error: { code: 'unauthorized', message: 'the token of this stream was revoked' } };
 /** Sent before the retry hint when the report store failed, so a dashboard can say why it is not live. */
 const UNAVAILABLE: ApiErrorBody = {
@@ -63,7 +63,7 @@ export function streamRoutes(deps: ApiDeps) {
       revoked = true;
       sub?.close();
       // A client that stopped reading leaves us blocked in a write that closing the feed cannot end.
-      cut = setTimeout(() => out.destroy(), REVOKED_GRACE_MS).unref();
+      cut = setTimeout(() => out.destroy(), LAST_WORDS_GRACE_MS).unref();
     });
     out.onAbort(() => {
       sub?.close();
@@ -115,7 +115,7 @@ export function streamRoutes(deps: ApiDeps) {
           out.writeNow(`retry: ${deps.sse.retryMs}\n\n`);
         }
       }
-      out.end(REVOKED_GRACE_MS);
+      out.end(LAST_WORDS_GRACE_MS);
       clearTimeout(cut);
     }
   }

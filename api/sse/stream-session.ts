@@ -5,10 +5,12 @@ import type { ApiDeps } from '../api-deps.js';
 import { FeedBatch, toFeedEntry, type FeedEntry } from './feed-entry.js';
 import type { FeedSubscription, LiveSink } from './feed-subscription.js';
 import { announceGap } from './gap-check.js';
-import type { SseSocket } from './sse-socket.js';
+import { chunkOf } from './http-chunk.js';
+import type { SharedBytes, SseSocket } from './sse-socket.js';
 
 const HISTORY_PAGE = 500;
-const HEARTBEAT = ': heartbeat\n\n';
+/** The heartbeat comment, framed once for every client and beat. */
+const HEARTBEAT: SharedBytes = { frames: Buffer.from(': heartbeat\n\n'), chunked: chunkOf(': heartbeat\n\n') };
 
 /**
  * One client's stream: the history it missed, then live entries, each id sent at most once and in order. Once
@@ -55,7 +57,7 @@ export class StreamSession implements LiveSink {
   }
 
   heartbeat(): boolean {
-    return this.out.writeNow(HEARTBEAT);
+    return this.out.writeShared(HEARTBEAT);
   }
 
   onDrain(resume: () => void): void {

@@ -4,6 +4,7 @@ import type { ServiceRole } from '../../contracts/index.js';
 import { backoffDelay } from '../../infra/backoff.js';
 import type { Logger } from '../../infra/logger.js';
 import type { MetricsPart } from '../../infra/metrics/metrics-text.js';
+import { stopProcess } from '../stop-process.js';
 import { LineRelay } from './line-relay.js';
 import { isSupervisorMessage, SIBLING_METRICS_TIMEOUT_MS, type SupervisorMessage } from './supervisor-messages.js';
 
@@ -75,13 +76,7 @@ export class RoleSupervisor {
     this.stopping = true;
     await Promise.all(this.processes.map(async (p) => {
       clearTimeout(p.restartTimer);
-      const child = p.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(killer);
+      if (p.child) await stopProcess(p.child, graceMs);
     }));
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../../infra/logger.js';
 import type { MetricsPart } from '../../infra/metrics/metrics-text.js';
 import { stopProcess } from '../stop-process.js';
 import { LineRelay } from './line-relay.js';
+import { MetricsRequests } from './metrics-requests.js';
 import { isSupervisorMessage, SIBLING_METRICS_TIMEOUT_MS, type SupervisorMessage } from './supervisor-messages.js';
 
 const MAIN = fileURLToPath(new URL('../../main.ts', import.meta.url));
@@ -49,8 +50,7 @@ export class RoleStartError extends Error {
 export class RoleSupervisor {
   private readonly processes: RoleProcess[];
   private stopping = false;
-  private nextRequest = 1;
-  private readonly replies = new Map<number, (parts: MetricsPart[]) => void>();
+  private readonly requests = new MetricsRequests();
 
   constructor(private readonly options: RoleSupervisorOptions) {
     this.processes = options.roles.map((role) => ({ role, child: undefined, ready: false, startedAt: 0, failures: 0 }));
@@ -105,8 +105,7 @@ export class RoleSupervisor {
         } else if (message.kind === 'metrics-request') {
           void this.gatherMetrics(p).then((parts) => this.send(child, { kind: 'metrics-reply', id: message.id, parts }));
         } else {
-          this.replies.get(message.id)?.(message.parts);
-          this.replies.delete(message.id);
+          this.requests.settle(message.id, message.parts);
         }
       });
       child.once('exit', (code, signal) => {
@@ -136,24 +135,12 @@ export class RoleSupervisor {
   /** The metrics of every ready role process but the asking one, for one scrape of the asking API. */
   private async gatherMetrics(asking: RoleProcess): Promise<MetricsPart[]> {
     const others = this.processes.filter((p) => p !== asking && p.ready && p.child?.connected);
-    const parts = await Promise.all(others.map((p) => this.askMetrics(p.child as ChildProcess)));
+    // Shorter than the asking API's own wait, so it gets the parts that did arrive.
+    const parts = await Promise.all(others.map((p) => this.requests.ask(
+      (id) => this.send(p.child as ChildProcess, { kind: 'metrics-request', id }),
+      SIBLING_METRICS_TIMEOUT_MS / 2,
+    )));
     return parts.flat();
-  }
-
-  private askMetrics(child: ChildProcess): Promise<MetricsPart[]> {
-    const id = this.nextRequest++;
-    return new Promise((resolve) => {
-      // Shorter than the asking API's own wait, so it gets the parts that did arrive.
-      const timer = setTimeout(() => {
-        this.replies.delete(id);
-        resolve([]);
-      }, SIBLING_METRICS_TIMEOUT_MS / 2);
-      this.replies.set(id, (parts) => {
-        clearTimeout(timer);
-        resolve(parts);
-      });
-      this.send(child, { kind: 'metrics-request', id });
-    });
   }
 
   private send(child: ChildProcess, message: SupervisorMessage): void {

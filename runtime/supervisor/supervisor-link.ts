@@ -1,5 +1,6 @@
 import { coreMetricsText, type MetricsPart } from '../../infra/metrics/metrics-text.js';
 import type { NexusMetrics } from '../../infra/metrics/nexus-metrics.js';
+import { MetricsRequests } from './metrics-requests.js';
 import { isSupervisorMessage, SIBLING_METRICS_TIMEOUT_MS, type SupervisorMessage } from './supervisor-messages.js';
 
 /**
@@ -8,14 +9,12 @@ import { isSupervisorMessage, SIBLING_METRICS_TIMEOUT_MS, type SupervisorMessage
  * process never outlives the command that started it, even one killed with SIGKILL.
  */
 export class SupervisorLink {
-  private nextId = 1;
-  private readonly waiting = new Map<number, (parts: MetricsPart[]) => void>();
+  private readonly requests = new MetricsRequests();
 
   private constructor(private readonly send: (message: SupervisorMessage) => void) {
     process.on('message', (message: unknown) => {
       if (!isSupervisorMessage(message) || message.kind !== 'metrics-reply') return;
-      this.waiting.get(message.id)?.(message.parts);
-      this.waiting.delete(message.id);
+      this.requests.settle(message.id, message.parts);
     });
   }
 
@@ -50,17 +49,6 @@ export class SupervisorLink {
 
   /** The other role processes' metrics; what arrived within SIBLING_METRICS_TIMEOUT_MS (nothing, if none). */
   siblingMetrics(): Promise<MetricsPart[]> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        resolve([]);
-      }, SIBLING_METRICS_TIMEOUT_MS);
-      this.waiting.set(id, (parts) => {
-        clearTimeout(timer);
-        resolve(parts);
-      });
-      this.send({ kind: 'metrics-request', id });
-    });
+    return this.requests.ask((id) => this.send({ kind: 'metrics-request', id }), SIBLING_METRICS_TIMEOUT_MS);
   }
 }

@@ -95,6 +95,11 @@ export class RoleSupervisor {
     const err = new LineRelay(this.options.stderr);
     child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    // After 'exit' its pipes may still hold its last lines: a line left open is passed on once they have closed.
+    child.once('close', () => {
+      out.flush();
+      err.flush();
+    });
     return new Promise<void>((resolve, reject) => {
       child.on('message', (message: unknown) => {
         if (!isSupervisorMessage(message)) return;
@@ -109,8 +114,6 @@ export class RoleSupervisor {
         }
       });
       child.once('exit', (code, signal) => {
-        out.flush();
-        err.flush();
         if (this.stopping) return;
         if (!p.ready && initial) {
           reject(new RoleStartError(`the ${p.role} process ended before it was ready (${signal ?? `exit code ${code}`})`));

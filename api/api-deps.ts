@@ -11,6 +11,8 @@ import type { Logger } from '../infra/logger.js';
 import type { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import type { MetricsPart } from '../infra/metrics/metrics-text.js';
 import type { AskIndex } from '../infra/store/ask-index.js';
+import type { ApprovalLinks } from '../infra/store/approval-links.js';
+import type { LinkSeal } from '../infra/trust/link-seal.js';
 import type { CommandLedger } from '../infra/store/command-ledger.js';
 import type { ReportStore } from '../infra/store/report-store.js';
 import type { SseClientLimiter } from './sse/client-limiter.js';
@@ -48,6 +50,11 @@ export interface ApiDeps {
   sse: { heartbeatMs: number; retryMs: number };
   /** Where the Temporal Web UI is, when an operator said so; without it the dashboard shows no Temporal links. */
   temporalUiUrl: string | undefined;
+  /**
+   * Approval links: where they are kept, what signs them, and the address they are sent with (`PUBLIC_URL`, never
+   * a request's Host header, which whoever sends the request chooses).
+   */
+  links: { store: ApprovalLinks; seal: LinkSeal; publicUrl: string };
   /** Signs every decision the API authorized, so the workflow can tell it from one sent straight to Temporal. */
   seal: DecisionSeal;
   /** The Web UI's remote codec: the payload codec, who may use it, and the UI origins allowed to call it. */

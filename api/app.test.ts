@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agents/agent.js';
 import { echoAgent } from '../agents/echo/echo-agent.js';
 import { AgentRegistry } from '../agents/registry.js';
-import { ApiErrorBody, type CommandInput, type DecideInput } from '../contracts/index.js';
+import { ApiErrorBody, Report, type CommandInput, type DecideInput } from '../contracts/index.js';
 import { LocalBlobStore } from '../infra/files/local-blob-store.js';
 import { createLogger } from '../infra/logger.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../infra/payload-codec.js';
@@ -18,6 +18,8 @@ import { CommandLedger } from '../infra/store/command-ledger.js';
 import { RedisKeys } from '../infra/store/keys.js';
 import { ReportStore } from '../infra/store/report-store.js';
 import { DecisionSeal } from '../infra/trust/decision-seal.js';
+import { LinkSeal } from '../infra/trust/link-seal.js';
+import { ApprovalLinks } from '../infra/store/approval-links.js';
 import type { KeyRing } from '../infra/trust/key-ring.js';
 import { REDIS_URL } from '../test/support/nexus-under-test.js';
 import { TEST_SETTINGS } from '../test/support/workflow-harness.js';
@@ -69,12 +71,14 @@ const settings = TEST_SETTINGS;
 const gateway = new RecordingGateway();
 let redis: Redis;
 let app: ReturnType<typeof createApp>;
+let keys: RedisKeys;
+const decisionSeal = new DecisionSeal([{ id: 'test-decision', key: randomBytes(32) }], 60_000);
 const addresses = { redis: 'redis://127.0.0.1:6379', rabbitmq: 'amqp://127.0.0.1:5672', temporal: '127.0.0.1:7233 (namespace default)' };
 
 beforeAll(() => {
   redis = new Redis(REDIS_URL);
   const logger = createLogger('silent');
-  const keys = new RedisKeys(prefix);
+  keys = new RedisKeys(prefix);
   const store = new ReportStore(redis, keys, 1_000);
   const tokens = new TokenStore(redis, prefix, 5_000);
   const audit = new AuditLog(redis, prefix, logger);
@@ -101,7 +105,8 @@ beforeAll(() => {
     files: { store: new LocalBlobStore(join(tmpdir(), `nexus-app-test-${randomUUID()}`), 1024 * 1024), maxUploadBytes: 1024 * 1024 },
     sse: { heartbeatMs: 1_000, retryMs: 500 },
     temporalUiUrl: undefined,
-    seal: new DecisionSeal([{ id: 'test-decision', key: randomBytes(32) }], 60_000),
+    seal: decisionSeal,
+    links: { store: new ApprovalLinks(redis, keys), seal: new LinkSeal([{ id: 'test-decision', key: randomBytes(32) }]), publicUrl: 'http://localhost:0' },
     codec: { codec: new AesGcmPayloadCodec(payloadKeys), operatorOrg: undefined, origins: [] },
     temporalNamespace: 'default',
   };
@@ -221,6 +226,88 @@ describe('POST /approvals/{ask_id}/decide', () => {
     expect(error.code).toBe('invalid_request');
     expect(error.issues?.map((i) => i.path)).toContain('action_digest');
     expect(gateway.decisions).toHaveLength(0);
+  });
+});
+
+describe('approval links in local mode', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const workflowIdOf = (askId: string) => `nexus/${tenant.org_id}/${tenant.project_id}/cmd-${askId}`;
+  /** An open ask as the bridge indexes it from its `ask_created` report. */
+  async function seedAsk(askId: string): Promise<void> {
+    const expiresAt = new Date(Date.now() + 600_000).toISOString();
+    const report = Report.parse({
+      report_id: `r/${askId}`, seq: 2, report_type: 'ask_created', correlation_id: `corr-${askId}`, command_id: `cmd-${askId}`,
+      workflow_id: workflowIdOf(askId), org_id: tenant.org_id, project_id: tenant.project_id, ts: new Date().toISOString(),
+      payload: {
+        ask_id: askId, risk_level: 'RED', title: 'Share <grades>', description: 'Grades leave the school', options: ['approve', 'deny'],
+        action: { agent: 'external_share', params: { url: 'https://district.example/hook' } }, action_digest: digest, expires_at: expiresAt,
+        preview: { recipients: 2, rows: 3, invalid_count: 1, invalid_rows: [{ row: 3, reason: 'no phone number' }], samples: [{ row: 1, to: '01012345678', message: '안녕하세요 <b>' }] },
+      },
+    });
+    await redis.hset(keys.ask(tenant, askId), {
+      workflow_id: workflowIdOf(askId), correlation_id: `corr-${askId}`, status: 'pending', expires_at: expiresAt, action_digest: digest,
+      agent: 'external_share', report: JSON.stringify(report),
+    });
+  }
+  async function linkPath(askId: string, approver: string): Promise<string> {
+    const res = await post(`/approvals/${askId}/links`, { approvers: [approver] });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { links: Array<{ path: string; roles: string[]; url: string }> };
+    expect(body.links[0]?.roles).toEqual(['approver', 'admin']);
+    expect(body.links[0]?.url).toBe(`http://localhost:0${body.links[0]?.path}`);
+    return body.links[0]?.path ?? '';
+  }
+  const confirm = (path: string, body: string) => app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+  it('makes a link for whoever is named, shows the ask in the reader\'s language, and decides once, as them', async () => {
+    await seedAsk('ask-local-1');
+    const path = await linkPath('ask-local-1', 'teacher-kim');
+    const page = await app.request(path, { headers: { 'accept-language': 'ko-KR,ko;q=0.9,en;q=0.5' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<html lang="ko">');
+    expect(html).toContain('승인 요청');
+    expect(html).toContain('3행 중 2명에게 메시지가 갑니다. 1행 제외.');
+    // Report text is shown, never run: the ask's own markup arrives escaped.
+    expect(html).toContain('Share &lt;grades&gt;');
+    expect(html).toContain('안녕하세요 &lt;b&gt;');
+    expect(html).toContain('010-1234-5678');
+    expect(html).not.toContain('안녕하세요 <b>');
+    expect(gateway.decisions).toHaveLength(0);
+
+    const sent = await confirm(path, 'decision=approve&reason=ok');
+    expect(sent.status).toBe(202);
+    expect(gateway.decisions).toHaveLength(1);
+    const decided = gateway.decisions[0];
+    expect(decided?.workflowId).toBe(workflowIdOf('ask-local-1'));
+    expect(decided?.input).toMatchObject({ ask_id: 'ask-local-1', decision: 'approve', reason: 'ok', action_digest: digest, decided_by: 'teacher-kim', roles: ['approver', 'admin'] });
+    expect(decisionSeal.verify(decided?.input, { workflow_id: workflowIdOf('ask-local-1'), ask_id: 'ask-local-1' })).toEqual({ ok: true });
+
+    const again = await confirm(path, 'decision=deny');
+    expect(again.status).toBe(410);
+    expect(gateway.decisions).toHaveLength(1);
+  });
+
+  it('refuses a link once its ask expired, and on a Host that is not this machine', async () => {
+    await seedAsk('ask-local-2');
+    const path = await linkPath('ask-local-2', 'teacher-lee');
+    expect((await app.request(path, { headers: { host: 'nexus.evil.example' } })).status).toBe(403);
+    await redis.hset(keys.ask(tenant, 'ask-local-2'), 'status', 'expired');
+    const expired = await app.request(path, { headers: { accept: 'application/json' } });
+    expect(expired.status).toBe(410);
+    expect((await errorOf(expired)).code).toBe('link_expired');
+    expect(gateway.decisions).toHaveLength(0);
+  });
+
+  it.each([
+    ['bad percent-encoding', '/approve/%E0%A4%A'],
+    ['5,000 characters', `/approve/${'a'.repeat(5000)}`],
+    ['an encoded path', '/approve/..%2F..%2Fhealth'],
+    ['a short one', '/approve/a.b'],
+    ['a well-formed one NEXUS never made', `/approve/${'a'.repeat(22)}.${'b'.repeat(43)}`],
+  ])('answers a link that is %s with a 404, never a 5xx', async (_name, path) => {
+      expect((await app.request(path)).status).toBe(404);
+      expect((await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"decision":"approve"}' })).status).toBe(404);
   });
 });
 

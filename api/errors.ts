@@ -4,6 +4,7 @@ import type { ZodError } from 'zod';
 import type { ErrorCode, ErrorIssue } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
 import type { ApiEnv } from './api-env.js';
+import { loggablePath } from './middleware/loggable-path.js';
 
 /** The one error type routes throw; `onError` turns it into the JSON error body (`ApiErrorBody` in contracts/errors.ts). */
 export class ApiError extends Error {
@@ -45,7 +46,7 @@ export function createErrorHandler(logger: Logger) {
     if (err instanceof ApiError) return errorResponse(c, err);
     const status = (err as { status?: number }).status;
     if (status === 413) return errorResponse(c, new ApiError(413, 'payload_too_large', 'request body too large'));
-    logger.error({ err: err.message, stack: err.stack, path: c.req.path, correlation_id: c.get('correlationId') }, 'unhandled error');
+    logger.error({ err: err.message, stack: err.stack, path: loggablePath(c.req.path), correlation_id: c.get('correlationId') }, 'unhandled error');
     return errorResponse(c, new ApiError(500, 'internal', 'internal error'));
   };
 }

@@ -19,6 +19,9 @@ export const ErrorCode = z.enum([
   'ask_not_pending',
   'command_not_running',
   'digest_mismatch',
+  'link_invalid',
+  'link_used',
+  'link_expired',
   'backend_unavailable',
   'internal',
 ]);

@@ -3,6 +3,7 @@ export * from './ids.js';
 export * from './risk.js';
 export * from './command.js';
 export * from './ask.js';
+export * from './approval-link.js';
 export * from './report.js';
 export * from './errors.js';
 export * from './agent.js';

@@ -29,6 +29,7 @@ import type { NexusMetrics } from '../infra/metrics/nexus-metrics.js';
 import { temporalCoreMetricsUrl } from '../infra/temporal-logger.js';
 import type { MetricsPart } from '../infra/metrics/metrics-text.js';
 import { AskIndex } from '../infra/store/ask-index.js';
+import { ApprovalLinks } from '../infra/store/approval-links.js';
 import { CommandLedger } from '../infra/store/command-ledger.js';
 import { RedisKeys } from '../infra/store/keys.js';
 import { ReportStore } from '../infra/store/report-store.js';
@@ -137,6 +138,7 @@ export async function startApi(config: Config, deps: {
     sse: { heartbeatMs: config.sse.heartbeatMs, retryMs: config.sse.retryMs },
     temporalUiUrl: config.temporal.uiUrl,
     seal: deps.trust.seal,
+    links: { store: new ApprovalLinks(redis, keys), seal: deps.trust.linkSeal, publicUrl: config.http.publicUrl },
     codec: {
       codec: new AesGcmPayloadCodec(deps.trust.payloadKeys),
       operatorOrg: config.trust.operatorOrg,

@@ -127,6 +127,15 @@ export class TokenStore {
     return revoked;
   }
 
+  /**
+   * A token's record by its id, read from Redis now (never the cache): an approval link checks, when it is used,
+   * that its approver's token is still live and still holds the roles the link was made with.
+   */
+  async recordById(tokenId: string): Promise<TokenRecord | undefined> {
+    const hash = await this.redis.get(this.key('token-id', tokenId));
+    return hash ? this.read(hash) : undefined;
+  }
+
   /** By the token's hash (what a stream ticket remembers), cached; revoked tokens are returned as such. */
   async lookupHash(hash: string): Promise<TokenRecord | undefined> {
     const now = Date.now();

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { ApiEnv } from '../api-env.js';
 import { CORRELATION_ATTRIBUTE, failSpan, inSpan, SpanKind, traceContextOf } from '../../infra/tracing/trace-context.js';
 import { routeTemplate } from './route-template.js';
+import { loggablePath } from './loggable-path.js';
 
 /**
  * One server span per request, continuing the caller's W3C `traceparent` when it sends one (a trace context proves
@@ -11,7 +12,7 @@ export function httpTracing(): MiddlewareHandler<ApiEnv> {
   return (c, next) => inSpan(`${c.req.method} request`, {
     kind: SpanKind.SERVER,
     parent: traceContextOf({ traceparent: c.req.header('traceparent'), tracestate: c.req.header('tracestate') }),
-    attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path },
+    attributes: { 'http.request.method': c.req.method, 'url.path': loggablePath(c.req.path) },
   }, async (span) => {
     await next();
     const route = routeTemplate(c);

@@ -2,6 +2,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { OpenApiDocument } from './openapi-types.js';
 import { componentSchemas } from './schemas.js';
 import { filePaths } from './file-paths.js';
+import { linkPaths } from './link-paths.js';
 import { servicePaths } from './service-paths.js';
 import { tenantPaths } from './tenant-paths.js';
 
@@ -33,7 +34,7 @@ export function buildOpenApi({ maxBodyBytes, maxUploadBytes = 5 * 1024 * 1024 }:
       { name: 'auth', description: 'Stream tickets for browsers (see docs/auth.md)' },
       { name: 'service', description: 'Health, reference data and documents' },
     ],
-    paths: { ...tenantPaths(maxBodyBytes), ...filePaths(maxUploadBytes), ...servicePaths() },
+    paths: { ...tenantPaths(maxBodyBytes), ...linkPaths(maxBodyBytes), ...filePaths(maxUploadBytes), ...servicePaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

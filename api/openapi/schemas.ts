@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import {
   AgentCatalog,
+  ApprovalLinksIssued,
+  ApprovalLinksRequest,
+  ApprovalLinkView,
+  LinkDecisionRequest,
   AgentPreviewAnswer,
   AgentPreviewRequest,
   ApiErrorBody,
@@ -32,6 +36,10 @@ const COMPONENTS = {
   DecideRequest: [DecideRequest, 'input'],
   DecideAccepted: [DecideAccepted, 'output'],
   ApiErrorBody: [ApiErrorBody, 'output'],
+  ApprovalLinksRequest: [ApprovalLinksRequest, 'input'],
+  ApprovalLinksIssued: [ApprovalLinksIssued, 'output'],
+  ApprovalLinkView: [ApprovalLinkView, 'output'],
+  LinkDecisionRequest: [LinkDecisionRequest, 'input'],
   HealthReport: [HealthReport, 'output'],
   AgentCatalog: [AgentCatalog, 'output'],
   Report: [Report, 'output'],

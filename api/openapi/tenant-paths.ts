@@ -10,7 +10,7 @@ import { sseEventComponents, sseEventSchema } from './sse-events.js';
  */
 const EXAMPLE_DIGEST = `sha256:${'0'.repeat(64)}`;
 /** Tokens mode needs the Bearer token; local mode (loopback only) trusts the tenant headers, hence the empty alternative. */
-const BEARER: Array<Record<string, string[]>> = [{ bearerToken: [] }, {}];
+export const BEARER: Array<Record<string, string[]>> = [{ bearerToken: [] }, {}];
 const INVALID_TENANT = '`invalid_tenant` when `x-org-id` / `x-project-id` are missing or malformed';
 
 /** The tenant routes; statuses are exactly those the route code can answer (see api/routes/). */

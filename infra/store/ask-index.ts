@@ -27,6 +27,16 @@ export interface ClaimResult {
   attempt: number;
 }
 
+export interface AskView {
+  status: string;
+  expiresAt: string;
+  actionDigest: string;
+  correlationId: string;
+  /** The `ask_created` report, JSON as stored. */
+  report: string;
+  settled: { decision: string; decidedBy: string } | undefined;
+}
+
 type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string, string, string, string, string]> };
 
 /**
@@ -53,6 +63,25 @@ export class AskIndex {
       String(CLAIM_STALE_MS),
     );
     return { outcome, workflowId, correlationId, agent, settled: settledBy ? { decision: settled, decidedBy: settledBy } : undefined, attempt: Number(attempt) };
+  }
+
+  /**
+   * What the index holds about an ask, for a page that shows it (an approval link): its `ask_created` report as the
+   * bridge stored it, and whether a decision can still count. Undefined when no such ask is known in this tenant.
+   */
+  async view(tenant: Tenant, askId: string): Promise<AskView | undefined> {
+    const [status, expiresAt, actionDigest, correlationId, report, decision, decidedBy] = await this.redis.hmget(
+      this.keys.ask(tenant, askId), 'status', 'expires_at', 'action_digest', 'correlation_id', 'report', 'decision', 'decided_by');
+    if (!status || !report) return undefined;
+    return {
+      // A claim in flight is still an open ask to anyone looking at it.
+      status: status === 'deciding' ? 'pending' : status,
+      expiresAt: expiresAt ?? '',
+      actionDigest: actionDigest ?? '',
+      correlationId: correlationId ?? '',
+      report,
+      settled: status === 'resolved' && decidedBy ? { decision: decision ?? '', decidedBy } : undefined,
+    };
   }
 
   /** Gives a claim back when the decision never reached the workflow (Temporal down, validator refused). */

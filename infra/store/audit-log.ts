@@ -133,7 +133,32 @@ export interface AuditPayloadEntry {
   key_id?: string;
 }
 
-export type AuditEntry = AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry | AuditReportEntry | AuditPayloadEntry;
+/**
+ * An approval link's life: `link_issued` (one per approver), `link_opened` (its page shown: a mail scanner's
+ * visit shows here too, and decides nothing), `link_decision` (its form posted, any status) and `link_refused`
+ * (a link that is unknown, altered, used, expired, or whose approver lost the right). Written to the org of the
+ * link's record once its signature is good; to the security log when it is not.
+ */
+export interface AuditLinkEntry {
+  event: 'link_issued' | 'link_opened' | 'link_decision' | 'link_refused';
+  /** Issued: who asked for the link; otherwise the approver the link was signed for (or `anonymous`). */
+  principal: string;
+  principal_kind: string;
+  client_ip?: string;
+  /** The link's id, never the link itself (that is a credential). */
+  link_id?: string;
+  ask_id?: string;
+  approver?: string;
+  project_id?: string;
+  correlation_id?: string;
+  status?: number;
+  code?: string;
+  decision?: string;
+  /** Whoever opened or posted the link: a forwarded link used from another device shows here. */
+  user_agent?: string;
+}
+
+export type AuditEntry = AuditLinkEntry | AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry | AuditReportEntry | AuditPayloadEntry;
 
 /** Writes an entry unless one was written for `id` already, in one atomic step (redeliveries add nothing). */
 const APPEND_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then

@@ -58,6 +58,10 @@ export class RedisKeys {
   stalledCommands(): string {
     return `${this.prefix}{stalled}:commands`;
   }
+  /** One approval link's record and state; the link id is its own hash tag. */
+  approvalLink(linkId: string): string {
+    return `${this.prefix}{link:${linkId}}:link`;
+  }
   /** Token and ticket records (`kind` is token, token-id, org-tokens or ticket); one `{auth}` slot. */
   auth(kind: string, id: string): string {
     return `${this.prefix}{auth}:${kind}:${id}`;

@@ -19,7 +19,7 @@ export interface ShareOrder {
 /** Sends a RED external_share through the API and waits for its ask, recording the command's stream. */
 export async function sendShare(order: ShareOrder) {
   const correlationId = `${order.label}-${Date.now()}`;
-  const stream = await SseRecorder.open(order.baseUrl, order.tenant, { correlationId });
+  const stream = await SseRecorder.open(order.baseUrl, order.tenant, { correlationId, ...(order.headers ? { headers: order.headers } : {}) });
   const res = await post(order.baseUrl, '/sidecar/command', {
     type: 'agent.run',
     agent: 'external_share',

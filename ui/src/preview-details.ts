@@ -2,12 +2,8 @@ import { h } from './element.js';
 import { formatJson } from './format.js';
 import { t } from './i18n/locale.js';
 import { formatPhone } from './phone-format.js';
+import { asRecord, DRAWN_PREVIEW_FIELDS, isLeftOut, isSample } from './preview-shape.js';
 
-interface Sample { row: number; to: string; message: string }
-interface LeftOut { row: number; reason: string }
-
-/** The preview fields drawn here; any other is shown as JSON, since an approver must see all of a preview. */
-const DRAWN = new Set(['channel', 'file', 'rows', 'recipients', 'invalid_count', 'invalid_rows', 'samples', 'columns']);
 
 /**
  * An agent's structured preview (`details` of a preview, `preview` of an ask) in the dashboard's language: the file by
@@ -31,7 +27,7 @@ export function previewDetails(details: Record<string, unknown>): HTMLElement {
   const samples = Array.isArray(details.samples) ? details.samples.filter(isSample) : [];
   const leftOut = Array.isArray(details.invalid_rows) ? details.invalid_rows.filter(isLeftOut) : [];
   const leftOutCount = typeof details.invalid_count === 'number' ? details.invalid_count : leftOut.length;
-  const rest = Object.fromEntries(Object.entries(details).filter(([key]) => !DRAWN.has(key)));
+  const rest = Object.fromEntries(Object.entries(details).filter(([key]) => !DRAWN_PREVIEW_FIELDS.has(key)));
   return h('div', { class: 'preview-details' },
     typeof details.recipients === 'number' && typeof details.rows === 'number'
       ? h('p', { class: 'preview-counts' }, t.preview.counts(details.recipients, details.rows, leftOutCount))
@@ -44,18 +40,4 @@ export function previewDetails(details: Record<string, unknown>): HTMLElement {
       leftOutCount > leftOut.length ? h('p', { class: 'hint' }, t.preview.moreLeftOut(leftOutCount - leftOut.length)) : null) : null,
     Object.keys(rest).length > 0 ? h('pre', { class: 'mono preview-rest' }, formatJson(rest)) : null,
   );
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function isSample(value: unknown): value is Sample {
-  const v = asRecord(value);
-  return v !== undefined && typeof v.row === 'number' && typeof v.to === 'string' && typeof v.message === 'string';
-}
-
-function isLeftOut(value: unknown): value is LeftOut {
-  const v = asRecord(value);
-  return v !== undefined && typeof v.row === 'number' && typeof v.reason === 'string';
 }

@@ -181,6 +181,28 @@ export const en = {
     badApprover: 'Not decided: "Deciding as" may only contain letters, digits and _ . : -',
     notDecided: (why: string) => `Not decided: ${why}`,
   },
+  /** The page an approval link opens (rendered by the API, no dashboard needed). */
+  link: {
+    pageTitle: 'Approval request',
+    forWhom: (who: string) => `For ${who}. This link is yours: it works once, and only until the request expires.`,
+    expires: (when: string) => `Decide before ${when}.`,
+    quorum: (n: number) => `${n} approvals are needed; yours is one of them.`,
+    confirmHint: 'Nothing happens until you press Approve or Deny.',
+    sentTitle: 'Decision sent',
+    sent: (decision: string): string => decision === 'approve'
+      ? 'Your approval was sent. NEXUS goes on once it counts; the dashboard shows what happens next.'
+      : 'Your denial was sent. The action will not run.',
+    refused: (code: string) => ({
+      link_invalid: 'This link is not valid',
+      link_used: 'This link was already used',
+      link_expired: 'This link has expired',
+      ask_not_pending: 'This request can no longer be decided',
+      forbidden: 'You may not decide this request',
+      rate_limited: 'Too many attempts',
+      backend_unavailable: 'NEXUS cannot take your decision right now',
+    } as Record<string, string>)[code] ?? 'This link cannot be used',
+    retryLater: 'Nothing was decided. Open the link again in a moment to try once more.',
+  },
   composer: {
     agent: 'Agent',
     instructionPlaceholder: 'e.g. Share this week’s grades with the district office',

@@ -179,6 +179,27 @@ export const ko: Messages = {
     badApprover: '결정되지 않음: "결정하는 사람"에는 영문자, 숫자와 _ . : - 만 쓸 수 있습니다',
     notDecided: (why) => `결정되지 않음: ${why}`,
   },
+  link: {
+    pageTitle: '승인 요청',
+    forWhom: (who) => `${who} 님께 온 요청입니다. 이 링크는 본인용이며 한 번만, 요청이 만료되기 전까지만 쓸 수 있습니다.`,
+    expires: (when) => `${when}까지 결정해 주세요.`,
+    quorum: (n) => `승인 ${n}건이 필요하며, 귀하의 승인도 그중 하나입니다.`,
+    confirmHint: '승인 또는 거절을 누르기 전에는 아무 일도 일어나지 않습니다.',
+    sentTitle: '결정을 보냈습니다',
+    sent: (decision) => decision === 'approve'
+      ? '승인을 보냈습니다. 승인이 반영되면 NEXUS가 작업을 이어 가며, 이후 진행은 대시보드에서 볼 수 있습니다.'
+      : '거절을 보냈습니다. 이 작업은 실행되지 않습니다.',
+    refused: (code) => ({
+      link_invalid: '유효하지 않은 링크입니다',
+      link_used: '이미 사용한 링크입니다',
+      link_expired: '만료된 링크입니다',
+      ask_not_pending: '이 요청은 더 이상 결정할 수 없습니다',
+      forbidden: '이 요청을 결정할 권한이 없습니다',
+      rate_limited: '시도가 너무 많습니다',
+      backend_unavailable: '지금은 NEXUS가 결정을 받을 수 없습니다',
+    } as Record<string, string>)[code] ?? '이 링크는 사용할 수 없습니다',
+    retryLater: '아무것도 결정되지 않았습니다. 잠시 후 링크를 다시 열어 한 번 더 시도해 주세요.',
+  },
   composer: {
     agent: '에이전트',
     instructionPlaceholder: '예: 이번 달 3학년 A반 성적표를 학부모님께 보내줘',

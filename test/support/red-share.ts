@@ -19,7 +19,9 @@ export interface ShareOrder {
 /** Sends a RED external_share through the API and waits for its ask, recording the command's stream. */
 export async function sendShare(order: ShareOrder) {
   const correlationId = `${order.label}-${Date.now()}`;
-  const stream = await SseRecorder.open(order.baseUrl, order.tenant, { correlationId, ...(order.headers ? { headers: order.headers } : {}) });
+  // The stream gets the caller's credentials (tokens mode) and nothing else: a traceparent, say, belongs to the POST.
+  const authorization = order.headers?.authorization;
+  const stream = await SseRecorder.open(order.baseUrl, order.tenant, { correlationId, ...(authorization ? { headers: { authorization } } : {}) });
   const res = await post(order.baseUrl, '/sidecar/command', {
     type: 'agent.run',
     agent: 'external_share',

@@ -5,6 +5,7 @@ import { formatCountdown, formatJson } from './format.js';
 import type { AskView, DashboardState } from './state.js';
 import { t } from './i18n/locale.js';
 import { previewDetails } from './preview-details.js';
+import { linkPanel } from './link-panel.js';
 
 const APPROVER_KEY = 'nexus.approver';
 
@@ -117,6 +118,7 @@ export class Inbox {
       h('div', { class: 'field' }, h('label', { for: `reason-${id}` }, t.inbox.reason), reason),
       h('div', { class: 'actions' }, approve, deny, progress),
       edit.panel,
+      linkPanel(report, this.getTenant, () => this.callerHeaders()),
       error,
     );
     root.querySelector('.cid-link')?.addEventListener('click', (e) => {
@@ -186,11 +188,16 @@ export class Inbox {
     }
   }
 
+  /** Local mode: who acts, from "Deciding as" (with a token the server knows, and ignores the header). */
+  private callerHeaders(): Record<string, string> {
+    const approver = this.approver.disabled ? '' : this.approver.value.trim();
+    return approver && this.approver.checkValidity() ? { 'x-user-id': approver } : {};
+  }
+
   private async decide(report: ReportOf<'ask_created'>, decision: Decision, reason: string, params?: Record<string, unknown>): Promise<void> {
     const askId = report.payload.ask_id;
     this.state.markDeciding(askId, decision);
-    const approver = this.approver.disabled ? '' : this.approver.value.trim();
-    if (approver && !this.approver.checkValidity()) {
+    if (!this.approver.disabled && this.approver.value.trim() && !this.approver.checkValidity()) {
       this.state.decisionRefused(askId, t.inbox.badApprover);
       return;
     }
@@ -203,7 +210,7 @@ export class Inbox {
         ...(params !== undefined ? { params } : {}),
       },
       this.getTenant(),
-      approver ? { 'x-user-id': approver } : {},
+      this.callerHeaders(),
     );
     // A 202 changes nothing on screen: the ask stays "deciding…" until the stream says how it was resolved.
     if (!outcome.accepted) {

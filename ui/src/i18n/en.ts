@@ -180,6 +180,15 @@ export const en = {
     expiredWaiting: 'expired, waiting for the stream',
     badApprover: 'Not decided: "Deciding as" may only contain letters, digits and _ . : -',
     notDecided: (why: string) => `Not decided: ${why}`,
+    linkPanel: 'Send a link…',
+    linkHint: 'A single-use link for one approver: it opens a page with these facts (no login) and asks them to approve or deny. It expires with this request. Send it to them only.',
+    linkFor: 'For',
+    linkForPlaceholder: 'you',
+    linkMake: 'Make link',
+    linkMade: (who: string) => `Link for ${who}, usable once:`,
+    copy: 'Copy',
+    copied: 'Copied',
+    linkFailed: (why: string) => `No link: ${why}`,
   },
   /** The page an approval link opens (rendered by the API, no dashboard needed). */
   link: {

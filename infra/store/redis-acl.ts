@@ -8,7 +8,7 @@ const literal = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
  * `%R~` is read-only, `~` read and write. Every role: no admin or dangerous command (FLUSHALL, CONFIG, KEYS, ACL,
  * MONITOR, DEBUG…) but INFO (the client's ready check), no pub/sub channel, and only its own keys. So the bridge alone
  * writes report streams and the ask index's settlement, only the worker marks an approval used (the API cannot clear
- * one), only the API reads tokens, and none can reach another application's keys in the same Redis.
+ * one), only the API reads tokens and keeps approval links, and none can reach another application's keys in the same Redis.
  */
 export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
   const p = literal(prefix);
@@ -32,7 +32,7 @@ export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
       ...common,
       `%R~${tenant('reports')}`, `%R~${tenant('reports:trimmed')}`, `%R~${tenant('progress:*')}`, `%R~${tenant('open-asks')}`, `%R~${p}{asks}:tenants`,
       `~${tenant('ask:*')}`, `~${tenant('command:*')}`,
-      `~${p}{stalled}:*`, `~${p}{auth}:*`, `~${p}{rate:*}:*`, `~${p}{misses:*}:*`,
+      `~${p}{stalled}:*`, `~${p}{auth}:*`, `~${p}{link:*}:link`, `~${p}{rate:*}:*`, `~${p}{misses:*}:*`,
       ...audit,
     ],
   };

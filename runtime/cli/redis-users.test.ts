@@ -13,6 +13,8 @@ describe('npm run redis:users', () => {
     }
     expect(users.find((u) => u.name === 'nexus-worker')?.rules.some((r) => r.includes('approval-use'))).toBe(true);
     expect(users.find((u) => u.name === 'nexus-api')?.rules.some((r) => r.includes('approval-use'))).toBe(false);
+    // Approval links are the API's alone.
+    expect(users.filter((u) => u.rules.some((r) => r.includes('{link:'))).map((u) => u.name)).toEqual(['nexus-api']);
   });
 
   it('refuses a short password, naming the variable', () => {

@@ -6,8 +6,8 @@ import { redisUrlWithLogin } from '../../infra/redis-address.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUsersCli } from '../../runtime/cli/redis-users.js';
 import { freePort } from '../support/local-server.js';
-import { cleanupEnv, isolatedEnv, killHard, REDIS_URL, spawnRole, testLogger, testRedis } from '../support/nexus-under-test.js';
-import { expectApprovedShareDelivered } from '../support/red-share.js';
+import { cleanupEnv, isolatedEnv, killHard, post, REDIS_URL, spawnRole, testLogger, testRedis } from '../support/nexus-under-test.js';
+import { expectApprovedShareDelivered, sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -81,11 +81,25 @@ describe('Redis ACL users per role', () => {
     late.close();
   });
 
+  it('keep approval links with the API\'s own login: a link made and used through it approves once', async () => {
+    const share = await sendShare({ baseUrl, tenant, hookUrl, label: `acl-link-${id}`, headers: { 'x-user-id': 'teacher-requester' } });
+    const made = await post(baseUrl, `/approvals/${share.ask.payload.ask_id}/links`, { approvers: ['principal-park'] }, tenant);
+    expect(made.status).toBe(201);
+    const link = new URL(made.body.links[0].path as string, baseUrl);
+    expect((await fetch(link)).status).toBe(200);
+    const used = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"decision":"approve"}' });
+    expect(used.status).toBe(202);
+    await share.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'the share approved by link');
+    share.stream.close();
+    expect(receiver.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
+  });
+
   it('refuse each user what its role must not do', async () => {
     const noperm = expect.stringMatching(/NOPERM/);
     const stream = `${prefix}{${tenant.org_id}:${tenant.project_id}}:reports`;
     const approvalUse = `${prefix}{${tenant.org_id}:${tenant.project_id}}:approval-use:some-ask`;
     const token = `${prefix}{auth}:token:some-hash`;
+    const link = `${prefix}{link:some-link}:link`;
     // Only the bridge writes a report stream: the API reads it, the worker does not touch it.
     expect(await attempt(logins.api, 'XADD', stream, '*', 'report', '{}')).toEqual(noperm);
     expect(await attempt(logins.worker, 'XADD', stream, '*', 'report', '{}')).toEqual(noperm);
@@ -94,6 +108,10 @@ describe('Redis ACL users per role', () => {
     expect(await attempt(logins.api, 'DEL', approvalUse)).toEqual(noperm);
     expect(await attempt(logins.bridge, 'DEL', approvalUse)).toEqual(noperm);
     expect(await attempt(logins.worker, 'EXISTS', approvalUse)).toBeUndefined();
+    // Only the API keeps approval links: no other role can make one, nor mark one used or unused.
+    expect(await attempt(logins.api, 'HGET', link, 'state')).toBeUndefined();
+    expect(await attempt(logins.worker, 'HSET', link, 'state', 'issued')).toEqual(noperm);
+    expect(await attempt(logins.bridge, 'HSET', link, 'state', 'issued')).toEqual(noperm);
     // Only the API reads tokens.
     expect(await attempt(logins.bridge, 'GET', token)).toEqual(noperm);
     expect(await attempt(logins.worker, 'GET', token)).toEqual(noperm);

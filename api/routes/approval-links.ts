@@ -10,6 +10,7 @@ import {
   type DecideAccepted,
   type Tenant,
 } from '../../contracts/index.js';
+import { AUDITED_OPENS_PER_LINK } from '../../infra/store/approval-links.js';
 import { SECURITY_LOG, type AuditLinkEntry } from '../../infra/store/audit-log.js';
 import type { RefusalBudget } from '../../infra/store/refusal-budget.js';
 import { LinkSeal } from '../../infra/trust/link-seal.js';
@@ -115,7 +116,10 @@ export function approvalLinkRoutes(deps: ApiDeps, refusals: RefusalBudget) {
     } catch (err) {
       return refuse(c, err, undefined, 'link_refused');
     }
-    await audit(c, opened.record, { event: 'link_opened', status: 200 });
+    // A Redis fault while counting must not hide an opening: it is audited as if among the first.
+    const opens = await store.countOpen(opened.record.link_id).catch(() => 1);
+    if (opens <= AUDITED_OPENS_PER_LINK) await audit(c, opened.record, { event: 'link_opened', status: 200 });
+    else if (opens === AUDITED_OPENS_PER_LINK + 1) await audit(c, opened.record, { event: 'link_opened', status: 200, code: 'opens_limited' });
     if (wantsJson(c)) {
       const { record, ask, roles } = opened;
       return c.json({ ask_id: record.ask_id, approver: record.approver, roles, expires_at: record.expires_at, action_digest: record.action_digest, ask }, 200, LINK_PAGE_HEADERS);

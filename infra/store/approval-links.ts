@@ -4,6 +4,12 @@ import type { RedisKeys } from './keys.js';
 
 /** A link's record outlives its ask by this much, so a late click is told "expired" or "used", not "unknown". */
 const KEEP_AFTER_EXPIRY_MS = 7 * 24 * 3600_000;
+/**
+ * How many openings of one link are audited one by one; the next is audited once as `opens_limited`, the rest are
+ * counted only. A link is a credential its holder may open at will, and each entry would otherwise let them push the
+ * org's older audit history out of its trimmed stream.
+ */
+export const AUDITED_OPENS_PER_LINK = 20;
 /** Longer than a decision can take through the API (its deadline and Temporal's): an older claim was abandoned. */
 const CLAIM_STALE_MS = 60_000;
 
@@ -28,6 +34,8 @@ redis.call('HSET', KEYS[1], 'state', 'claimed', 'claimed_at', ARGV[1])
 return 'ok'`;
 // A link that expired meanwhile is not brought back as a hash without its record and TTL.
 const MARK_USED = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'state', 'used', 'used_at', ARGV[1], 'decision', ARGV[2]) end`;
+const COUNT_OPEN = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'opens', 1)`;
 const RELEASE = `if redis.call('HGET', KEYS[1], 'state') == 'claimed' then redis.call('HSET', KEYS[1], 'state', 'issued') end`;
 
 /**
@@ -65,6 +73,11 @@ export class ApprovalLinks {
 
   async claim(linkId: string, now = Date.now()): Promise<LinkClaim> {
     return (await this.redis.eval(CLAIM, 1, this.keys.approvalLink(linkId), String(now), String(CLAIM_STALE_MS))) as LinkClaim;
+  }
+
+  /** Counts one opening of the link's page and answers how many there were (0: no such link any more). */
+  async countOpen(linkId: string): Promise<number> {
+    return Number(await this.redis.eval(COUNT_OPEN, 1, this.keys.approvalLink(linkId)));
   }
 
   /** The decision did not go through (the ask refused it, a backend was down): the link may be used again. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../api/auth/principal.js';
 import { TokenStore } from '../../api/auth/token-store.js';
 import type { Report, ReportOf } from '../../contracts/index.js';
+import { AUDITED_OPENS_PER_LINK } from '../../infra/store/approval-links.js';
 import { SECURITY_LOG } from '../../infra/store/audit-log.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { auditEntries } from '../support/audit-entries.js';
@@ -241,6 +242,21 @@ describe('approval links', () => {
     stream.close();
     expect(byType(stream.reports, 'ask_resolved')).toHaveLength(1);
     expect(delivered(correlationId)).toHaveLength(1);
+  });
+
+  it('audits the first openings of a link one by one, then once that there were more, and still decides nothing', async () => {
+    const { ask, stream, correlationId } = await share('opens');
+    const path = await linkFor(ask.payload.ask_id, approver);
+    for (let i = 0; i < AUDITED_OPENS_PER_LINK + 5; i++) expect((await open(path)).status).toBe(200);
+    const opened = (await linkAudit()).filter((e) => e.ask_id === ask.payload.ask_id && e.event === 'link_opened');
+    expect(opened).toHaveLength(AUDITED_OPENS_PER_LINK + 1);
+    expect(opened.map((e) => e.code ?? '')).toEqual([...Array<string>(AUDITED_OPENS_PER_LINK).fill(''), 'opens_limited']);
+    expect(await redis.hget(keys.approvalLink(path.slice('/approve/'.length).split('.')[0] ?? ''), 'opens')).toBe(String(AUDITED_OPENS_PER_LINK + 5));
+    // Opened 25 times, decided by none of them: the first decision is still the approver's to make.
+    expect((await confirm(path, { decision: 'deny' })).status).toBe(202);
+    await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 30_000, 'the denied share to end');
+    stream.close();
+    expect(delivered(correlationId)).toHaveLength(0);
   });
 
   it('refuses a confirmation without exactly one decision, without using the link up', async () => {

@@ -105,7 +105,7 @@ export class RoleSupervisor {
         if (!isSupervisorMessage(message)) return;
         if (message.kind === 'ready') {
           p.ready = true;
-          logger.info({ nexus_role: p.role, pid: child.pid }, 'role process ready');
+          logger.info({ role: p.role, pid: child.pid }, 'role process ready');
           resolve();
         } else if (message.kind === 'metrics-request') {
           void this.gatherMetrics(p).then((parts) => this.send(child, { kind: 'metrics-reply', id: message.id, parts }));
@@ -127,7 +127,7 @@ export class RoleSupervisor {
   private restartLater(p: RoleProcess, code: number | null, signal: NodeJS.Signals | null): void {
     p.failures = Date.now() - p.startedAt >= HEALTHY_RUN_MS ? 1 : p.failures + 1;
     const delay = backoffDelay(p.failures, RESTART_BASE_MS, RESTART_MAX_MS);
-    this.options.logger.error({ nexus_role: p.role, exit_code: code, signal, restart_in_ms: delay, failures: p.failures }, 'role process ended; starting it again');
+    this.options.logger.error({ role: p.role, exit_code: code, signal, restart_in_ms: delay, failures: p.failures }, 'role process ended; starting it again');
     p.restartTimer = setTimeout(() => {
       if (this.stopping) return;
       // A restart that ends before it is ready counts as one more failure and is started again in turn.

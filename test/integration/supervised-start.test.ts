@@ -107,6 +107,14 @@ describe('./nexus start runs each role in a process of its own', () => {
     const lines = nexus.stdout().split('\n').filter((l) => l !== '');
     const roles = new Set(lines.map((l) => (JSON.parse(l) as { nexus_role?: string }).nexus_role));
     expect([...roles].sort()).toEqual(['api', 'bridge', 'supervisor', 'worker']);
+    // The supervisor's lines about a role name it apart (`role`): a second `nexus_role` key would make the line say
+    // it came from that role, to any reader that keeps the last of two keys, as JSON.parse does.
+    const aboutRoles = lines.filter((l) => l.includes('"role process ready"') || l.includes('"role process ended; starting it again"'));
+    expect(aboutRoles.length).toBeGreaterThanOrEqual(4);
+    for (const line of aboutRoles) {
+      expect(line.match(/"nexus_role":/g), line).toHaveLength(1);
+      expect(JSON.parse(line)).toMatchObject({ nexus_role: 'supervisor', role: expect.stringMatching(/^(api|worker|bridge)$/) });
+    }
     // The addresses are printed once, by the supervisor.
     expect(nexus.stderr().match(/NEXUS is running/g)).toHaveLength(1);
 

@@ -33,9 +33,14 @@ export class ApiError extends Error {
   }
 }
 
-export function errorResponse(c: Context, err: ApiError): Response {
+/** What every refusal's answer carries whatever its format: the code for the audit trail, and `Retry-After`. */
+export function markRefusal(c: Context, err: ApiError): void {
   (c as Context<ApiEnv>).set('errorCode', err.code);
   if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
+}
+
+export function errorResponse(c: Context, err: ApiError): Response {
+  markRefusal(c, err);
   const body = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
   return c.json(body, err.status);
 }

@@ -23,10 +23,16 @@ export function isTenantRoute(path: string): boolean {
  */
 export function refusalSubject(c: Context<ApiEnv>): RefusalSubject {
   const principal = c.get('principal') as ApiEnv['Variables']['principal'] | undefined;
+  if (!principal) return anonymousSubject(c);
   const clientIp = clientAddress(c);
-  if (!principal) return { key: `ip:${clientIp}`, org: SECURITY_LOG, principal: 'anonymous', principal_kind: 'none', client_ip: clientIp };
   const org = principal.org_id ?? (principal.kind === 'local' ? namedOrg(c) : undefined) ?? SECURITY_LOG;
   return { key: `p:${principal.kind}:${principal.id}`, org, principal: principal.id, principal_kind: principal.kind, client_ip: clientIp };
+}
+
+/** A caller known only by its peer address (no principal, or one a route does not go by): the security log's. */
+export function anonymousSubject(c: Context): RefusalSubject {
+  const clientIp = clientAddress(c);
+  return { key: `ip:${clientIp}`, org: SECURITY_LOG, principal: 'anonymous', principal_kind: 'none', client_ip: clientIp };
 }
 
 /**

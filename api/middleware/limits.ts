@@ -9,7 +9,8 @@ import { ApiError } from '../errors.js';
 import { isTenantRoute, refusalSubject } from './audit.js';
 
 
-function limited(what: string, leftMs: number): ApiError {
+/** A 429 whose `Retry-After` is the rest of the window (`leftMs`), at least a second. */
+export function limited(what: string, leftMs: number): ApiError {
   return new ApiError(429, 'rate_limited', `${what}; try again later`, undefined, Math.max(1, Math.ceil(leftMs / 1000)));
 }
 

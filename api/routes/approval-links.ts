@@ -16,14 +16,15 @@ import type { RefusalBudget } from '../../infra/store/refusal-budget.js';
 import { LinkSeal } from '../../infra/trust/link-seal.js';
 import { decideAsk } from '../approvals/decide-ask.js';
 import { askPage, LINK_PAGE_HEADERS, linkLocale, refusalPage, sentPage, type AskShown } from '../approvals/link-page.js';
-import type { Principal, Role } from '../auth/principal.js';
+import { permits, type Principal, type Role } from '../auth/principal.js';
+import { toPrincipal, type TokenRecord } from '../auth/token-store.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
-import { ApiError } from '../errors.js';
-import { clientAddress } from '../middleware/audit.js';
+import { ApiError, errorResponse, markRefusal } from '../errors.js';
+import { anonymousSubject, clientAddress } from '../middleware/audit.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { readJson, readLimited } from '../middleware/json-body.js';
-import { askGuessLimit, orgRateLimit } from '../middleware/limits.js';
+import { askGuessLimit, limited, orgRateLimit } from '../middleware/limits.js';
 
 /** The roles a decision can use; a link carries only these, whatever else its approver may do. */
 const DECIDER_ROLES: Role[] = ['approver', 'admin'];
@@ -102,9 +103,9 @@ export function approvalLinkRoutes(deps: ApiDeps, refusals: RefusalBudget) {
 
   /** Whoever guesses or replays links is answered 429 once their refusals of the minute are spent. */
   app.use('/approve/*', async (c, next) => {
-    const leftMs = refusals.limit > 0 ? await refusals.exhausted(anonymous(c)) : undefined;
+    const leftMs = refusals.limit > 0 ? await refusals.exhausted(anonymousSubject(c)) : undefined;
     if (leftMs !== undefined) {
-      return answerRefusal(c, new ApiError(429, 'rate_limited', `more than ${refusals.limit} refused requests this minute; try again later`, undefined, Math.max(1, Math.ceil(leftMs / 1000))));
+      return answerRefusal(c, limited(`more than ${refusals.limit} refused requests this minute`, leftMs));
     }
     await next();
   });
@@ -209,9 +210,7 @@ export function approvalLinkRoutes(deps: ApiDeps, refusals: RefusalBudget) {
     const token = await deps.auth.tokens.recordById(record.approver).catch(() => {
       throw ApiError.unavailable('Redis');
     });
-    const covers = token && !token.revoked && token.org_id === record.tenant.org_id
-      && (token.projects === '*' || token.projects.includes(record.tenant.project_id));
-    const roles = covers ? record.roles.filter((r) => (token.roles as string[]).includes(r)) : [];
+    const roles = DECIDER_ROLES.filter((r) => record.roles.includes(r) && decides(token, r, record.tenant));
     if (roles.length === 0) throw new ApiError(403, 'forbidden', 'the approver of this link may no longer decide in this project (their token was revoked or changed)');
     return roles;
   }
@@ -220,7 +219,7 @@ export function approvalLinkRoutes(deps: ApiDeps, refusals: RefusalBudget) {
     if (!(err instanceof ApiError)) throw err;
     const record = verified ?? refusedRecord.get(c);
     if (err.status >= 400 && err.status < 500) {
-      const subject = { ...anonymous(c), ...(record ? { org: record.tenant.org_id, principal: record.approver, principal_kind: 'link' } : {}) };
+      const subject = { ...anonymousSubject(c), ...(record ? { org: record.tenant.org_id, principal: record.approver, principal_kind: 'link' } : {}) };
       if ((await refusals.spend(subject)) === 'write') await audit(c, record, { event, status: err.status, code: err.code, ...(decision ? { decision } : {}) });
     } else if (record) {
       await audit(c, record, { event, status: err.status, code: err.code, ...(decision ? { decision } : {}) });
@@ -259,11 +258,6 @@ function invalid(): ApiError {
   return new ApiError(404, 'link_invalid', 'this is not a valid approval link');
 }
 
-function anonymous(c: Context<ApiEnv>) {
-  const clientIp = clientAddress(c);
-  return { key: `ip:${clientIp}`, org: SECURITY_LOG, principal: 'anonymous', principal_kind: 'none', client_ip: clientIp };
-}
-
 /** A page for a browser, the JSON error body for a program (it asked for JSON, or posted JSON). */
 function wantsJson(c: Context): boolean {
   const accept = c.req.header('accept') ?? '';
@@ -271,13 +265,11 @@ function wantsJson(c: Context): boolean {
 }
 
 function answerRefusal(c: Context<ApiEnv>, err: ApiError): Response {
-  c.set('errorCode', err.code);
-  const headers: Record<string, string> = { ...LINK_PAGE_HEADERS, ...(err.retryAfterSeconds !== undefined ? { 'Retry-After': String(err.retryAfterSeconds) } : {}) };
-  if (wantsJson(c)) {
-    return c.json({ error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } }, err.status, headers);
-  }
+  for (const [name, value] of Object.entries(LINK_PAGE_HEADERS)) c.header(name, value);
+  if (wantsJson(c)) return errorResponse(c, err);
+  markRefusal(c, err);
   const retryable = err.status === 503 || err.status === 429 || err.code === 'conflict';
-  return c.html(refusalPage(linkLocale(c.req.header('accept-language')), err.code, err.message, retryable), err.status, headers);
+  return c.html(refusalPage(linkLocale(c.req.header('accept-language')), err.code, err.message, retryable), err.status);
 }
 
 /** The form's fields (`decision`, `reason`) or the same as JSON; nothing else is taken from the request. */
@@ -299,6 +291,11 @@ async function readDecision(c: Context, maxBytes: number): Promise<LinkDecisionR
   return parsed.data;
 }
 
+/** Whether this token, live, may decide in `t` with `role` (the same check as a request's, `permits`). */
+function decides(token: TokenRecord | undefined, role: Role, t: Tenant): boolean {
+  return token !== undefined && !token.revoked && permits(toPrincipal(token), role, t) === undefined;
+}
+
 /** The deciding roles of each named approver, or a 400 naming those who cannot decide in this tenant. */
 async function approverRoles(deps: ApiDeps, caller: Principal, t: Tenant, approvers: string[]): Promise<string[][]> {
   if (deps.auth.mode === 'local') return approvers.map(() => DECIDER_ROLES);
@@ -307,8 +304,7 @@ async function approverRoles(deps: ApiDeps, caller: Principal, t: Tenant, approv
     const token = await deps.auth.tokens.recordById(approver).catch(() => {
       throw ApiError.unavailable('Redis');
     });
-    const covers = token && !token.revoked && token.org_id === t.org_id && (token.projects === '*' || token.projects.includes(t.project_id));
-    return covers ? DECIDER_ROLES.filter((r) => token.roles.includes(r)) : [];
+    return DECIDER_ROLES.filter((r) => decides(token, r, t));
   }));
   const issues = approvers.flatMap((approver, i) => (found[i]?.length ?? 0) > 0 ? [] : [{ path: `approvers.${i}`, message: `${approver} is not a live token with the approver or admin role in this project` }]);
   if (issues.length > 0) throw new ApiError(400, 'invalid_request', issues[0]?.message ?? 'not an approver', issues);

@@ -25,6 +25,7 @@ import type { ApprovalUses } from '../infra/store/approval-uses.js';
 import { createEffectAuthority } from './effect-authority.js';
 import type { RemoteTaskPublisher } from '../agents/remote/remote-task-publisher.js';
 import type { RemoteTopology } from '../agents/remote/remote-topology.js';
+import { createNotifyApprover, type NotifyDeps } from './notify/notify-approver.js';
 
 export interface ActivityDeps {
   publisher: ReportPublisher;
@@ -47,6 +48,8 @@ export interface ActivityDeps {
   decisionRefusals: DecisionRefusalBudgets;
   /** How many activities refused for unencrypted input are audited one by one (activities/payload-guard.ts). */
   payloadRefusals: RefusalBudget;
+  /** Telling approvers about asks: where links point, how they are signed, how webhooks are signed. */
+  notify: Omit<NotifyDeps, 'policies' | 'audit' | 'logger'>;
 }
 
 /** Everything a workflow asks the world to do. Clients come in; nothing here opens a connection of its own. */
@@ -89,6 +92,7 @@ export function createActivities(deps: ActivityDeps) {
     verifyDecision: createVerifyDecision({ seal: deps.seal, audit: deps.audit, refusals: deps.decisionRefusals, logger: log }),
     planInstruction: createPlanInstruction({ ...deps, logger: log }),
     runAgent: createRunAgent({ ...deps, authorize, logger: log }),
+    notifyApprover: createNotifyApprover({ ...deps.notify, policies, audit: deps.audit, logger: log }),
     runRemoteAgent: createRunRemoteAgent({ authorize, remote: deps.remote, topology: deps.remoteTopology, publisher, logger: log }),
   };
 }

@@ -299,6 +299,19 @@ describe('approval links in local mode', () => {
     expect(gateway.decisions).toHaveLength(0);
   });
 
+  it('answers "again in a moment" for a link whose ask the bridge has not recorded yet, and decides nothing', async () => {
+    await seedAsk('ask-local-3');
+    const path = await linkPath('ask-local-3', 'teacher-lee');
+    // As a link NEXUS sends at once can be opened before the bridge stored its ask_created.
+    await redis.del(keys.ask(tenant, 'ask-local-3'));
+    const early = await app.request(path, { headers: { accept: 'application/json' } });
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('1');
+    expect((await errorOf(early)).code).toBe('backend_unavailable');
+    expect((await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"decision":"approve"}' })).status).toBe(503);
+    expect(gateway.decisions).toHaveLength(0);
+  });
+
   it.each([
     ['bad percent-encoding', '/approve/%E0%A4%A'],
     ['5,000 characters', `/approve/${'a'.repeat(5000)}`],

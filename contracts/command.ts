@@ -50,6 +50,9 @@ export const CommandSettings = z.object({
   remote_heartbeat_timeout_ms: z.number().int().positive(),
   /** Local agents that heartbeat (progress reporters): silence this long means the worker died. */
   agent_heartbeat_timeout_ms: z.number().int().positive(),
+  /** Telling approvers about an ask: the first retry's delay (doubling, at most a minute) and the attempts in all. */
+  notify_retry_interval_ms: z.number().int().positive().optional(),
+  notify_max_attempts: z.number().int().positive().optional(),
 });
 export type CommandSettings = z.infer<typeof CommandSettings>;
 

@@ -79,3 +79,18 @@ export type DecideRejection = (typeof DECIDE_REJECTIONS)[keyof typeof DECIDE_REJ
 
 /** How many seq numbers the workflow sets aside for one step's progress reports. */
 export const PROGRESS_SEQ_BLOCK = 1000;
+
+/** Why an approver could not be told about an ask (on the stream as `task_progress.notification.error.code`). */
+export const NOTIFY_FAILURES = {
+  /** The channel needs a setting this install lacks (NEXUS_NOTIFY_WEBHOOK_SECRET for webhooks). */
+  notConfigured: 'notify_not_configured',
+  /** The target is no longer in the tenant's policy file (edited since the ask was made). */
+  targetGone: 'notify_target_gone',
+  /** The ask closed (decided, expired) before its notice went out: nothing is sent. */
+  askClosed: 'notify_ask_closed',
+  /** The receiver refused the message (a 4xx other than 408 and 429): retrying would not help. */
+  refused: 'notify_refused',
+  /** The receiver could not be reached or answered 5xx, 408 or 429: retried with backoff. */
+  unavailable: 'notify_unavailable',
+} as const;
+export type NotifyFailureCode = (typeof NOTIFY_FAILURES)[keyof typeof NOTIFY_FAILURES];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RiskLevel } from './risk.js';
 import { ShareAllowlistEntry } from './share-allowlist.js';
+import { NotifyPlan, NotifyTarget } from './notify.js';
 
 /** A condition on one param (dot path into the params). Exactly one test per condition. */
 export const PolicyCondition = z.union([
@@ -35,6 +36,8 @@ export const ApprovalPolicy = z.strictObject({
   reminder_before: PolicyDuration.optional(),
   /** This long before expiry the ask escalates: admins may decide too. Then it expires (automatic deny). */
   escalate_before: PolicyDuration.optional(),
+  /** Who is told about each ask, its reminder and its escalation, and where: each message carries their approval link. */
+  notify: z.array(NotifyTarget).max(50).optional(),
 });
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 
@@ -44,6 +47,8 @@ export const ApprovalRequirements = z.object({
   separation_of_duties: z.boolean(),
   reminder_before_ms: z.number().int().positive().optional(),
   escalate_before_ms: z.number().int().positive().optional(),
+  /** Whom to tell, without their addresses (those stay in the policy file). */
+  notify: z.array(NotifyPlan).optional(),
 });
 export type ApprovalRequirements = z.infer<typeof ApprovalRequirements>;
 

@@ -3,6 +3,7 @@ import { Action, ActionDigest, AskId, Decision } from './ask.js';
 import { AgentName } from './command.js';
 import { ClientKey } from './ids.js';
 import { LlmUsage } from './plan.js';
+import { NotificationOutcome } from './notify.js';
 import { RiskLevel } from './risk.js';
 import { TenantId } from './tenant.js';
 
@@ -73,6 +74,8 @@ export const TaskProgressReport = report(
      * progress (`stalled`, with Temporal's cause), or it was stalled and moves again (`moving`).
      */
     stalled: StallNotice.optional(),
+    /** Set when an approver was told about an ask (or NEXUS gave up telling them): never the link, never the address. */
+    notification: NotificationOutcome.optional(),
   }),
 );
 export const AskCreatedReport = report(

@@ -124,6 +124,8 @@ export async function startApi(config: Config, deps: {
       llm_timeout_ms: config.llm.timeoutMs,
       remote_heartbeat_timeout_ms: config.remote.heartbeatTimeoutMs,
       agent_heartbeat_timeout_ms: config.workflow.agentHeartbeatTimeoutMs,
+      notify_retry_interval_ms: config.notify.retryIntervalMs,
+      notify_max_attempts: config.notify.maxAttempts,
     },
     limits: config.limits,
     auth: {

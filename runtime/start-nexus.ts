@@ -27,6 +27,8 @@ import type { Role } from './roles.js';
 import { loadTrust } from './trust.js';
 import { AuditLog } from '../infra/store/audit-log.js';
 import { ApprovalUses } from '../infra/store/approval-uses.js';
+import { ApprovalLinks } from '../infra/store/approval-links.js';
+import { AskIndex } from '../infra/store/ask-index.js';
 import { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import { startApi, type ApiRuntime } from './start-api.js';
@@ -184,6 +186,14 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           approvalUses: new ApprovalUses(redis.worker, keys),
           decisionRefusals,
           payloadRefusals,
+          notify: {
+            // The worker holds the decision keys already; making a link gives it nothing it could not sign itself.
+            links: { store: new ApprovalLinks(redis.worker, keys), seal: trust.linkSeal, publicUrl: config.http.publicUrl },
+            asks: new AskIndex(redis.worker, keys),
+            authMode: config.auth.mode,
+            webhookSecret: config.notify.webhookSecret,
+            timeoutMs: config.notify.timeoutMs,
+          },
           ...(remote ? { remote: remote.publisher } : {}),
         },
         logger,

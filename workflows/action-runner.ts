@@ -4,7 +4,8 @@ import type { Action, ActionAssessment, CommandInput, CommandState, Report, Risk
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
 import { agentActivities, assessment as assess, durable, local, opening } from './activity-proxies.js';
-import type { ApprovalGate, GateOutcome } from './approval-gate.js';
+import type { ApprovalGate, AskStage, GateOutcome } from './approval-gate.js';
+import { ApproverNotices, type AskNotice } from './approver-notices.js';
 import type { ReportBuilder } from './report-builder.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 import { toTaskError } from './task-error.js';
@@ -53,6 +54,7 @@ export class ActionRunner {
   private started: boolean;
   private recordedRisk: RiskLevel;
   private readonly activities;
+  private readonly notices: ApproverNotices;
 
   constructor(
     private readonly input: CommandInput,
@@ -65,6 +67,7 @@ export class ActionRunner {
     this.started = !startWhenActing;
     this.recordedRisk = input.request.risk_level ?? 'GREEN';
     this.activities = agentActivities(input.settings);
+    this.notices = new ApproverNotices(input, reports);
   }
 
   /** `openingReports`: reports still to go out before this step, sent together with its first assessment. */
@@ -184,23 +187,36 @@ export class ActionRunner {
         ...(excluded.length > 0 ? { excluded_deciders: excluded } : {}),
       }),
     ]);
-    return this.gate.wait(
-      { askId, expiresAtMs, digest: verdict.action_digest, approval: verdict.approval, excluded: [...excluded] },
-      // Stages follow a decision (or a timer): announced durably, like the decision itself.
-      (stage) => durable.publishReports([this.reports.build('task_progress', {
-        message: stage.stage === 'approval'
-          ? `${stage.approvals} of ${verdict.approval.quorum} approvals (${stage.decision.decided_by})`
-          : stage.stage === 'reminder' ? 'reminder: this ask is still waiting for a decision' : 'escalated: admins may decide this ask too',
-        ask: {
-          ask_id: askId,
-          stage: stage.stage,
-          approvals: stage.approvals,
-          quorum: verdict.approval.quorum,
-          ...(stage.stage === 'approval' ? { decided_by: stage.decision.decided_by } : {}),
-          expires_at: new Date(expiresAtMs).toISOString(),
+    const notice: AskNotice = { askId, targets: verdict.approval.notify ?? [] };
+    this.notices.send(notice, 'ask');
+    try {
+      return await this.gate.wait(
+        { askId, expiresAtMs, digest: verdict.action_digest, approval: verdict.approval, excluded: [...excluded] },
+        async (stage) => {
+          await this.announceStage(askId, expiresAtMs, verdict, stage);
+          if (stage.stage !== 'approval') this.notices.send(notice, stage.stage);
         },
-      })]),
-    );
+      );
+    } finally {
+      await this.notices.close();
+    }
+  }
+
+  /** Stages follow a decision (or a timer): announced durably, like the decision itself. */
+  private async announceStage(askId: string, expiresAtMs: number, verdict: ActionAssessment, stage: AskStage): Promise<void> {
+    await durable.publishReports([this.reports.build('task_progress', {
+      message: stage.stage === 'approval'
+        ? `${stage.approvals} of ${verdict.approval.quorum} approvals (${stage.decision.decided_by})`
+        : stage.stage === 'reminder' ? 'reminder: this ask is still waiting for a decision' : 'escalated: admins may decide this ask too',
+      ask: {
+        ask_id: askId,
+        stage: stage.stage,
+        approvals: stage.approvals,
+        quorum: verdict.approval.quorum,
+        ...(stage.stage === 'approval' ? { decided_by: stage.decision.decided_by } : {}),
+        expires_at: new Date(expiresAtMs).toISOString(),
+      },
+    })]);
   }
 
   private async execute(action: Action, verdict: ActionAssessment, risk: RiskLevel, approval?: RunAgentInput['approval']): Promise<StepOutcome> {

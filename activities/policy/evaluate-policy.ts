@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { maxRisk, type Action, type ApprovalRequirements, type PolicyCondition, type PolicyVerdict, type RiskPolicy } from '../../contracts/index.js';
 import { parseDuration } from '../../contracts/duration.js';
+import { notifyTargetId } from '../notify/notify-target-id.js';
 
 /** Applies every matching rule; the verdict is the highest risk among them (GREEN when none match). */
 export function evaluatePolicy(policy: RiskPolicy, action: Action): PolicyVerdict {
@@ -68,5 +69,6 @@ export function approvalRequirements(policy: RiskPolicy, agent: string): Approva
     separation_of_duties: approval?.separation_of_duties ?? false,
     ...(reminder ? { reminder_before_ms: reminder } : {}),
     ...(escalate ? { escalate_before_ms: escalate } : {}),
+    ...(approval?.notify?.length ? { notify: approval.notify.map((t) => ({ target: notifyTargetId(t), channel: t.channel, approver: t.approver, stages: t.stages })) } : {}),
   };
 }

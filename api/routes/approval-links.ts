@@ -4,13 +4,13 @@ import {
   ApprovalLinksRequest,
   ApprovalLinkToken,
   LinkDecisionRequest,
-  Report,
   type ApprovalLinkRecord,
   type ApprovalLinksIssued,
   type DecideAccepted,
   type Tenant,
 } from '../../contracts/index.js';
 import { AUDITED_OPENS_PER_LINK } from '../../infra/store/approval-links.js';
+import { askCreatedOf } from '../../infra/store/ask-index.js';
 import { SECURITY_LOG, type AuditLinkEntry } from '../../infra/store/audit-log.js';
 import type { RefusalBudget } from '../../infra/store/refusal-budget.js';
 import { LinkSeal } from '../../infra/trust/link-seal.js';
@@ -191,7 +191,9 @@ export function approvalLinkRoutes(deps: ApiDeps, refusals: RefusalBudget) {
     const view = await deps.askIndex.view(record.tenant, record.ask_id).catch(() => {
       throw ApiError.unavailable('Redis');
     });
-    if (!view || view.status === 'expired') throw new ApiError(410, 'link_expired', 'the request of this link has expired');
+    // A link NEXUS sent the moment it asked can be opened before the bridge has recorded the ask: "again shortly".
+    if (!view) throw new ApiError(503, 'backend_unavailable', 'this request is still being recorded; open the link again in a moment', undefined, 1);
+    if (view.status === 'expired') throw new ApiError(410, 'link_expired', 'the request of this link has expired');
     c.set('correlationId', view.correlationId || undefined);
     if (view.status !== 'pending') {
       throw new ApiError(409, 'ask_not_pending', view.settled
@@ -199,9 +201,9 @@ export function approvalLinkRoutes(deps: ApiDeps, refusals: RefusalBudget) {
         : 'this request can no longer be decided');
     }
     if (view.actionDigest !== record.action_digest) throw new ApiError(409, 'digest_mismatch', 'the action awaiting approval is not the one this link was made for');
-    const report = Report.safeParse(parseJson(view.report));
-    if (!report.success || report.data.report_type !== 'ask_created') throw ApiError.unavailable('the ask index');
-    return { record, ask: report.data.payload, roles: await currentRoles(record) };
+    const report = askCreatedOf(view);
+    if (!report) throw ApiError.unavailable('the ask index');
+    return { record, ask: report.payload, roles: await currentRoles(record) };
   }
 
   /** A token approver decides with the roles both the link and their token still have; a revoked token, none. */
@@ -244,14 +246,6 @@ export function approvalLinkRoutes(deps: ApiDeps, refusals: RefusalBudget) {
 
 /** The record of a link whose signature was good, kept per request for the refusal's audit entry. */
 const refusedRecord = new WeakMap<Context<ApiEnv>, ApprovalLinkRecord>();
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 function invalid(): ApiError {
   // One answer for unknown, malformed, altered and forged: the caller learns nothing about which.

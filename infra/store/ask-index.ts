@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import type { Decision, Tenant } from '../../contracts/index.js';
+import { Report, type Decision, type ReportOf, type Tenant } from '../../contracts/index.js';
 import type { RedisKeys } from './keys.js';
 
 const CLAIM_SCRIPT = readFileSync(new URL('./claim-ask.lua', import.meta.url), 'utf8');
@@ -35,6 +35,18 @@ export interface AskView {
   /** The `ask_created` report, JSON as stored. */
   report: string;
   settled: { decision: string; decidedBy: string } | undefined;
+}
+
+/** The `ask_created` report a view holds, checked against its contract; undefined when what is stored is not one. */
+export function askCreatedOf(view: AskView): ReportOf<'ask_created'> | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(view.report);
+  } catch {
+    return undefined;
+  }
+  const report = Report.safeParse(raw);
+  return report.success && report.data.report_type === 'ask_created' ? report.data : undefined;
 }
 
 type RedisWithClaim = Redis & { nexusClaimAsk(...args: string[]): Promise<[ClaimOutcome, string, string, string, string, string, string]> };

@@ -156,6 +156,9 @@ export interface AuditLinkEntry {
   decision?: string;
   /** Whoever opened or posted the link: a forwarded link used from another device shows here. */
   user_agent?: string;
+  /** Issued by NEXUS itself to tell an approver: where it was sent and at which stage of the ask. */
+  channel?: string;
+  stage?: string;
 }
 
 export type AuditEntry = AuditLinkEntry | AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry | AuditReportEntry | AuditPayloadEntry;

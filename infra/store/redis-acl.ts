@@ -8,7 +8,8 @@ const literal = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
  * `%R~` is read-only, `~` read and write. Every role: no admin or dangerous command (FLUSHALL, CONFIG, KEYS, ACL,
  * MONITOR, DEBUG…) but INFO (the client's ready check), no pub/sub channel, and only its own keys. So the bridge alone
  * writes report streams and the ask index's settlement, only the worker marks an approval used (the API cannot clear
- * one), only the API reads tokens and keeps approval links, and none can reach another application's keys in the same Redis.
+ * one), only the API reads tokens, only the API and the worker (which sends approvers their links) keep approval links,
+ * and none can reach another application's keys in the same Redis.
  */
 export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
   const p = literal(prefix);
@@ -26,6 +27,9 @@ export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
       ...common,
       // The delivery ledgers, and where they lived before (moved on a step's next claim).
       `~${tenant('approval-use:*')}`, `~${p}{kakao:*}:*`, `~${p}kakao:*`,
+      // The links it sends approvers (policy files' approval.notify; it holds the decision keys already), and the
+      // asks they are about, read only: a message says what NEXUS recorded, not what its scheduler claims.
+      `~${p}{link:*}:link`, `%R~${tenant('ask:*')}`,
       ...audit,
     ],
     api: [

@@ -48,6 +48,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LLM_REQUIRED: 'true' })).toThrow('LLM_REQUIRED=true but no provider configured');
     expect(loadConfig({ LLM_REQUIRED: 'true', ANTHROPIC_API_KEY: 'k' }).llm.providers).toEqual(['anthropic']);
   });
+
+  it('takes a Standard Webhooks secret of 24 to 64 bytes, and never echoes a bad one', () => {
+    const good = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(loadConfig({ NEXUS_NOTIFY_WEBHOOK_SECRET: good }).notify).toMatchObject({ webhookSecret: good, timeoutMs: 10_000, retryIntervalMs: 2_000, maxAttempts: 8 });
+    for (const bad of ['plain-secret-not-whsec', `whsec_${Buffer.alloc(8, 7).toString('base64')}`, 'whsec_not base64!']) {
+      expect(() => loadConfig({ NEXUS_NOTIFY_WEBHOOK_SECRET: bad })).toThrow(/^NEXUS_NOTIFY_WEBHOOK_SECRET=\*\*\* is invalid: must be whsec_/);
+    }
+  });
 });
 
 describe('parseDuration', () => {

@@ -44,6 +44,13 @@ const OtlpHeaders = z.string().transform((text, ctx) => {
   return headers;
 });
 
+/** A Standard Webhooks secret: `whsec_` and 24 to 64 random bytes in base64 (`echo whsec_$(openssl rand -base64 32)`). */
+const WebhookSecret = z.string().refine((text) => {
+  const body = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(text)?.[1];
+  const bytes = body ? Buffer.from(body, 'base64').length : 0;
+  return bytes >= 24 && bytes <= 64;
+}, 'must be whsec_ and 24 to 64 bytes in base64 (echo whsec_$(openssl rand -base64 32))');
+
 const RedisUrl = z.string().refine((url) => parseRedisUrl(url) !== undefined, 'must be a redis:// URL, or redis+cluster://[user:password@]host:port[,host:port…] for a cluster');
 const AmqpUrl = z.string().regex(/^amqps?:\/\//, 'must be an amqp:// URL');
 
@@ -72,6 +79,11 @@ const Env = z.object({
   NEXUS_SHARE_SIGNING_SECRET: Optional,
   NEXUS_SHARE_MAX_BYTES: z.coerce.number().int().min(1).default(1024 * 1024),
   NEXUS_SHARE_TIMEOUT: Duration.default(10_000),
+  // Telling approvers about asks (policy files' approval.notify): the Standard Webhooks secret, and how hard to try.
+  NEXUS_NOTIFY_WEBHOOK_SECRET: WebhookSecret.optional(),
+  NEXUS_NOTIFY_TIMEOUT: Duration.default(10_000),
+  NEXUS_NOTIFY_RETRY_INTERVAL: Duration.default(2_000),
+  NEXUS_NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   NEXUS_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default('nexus:'),
   NEXUS_REPORTS_EXCHANGE: z.string().min(1).default('nexus.reports'),
   NEXUS_BRIDGE_QUEUE: z.string().min(1).default('nexus.reports.bridge'),
@@ -261,6 +273,12 @@ function toConfig(env: z.infer<typeof Env>) {
     agents: {
       shareAllowlist: env.NEXUS_SHARE_ALLOWLIST,
       share: { signingSecret: env.NEXUS_SHARE_SIGNING_SECRET, maxBytes: env.NEXUS_SHARE_MAX_BYTES, timeoutMs: env.NEXUS_SHARE_TIMEOUT },
+    },
+    notify: {
+      webhookSecret: env.NEXUS_NOTIFY_WEBHOOK_SECRET,
+      timeoutMs: env.NEXUS_NOTIFY_TIMEOUT,
+      retryIntervalMs: env.NEXUS_NOTIFY_RETRY_INTERVAL,
+      maxAttempts: env.NEXUS_NOTIFY_MAX_ATTEMPTS,
     },
     sse: {
       heartbeatMs: env.NEXUS_SSE_HEARTBEAT,

@@ -7,7 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdFor, type CommandInput, type Report, type RunAgentInput } from '../../contracts/index.js';
+import { workflowIdFor, type ApproverNotice, type CommandInput, type Report, type RunAgentInput } from '../../contracts/index.js';
 import { createLogger } from '../../infra/logger.js';
 import { deadLetterQueue } from '../../infra/messaging/report-topology.js';
 import { RedisKeys } from '../../infra/store/keys.js';
@@ -345,6 +345,28 @@ describe('no back doors: every side effect proves its approval where it happens'
 
     await endsAsDecided(victim, 'approve');
   });
+  it('a rogue workflow cannot have NEXUS send anyone an approval link: not for another command, nor for its ask', async () => {
+    const victim = await shareAsking('rogue-notice');
+    const commandId = victim.workflowId.split('/').at(-1) ?? '';
+    const notice = (workflowId: string, command: string): ApproverNotice => ({
+      tenant, correlation_id: victim.correlationId, workflow_id: workflowId, command_id: command, ask_id: victim.ask.payload.ask_id, stage: 'ask',
+      target: { target: '0123456789abcdef', channel: 'webhook', approver: 'principal-park', stages: ['ask'] },
+    });
+    // Naming the victim command from a workflow of its own: refused before anything is read.
+    const foreignId = `rogue-notice-${Date.now()}`;
+    started.push(foreignId);
+    expect(await rogue(insider, rogueQueue.keyed, foreignId, { activity: 'notifyApprover', input: notice(victim.workflowId, commandId) })).toEqual({ ok: false, code: 'effect_foreign' });
+    // A workflow whose id looks like a command of the tenant, naming itself, and the victim's ask: the ask is not its own.
+    const lookalike = workflowIdFor(tenant, `rogue-${Date.now()}`);
+    started.push(lookalike);
+    expect(await rogue(insider, rogueQueue.keyed, lookalike, { activity: 'notifyApprover', input: notice(lookalike, lookalike.split('/').at(-1) ?? '') })).toEqual({ ok: false, code: 'effect_foreign' });
+    expect((await effects(tenant.org_id, lookalike)).map((e) => [e.activity, e.code])).toEqual([['notifyApprover', 'effect_foreign']]);
+    // No link was made for the victim's ask.
+    expect((await audit.read(tenant.org_id)).filter((e) => e.event === 'link_issued' && e.ask_id === victim.ask.payload.ask_id)).toEqual([]);
+
+    await endsAsDecided(victim, 'deny');
+  });
+
   it('a decision sent to Temporal without the payload key is refused by the validator, and Temporal records nothing', async () => {
     const victim = await shareAsking('plain-update');
     const forged = { ask_id: victim.ask.payload.ask_id, decision: 'approve', decided_by: 'mallory', action_digest: victim.ask.payload.action_digest, roles: ['approver'], proof: { nonce: 'n', signed_at: new Date().toISOString(), key_id: 'k', mac: 'x' } };

@@ -1,5 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { clusterOf, redisClient } from '../../infra/redis.js';
 import { redisUrlWithLogin } from '../../infra/redis-address.js';
@@ -10,6 +13,8 @@ import { cleanupEnv, isolatedEnv, killHard, post, REDIS_URL, spawnRole, testLogg
 import { expectApprovedShareDelivered, sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { NoticeReceiver } from '../support/notice-receiver.js';
+import { until } from '../support/until.js';
 
 /**
  * Redis ACL users per role, as `npm run redis:users -- --apply` defines them (the compose file runs the same): the
@@ -30,6 +35,10 @@ const logins = {
   bridge: urlOf('bridge', passwords.REDIS_BRIDGE_PASSWORD),
 };
 const tenant = { org_id: 'acme', project_id: `acl-${id}` };
+// A project whose policy tells its approver of each ask by webhook: the worker makes and sends the link.
+const notifyTenant = { org_id: 'acme', project_id: `acl-notify-${id}` };
+const notices = new NoticeReceiver();
+const policyDir = mkdtempSync(join(tmpdir(), 'nexus-acl-policies-'));
 const roles: ChildProcess[] = [];
 const clients: Redis[] = [];
 let baseUrl: string;
@@ -37,6 +46,12 @@ let hookUrl: string;
 
 beforeAll(async () => {
   hookUrl = await receiver.start();
+  const noticeUrl = await notices.start();
+  copyFileSync('policies/default.json', join(policyDir, 'default.json'));
+  mkdirSync(join(policyDir, 'acme'));
+  writeFileSync(join(policyDir, 'acme', `${notifyTenant.project_id}.json`), JSON.stringify({
+    rules: [], approval: { notify: [{ channel: 'webhook', url: `${noticeUrl}/hooks/principal`, approver: 'principal-park' }] },
+  }));
   const lines: string[] = [];
   await redisUsersCli(['--apply'], { ...env, ...passwords, REDIS_USER_PREFIX: userPrefix }, (l) => lines.push(l));
   expect(lines.join('\n')).toContain(`${userPrefix}bridge`);
@@ -49,7 +64,10 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${port}`;
   const { logFile } = testLogger(env);
   for (const role of ['bridge', 'worker', 'api'] as const) {
-    roles.push(await spawnRole(role, { ...env, PORT: String(port), REDIS_URL: logins[role], NEXUS_SHARE_ALLOWLIST: new URL(hookUrl).origin }, logFile));
+    roles.push(await spawnRole(role, {
+      ...env, PORT: String(port), REDIS_URL: logins[role], NEXUS_SHARE_ALLOWLIST: new URL(hookUrl).origin,
+      NEXUS_POLICY_DIR: policyDir, NEXUS_NOTIFY_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+    }, logFile));
   }
 }, 180_000);
 
@@ -57,6 +75,7 @@ afterAll(async () => {
   for (const child of roles) await killHard(child);
   for (const client of clients) client.disconnect();
   await receiver.stop();
+  await notices.stop();
   await cleanupEnv(env);
   const admin = await testRedis();
   for (const node of clusterOf(admin)?.nodes('all') ?? [admin]) {
@@ -94,6 +113,18 @@ describe('Redis ACL users per role', () => {
     expect(receiver.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
   });
 
+  it('send approvers their links from the worker\'s own login: the link in the message approves once', async () => {
+    const share = await sendShare({ baseUrl, tenant: notifyTenant, hookUrl, label: `acl-notice-${id}`, headers: { 'x-user-id': 'teacher-requester' } });
+    await until(async () => notices.to('/hooks/principal').length === 1, 20_000, 'the webhook notice');
+    const link = (notices.to('/hooks/principal')[0]?.body as { data: { link: string } }).data.link;
+    const used = await fetch(new URL(new URL(link).pathname, baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"decision":"approve"}' });
+    expect(used.status).toBe(202);
+    const reports = await share.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'the share approved from the notice');
+    share.stream.close();
+    expect(reports.find((r) => r.report_type === 'task_progress' && r.payload.notification)?.payload).toMatchObject({ notification: { approver: 'principal-park', status: 'sent' } });
+    expect(receiver.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
+  });
+
   it('refuse each user what its role must not do', async () => {
     const noperm = expect.stringMatching(/NOPERM/);
     const stream = `${prefix}{${tenant.org_id}:${tenant.project_id}}:reports`;
@@ -108,10 +139,14 @@ describe('Redis ACL users per role', () => {
     expect(await attempt(logins.api, 'DEL', approvalUse)).toEqual(noperm);
     expect(await attempt(logins.bridge, 'DEL', approvalUse)).toEqual(noperm);
     expect(await attempt(logins.worker, 'EXISTS', approvalUse)).toBeUndefined();
-    // Only the API keeps approval links: no other role can make one, nor mark one used or unused.
+    // The API and the worker (which sends approvers their links) keep approval links; the bridge cannot touch one.
     expect(await attempt(logins.api, 'HGET', link, 'state')).toBeUndefined();
-    expect(await attempt(logins.worker, 'HSET', link, 'state', 'issued')).toEqual(noperm);
+    expect(await attempt(logins.worker, 'HGET', link, 'state')).toBeUndefined();
     expect(await attempt(logins.bridge, 'HSET', link, 'state', 'issued')).toEqual(noperm);
+    // The worker reads an ask (what a notice says about it) and cannot change one: only the bridge and the API do.
+    const ask = `${prefix}{${tenant.org_id}:${tenant.project_id}}:ask:some-ask`;
+    expect(await attempt(logins.worker, 'HGET', ask, 'status')).toBeUndefined();
+    expect(await attempt(logins.worker, 'HSET', ask, 'status', 'resolved')).toEqual(noperm);
     // Only the API reads tokens.
     expect(await attempt(logins.bridge, 'GET', token)).toEqual(noperm);
     expect(await attempt(logins.worker, 'GET', token)).toEqual(noperm);

@@ -14,6 +14,7 @@ import {
   type Action,
   type ActionAssessment,
   type ApprovalRequirements,
+  type ApproverNotice,
   type CommandInput,
   type DecisionVerdict,
   type Report,
@@ -90,19 +91,23 @@ export interface StubOptions {
   verifyDelayMs?: (decision: DecideInput) => number;
   /** How many assessments fail (retryably) before they succeed. */
   assessFailures?: number;
+  /** What telling an approver does (default: it succeeds at once); throwing fails this attempt. */
+  notify?: (notice: ApproverNotice, attempt: number) => Promise<void>;
 }
 
 /** The activities the workflow calls, by their real names, recording every call. */
-export function stubActivities({ risk, approval, verifyDelayMs, assessFailures = 0 }: StubOptions) {
+export function stubActivities({ risk, approval, verifyDelayMs, assessFailures = 0, notify }: StubOptions) {
   const calls = {
     reports: [] as Report[],
     assessed: [] as Action[],
     verified: [] as VerifyDecisionInput[],
     runs: [] as RunAgentInput[],
+    /** Every attempt at telling an approver, in order. */
+    notices: [] as Array<ApproverNotice & { attempt: number }>,
     /** Which report types went out through a local activity (true) or a regular, durable one (false). */
     publishedLocally: [] as Array<[Report['report_type'], boolean]>,
   };
-  const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'publishAndAssess' | 'verifyDecision' | 'runAgent'> = {
+  const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'publishAndAssess' | 'verifyDecision' | 'runAgent' | 'notifyApprover'> = {
     async publishReports(reports) {
       calls.reports.push(...reports);
       const { isLocal } = Context.current().info;
@@ -134,6 +139,12 @@ export function stubActivities({ risk, approval, verifyDelayMs, assessFailures =
       return proof.key_id === 'forged'
         ? { ok: false, code: 'decision_forged', message: 'stub: the proof does not match' }
         : { ok: true };
+    },
+    async notifyApprover(notice) {
+      const { attempt } = Context.current().info;
+      calls.notices.push({ ...notice, attempt });
+      await notify?.(notice, attempt);
+      return { attempts: attempt };
     },
     async runAgent(input) {
       calls.runs.push(input);

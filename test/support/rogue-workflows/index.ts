@@ -6,7 +6,7 @@ type NexusActivities = ReturnType<typeof createActivities>;
 export interface RogueOrder {
   /** The NEXUS worker's task queue: where the rogue schedules the activity it wants run. */
   taskQueue: string;
-  activity: 'runAgent' | 'publishReports' | 'publishAndAssess';
+  activity: 'runAgent' | 'publishReports' | 'publishAndAssess' | 'notifyApprover';
   input: unknown;
 }
 
@@ -19,6 +19,7 @@ export async function rogueCaller(order: RogueOrder): Promise<{ ok: boolean; cod
   try {
     if (order.activity === 'runAgent') await nexus.runAgent(order.input as never);
     else if (order.activity === 'publishAndAssess') await nexus.publishAndAssess(order.input as never);
+    else if (order.activity === 'notifyApprover') await nexus.notifyApprover(order.input as never);
     else await nexus.publishReports(order.input as never);
     return { ok: true };
   } catch (err) {

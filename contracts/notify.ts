@@ -16,6 +16,9 @@ const NotifyUrl = z.url({ protocol: /^https?$/ }).refine((text) => {
   return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }, 'must be https (http only to 127.0.0.1, localhost or [::1])');
 
+/** The language of a message people read (Slack, e-mail); the approval page follows the reader's browser. */
+export const NotifyLocale = z.enum(['en', 'ko']);
+
 const TargetBase = {
   /** Whom the link in the message is for: a token id in tokens mode, a name in local mode (as approval links name them). */
   approver: ClientKey,
@@ -23,7 +26,7 @@ const TargetBase = {
   stages: z.array(NotifyStage).min(1).max(3).default(['ask', 'reminder']),
 };
 
-export const NotifyChannel = z.enum(['webhook', 'slack']);
+export const NotifyChannel = z.enum(['webhook', 'slack', 'email', 'alimtalk']);
 export type NotifyChannel = z.infer<typeof NotifyChannel>;
 
 /** One place an approver is told about asks, in a policy file's `approval.notify`. */
@@ -31,7 +34,11 @@ export const NotifyTarget = z.discriminatedUnion('channel', [
   /** A JSON POST signed the Standard Webhooks way with NEXUS_NOTIFY_WEBHOOK_SECRET. */
   z.strictObject({ channel: z.literal(NotifyChannel.enum.webhook), url: NotifyUrl, ...TargetBase }),
   /** A Slack incoming webhook (its URL is the credential to post to the channel). */
-  z.strictObject({ channel: z.literal(NotifyChannel.enum.slack), url: NotifyUrl, ...TargetBase }),
+  z.strictObject({ channel: z.literal(NotifyChannel.enum.slack), url: NotifyUrl, locale: NotifyLocale.default('en'), ...TargetBase }),
+  /** An e-mail through the install's mail server (NEXUS_SMTP_URL, NEXUS_SMTP_FROM). */
+  z.strictObject({ channel: z.literal(NotifyChannel.enum.email), to: z.email().max(254), locale: NotifyLocale.default('en'), ...TargetBase }),
+  /** KakaoTalk AlimTalk through NAVER Cloud SENS, with the approval template (SENS_NOTIFY_TEMPLATE_CODE); Korean. */
+  z.strictObject({ channel: z.literal(NotifyChannel.enum.alimtalk), phone: z.string().regex(/^01[016789]-?\d{3,4}-?\d{4}$/, 'must be a Korean mobile number like 010-1234-5678'), ...TargetBase }),
 ]);
 export type NotifyTarget = z.infer<typeof NotifyTarget>;
 

@@ -29,6 +29,8 @@ import { AuditLog } from '../infra/store/audit-log.js';
 import { ApprovalUses } from '../infra/store/approval-uses.js';
 import { ApprovalLinks } from '../infra/store/approval-links.js';
 import { AskIndex } from '../infra/store/ask-index.js';
+import { SmtpSender } from '../activities/notify/smtp-sender.js';
+import { SensAlimtalkClient } from '../agents/student-excel-kakao/sens-alimtalk-client.js';
 import { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import { startApi, type ApiRuntime } from './start-api.js';
@@ -167,6 +169,13 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
         perOrg: new RefusalBudget(redis.worker, keys, audit, config.limits.refusalsPerMin, logger.child({ module: 'audit' })),
       };
       const payloadRefusals = new RefusalBudget(redis.worker, keys, audit, REFUSED_PAYLOADS_PER_MIN, logger.child({ module: 'audit' }));
+      const { smtp } = config.notify;
+      const mail = smtp ? new SmtpSender({ ...smtp, timeoutMs: config.notify.timeoutMs }) : undefined;
+      if (mail) stops.push(async () => mail.close());
+      const { sens } = config;
+      const alimtalk = sens.accessKey && sens.secretKey && sens.serviceId && sens.plusFriendId && sens.notifyTemplateCode
+        ? { client: new SensAlimtalkClient({ ...sens, accessKey: sens.accessKey, secretKey: sens.secretKey, serviceId: sens.serviceId, plusFriendId: sens.plusFriendId }), templateCode: sens.notifyTemplateCode }
+        : undefined;
       const { worker, connection, done } = await startWorker({
         target: config.temporal,
         payloadKeys: trust.payloadKeys,
@@ -192,6 +201,8 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
             asks: new AskIndex(redis.worker, keys),
             authMode: config.auth.mode,
             webhookSecret: config.notify.webhookSecret,
+            mail,
+            alimtalk,
             timeoutMs: config.notify.timeoutMs,
           },
           ...(remote ? { remote: remote.publisher } : {}),

@@ -18,7 +18,13 @@ import type { PolicyStore } from '../policy/policy-store.js';
 import { tenantPolicy } from '../policy/tenant-policy.js';
 import { NoticeError, postNotice } from './notice-error.js';
 import { notifyTargetId } from './notify-target-id.js';
+import { emailMessage } from './email-notice.js';
+import { NOTICE_WORDS } from './notice-words.js';
 import { slackMessage } from './slack-notice.js';
+import type { SmtpSender } from './smtp-sender.js';
+import { alimtalkMessage } from './alimtalk-notice.js';
+import { AgentError } from '../../agents/agent-error.js';
+import type { OutgoingMessage, SensAlimtalkClient } from '../../agents/student-excel-kakao/sens-alimtalk-client.js';
 import { WEBHOOK_EVENT, webhookHeaders, webhookSecretBytes } from './webhook-notice.js';
 
 export interface NotifyDeps {
@@ -28,8 +34,12 @@ export interface NotifyDeps {
   links: { store: ApprovalLinks; seal: LinkSeal; publicUrl: string };
   /** `tokens`: the approver is a token id, checked again when the link is used. */
   authMode: 'local' | 'tokens';
+  /** KakaoTalk through SENS with the approval template; no AlimTalk without it. */
+  alimtalk: { client: SensAlimtalkClient; templateCode: string } | undefined;
   /** Standard Webhooks secret (`whsec_…`); webhooks are not sent without it. */
   webhookSecret: string | undefined;
+  /** The install's mail server; no e-mail without it. */
+  mail: SmtpSender | undefined;
   timeoutMs: number;
   audit: AuditLog;
   logger: Logger;
@@ -70,11 +80,9 @@ export function createNotifyApprover(deps: NotifyDeps) {
       const policy = await tenantPolicy(deps.policies, real.tenant);
       const target = policy.approval?.notify?.find((t) => notifyTargetId(t) === notice.target.target);
       if (!target) throw new NoticeError(NOTIFY_FAILURES.targetGone, 'this notify target is no longer in the policy file', false);
-      if (target.channel === 'webhook' && !deps.webhookSecret) {
-        throw new NoticeError(NOTIFY_FAILURES.notConfigured, 'webhooks are signed with NEXUS_NOTIFY_WEBHOOK_SECRET, which is not set', false);
-      }
-      const link = await issueLink(notice, target, ask.report.payload);
-      await send(notice, target, ask.report.payload, link);
+      // A channel this install cannot use fails before any link is made.
+      const deliver = deliveryFor(notice, target, ask.report.payload);
+      await deliver(await issueLink(notice, target, ask.report.payload));
       log.info(ctx, 'approver notified');
       return { attempts };
     } catch (err) {
@@ -127,36 +135,77 @@ export function createNotifyApprover(deps: NotifyDeps) {
     return `${deps.links.publicUrl}/approve/${deps.links.seal.sign(record)}`;
   }
 
-  async function send(notice: ApproverNotice, target: NotifyTarget, ask: AskFacts, link: string): Promise<void> {
-    if (target.channel === 'slack') {
-      const body = JSON.stringify(slackMessage({ stage: notice.stage, title: ask.title, risk: ask.risk_level, approver: target.approver, expiresAt: ask.expires_at, link }));
-      await postNotice(target.url, body, { 'content-type': 'application/json' }, deps.timeoutMs, 'Slack');
-      return;
+  /** How this notice goes out once it has its link; throws when the install lacks what the channel needs. */
+  function deliveryFor(notice: ApproverNotice, target: NotifyTarget, ask: AskFacts): (link: string) => Promise<void> {
+    // The same across retries of this notice: the receiver's idempotency key (an e-mail's Message-ID).
+    const id = `${notice.ask_id}.${notice.stage}.${notice.target.target}`;
+    const facts = { stage: notice.stage, title: ask.title, risk: ask.risk_level, approver: target.approver, expiresAt: ask.expires_at };
+    switch (target.channel) {
+      case 'slack': {
+        const words = NOTICE_WORDS[target.locale];
+        return (link) => postNotice(target.url, JSON.stringify(slackMessage({ ...facts, link, words })), { 'content-type': 'application/json' }, deps.timeoutMs, 'Slack');
+      }
+      case 'email': {
+        const { mail } = deps;
+        if (!mail) throw new NoticeError(NOTIFY_FAILURES.notConfigured, 'e-mail needs NEXUS_SMTP_URL and NEXUS_SMTP_FROM, which are not set', false);
+        return (link) => mail.send({
+          to: target.to,
+          ...emailMessage({ ...facts, link, words: NOTICE_WORDS[target.locale] }),
+          messageId: `<${id}@${new URL(deps.links.publicUrl).hostname}>`,
+          headers: { 'X-Correlation-ID': notice.correlation_id, 'Auto-Submitted': 'auto-generated' },
+        });
+      }
+      case 'webhook': {
+        const { webhookSecret } = deps;
+        if (!webhookSecret) throw new NoticeError(NOTIFY_FAILURES.notConfigured, 'webhooks are signed with NEXUS_NOTIFY_WEBHOOK_SECRET, which is not set', false);
+        return (link) => {
+          const body = JSON.stringify({
+            type: WEBHOOK_EVENT[notice.stage],
+            timestamp: new Date().toISOString(),
+            data: {
+              ask_id: notice.ask_id,
+              correlation_id: notice.correlation_id,
+              command_id: notice.command_id,
+              org_id: notice.tenant.org_id,
+              project_id: notice.tenant.project_id,
+              stage: notice.stage,
+              approver: target.approver,
+              title: ask.title,
+              risk_level: ask.risk_level,
+              action_digest: ask.action_digest,
+              expires_at: ask.expires_at,
+              link,
+            },
+          });
+          const headers = { 'content-type': 'application/json', 'x-correlation-id': notice.correlation_id, ...webhookHeaders(webhookSecretBytes(webhookSecret), id, body) };
+          return postNotice(target.url, body, headers, deps.timeoutMs, 'the webhook');
+        };
+      }
+      case 'alimtalk': {
+        const { alimtalk } = deps;
+        if (!alimtalk) {
+          throw new NoticeError(NOTIFY_FAILURES.notConfigured, 'KakaoTalk needs SENS_ACCESS_KEY, SENS_SECRET_KEY, SENS_ALIMTALK_SERVICE_ID, SENS_PLUS_FRIEND_ID and SENS_NOTIFY_TEMPLATE_CODE', false);
+        }
+        return (link) => sendAlimtalk(alimtalk, alimtalkMessage({ askId: notice.ask_id, stage: notice.stage, title: ask.title, expiresAt: ask.expires_at, phone: target.phone, link }), id);
+      }
     }
-    const body = JSON.stringify({
-      type: WEBHOOK_EVENT[notice.stage],
-      timestamp: new Date().toISOString(),
-      data: {
-        ask_id: notice.ask_id,
-        correlation_id: notice.correlation_id,
-        command_id: notice.command_id,
-        org_id: notice.tenant.org_id,
-        project_id: notice.tenant.project_id,
-        stage: notice.stage,
-        approver: target.approver,
-        title: ask.title,
-        risk_level: ask.risk_level,
-        action_digest: ask.action_digest,
-        expires_at: ask.expires_at,
-        link,
-      },
-    });
-    const headers = {
-      'content-type': 'application/json',
-      'x-correlation-id': notice.correlation_id,
-      // The same across retries of this notice: the receiver's idempotency key.
-      ...webhookHeaders(webhookSecretBytes(deps.webhookSecret ?? ''), `${notice.ask_id}.${notice.stage}.${notice.target.target}`, body),
-    };
-    await postNotice(target.url, body, headers, deps.timeoutMs, 'the webhook');
+  }
+
+  /**
+   * SENS has no idempotency key: a retry first asks SENS for what this notice's attempts sent (same phone, same
+   * text, since it was first scheduled); when one went out, that message (and its link, still good) is the notice.
+   */
+  async function sendAlimtalk(sens: { client: SensAlimtalkClient; templateCode: string }, message: OutgoingMessage, id: string): Promise<void> {
+    const { info, cancellationSignal: signal } = Context.current();
+    try {
+      if (info.attempt > 1) {
+        const sent = await sens.client.listRequested({ templateCode: sens.templateCode, fromMs: info.scheduledTimestampMs - 60_000, toMs: Date.now() + 60_000, signal });
+        if (sent.some((m) => m.to === message.to && m.content === message.content)) return;
+      }
+      await sens.client.send({ templateCode: sens.templateCode, messages: [message], batchKey: id, signal });
+    } catch (err) {
+      if (!(err instanceof AgentError)) throw err;
+      throw new NoticeError(err.retryable ? NOTIFY_FAILURES.unavailable : NOTIFY_FAILURES.refused, err.message, err.retryable);
+    }
   }
 }

@@ -18,6 +18,8 @@ export interface SensSettings {
 export interface OutgoingMessage {
   to: string;
   content: string;
+  /** Web-link buttons, as the message's template declares them (an approval notice's "review" button). */
+  buttons?: Array<{ type: 'WL'; name: string; linkMobile: string; linkPc: string }>;
 }
 
 export interface SensMessageResult {
@@ -52,7 +54,7 @@ export class SensAlimtalkClient {
     const body = {
       plusFriendId: this.settings.plusFriendId,
       templateCode: input.templateCode,
-      messages: input.messages.map((m) => ({ countryCode: '82', to: m.to, content: m.content })),
+      messages: input.messages.map((m) => ({ countryCode: '82', to: m.to, content: m.content, ...(m.buttons ? { buttons: m.buttons } : {}) })),
     };
     // SENS has no idempotency header; the key is sent for the provider's logs and ours, and exactly-once comes
     // from the delivery ledger (see README).

@@ -84,6 +84,8 @@ const Env = z.object({
   NEXUS_NOTIFY_TIMEOUT: Duration.default(10_000),
   NEXUS_NOTIFY_RETRY_INTERVAL: Duration.default(2_000),
   NEXUS_NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  NEXUS_SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be smtp://[user:password@]host[:port] (STARTTLS) or smtps://… (TLS)').refine((text) => URL.canParse(text), 'must be a URL').optional(),
+  NEXUS_SMTP_FROM: z.string().min(3).max(300).regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address, or Name <address>').optional(),
   NEXUS_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default('nexus:'),
   NEXUS_REPORTS_EXCHANGE: z.string().min(1).default('nexus.reports'),
   NEXUS_BRIDGE_QUEUE: z.string().min(1).default('nexus.reports.bridge'),
@@ -139,6 +141,8 @@ const Env = z.object({
   SENS_ALIMTALK_SERVICE_ID: Optional,
   SENS_PLUS_FRIEND_ID: Optional,
   SENS_TEMPLATE_CODE: Optional,
+  // The AlimTalk template of approval notices (policy files' approval.notify, channel alimtalk).
+  SENS_NOTIFY_TEMPLATE_CODE: Optional,
   SENS_RATE_LIMIT_PER_SEC: z.coerce.number().positive().max(10_000).default(50),
   SENS_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
   SENS_TIMEOUT: Duration.default(15_000),
@@ -266,6 +270,7 @@ function toConfig(env: z.infer<typeof Env>) {
       serviceId: env.SENS_ALIMTALK_SERVICE_ID,
       plusFriendId: env.SENS_PLUS_FRIEND_ID,
       templateCode: env.SENS_TEMPLATE_CODE,
+      notifyTemplateCode: env.SENS_NOTIFY_TEMPLATE_CODE,
       rateLimitPerSec: env.SENS_RATE_LIMIT_PER_SEC,
       batchSize: env.SENS_BATCH_SIZE,
       timeoutMs: env.SENS_TIMEOUT,
@@ -279,6 +284,8 @@ function toConfig(env: z.infer<typeof Env>) {
       timeoutMs: env.NEXUS_NOTIFY_TIMEOUT,
       retryIntervalMs: env.NEXUS_NOTIFY_RETRY_INTERVAL,
       maxAttempts: env.NEXUS_NOTIFY_MAX_ATTEMPTS,
+      /** E-mail notices: both or neither (checked in loadConfig). */
+      smtp: env.NEXUS_SMTP_URL && env.NEXUS_SMTP_FROM ? { url: env.NEXUS_SMTP_URL, from: env.NEXUS_SMTP_FROM } : undefined,
     },
     sse: {
       heartbeatMs: env.NEXUS_SSE_HEARTBEAT,
@@ -362,5 +369,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('LLM_REQUIRED=true but no provider configured');
   }
   assertFilesConfig(parsed.data);
+  if ((parsed.data.NEXUS_SMTP_URL === undefined) !== (parsed.data.NEXUS_SMTP_FROM === undefined)) {
+    throw new ConfigError('NEXUS_SMTP_URL and NEXUS_SMTP_FROM go together: where to send e-mail, and who it is from');
+  }
   return config;
 }

@@ -11,6 +11,7 @@ import { auditEntries } from '../support/audit-entries.js';
 import { NoticeReceiver, type NoticeRequest } from '../support/notice-receiver.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, testLogger, testRedis, type RunningNexus } from '../support/nexus-under-test.js';
 import { sendShare } from '../support/red-share.js';
+import { SmtpSink } from '../support/smtp-sink.js';
 import { until } from '../support/until.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -22,6 +23,8 @@ import { WebhookReceiver } from '../support/webhook-receiver.js';
  */
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const notices = new NoticeReceiver();
+const smtpLogin = { user: 'nexus@school.example', pass: randomBytes(12).toString('base64url') };
+const smtp = new SmtpSink(smtpLogin);
 const shares = new WebhookReceiver();
 const policyDir = mkdtempSync(join(tmpdir(), 'nexus-notices-'));
 const PUBLIC_URL = 'https://nexus.school.example';
@@ -36,6 +39,7 @@ const { logger, logFile } = testLogger(env);
 const keys = new RedisKeys(env.NEXUS_REDIS_PREFIX ?? '');
 const tenant = { org_id: 'school', project_id: 'grade-3' };
 const staged = { org_id: 'school', project_id: 'staged' };
+const mailed = { org_id: 'school', project_id: 'mailed' };
 let nexus: RunningNexus;
 let redis: Redis;
 let base: string;
@@ -44,6 +48,11 @@ let hookUrl: string;
 beforeAll(async () => {
   base = await notices.start();
   hookUrl = await shares.start();
+  const smtpPort = await smtp.start();
+  env.NEXUS_SMTP_URL = `smtp://${encodeURIComponent(smtpLogin.user)}:${encodeURIComponent(smtpLogin.pass)}@127.0.0.1:${smtpPort}`;
+  env.NEXUS_SMTP_FROM = 'NEXUS <nexus@school.example>';
+  smtp.refuse.set('full@school.example', 452);
+  smtp.refuse.set('nobody@school.example', 550);
   env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
   notices.statusOf.set('/hooks/down', 503);
   notices.statusOf.set('/slack/removed', 404);
@@ -71,6 +80,16 @@ beforeAll(async () => {
       ],
     },
   }));
+  writeFileSync(join(policyDir, 'school', 'mailed.json'), JSON.stringify({
+    rules: [],
+    approval: {
+      notify: [
+        { channel: 'email', to: 'principal@school.example', approver: 'principal-park', locale: 'ko' },
+        { channel: 'email', to: 'full@school.example', approver: 'teacher-kim' },
+        { channel: 'email', to: 'nobody@school.example', approver: 'admin-choi' },
+      ],
+    },
+  }));
   env.NEXUS_ASK_TIMEOUT = '60s';
   nexus = await bootNexus(env, logger);
   redis = await testRedis();
@@ -81,6 +100,7 @@ afterAll(async () => {
   redis?.disconnect();
   await notices.stop();
   await shares.stop();
+  await smtp.stop();
   await cleanupEnv(env);
 });
 
@@ -195,8 +215,39 @@ describe('approvers told where they are', () => {
     expect(shares.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(0);
   });
 
-  it('reports a webhook that cannot be signed (no secret) instead of sending it unsigned', async () => {
-    // A second NEXUS on the same services, without NEXUS_NOTIFY_WEBHOOK_SECRET.
+  it('e-mails an approver through the mail server (logged in), in their language; a full mailbox is retried, an unknown one is not', async () => {
+    const share = await sendShare({ baseUrl: nexus.baseUrl, tenant: mailed, hookUrl, label: 'mailed', headers: { 'x-user-id': 'teacher-requester' } });
+    const ask = share.ask.payload;
+    const reports = await share.stream.waitFor((rs) => notifications(rs).length === 3, 30_000, 'three e-mail outcomes');
+    expect(notifications(reports).map((n) => [n?.approver, n?.channel, n?.status, n?.attempts, n?.error?.code]).sort()).toEqual([
+      ['admin-choi', 'email', 'failed', 1, NOTIFY_FAILURES.refused],
+      ['principal-park', 'email', 'sent', 1, undefined],
+      ['teacher-kim', 'email', 'failed', 3, NOTIFY_FAILURES.unavailable],
+    ].sort());
+    expect(smtp.tried.filter((a) => a === 'full@school.example')).toHaveLength(3);
+    expect(smtp.tried.filter((a) => a === 'nobody@school.example')).toHaveLength(1);
+
+    const [mail] = smtp.to('principal@school.example');
+    if (!mail) throw new Error('no e-mail for the principal');
+    const target = notifications(reports).find((n) => n?.approver === 'principal-park')?.target;
+    expect(mail.from).toBe('nexus@school.example');
+    expect(mail.parsed.subject).toBe(`[NEXUS] 승인 요청 (RED): ${ask.title}`);
+    expect(mail.parsed.messageId).toBe(`<${ask.ask_id}.ask.${target}@nexus.school.example>`);
+    expect(mail.parsed.headers.get('x-correlation-id')).toBe(share.correlationId);
+    expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
+    const link = /https:\/\/nexus\.school\.example\/approve\/[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}/.exec(mail.parsed.text ?? '')?.[0] ?? '';
+    expect(mail.parsed.html).toContain(`href="${link}"`);
+
+    const confirmed = await fetch(new URL(pathOf(link), nexus.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+    expect(confirmed.status).toBe(202);
+    const done = await share.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed'), 30_000, 'the share approved from the e-mail');
+    share.stream.close();
+    expect(done.find((r): r is ReportOf<'ask_resolved'> => r.report_type === 'ask_resolved')?.payload).toMatchObject({ decided_by: 'principal-park' });
+    expect(shares.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
+  });
+
+  it('reports a webhook that cannot be signed (no secret) and an e-mail with no mail server, sending neither', async () => {
+    // A second NEXUS on the same services, without NEXUS_NOTIFY_WEBHOOK_SECRET nor NEXUS_SMTP_URL.
     const bare = isolatedEnv('notices-unsigned', { NEXUS_POLICY_DIR: policyDir, NEXUS_SHARE_ALLOWLIST: new URL(hookUrl).origin });
     const other = await bootNexus(bare, testLogger(bare).logger);
     try {
@@ -208,6 +259,13 @@ describe('approvers told where they are', () => {
       const cancelled = await post(other.baseUrl, `/commands/${share.workflowId.split('/').pop() ?? ''}/cancel`, {}, tenant, { 'x-user-id': 'teacher-requester' });
       expect(cancelled.status).toBe(202);
       share.stream.close();
+
+      const tried = smtp.tried.length;
+      const mail = await sendShare({ baseUrl: other.baseUrl, tenant: mailed, hookUrl, label: 'unmailed', headers: { 'x-user-id': 'teacher-requester' } });
+      const mailReports = await mail.stream.waitFor((rs) => notifications(rs).length === 3, 30_000, 'the e-mail notice outcomes');
+      mail.stream.close();
+      expect(notifications(mailReports).map((n) => [n?.status, n?.attempts, n?.error?.code])).toEqual(Array(3).fill(['failed', 1, NOTIFY_FAILURES.notConfigured]));
+      expect(smtp.tried).toHaveLength(tried);
     } finally {
       await other.stop();
       await cleanupEnv(bare);

@@ -17,6 +17,7 @@ export interface AcceptedMessage {
   templateCode: string;
   to: string;
   content: string;
+  buttons?: Array<{ type: string; name: string; linkMobile: string; linkPc: string }>;
 }
 
 /**
@@ -95,7 +96,7 @@ export class FakeSensServer {
   }
 
   private async send(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
-    const body = JSON.parse(raw || '{}') as { plusFriendId?: unknown; templateCode?: unknown; messages?: Array<{ to?: unknown; content?: unknown }> };
+    const body = JSON.parse(raw || '{}') as { plusFriendId?: unknown; templateCode?: unknown; messages?: Array<{ to?: unknown; content?: unknown; buttons?: AcceptedMessage['buttons'] }> };
     const messages = Array.isArray(body.messages) ? body.messages : [];
     if (body.plusFriendId !== this.credentials.plusFriendId || typeof body.templateCode !== 'string' || messages.length < 1 || messages.length > 100
       || !messages.every((m) => typeof m.to === 'string' && /^\d+$/.test(m.to) && typeof m.content === 'string')) {
@@ -107,7 +108,7 @@ export class FakeSensServer {
     const requestTime = kst(Date.now());
     const batchKey = req.headers['x-nexus-batch-key'] as string | undefined;
     for (const m of messages) {
-      this.accepted.push({ requestId, requestTime, batchKey, plusFriendId: body.plusFriendId, templateCode: body.templateCode, to: String(m.to), content: String(m.content) });
+      this.accepted.push({ requestId, requestTime, batchKey, plusFriendId: body.plusFriendId, templateCode: body.templateCode, to: String(m.to), content: String(m.content), ...(m.buttons ? { buttons: m.buttons } : {}) });
     }
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     json(res, 202, {

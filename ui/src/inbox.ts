@@ -16,6 +16,8 @@ interface AskCard {
   progress: HTMLElement;
   error: HTMLElement;
   reason: HTMLInputElement;
+  /** Who NEXUS told about the ask, and where. */
+  notices: HTMLElement;
   expiresAt: number;
 }
 
@@ -86,6 +88,7 @@ export class Inbox {
     const deny = h('button', { type: 'button', class: 'deny' }, t.inbox.deny);
     const progress = h('span', { class: 'deciding', role: 'status' });
     const error = h('p', { class: 'field-error', role: 'alert', hidden: true });
+    const notices = h('ul', { class: 'notices', 'aria-label': t.inbox.told, hidden: true });
     approve.addEventListener('click', () => void this.decide(report, 'approve', reason.value));
     deny.addEventListener('click', () => void this.decide(report, 'deny', reason.value));
     const edit = this.editPanel(report, reason);
@@ -98,6 +101,7 @@ export class Inbox {
       // Facts first: NEXUS's own account of what will run; the model's words come last and say whose they are.
       h('p', { class: 'desc' }, p.description),
       p.edited_from ? h('p', { class: 'edited-from' }, t.inbox.editedFrom(p.edited_from.edited_by)) : null,
+      notices,
       p.risk_reasons?.length ? h('ul', { class: 'reasons', 'aria-label': t.inbox.why(p.risk_level) }, ...p.risk_reasons.map((r) => h('li', {}, r))) : null,
       p.preview ? h('section', { class: 'ask-preview', 'aria-label': t.inbox.preview }, previewDetails(p.preview)) : null,
       h('dl', { class: 'action' },
@@ -130,7 +134,7 @@ export class Inbox {
         document.querySelector<HTMLElement>(`[data-correlation-id="${CSS.escape(report.correlation_id)}"]`)?.scrollIntoView({ block: 'nearest' });
       }
     });
-    return { root, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, expiresAt: Date.parse(p.expires_at) };
+    return { root, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, notices, expiresAt: Date.parse(p.expires_at) };
   }
 
   /**
@@ -170,6 +174,9 @@ export class Inbox {
     card.root.classList.toggle('is-deciding', ask.deciding !== undefined);
     card.error.textContent = ask.error ?? '';
     card.error.hidden = !ask.error;
+    card.notices.replaceChildren(...ask.notices.map((n) => h('li', { class: `notice notice-${n.status}`, title: n.error?.message ?? '' },
+      n.status === 'sent' ? t.inbox.toldBy(n.approver, t.inbox.channel[n.channel]) : t.inbox.notTold(n.approver, t.inbox.channel[n.channel], n.error?.message ?? ''))));
+    card.notices.hidden = ask.notices.length === 0;
     this.syncButtons(card, ask);
   }
 

@@ -13,6 +13,27 @@ function collect(state: DashboardState): Changes[] {
 }
 
 describe('DashboardState', () => {
+  it('shows on each ask whom NEXUS told, the latest outcome per target and stage, and forgets them with the ask', () => {
+    const state = new DashboardState();
+    state.applyReport('1-0', r(0, { report_type: 'ask_created', payload: ask }));
+    const notice = (seq: number, target: string, status: 'sent' | 'failed', stage: 'ask' | 'reminder' = 'ask') => r(seq, { report_type: 'task_progress', payload: {
+      message: 'm', notification: { ask_id: 'a1', stage, channel: 'email', approver: `p-${target}`, target, status, attempts: 1, ...(status === 'failed' ? { error: { code: 'notify_refused', message: 'no such user' } } : {}) },
+    } });
+    state.applyReport('1-1', notice(1, 'aaaaaaaaaaaaaaaa', 'failed'));
+    state.applyReport('1-2', notice(2, 'bbbbbbbbbbbbbbbb', 'sent'));
+    state.applyReport('1-3', notice(3, 'bbbbbbbbbbbbbbbb', 'sent', 'reminder'));
+    expect(state.asks.get('a1')?.notices.map((n) => [n.target, n.stage, n.status])).toEqual([
+      ['aaaaaaaaaaaaaaaa', 'ask', 'failed'], ['bbbbbbbbbbbbbbbb', 'ask', 'sent'], ['bbbbbbbbbbbbbbbb', 'reminder', 'sent'],
+    ]);
+    // A later outcome for the same target and stage replaces the earlier one.
+    state.applyReport('1-4', notice(4, 'aaaaaaaaaaaaaaaa', 'sent'));
+    expect(state.asks.get('a1')?.notices.filter((n) => n.target === 'aaaaaaaaaaaaaaaa').map((n) => n.status)).toEqual(['sent']);
+    // A notice of an ask this page does not hold (closed, or never seen) opens nothing.
+    state.applyReport('1-5', r(5, { report_type: 'ask_resolved', payload: { ask_id: 'a1', decision: 'approve', decided_by: 'p' } }));
+    state.applyReport('1-6', notice(6, 'cccccccccccccccc', 'sent'));
+    expect(state.asks.has('a1')).toBe(false);
+  });
+
   it('notes this page\'s cancel, and a refusal, without claiming anything about the command', () => {
     const state = new DashboardState();
     state.applyReport('1-0', r(0, { report_type: 'command_accepted', payload: { type: 'agent.run', agent: 'echo' } }));
@@ -68,6 +89,19 @@ describe('DashboardState', () => {
     expect(state.commands.get('c1')?.status).toBe('sent');
     state.applyReport('1-0', r(0, { report_type: 'command_accepted', payload: { type: 'agent.run' } }));
     expect(state.commands.get('c1')?.status).toBe('accepted');
+  });
+
+  it('keeps a command waiting through its ask\'s stages and notices; other progress means running', () => {
+    const state = new DashboardState();
+    state.applyReport('1-0', r(0, { report_type: 'command_accepted', payload: { type: 'agent.run', agent: 'external_share' } }));
+    state.applyReport('1-1', r(1, { report_type: 'ask_created', payload: ask }));
+    state.applyReport('1-2', r(2, { report_type: 'task_progress', payload: { message: 'p told', notification: { ask_id: 'a1', stage: 'ask', channel: 'alimtalk', approver: 'p', target: 'aaaaaaaaaaaaaaaa', status: 'sent', attempts: 1 } } }));
+    state.applyReport('1-3', r(3, { report_type: 'task_progress', payload: { message: 'reminder', ask: { ask_id: 'a1', stage: 'reminder', approvals: 0, quorum: 2, expires_at: ask.expires_at } } }));
+    state.applyReport('1-4', r(4, { report_type: 'task_progress', payload: { message: '1 of 2', ask: { ask_id: 'a1', stage: 'approval', approvals: 1, quorum: 2, decided_by: 'x', expires_at: ask.expires_at } } }));
+    expect(state.commands.get('c1')?.status).toBe('waiting');
+    state.applyReport('1-5', r(5, { report_type: 'ask_resolved', payload: { ask_id: 'a1', decision: 'approve', decided_by: 'x, y' } }));
+    state.applyReport('1-6', r(6, { report_type: 'task_progress', payload: { message: 'sent 3 of 10', done: 3, total: 10 } }));
+    expect(state.commands.get('c1')?.status).toBe('running');
   });
 
   it('shows a stalled command as stalled, then as what it was doing once it moves again', () => {

@@ -1,4 +1,4 @@
-import type { Decision, Report, ReportOf } from '../../contracts/index.js';
+import type { Decision, NotificationOutcome, Report, ReportOf } from '../../contracts/index.js';
 // The same ordering the server uses; contracts/ is pure, so the UI bundle can share it.
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import { isTerminalReport } from '../../contracts/terminal-reports.js';
@@ -31,6 +31,8 @@ export interface AskView {
   /** The decision this page posted; the ask stays "deciding…" until the stream resolves it. */
   deciding: Decision | undefined;
   error: string | undefined;
+  /** Who NEXUS told about this ask, where, and how that went (the latest outcome per target and stage). */
+  notices: NotificationOutcome[];
 }
 
 export interface Changes {
@@ -130,9 +132,16 @@ export class DashboardState {
   private trackAsk(report: Report, changes: Changes): void {
     if (report.report_type === 'ask_created') {
       if (this.closedAsks.has(report.payload.ask_id)) return;
-      this.asks.set(report.payload.ask_id, { report, deciding: undefined, error: undefined });
+      this.asks.set(report.payload.ask_id, { report, deciding: undefined, error: undefined, notices: [] });
       changes.asksChanged = true;
       changes.newAsks.push(report);
+      return;
+    }
+    const notice = report.report_type === 'task_progress' ? report.payload.notification : undefined;
+    const told = notice && this.asks.get(notice.ask_id);
+    if (notice && told) {
+      told.notices = [...told.notices.filter((n) => n.target !== notice.target || n.stage !== notice.stage), notice];
+      changes.asksChanged = true;
       return;
     }
     const askId =

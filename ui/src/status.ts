@@ -35,7 +35,9 @@ export function deriveStatus(reports: readonly Report[]): CommandStatus {
           status = 'stalled';
         } else if (stall === 'moving') {
           if (status === 'stalled') status = beforeStall;
-        } else {
+        } else if (report.payload.ask === undefined && report.payload.notification === undefined) {
+          // An ask's stages (an approval of a quorum, its reminder, its escalation) and the notices about it are
+          // progress of the ask: the command still waits for people.
           status = 'running';
         }
         break;

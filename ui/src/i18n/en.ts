@@ -189,6 +189,10 @@ export const en = {
     copy: 'Copy',
     copied: 'Copied',
     linkFailed: (why: string) => `No link: ${why}`,
+    told: 'Who NEXUS told',
+    channel: { webhook: 'webhook', slack: 'Slack', email: 'e-mail', alimtalk: 'KakaoTalk' },
+    toldBy: (who: string, channel: string) => `✓ ${who} told by ${channel}`,
+    notTold: (who: string, channel: string, why: string) => `✗ ${who} not reached by ${channel}: ${why}`,
   },
   /** The page an approval link opens (rendered by the API, no dashboard needed). */
   link: {

@@ -187,6 +187,10 @@ export const ko: Messages = {
     copy: '복사',
     copied: '복사됨',
     linkFailed: (why) => `링크를 만들지 못함: ${why}`,
+    told: 'NEXUS가 알린 사람',
+    channel: { webhook: '웹훅', slack: '슬랙', email: '이메일', alimtalk: '카카오톡' },
+    toldBy: (who, channel) => `✓ ${who} 님께 ${channel}(으)로 알림`,
+    notTold: (who, channel, why) => `✗ ${who} 님께 ${channel}(으)로 알리지 못함: ${why}`,
   },
   link: {
     pageTitle: '승인 요청',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AskId } from './ask.js';
 import { ClientKey } from './ids.js';
-import { Tenant } from './tenant.js';
+import { CommandInput } from './command.js';
+import { isLoopback } from './loopback.js';
 
 /** When an approver is told about an ask: when it is made, at its reminder, at its escalation. */
 export const NotifyStage = z.enum(['ask', 'reminder', 'escalation']);
@@ -13,7 +14,7 @@ export type NotifyStage = z.infer<typeof NotifyStage>;
  */
 const NotifyUrl = z.url({ protocol: /^https?$/ }).refine((text) => {
   const url = new URL(text);
-  return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  return url.protocol === 'https:' || isLoopback(url.hostname);
 }, 'must be https (http only to 127.0.0.1, localhost or [::1])');
 
 /** The language of a message people read (Slack, e-mail); the approval page follows the reader's browser. */
@@ -58,11 +59,7 @@ export type NotifyPlan = z.infer<typeof NotifyPlan>;
  * The notify activity's input: one target, one stage of one ask. Ids only: what the message says about the ask
  * (title, risk, expiry, digest) is read from the ask as NEXUS recorded it, never taken from whoever scheduled this.
  */
-export const ApproverNotice = z.object({
-  tenant: Tenant,
-  correlation_id: ClientKey,
-  workflow_id: z.string(),
-  command_id: ClientKey,
+export const ApproverNotice = CommandInput.pick({ tenant: true, correlation_id: true, workflow_id: true, command_id: true }).extend({
   ask_id: AskId,
   stage: NotifyStage,
   target: NotifyPlan,

@@ -5,7 +5,7 @@ import { isListening } from './devserver/port-check.js';
 import { probeTemporal } from './devserver/probe-temporal.js';
 import { startDevServer } from './devserver/start-dev-server.js';
 import type { Logger } from '../infra/logger.js';
-import { isLoopback } from '../infra/loopback.js';
+import { isLoopback } from '../contracts/loopback.js';
 
 
 /**

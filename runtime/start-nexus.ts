@@ -31,6 +31,7 @@ import { ApprovalLinks } from '../infra/store/approval-links.js';
 import { AskIndex } from '../infra/store/ask-index.js';
 import { SmtpSender } from '../activities/notify/smtp-sender.js';
 import { SensAlimtalkClient } from '../agents/student-excel-kakao/sens-alimtalk-client.js';
+import { completeSensSettings } from '../agents/student-excel-kakao/student-excel-kakao-agent.js';
 import { RefusalBudget } from '../infra/store/refusal-budget.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import { startApi, type ApiRuntime } from './start-api.js';
@@ -172,10 +173,9 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
       const { smtp } = config.notify;
       const mail = smtp ? new SmtpSender({ ...smtp, timeoutMs: config.notify.timeoutMs }) : undefined;
       if (mail) stops.push(async () => mail.close());
-      const { sens } = config;
-      const alimtalk = sens.accessKey && sens.secretKey && sens.serviceId && sens.plusFriendId && sens.notifyTemplateCode
-        ? { client: new SensAlimtalkClient({ ...sens, accessKey: sens.accessKey, secretKey: sens.secretKey, serviceId: sens.serviceId, plusFriendId: sens.plusFriendId }), templateCode: sens.notifyTemplateCode }
-        : undefined;
+      // Approval notices on KakaoTalk need every SENS setting and the approval template; without them, none is sent.
+      const noticeSens = completeSensSettings(config.sens, config.sens.notifyTemplateCode, 'SENS_NOTIFY_TEMPLATE_CODE');
+      const alimtalk = 'missing' in noticeSens ? undefined : { client: new SensAlimtalkClient(noticeSens), templateCode: noticeSens.templateCode };
       const { worker, connection, done } = await startWorker({
         target: config.temporal,
         payloadKeys: trust.payloadKeys,

@@ -1,6 +1,6 @@
 import type { NotifyStage } from '../../contracts/index.js';
 import type { OutgoingMessage } from '../../agents/student-excel-kakao/sens-alimtalk-client.js';
-import { NOTICE_WORDS } from './notice-words.js';
+import { NOTICE_WORDS, oneLine } from './notice-words.js';
 
 /**
  * The AlimTalk template an install registers with Kakao for approval notices (docs/risk-policy.md). AlimTalk
@@ -10,8 +10,6 @@ import { NOTICE_WORDS } from './notice-words.js';
 export const ALIMTALK_NOTICE_TEMPLATE = '[NEXUS] #{headline}\n#{title}\n만료: #{expires}\n요청 번호: #{ref}\n아래 버튼으로 내용을 확인하고 결정해 주세요.';
 export const ALIMTALK_NOTICE_BUTTON = NOTICE_WORDS.ko.button;
 
-/** A KakaoTalk-safe variable: one line, bounded (AlimTalk's whole message is at most 1,000 characters). */
-const variable = (text: string, max: number) => text.replace(/[\r\n\t]+/g, ' ').trim().slice(0, max);
 
 /** Times people read: Korea's clock, to the minute. */
 function kst(iso: string): string {
@@ -23,7 +21,8 @@ function kst(iso: string): string {
 export function alimtalkMessage(n: { askId: string; stage: NotifyStage; title: string; expiresAt: string; phone: string; link: string }): OutgoingMessage {
   const values: Record<string, string> = {
     headline: NOTICE_WORDS.ko.headline[n.stage],
-    title: variable(n.title, 200),
+    // One line, bounded: AlimTalk's whole message is at most 1,000 characters.
+    title: oneLine(n.title, 200),
     expires: kst(n.expiresAt),
     // Which ask: people can tell two alike apart, and a retry finds what an earlier attempt sent for this one only.
     ref: n.askId.slice(0, 8),

@@ -1,9 +1,6 @@
-import type { ReadableNotice } from './notice-words.js';
+import { escapeHtml as html } from '../../infra/html-escape.js';
+import { oneLine, type ReadableNotice } from './notice-words.js';
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const html = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-/** One line: a title with line breaks must not start a header or a paragraph of its own. */
-const oneLine = (text: string) => text.replace(/[\r\n\t]+/g, ' ').trim().slice(0, 200);
 
 /**
  * An e-mail about an ask: a subject with the headline and the title, a plain-text part and an HTML part with one
@@ -12,7 +9,7 @@ const oneLine = (text: string) => text.replace(/[\r\n\t]+/g, ' ').trim().slice(0
  */
 export function emailMessage(n: ReadableNotice): { subject: string; text: string; html: string } {
   const headline = `${n.words.headline[n.stage]} (${n.risk})`;
-  const title = oneLine(n.title);
+  const title = oneLine(n.title, 200);
   const footer = `${n.words.forWhom(n.approver)} · ${n.words.expires(n.expiresAt)}`;
   return {
     subject: `[NEXUS] ${headline}: ${title}`,

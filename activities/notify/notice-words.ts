@@ -21,6 +21,11 @@ export interface ReadableNotice {
   words: NoticeWords;
 }
 
+/** One line of at most `max` characters: a title with line breaks must not start a header, a paragraph or a template line of its own. */
+export function oneLine(text: string, max: number): string {
+  return text.replace(/[\r\n\t]+/g, ' ').trim().slice(0, max);
+}
+
 export const NOTICE_WORDS: Record<'en' | 'ko', NoticeWords> = {
   en: {
     headline: { ask: 'Approval needed', reminder: 'Reminder: still waiting for your decision', escalation: 'Escalated: admins may decide this request now' },

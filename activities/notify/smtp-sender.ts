@@ -1,7 +1,7 @@
 import { createTransport } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { NOTIFY_FAILURES } from '../../contracts/index.js';
-import { isLoopback } from '../../infra/loopback.js';
+import { isLoopback } from '../../contracts/loopback.js';
 import { NoticeError } from './notice-error.js';
 
 export interface SmtpSettings {

@@ -118,13 +118,24 @@ export function createStudentExcelKakaoAgent(deps: StudentKakaoDeps) {
 }
 
 function sensSettings(config: SensConfig, templateCode: string | undefined): SensSettings & { templateCode: string } {
-  const { accessKey, secretKey, serviceId, plusFriendId } = config;
-  const code = templateCode ?? config.templateCode;
-  const missing = Object.entries({ SENS_ACCESS_KEY: accessKey, SENS_SECRET_KEY: secretKey, SENS_ALIMTALK_SERVICE_ID: serviceId, SENS_PLUS_FRIEND_ID: plusFriendId, SENS_TEMPLATE_CODE: code })
-    .filter(([, v]) => !v)
-    .map(([k]) => k);
-  if (!accessKey || !secretKey || !serviceId || !plusFriendId || !code) {
-    throw new AgentError('sens_not_configured', `AlimTalk is not configured: set ${missing.join(', ')} (or use channel "outbox")`, false);
+  const complete = completeSensSettings(config, templateCode ?? config.templateCode, 'SENS_TEMPLATE_CODE');
+  if ('missing' in complete) {
+    throw new AgentError('sens_not_configured', `AlimTalk is not configured: set ${complete.missing.join(', ')} (or use channel "outbox")`, false);
   }
-  return { baseUrl: config.baseUrl, accessKey, secretKey, serviceId, plusFriendId, templateCode: code, timeoutMs: config.timeoutMs };
+  return complete;
+}
+
+/**
+ * The settings a SENS client sends with one template, when every one of them is set; otherwise the names of the
+ * variables to set (`templateVariable` names where the template code comes from).
+ */
+export function completeSensSettings(config: Omit<SensConfig, 'templateCode'>, templateCode: string | undefined, templateVariable: string): (SensSettings & { templateCode: string }) | { missing: string[] } {
+  const { accessKey, secretKey, serviceId, plusFriendId } = config;
+  if (!accessKey || !secretKey || !serviceId || !plusFriendId || !templateCode) {
+    const missing = Object.entries({ SENS_ACCESS_KEY: accessKey, SENS_SECRET_KEY: secretKey, SENS_ALIMTALK_SERVICE_ID: serviceId, SENS_PLUS_FRIEND_ID: plusFriendId, [templateVariable]: templateCode })
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
+    return { missing };
+  }
+  return { baseUrl: config.baseUrl, accessKey, secretKey, serviceId, plusFriendId, templateCode, timeoutMs: config.timeoutMs };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApprovalLinkRecord, ReportOf } from '../../contracts/index.js';
+import { escapeHtml as esc } from '../../infra/html-escape.js';
 import { en, type Messages } from '../../ui/src/i18n/en.js';
 import { ko } from '../../ui/src/i18n/ko.js';
 import { pickLocale, type Locale } from '../../ui/src/i18n/locale.js';
@@ -134,8 +135,4 @@ function previewHtml(t: Messages, details: Record<string, unknown>): string {
 
 function when(iso: string): string {
   return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
 }

@@ -5,7 +5,7 @@ import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { tenant } from './tenant.js';
-import { isLoopback } from '../../infra/loopback.js';
+import { isLoopback } from '../../contracts/loopback.js';
 
 const STREAM_PATH = '/agent/reports/stream';
 /** Credentials could not be checked (Redis down): a 503 on tenant routes, nothing on public ones like /health. */

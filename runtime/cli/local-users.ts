@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLoopback } from '../../infra/loopback.js';
+import { isLoopback } from '../../contracts/loopback.js';
 import { parseRedisUrl, redisHosts, redisUrlWithLogin } from '../../infra/redis-address.js';
 import { urlWithLogin } from '../../infra/url-login.js';
 import { assertPrivate, privateDir } from '../../infra/files/private-paths.js';

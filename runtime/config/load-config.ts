@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isLoopback } from '../../infra/loopback.js';
+import { isLoopback } from '../../contracts/loopback.js';
 import { parseRedisUrl } from '../../infra/redis-address.js';
 import { parseKeyRing } from '../../infra/trust/key-ring.js';
 import { Duration } from '../../contracts/duration.js';

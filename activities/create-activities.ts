@@ -2,13 +2,14 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { AgentPreview } from '../agents/agent.js';
 import { AgentError } from '../agents/agent-error.js';
 import type { AgentRegistry } from '../agents/registry.js';
-import type { Action, ActionAssessment, Tenant } from '../contracts/index.js';
+import { maxRisk } from '../contracts/risk-rank.js';
+import type { ActionAssessment, AssessActionInput } from '../contracts/index.js';
 import type { Logger } from '../infra/logger.js';
 import type { BlobStore } from '../infra/files/blob-store.js';
 import type { LlmRouter } from '../infra/llm/llm-router.js';
 import type { ReportPublisher } from '../infra/messaging/report-publisher.js';
 import { approvalRequirements, evaluatePolicy } from './policy/evaluate-policy.js';
-import type { PolicyStore } from './policy/policy-store.js';
+import type { PolicyStore } from '../infra/files/policy-store.js';
 import { tenantPolicy } from './policy/tenant-policy.js';
 import { actionDigest } from './action-digest.js';
 import { createPlanInstruction } from './plan-instruction.js';
@@ -23,6 +24,7 @@ import type { AuditLog } from '../infra/store/audit-log.js';
 import type { RefusalBudget } from '../infra/store/refusal-budget.js';
 import type { ApprovalUses } from '../infra/store/approval-uses.js';
 import { createEffectAuthority } from './effect-authority.js';
+import { findStanding, type StandingDeps } from './policy/standing-lookup.js';
 import type { RemoteTaskPublisher } from '../agents/remote/remote-task-publisher.js';
 import type { RemoteTopology } from '../agents/remote/remote-topology.js';
 import { createNotifyApprover, type NotifyDeps } from './notify/notify-approver.js';
@@ -44,6 +46,8 @@ export interface ActivityDeps {
   audit: AuditLog;
   /** Which execution used each approval: an approval acts once. */
   approvalUses: ApprovalUses;
+  /** Standing approvals: offered to a RED action's assessment, checked again where the effect happens. */
+  standing: StandingDeps;
   /** How many refused decisions are audited one by one, per workflow and per org. */
   decisionRefusals: DecisionRefusalBudgets;
   /** How many activities refused for unencrypted input are audited one by one (activities/payload-guard.ts). */
@@ -56,10 +60,10 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const log = deps.logger.child({ module: 'activities' });
   const { publisher, agents, policies } = deps;
-  const authorize = createEffectAuthority({ agents, policies, seal: deps.seal, uses: deps.approvalUses, audit: deps.audit, logger: log });
+  const authorize = createEffectAuthority({ agents, policies, seal: deps.seal, uses: deps.approvalUses, standing: deps.standing, audit: deps.audit, logger: log });
   const publishReports = createPublishReports({ publisher, audit: deps.audit, logger: log });
 
-  async function assessAction({ tenant, action }: { tenant: Tenant; action: Action }): Promise<ActionAssessment> {
+  async function assessAction({ tenant, action, correlation_id: correlationId, requested_by: requestedBy, excluded = [] }: AssessActionInput): Promise<ActionAssessment> {
     const { agent, params } = await resolveAction(agents, action);
     let preview: AgentPreview;
     try {
@@ -71,8 +75,22 @@ export function createActivities(deps: ActivityDeps) {
     }
     const policy = await tenantPolicy(policies, tenant);
     const verdict = evaluatePolicy(policy, action);
+    const declared = agents.declaredRisk(agent, params);
+    const approval = approvalRequirements(policy, action.agent);
+    // Only an action RED by its agent or the policy may be approved ahead of time: a client that set the floor to
+    // RED, or a model that rated it RED, asked for people to look at this one.
+    // Unreadable standing approvals (Redis away) leave the ask to people rather than hold the command up.
+    const standing = maxRisk(declared, verdict.risk) === 'RED'
+      ? await findStanding(deps.standing, {
+        tenant, action, policy, now: new Date(),
+        excluded: [...excluded, ...(approval.separation_of_duties && requestedBy !== undefined ? [requestedBy] : [])],
+      }).catch((err: unknown) => {
+        log.warn({ correlation_id: correlationId, agent: action.agent, err: (err as Error).message }, 'standing approvals could not be read; asking people');
+        return undefined;
+      })
+      : undefined;
     return {
-      declared_risk: agents.declaredRisk(agent, params),
+      declared_risk: declared,
       policy_risk: verdict.risk,
       policy_reasons: verdict.reasons,
       action_digest: actionDigest(action),
@@ -80,8 +98,9 @@ export function createActivities(deps: ActivityDeps) {
       description: preview.description,
       reports_progress: agent.reportsProgress === true,
       remote: agent.remote === true,
-      approval: approvalRequirements(policy, action.agent),
+      approval,
       ...(preview.details ? { preview: preview.details } : {}),
+      ...(standing ? { standing } : {}),
     };
   }
 

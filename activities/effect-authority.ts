@@ -1,16 +1,17 @@
 import { Context } from '@temporalio/activity';
 import type { Agent } from '../agents/agent.js';
 import type { AgentRegistry } from '../agents/registry.js';
-import { EFFECT_REFUSALS, RunAgentInput, workflowIdFor, type EffectRefusalCode } from '../contracts/index.js';
+import { EFFECT_REFUSALS, RunAgentInput, workflowIdFor, type EffectRefusalCode, type SignedStandingGrant } from '../contracts/index.js';
 import { maxRisk } from '../contracts/risk-rank.js';
 import type { Logger } from '../infra/logger.js';
 import type { ApprovalUses } from '../infra/store/approval-uses.js';
 import type { AuditLog } from '../infra/store/audit-log.js';
 import type { DecisionSeal } from '../infra/trust/decision-seal.js';
 import { actionDigest } from './action-digest.js';
+import { recheckStanding, type StandingDeps } from './policy/standing-lookup.js';
 import { refuseEffect, schedulingExecution } from './effect-refusal.js';
 import { approvalRequirements, evaluatePolicy } from './policy/evaluate-policy.js';
-import type { PolicyStore } from './policy/policy-store.js';
+import type { PolicyStore } from '../infra/files/policy-store.js';
 import { tenantPolicy } from './policy/tenant-policy.js';
 import { resolveAction } from './resolve-action.js';
 
@@ -19,6 +20,8 @@ export interface EffectAuthorityDeps {
   policies: PolicyStore;
   seal: DecisionSeal;
   uses: ApprovalUses;
+  /** Standing approvals, read live where the effect happens. */
+  standing: StandingDeps;
   audit: AuditLog;
   logger: Logger;
 }
@@ -39,7 +42,9 @@ export interface AuthorizedStep {
  * - its risk is assessed again here, from the action, the agent's declaration and the tenant's policy, never read
  *   from the input; a RED step needs an approval;
  * - an approval is the API-signed decisions themselves, checked here: proof, that workflow, that ask, exactly this
- *   action's digest, an approver's role, the policy's quorum of distinct approvers;
+ *   action's digest, an approver's role, the policy's quorum of distinct approvers; or a standing approval, read
+ *   again here as NEXUS keeps it now (signed, not revoked, not expired, covering exactly this action, its quorum
+ *   met under today's policy): the copy the step carries names it, nothing more;
  * - and it acts once: the first execution (run and activity) to bring it owns it, so a retry of that activity
  *   continues while a reset, a second run or a copied input is refused.
  *
@@ -79,7 +84,14 @@ export function createEffectAuthority(deps: EffectAuthorityDeps) {
     // Whatever the risk, an approval that comes along must hold: a step that carries one was asked about.
     const digest = actionDigest(action);
     const approvers = new Set<string>();
-    for (const decision of approval.decisions) {
+    let standing: SignedStandingGrant | undefined;
+    if ('standing' in approval) {
+      const checked = await recheckStanding(deps.standing, approval.standing, { tenant: input.tenant, action, policy, now: new Date() });
+      if (!checked.ok) return refuse(EFFECT_REFUSALS.approvalInvalid, checked.message);
+      standing = checked.signed;
+      for (const a of standing.grant.approvals) approvers.add(a.approver);
+    }
+    for (const decision of 'decisions' in approval ? approval.decisions : []) {
       const verdict = deps.seal.verify(decision, { workflow_id: execution.workflow_id, ask_id: approval.ask_id }, new Date(), 'any');
       if (!verdict.ok) return refuse(EFFECT_REFUSALS.approvalInvalid, `an approval does not hold (${verdict.code})`);
       if (decision.decision !== 'approve' || decision.params !== undefined) return refuse(EFFECT_REFUSALS.approvalInvalid, 'a decision that came with the step is not a plain approval');
@@ -89,20 +101,24 @@ export function createEffectAuthority(deps: EffectAuthorityDeps) {
       approvers.add(decision.decided_by);
     }
     const { quorum } = approvalRequirements(policy, agent.name);
-    if (approvers.size < quorum) return refuse(EFFECT_REFUSALS.approvalInvalid, `${approvers.size} of ${quorum} approvals needed came with the step`);
+    // A standing approval's quorum was checked with today's policy by recheckStanding (its creator may not count).
+    if (!standing && approvers.size < quorum) return refuse(EFFECT_REFUSALS.approvalInvalid, `${approvers.size} of ${quorum} approvals needed came with the step`);
 
     const holder = `${execution.run_id}/${execution.activity_id}`;
     if (!(await deps.uses.claim(input.tenant, approval.ask_id, holder))) return refuse(EFFECT_REFUSALS.approvalUsed, 'this approval has already run its action in another execution');
-    await deps.audit.appendOnce(input.tenant.org_id, `effect:${approval.ask_id}:${holder}`, {
+    const first = await deps.audit.appendOnce(input.tenant.org_id, `effect:${approval.ask_id}:${holder}`, {
       event: 'effect_authorized',
       activity: Context.current().info.activityType,
       agent: agent.name,
       ...execution,
       ask_id: approval.ask_id,
       approvers: [...approvers].join(', '),
+      ...(standing ? { standing_approval_id: standing.grant.standing_approval_id } : {}),
       correlation_id: input.correlation_id,
       project_id: input.tenant.project_id,
     });
+    // Counted with its audit entry, once per ask that acted (a retry of the activity is not another use).
+    if (standing && first) await deps.standing.store.countUse(input.tenant, standing);
     return { input, agent, params };
   };
 }

@@ -1,4 +1,4 @@
-import type { Action, ActionAssessment, Report, Tenant } from '../contracts/index.js';
+import type { ActionAssessment, AssessActionInput, Report } from '../contracts/index.js';
 import { withDeadline } from '../infra/deadline.js';
 import type { Logger } from '../infra/logger.js';
 
@@ -8,11 +8,9 @@ import type { Logger } from '../infra/logger.js';
  */
 export const FIRST_ASSESSMENT_MS = 10_000;
 
-export interface PublishAndAssessInput {
+export interface PublishAndAssessInput extends AssessActionInput {
   /** The reports that open the step (`command_accepted`, a plan's `task_progress`), published first. */
   reports: Report[];
-  tenant: Tenant;
-  action: Action;
 }
 
 /**
@@ -25,15 +23,16 @@ export interface PublishAndAssessInput {
  */
 export function createPublishAndAssess(deps: {
   publish: (reports: Report[]) => Promise<void>;
-  assess: (input: { tenant: Tenant; action: Action }) => Promise<ActionAssessment>;
+  assess: (input: AssessActionInput) => Promise<ActionAssessment>;
   logger: Logger;
   deadlineMs?: number;
 }) {
   const deadlineMs = deps.deadlineMs ?? FIRST_ASSESSMENT_MS;
-  return async function publishAndAssess({ reports, tenant, action }: PublishAndAssessInput): Promise<ActionAssessment | null> {
+  return async function publishAndAssess({ reports, ...assessed }: PublishAndAssessInput): Promise<ActionAssessment | null> {
     await deps.publish(reports);
+    const { action } = assessed;
     try {
-      return await withDeadline(deps.assess({ tenant, action }), deadlineMs, () => new Error(`the assessment took more than ${deadlineMs} ms`));
+      return await withDeadline(deps.assess(assessed), deadlineMs, () => new Error(`the assessment took more than ${deadlineMs} ms`));
     } catch (err) {
       deps.logger.info({ correlation_id: reports[0]?.correlation_id, agent: action.agent, err: (err as Error).message }, 'first assessment failed; assessing again with retries');
       return null;

@@ -13,6 +13,9 @@ import type { MetricsPart } from '../infra/metrics/metrics-text.js';
 import type { AskIndex } from '../infra/store/ask-index.js';
 import type { ApprovalLinks } from '../infra/store/approval-links.js';
 import type { LinkSeal } from '../infra/trust/link-seal.js';
+import type { StandingSeal } from '../infra/trust/standing-seal.js';
+import type { StandingApprovals } from '../infra/store/standing-approvals.js';
+import type { PolicyStore } from '../infra/files/policy-store.js';
 import type { CommandLedger } from '../infra/store/command-ledger.js';
 import type { ReportStore } from '../infra/store/report-store.js';
 import type { SseClientLimiter } from './sse/client-limiter.js';
@@ -55,6 +58,11 @@ export interface ApiDeps {
    * a request's Host header, which whoever sends the request chooses).
    */
   links: { store: ApprovalLinks; seal: LinkSeal; publicUrl: string };
+  /**
+   * Standing approvals: where they are kept, what signs them, and the policy files that say whether they are
+   * allowed, for how long, and how many approvers each needs.
+   */
+  standing: { store: StandingApprovals; seal: StandingSeal; policies: PolicyStore };
   /** Signs every decision the API authorized, so the workflow can tell it from one sent straight to Temporal. */
   seal: DecisionSeal;
   /** The Web UI's remote codec: the payload codec, who may use it, and the UI origins allowed to call it. */

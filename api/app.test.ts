@@ -20,6 +20,9 @@ import { ReportStore } from '../infra/store/report-store.js';
 import { DecisionSeal } from '../infra/trust/decision-seal.js';
 import { LinkSeal } from '../infra/trust/link-seal.js';
 import { ApprovalLinks } from '../infra/store/approval-links.js';
+import { StandingApprovals } from '../infra/store/standing-approvals.js';
+import { StandingSeal } from '../infra/trust/standing-seal.js';
+import { PolicyStore } from '../infra/files/policy-store.js';
 import type { KeyRing } from '../infra/trust/key-ring.js';
 import { REDIS_URL } from '../test/support/nexus-under-test.js';
 import { TEST_SETTINGS } from '../test/support/workflow-harness.js';
@@ -107,6 +110,8 @@ beforeAll(() => {
     temporalUiUrl: undefined,
     seal: decisionSeal,
     links: { store: new ApprovalLinks(redis, keys), seal: new LinkSeal([{ id: 'test-decision', key: randomBytes(32) }]), publicUrl: 'http://localhost:0' },
+    // No policy files here: standing approvals are allowed, one approver each.
+    standing: { store: new StandingApprovals(redis, keys), seal: new StandingSeal([{ id: 'test-decision', key: randomBytes(32) }]), policies: new PolicyStore(join(tmpdir(), `nexus-app-policies-${randomUUID()}`)) },
     codec: { codec: new AesGcmPayloadCodec(payloadKeys), operatorOrg: undefined, origins: [] },
     temporalNamespace: 'default',
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentName } from './command.js';
 import { RiskLevel } from './risk.js';
 import { ApprovalRequirements } from './policy.js';
+import { SignedStandingGrant } from './standing-approval.js';
 
 /** One entry of the agent catalog: reference data the dashboard may fetch. */
 export const AgentDescriptor = z.object({
@@ -45,5 +46,10 @@ export const ActionAssessment = z.object({
   remote: z.boolean(),
   /** Quorum, separation of duties and the expiry chain, should this action need an approval. */
   approval: ApprovalRequirements,
+  /**
+   * A standing approval that covers this RED action for this command (live, signed, its quorum met under today's
+   * policy, none of its approvers excluded): the action is approved without asking anyone.
+   */
+  standing: SignedStandingGrant.optional(),
 });
 export type ActionAssessment = z.infer<typeof ActionAssessment>;

@@ -4,6 +4,7 @@ export * from './risk.js';
 export * from './command.js';
 export * from './ask.js';
 export * from './approval-link.js';
+export * from './standing-approval.js';
 export * from './notify.js';
 export * from './report.js';
 export * from './errors.js';

@@ -38,6 +38,10 @@ export const ApprovalPolicy = z.strictObject({
   escalate_before: PolicyDuration.optional(),
   /** Who is told about each ask, its reminder and its escalation, and where: each message carries their approval link. */
   notify: z.array(NotifyTarget).max(50).optional(),
+  /** Whether approvers may approve matching actions ahead of time here (`POST /standing-approvals`). */
+  standing_approvals: z.boolean().default(true),
+  /** The longest a standing approval may stand; when set, none may stand until revoked. */
+  standing_max_ttl: PolicyDuration.optional(),
 });
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 
@@ -51,6 +55,11 @@ export const ApprovalRequirements = z.object({
   notify: z.array(NotifyPlan).optional(),
 });
 export type ApprovalRequirements = z.infer<typeof ApprovalRequirements>;
+
+/** Approvals one agent's asks need: its own quorum, else `*`, else one approver. */
+export function quorumFor(policy: RiskPolicy, agent: string): number {
+  return policy.approval?.quorum[agent] ?? policy.approval?.quorum['*'] ?? 1;
+}
 
 /** A risk policy file (per org/project). Rules can only raise risk; the highest match wins. */
 export const RiskPolicy = z.strictObject({

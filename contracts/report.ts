@@ -5,6 +5,7 @@ import { ClientKey } from './ids.js';
 import { LlmUsage } from './plan.js';
 import { NotificationOutcome } from './notify.js';
 import { RiskLevel } from './risk.js';
+import { StandingApprovalId } from './standing-approval.js';
 import { TenantId } from './tenant.js';
 
 export const TaskError = z.object({
@@ -118,6 +119,8 @@ export const AskResolvedReport = report(
     edited_action_digest: ActionDigest.optional(),
     /** The approval was an edit: the edited action is a new action, assessed and (when RED) asked about again. */
     superseded_by_edit: z.boolean().optional(),
+    /** Approved by this standing approval, without asking anyone; `decisions` are the approvals it was made with. */
+    standing_approval_id: StandingApprovalId.optional(),
     /** Every decision that counted, with who, when, why and the digest they approved. */
     decisions: z.array(z.object({
       decided_by: z.string(),

@@ -32,6 +32,8 @@ import { AskIndex } from '../infra/store/ask-index.js';
 import { ApprovalLinks } from '../infra/store/approval-links.js';
 import { CommandLedger } from '../infra/store/command-ledger.js';
 import { RedisKeys } from '../infra/store/keys.js';
+import { StandingApprovals } from '../infra/store/standing-approvals.js';
+import { PolicyStore } from '../infra/files/policy-store.js';
 import { ReportStore } from '../infra/store/report-store.js';
 import { connectionOptions, dataConverter } from '../infra/temporal-options.js';
 import type { Trust } from './trust.js';
@@ -141,6 +143,7 @@ export async function startApi(config: Config, deps: {
     temporalUiUrl: config.temporal.uiUrl,
     seal: deps.trust.seal,
     links: { store: new ApprovalLinks(redis, keys), seal: deps.trust.linkSeal, publicUrl: config.http.publicUrl },
+    standing: { store: new StandingApprovals(redis, keys), seal: deps.trust.standingSeal, policies: new PolicyStore(config.policy.dir) },
     codec: {
       codec: new AesGcmPayloadCodec(deps.trust.payloadKeys),
       operatorOrg: config.trust.operatorOrg,

@@ -18,7 +18,8 @@ import { RedisKeys } from '../infra/store/keys.js';
 import { ReportStore } from '../infra/store/report-store.js';
 import { startWorker } from './worker/start-worker.js';
 import { createLlmRouter } from './create-llm-router.js';
-import { PolicyStore } from '../activities/policy/policy-store.js';
+import { PolicyStore } from '../infra/files/policy-store.js';
+import { StandingApprovals } from '../infra/store/standing-approvals.js';
 import { AsyncCompletionClient, Client, Connection } from '@temporalio/client';
 import { temporalResultLookup } from '../agents/report-summarize/temporal-result-lookup.js';
 import { startRemoteAgents, type RemoteAgents } from '../agents/remote/start-remote-agents.js';
@@ -193,6 +194,7 @@ export async function startNexus(config: Config, options: NexusOptions): Promise
           seal: trust.seal,
           audit,
           approvalUses: new ApprovalUses(redis.worker, keys),
+          standing: { store: new StandingApprovals(redis.worker, keys), seal: trust.standingSeal },
           decisionRefusals,
           payloadRefusals,
           notify: {

@@ -1,6 +1,7 @@
 import { DecisionSeal } from '../infra/trust/decision-seal.js';
 import { ReportSeal } from '../infra/trust/report-seal.js';
 import { LinkSeal } from '../infra/trust/link-seal.js';
+import { StandingSeal } from '../infra/trust/standing-seal.js';
 import type { Config } from './config/load-config.js';
 import type { Logger } from '../infra/logger.js';
 import { resolveKeyRing, type KeyRing } from '../infra/trust/key-ring.js';
@@ -10,6 +11,8 @@ export interface Trust {
   seal: DecisionSeal;
   /** Signs approval links (a key derived from the decision keys). */
   linkSeal: LinkSeal;
+  /** Signs standing approvals (a key derived from the decision keys). */
+  standingSeal: StandingSeal;
   /** Seals reports at every publisher and checks them in the bridge (keys derived from the decision keys). */
   reportSeal: ReportSeal;
   payloadKeys: KeyRing;
@@ -21,6 +24,7 @@ export function loadTrust(config: Config, logger: Logger): Trust {
   return {
     seal: new DecisionSeal(decisionKeys, trust.decisionMaxAgeMs),
     linkSeal: new LinkSeal(decisionKeys),
+    standingSeal: new StandingSeal(decisionKeys),
     reportSeal: new ReportSeal(decisionKeys),
     payloadKeys: resolveKeyRing(trust.payloadKeys, trust.keyDir, 'payload', logger),
   };

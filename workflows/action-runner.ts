@@ -1,5 +1,5 @@
 import { isCancellation, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { Action, ActionAssessment, CommandInput, CommandState, Report, RiskLevel, RunAgentInput, TaskError } from '../contracts/index.js';
+import type { Action, ActionAssessment, AssessActionInput, CommandInput, CommandState, Report, RiskLevel, RunAgentInput, SignedStandingGrant, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
@@ -75,7 +75,7 @@ export class ActionRunner {
     let current = action;
     let edit: Edit | undefined;
     const excluded: string[] = [];
-    let assessed = openingReports ? await this.openAndAssess(openingReports, current) : await this.assess(current);
+    let assessed = openingReports ? await this.openAndAssess(openingReports, current) : await this.assess(current, excluded);
     for (let edits = 0; ; edits++) {
       if ('error' in assessed) return { kind: 'failed', error: assessed.error };
       const { verdict } = assessed;
@@ -84,6 +84,7 @@ export class ActionRunner {
       const risk = maxRisk(this.input.request.risk_level, verdict.declared_risk, verdict.policy_risk, modelWords?.suggestedRisk);
       this.recordRisk(risk);
       if (risk !== 'RED') return this.execute(current, verdict, risk);
+      if (verdict.standing) return this.approvedAhead(current, verdict, verdict.standing, risk, modelWords, excluded, edit);
 
       const askId = uuid4();
       const outcome = await this.ask(askId, current, verdict, risk, modelWords, excluded, edit);
@@ -117,7 +118,8 @@ export class ActionRunner {
       // Edit and approve: the edited action is assessed before anything is said about it, so the report carries
       // its digest; the editor's approval does not carry over to it.
       const edited: Action = { agent: current.agent, params: outcome.decision.params };
-      assessed = await this.assess(edited);
+      const editor = outcome.decision.decided_by;
+      assessed = await this.assess(edited, excluded.includes(editor) ? excluded : [...excluded, editor]);
       await durable.publishReports([this.reports.build('ask_resolved', {
         ...resolved,
         decision: 'approve',
@@ -136,9 +138,9 @@ export class ActionRunner {
     }
   }
 
-  private async assess(action: Action): Promise<{ verdict: ActionAssessment } | { error: TaskError }> {
+  private async assess(action: Action, excluded: string[]): Promise<{ verdict: ActionAssessment } | { error: TaskError }> {
     try {
-      return { verdict: await assess.assessAction({ tenant: this.input.tenant, action }) };
+      return { verdict: await assess.assessAction(this.assessInput(action, excluded)) };
     } catch (err) {
       // The command is being cancelled: that is its end, not a failed step.
       if (isCancellation(err)) throw err;
@@ -148,8 +150,37 @@ export class ActionRunner {
 
   /** The reports go out whatever happens; an assessment that did not succeed there is made again, with retries. */
   private async openAndAssess(reports: Report[], action: Action): Promise<{ verdict: ActionAssessment } | { error: TaskError }> {
-    const verdict = await opening.publishAndAssess({ reports, tenant: this.input.tenant, action });
-    return verdict ? { verdict } : this.assess(action);
+    const verdict = await opening.publishAndAssess({ reports, ...this.assessInput(action, []) });
+    return verdict ? { verdict } : this.assess(action, []);
+  }
+
+  private assessInput(action: Action, excluded: string[]): AssessActionInput {
+    return { tenant: this.input.tenant, action, correlation_id: this.input.correlation_id, requested_by: this.input.requested_by, ...(excluded.length > 0 ? { excluded: [...excluded] } : {}) };
+  }
+
+  /**
+   * A standing approval covers this RED action: the ask is recorded and resolved at once, saying which standing
+   * approval approved it and with whose approvals, and the step carries the signed grant, which the activity checks
+   * again, live, before anything acts.
+   */
+  private async approvedAhead(
+    action: Action, verdict: ActionAssessment, standing: SignedStandingGrant, risk: RiskLevel,
+    words: ApproverWords | undefined, excluded: string[], edit: Edit | undefined,
+  ): Promise<StepOutcome> {
+    const askId = uuid4();
+    const { grant } = standing;
+    await durable.publishReports([
+      this.askCreated(askId, action, verdict, risk, words, excluded, edit, Date.now() + this.input.settings.ask_timeout_ms),
+      this.reports.build('ask_resolved', {
+        ask_id: askId,
+        decision: 'approve',
+        decided_by: [...new Set(grant.approvals.map((a) => a.approver))].join(', '),
+        reason: grant.reason,
+        standing_approval_id: grant.standing_approval_id,
+        decisions: grant.approvals.map((a) => ({ decided_by: a.approver, decision: 'approve' as const, decided_at: a.approved_at, action_digest: verdict.action_digest })),
+      }),
+    ]);
+    return this.execute(action, verdict, risk, { ask_id: askId, standing });
   }
 
   private async ask(
@@ -157,36 +188,9 @@ export class ActionRunner {
     words: ApproverWords | undefined, excluded: string[], edit: Edit | undefined,
   ): Promise<GateOutcome> {
     const expiresAtMs = Date.now() + this.input.settings.ask_timeout_ms;
-    const { request } = this.input;
     this.state.status = 'waiting_for_approval';
     this.state.pending_ask_id = askId;
-    // Facts first: title, description, preview and reasons are NEXUS's own account of the action; what the
-    // planning model wrote travels apart, labelled as such.
-    await local.publishReports([
-      this.reports.build('ask_created', {
-        ask_id: askId,
-        risk_level: risk,
-        title: verdict.title,
-        description: verdict.description,
-        action,
-        action_digest: verdict.action_digest,
-        options: ['approve', 'deny'],
-        expires_at: new Date(expiresAtMs).toISOString(),
-        quorum: verdict.approval.quorum,
-        separation_of_duties: verdict.approval.separation_of_duties,
-        ...(verdict.preview ? { preview: verdict.preview } : {}),
-        risk_reasons: [
-          `${verdict.declared_risk}: declared by agent ${action.agent}`,
-          ...verdict.policy_reasons,
-          ...(words ? [`${words.suggestedRisk}: suggested by the planning model`] : []),
-          ...(request.risk_level ? [`${request.risk_level}: floor set by the client`] : []),
-        ],
-        ...(words ? { model_words: { title: words.title, description: words.description } } : {}),
-        ...(request.type === 'instruction' ? { instruction: request.text } : {}),
-        ...(edit ? { edited_from: { ask_id: edit.askId, edited_by: edit.editedBy } } : {}),
-        ...(excluded.length > 0 ? { excluded_deciders: excluded } : {}),
-      }),
-    ]);
+    await local.publishReports([this.askCreated(askId, action, verdict, risk, words, excluded, edit, expiresAtMs)]);
     const notice: AskNotice = { askId, targets: verdict.approval.notify ?? [] };
     this.notices.send(notice, 'ask');
     try {
@@ -200,6 +204,40 @@ export class ActionRunner {
     } finally {
       await this.notices.close();
     }
+  }
+
+  /**
+   * Facts first: title, description, preview and reasons are NEXUS's own account of the action; what the planning
+   * model wrote travels apart, labelled as such.
+   */
+  private askCreated(
+    askId: string, action: Action, verdict: ActionAssessment, risk: RiskLevel,
+    words: ApproverWords | undefined, excluded: string[], edit: Edit | undefined, expiresAtMs: number,
+  ): Report {
+    const { request } = this.input;
+    return this.reports.build('ask_created', {
+      ask_id: askId,
+      risk_level: risk,
+      title: verdict.title,
+      description: verdict.description,
+      action,
+      action_digest: verdict.action_digest,
+      options: ['approve', 'deny'],
+      expires_at: new Date(expiresAtMs).toISOString(),
+      quorum: verdict.approval.quorum,
+      separation_of_duties: verdict.approval.separation_of_duties,
+      ...(verdict.preview ? { preview: verdict.preview } : {}),
+      risk_reasons: [
+        `${verdict.declared_risk}: declared by agent ${action.agent}`,
+        ...verdict.policy_reasons,
+        ...(words ? [`${words.suggestedRisk}: suggested by the planning model`] : []),
+        ...(request.risk_level ? [`${request.risk_level}: floor set by the client`] : []),
+      ],
+      ...(words ? { model_words: { title: words.title, description: words.description } } : {}),
+      ...(request.type === 'instruction' ? { instruction: request.text } : {}),
+      ...(edit ? { edited_from: { ask_id: edit.askId, edited_by: edit.editedBy } } : {}),
+      ...(excluded.length > 0 ? { excluded_deciders: excluded } : {}),
+    });
   }
 
   /** Stages follow a decision (or a timer): announced durably, like the decision itself. */

@@ -14,7 +14,7 @@ import { askCreatedOf, type AskIndex } from '../../infra/store/ask-index.js';
 import type { AuditLog } from '../../infra/store/audit-log.js';
 import type { LinkSeal } from '../../infra/trust/link-seal.js';
 import { refuseEffect, schedulingExecution } from '../effect-refusal.js';
-import type { PolicyStore } from '../policy/policy-store.js';
+import type { PolicyStore } from '../../infra/files/policy-store.js';
 import { tenantPolicy } from '../policy/tenant-policy.js';
 import { NoticeError, postNotice } from './notice-error.js';
 import { notifyTargetId } from './notify-target-id.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { maxRisk, type Action, type ApprovalRequirements, type PolicyCondition, type PolicyVerdict, type RiskPolicy } from '../../contracts/index.js';
+import { maxRisk, quorumFor, type Action, type ApprovalRequirements, type PolicyCondition, type PolicyVerdict, type RiskPolicy } from '../../contracts/index.js';
 import { parseDuration } from '../../contracts/duration.js';
 import { notifyTargetId } from '../notify/notify-target-id.js';
 
@@ -28,10 +28,11 @@ function holds(condition: PolicyCondition, params: Record<string, unknown>): boo
   return host === undefined || !condition.host_not_in.some((h) => sameHost(host, h));
 }
 
-function readPath(params: Record<string, unknown>, path: string): unknown {
+/** The value at a dot path of the params' own properties (never one inherited, like `constructor`). */
+export function readPath(params: Record<string, unknown>, path: string): unknown {
   let current: unknown = params;
   for (const key of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }
   return current;
@@ -65,7 +66,7 @@ export function approvalRequirements(policy: RiskPolicy, agent: string): Approva
   const reminder = approval?.reminder_before ? parseDuration(approval.reminder_before) : undefined;
   const escalate = approval?.escalate_before ? parseDuration(approval.escalate_before) : undefined;
   return {
-    quorum: approval?.quorum[agent] ?? approval?.quorum['*'] ?? 1,
+    quorum: quorumFor(policy, agent),
     separation_of_duties: approval?.separation_of_duties ?? false,
     ...(reminder ? { reminder_before_ms: reminder } : {}),
     ...(escalate ? { escalate_before_ms: escalate } : {}),

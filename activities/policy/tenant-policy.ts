@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ACTIVITY_FAILURES, type RiskPolicy, type Tenant } from '../../contracts/index.js';
-import { PolicyError, type PolicyStore } from './policy-store.js';
+import { PolicyError, type PolicyStore } from '../../infra/files/policy-store.js';
 
 /**
  * A tenant's policy, read on the server every time: neither the client nor the model can talk it down. A broken

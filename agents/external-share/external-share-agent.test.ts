@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../infra/logger.js';
-import { PolicyError } from '../../activities/policy/policy-store.js';
+import { PolicyError } from '../../infra/files/policy-store.js';
 import { closeLocally, listenLocally } from '../../test/support/local-server.js';
 import type { AgentContext } from '../agent.js';
 import { AgentError } from '../agent-error.js';

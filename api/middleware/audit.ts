@@ -5,7 +5,7 @@ import type { RefusalBudget, RefusalSubject } from '../../infra/store/refusal-bu
 import { TenantId } from '../../contracts/index.js';
 import type { ApiEnv } from '../api-env.js';
 
-const TENANT_ROUTE = /^\/(sidecar\/command|commands\/|approvals\/|files(\/|$)|agent\/reports\/stream|auth\/)/;
+const TENANT_ROUTE = /^\/(sidecar\/command|commands\/|approvals\/|standing-approvals(\/|$)|files(\/|$)|agent\/reports\/stream|auth\/)/;
 const DECISION = /^\/approvals\/[^/]+\/decide$/;
 const CANCEL = /^\/commands\/[^/]+\/cancel$/;
 const RERUN = /^\/commands\/[^/]+\/rerun$/;

@@ -5,6 +5,7 @@ import { filePaths } from './file-paths.js';
 import { linkPaths } from './link-paths.js';
 import { servicePaths } from './service-paths.js';
 import { tenantPaths } from './tenant-paths.js';
+import { standingPaths } from './standing-paths.js';
 
 export interface OpenApiOptions {
   /** The body limit the 413 answers name; from config, so the document says what this install enforces. */
@@ -34,7 +35,7 @@ export function buildOpenApi({ maxBodyBytes, maxUploadBytes = 5 * 1024 * 1024 }:
       { name: 'auth', description: 'Stream tickets for browsers (see docs/auth.md)' },
       { name: 'service', description: 'Health, reference data and documents' },
     ],
-    paths: { ...tenantPaths(maxBodyBytes), ...linkPaths(maxBodyBytes), ...filePaths(maxUploadBytes), ...servicePaths() },
+    paths: { ...tenantPaths(maxBodyBytes), ...linkPaths(maxBodyBytes), ...standingPaths(maxBodyBytes), ...filePaths(maxUploadBytes), ...servicePaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

@@ -21,6 +21,10 @@ import {
   PageEndEvent,
   Report,
   RerunRequest,
+  StandingApprovalList,
+  StandingApprovalNote,
+  StandingApprovalRequest,
+  StandingApprovalView,
 } from '../../contracts/index.js';
 import type { JsonSchema } from './openapi-types.js';
 
@@ -50,6 +54,10 @@ const COMPONENTS = {
   AgentPreviewAnswer: [AgentPreviewAnswer, 'output'],
   FileInfo: [FileInfo, 'output'],
   FileList: [FileList, 'output'],
+  StandingApprovalRequest: [StandingApprovalRequest, 'input'],
+  StandingApprovalNote: [StandingApprovalNote, 'input'],
+  StandingApprovalView: [StandingApprovalView, 'output'],
+  StandingApprovalList: [StandingApprovalList, 'output'],
 } as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output']>;
 
 export type ComponentName = keyof typeof COMPONENTS;

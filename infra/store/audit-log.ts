@@ -96,8 +96,10 @@ export interface AuditEffectEntry {
   run_id: string;
   activity_id: string;
   ask_id?: string;
-  /** Who approved, as their proofs show. */
+  /** Who approved, as their proofs (or the standing approval's signed grant) show. */
   approvers?: string;
+  /** The standing approval that approved the ask, instead of people deciding it. */
+  standing_approval_id?: string;
   correlation_id?: string;
   project_id?: string;
   code?: string;
@@ -161,7 +163,26 @@ export interface AuditLinkEntry {
   stage?: string;
 }
 
-export type AuditEntry = AuditLinkEntry | AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry | AuditReportEntry | AuditPayloadEntry;
+/**
+ * A standing approval's life in the API: `standing_created`, `standing_approved` (each further approver),
+ * `standing_revoked`. Each ask it approves is audited where the effect happens (`effect_authorized` with its id).
+ */
+export interface AuditStandingEntry {
+  event: 'standing_created' | 'standing_approved' | 'standing_revoked';
+  principal: string;
+  principal_kind: string;
+  client_ip?: string;
+  standing_approval_id: string;
+  agent: string;
+  project_id: string;
+  /** What it matches: `action_digest:<digest>` or `params:<names>`. */
+  match: string;
+  status: string;
+  expires_at?: string;
+  reason?: string;
+}
+
+export type AuditEntry = AuditStandingEntry | AuditLinkEntry | AuditRequestEntry | AuditLimitEntry | AuditVerdictEntry | AuditCommandEntry | AuditEffectEntry | AuditReportEntry | AuditPayloadEntry;
 
 /** Writes an entry unless one was written for `id` already, in one atomic step (redeliveries add nothing). */
 const APPEND_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
@@ -205,9 +226,9 @@ export class AuditLog {
     await this.redis.xadd(this.key(orgId), 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fieldsOf(entry));
   }
 
-  /** Like `appendStrict`, at most once per `id`. */
-  async appendOnce(orgId: string, id: string, entry: AuditEntry): Promise<void> {
-    await this.redis.eval(APPEND_ONCE, 2, this.key(orgId), this.keys.auditSeen(orgId, id), String(SEEN_TTL_SECONDS), String(AUDIT_MAXLEN), ...fieldsOf(entry));
+  /** Like `appendStrict`, at most once per `id`; true when this call wrote it. */
+  async appendOnce(orgId: string, id: string, entry: AuditEntry): Promise<boolean> {
+    return 1 === await this.redis.eval(APPEND_ONCE, 2, this.key(orgId), this.keys.auditSeen(orgId, id), String(SEEN_TTL_SECONDS), String(AUDIT_MAXLEN), ...fieldsOf(entry));
   }
 
   async read(orgId: string): Promise<Array<Record<string, string>>> {

@@ -34,6 +34,18 @@ export class RedisKeys {
   approvalUse(t: Tenant, askId: string): string {
     return `${this.tenant(t)}:approval-use:${askId}`;
   }
+  /** A standing approval: its signed grant and its state (JSON). */
+  standingApproval(t: Tenant, id: string): string {
+    return `${this.tenant(t)}:standing:${id}`;
+  }
+  /** The tenant's standing approvals (sorted set: id → created at, ms), for listing and for matching asks. */
+  standingIndex(t: Tenant): string {
+    return `${this.tenant(t)}:standing-index`;
+  }
+  /** How many asks a standing approval approved (the worker counts, at the effect). */
+  standingUses(t: Tenant, id: string): string {
+    return `${this.tenant(t)}:standing-uses:${id}`;
+  }
   /** The highest seq stored for one workflow's reports and whether its terminal report is among them. */
   progress(t: Tenant, workflowId: string): string {
     return `${this.tenant(t)}:progress:${workflowId}`;

@@ -30,12 +30,14 @@ export function redisAclRules(prefix: string): Record<ServiceRole, string[]> {
       // The links it sends approvers (policy files' approval.notify; it holds the decision keys already), and the
       // asks they are about, read only: a message says what NEXUS recorded, not what its scheduler claims.
       `~${p}{link:*}:link`, `%R~${tenant('ask:*')}`,
+      // Standing approvals, read only (the API makes and revokes them), and the count of their uses.
+      `%R~${tenant('standing:*')}`, `%R~${tenant('standing-index')}`, `~${tenant('standing-uses:*')}`,
       ...audit,
     ],
     api: [
       ...common,
       `%R~${tenant('reports')}`, `%R~${tenant('reports:trimmed')}`, `%R~${tenant('progress:*')}`, `%R~${tenant('open-asks')}`, `%R~${p}{asks}:tenants`,
-      `~${tenant('ask:*')}`, `~${tenant('command:*')}`,
+      `~${tenant('ask:*')}`, `~${tenant('command:*')}`, `~${tenant('standing:*')}`, `~${tenant('standing-index')}`, `%R~${tenant('standing-uses:*')}`,
       `~${p}{stalled}:*`, `~${p}{auth}:*`, `~${p}{link:*}:link`, `~${p}{rate:*}:*`, `~${p}{misses:*}:*`,
       ...audit,
     ],

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertPrivate } from '../files/private-paths.js';
@@ -6,6 +6,14 @@ import type { Logger } from '../logger.js';
 
 /** Named 32-byte keys, newest first: the first one signs or encrypts, every one verifies or decrypts (rotation). */
 export type KeyRing = ReadonlyArray<{ id: string; key: Buffer }>;
+
+/**
+ * The keys of one purpose (links, report seals, standing approvals), derived from the decision keys with a label:
+ * every NEXUS process holds them already, ids and rotation follow them, and a MAC for one purpose passes for no other.
+ */
+export function purposeKeys(decisionKeys: KeyRing, label: string): KeyRing {
+  return decisionKeys.map(({ id, key }) => ({ id, key: createHmac('sha256', key).update(label).digest() }));
+}
 
 export class KeyRingError extends Error {
   readonly code = 'key_ring_invalid';

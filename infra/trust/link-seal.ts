@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { canonicalJson, type ApprovalLinkRecord } from '../../contracts/index.js';
-import type { KeyRing } from './key-ring.js';
+import { purposeKeys, type KeyRing } from './key-ring.js';
 
 /**
  * Signs approval links and checks them. A link is `<id>.<signature>`; the signature covers the id and the whole
@@ -14,7 +14,7 @@ export class LinkSeal {
 
   constructor(decisionKeys: KeyRing) {
     if (decisionKeys.length === 0) throw new Error('a link seal needs at least one key');
-    this.keys = decisionKeys.map(({ id, key }) => ({ id, key: createHmac('sha256', key).update('nexus approval link v1').digest() }));
+    this.keys = purposeKeys(decisionKeys, 'nexus approval link v1');
   }
 
   /** A new link id and the key that will sign it. */

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { KeyRing } from './key-ring.js';
+import { purposeKeys, type KeyRing } from './key-ring.js';
 
 /** The AMQP header that carries a report's seal: `<key id>:<base64url HMAC-SHA256 of the message body>`. */
 export const REPORT_SEAL_HEADER = 'x-nexus-seal';
@@ -17,7 +17,7 @@ export class ReportSeal {
 
   constructor(decisionKeys: KeyRing) {
     if (decisionKeys.length === 0) throw new Error('a report seal needs at least one key');
-    this.keys = decisionKeys.map(({ id, key }) => ({ id, key: createHmac('sha256', key).update('nexus report seal v1').digest() }));
+    this.keys = purposeKeys(decisionKeys, 'nexus report seal v1');
   }
 
   /** Over the exact bytes published: any change to the body, however small, breaks it. */

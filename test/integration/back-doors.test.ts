@@ -7,7 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdFor, type ApproverNotice, type CommandInput, type Report, type RunAgentInput } from '../../contracts/index.js';
+import { workflowIdFor, type ApproverNotice, type CommandInput, type Report, type RunAgentInput, type SignedStandingGrant } from '../../contracts/index.js';
 import { createLogger } from '../../infra/logger.js';
 import { deadLetterQueue } from '../../infra/messaging/report-topology.js';
 import { RedisKeys } from '../../infra/store/keys.js';
@@ -199,7 +199,7 @@ describe('no back doors: every side effect proves its approval where it happens'
     victim.stream.close();
     expect(deliveriesFor(victim.correlationId)).toHaveLength(1);
     const { input } = await scheduledStep(victim.workflowId);
-    expect(input.approval?.decisions).toHaveLength(1);
+    expect(input.approval && 'decisions' in input.approval ? input.approval.decisions : []).toHaveLength(1);
 
     // The copied step as it was, from the insider's own workflow: it names another command.
     const commandId = `insider-${Date.now()}`;
@@ -413,5 +413,35 @@ describe('no back doors: every side effect proves its approval where it happens'
     expect((await insider.workflow.getHandle(victim.workflowId).describe()).status.name).toBe('RUNNING');
     expect(deliveriesFor(victim.correlationId)).toHaveLength(0);
     started.push(victim.workflowId);
+  });
+
+  it('where the effect happens, a standing approval counts only as NEXUS keeps it: not made up, not widened, not once revoked', async () => {
+    const url = `${hookUrl}/hook/standing-rogue`;
+    const made = await post(nexus.baseUrl, '/standing-approvals', { agent: 'external_share', match: { params: { url } }, expires_in: '1h', reason: 'the rogue test' }, tenant, { 'x-user-id': 'principal-park' });
+    expect(made.status).toBe(201);
+    const id = made.body.standing_approval_id as string;
+    const keys = new RedisKeys(env.NEXUS_REDIS_PREFIX ?? '');
+    const { signed } = JSON.parse(await redis.get(keys.standingApproval(tenant, id)) ?? '{}') as { signed: SignedStandingGrant };
+    const before = receiver.deliveries.length;
+    const attempt = async (label: string, stepUrl: string, standing: unknown) => {
+      const commandId = `rogue-standing-${label}-${Date.now()}`;
+      const owned = workflowIdFor(tenant, commandId);
+      return rogue(insider, rogueQueue.keyed, owned, { activity: 'runAgent', input: rogueStep(owned, commandId, stepUrl, { approval: { ask_id: `rogue-${label}-${Date.now()}`, standing } as never }) });
+    };
+    // Made up, with a signature of its own; the real one widened to another destination (its signature no longer
+    // holds); the real one for a destination it does not cover.
+    expect(await attempt('made-up', url, { grant: { ...signed.grant, standing_approval_id: 'sa_CCCCCCCCCCCCCCCCCCCCCC' }, signature: 'A'.repeat(43) })).toEqual({ ok: false, code: 'approval_invalid' });
+    expect(await attempt('widened', `${hookUrl}/hook/elsewhere`, { ...signed, grant: { ...signed.grant, match: { params: { url: `${hookUrl}/hook/elsewhere` } } } })).toEqual({ ok: false, code: 'approval_invalid' });
+    expect(await attempt('uncovered', `${hookUrl}/hook/elsewhere`, signed)).toEqual({ ok: false, code: 'approval_invalid' });
+    expect(receiver.deliveries.length).toBe(before);
+    // Live, it approves what it covers, for whoever reaches Temporal with the payload key, as for any command of the
+    // project (that is what standing means: docs/risk-policy.md). Revoked, the same copy is refused at once.
+    expect(await attempt('live', url, signed)).toEqual({ ok: true });
+    expect(receiver.deliveries.length).toBe(before + 1);
+    expect((await post(nexus.baseUrl, `/standing-approvals/${id}/revoke`, {}, tenant, { 'x-user-id': 'principal-park' })).status).toBe(200);
+    expect(await attempt('revoked', url, signed)).toEqual({ ok: false, code: 'approval_invalid' });
+    expect(receiver.deliveries.length).toBe(before + 1);
+    const refused = (await audit.read(tenant.org_id)).filter((e) => e.event === 'effect_refused' && e.ask_id?.startsWith('rogue-'));
+    expect(refused.map((e) => e.ask_id?.split('-')[1]).sort()).toEqual(['made', 'revoked', 'uncovered', 'widened']);
   });
 });

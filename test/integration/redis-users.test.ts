@@ -125,6 +125,21 @@ describe('Redis ACL users per role', () => {
     expect(receiver.deliveries.filter((d) => d.correlationId === share.correlationId)).toHaveLength(1);
   });
 
+  it('keep standing approvals with the API\'s login, read and count them with the worker\'s: an action approved ahead goes through', async () => {
+    const correlationId = `acl-standing-${id}`;
+    const url = `${hookUrl}/hook/${correlationId}`;
+    const made = await post(baseUrl, '/standing-approvals', { agent: 'external_share', match: { params: { url } }, expires_in: '1h', reason: 'acl test' }, tenant, { 'x-user-id': 'principal-park' });
+    expect(made.status).toBe(201);
+    const stream = await SseRecorder.open(baseUrl, tenant, { correlationId });
+    expect((await post(baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'external_share', params: { url, payload: { n: 1 } }, correlation_id: correlationId }, tenant, { 'x-user-id': 'teacher-requester' })).status).toBe(202);
+    const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed' || r.report_type === 'task_failed'), 30_000, 'the share approved ahead');
+    stream.close();
+    expect(reports.find((r) => r.report_type === 'ask_resolved')?.payload).toMatchObject({ standing_approval_id: made.body.standing_approval_id });
+    expect(receiver.deliveries.filter((d) => d.correlationId === correlationId)).toHaveLength(1);
+    const listed = await fetch(new URL('/standing-approvals', baseUrl), { headers: { 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id } });
+    expect((await listed.json()).standing_approvals).toEqual([expect.objectContaining({ standing_approval_id: made.body.standing_approval_id, uses: 1 })]);
+  });
+
   it('refuse each user what its role must not do', async () => {
     const noperm = expect.stringMatching(/NOPERM/);
     const stream = `${prefix}{${tenant.org_id}:${tenant.project_id}}:reports`;
@@ -147,6 +162,14 @@ describe('Redis ACL users per role', () => {
     const ask = `${prefix}{${tenant.org_id}:${tenant.project_id}}:ask:some-ask`;
     expect(await attempt(logins.worker, 'HGET', ask, 'status')).toBeUndefined();
     expect(await attempt(logins.worker, 'HSET', ask, 'status', 'resolved')).toEqual(noperm);
+    // Only the API makes and revokes standing approvals; the worker reads them and counts their uses.
+    const standing = `${prefix}{${tenant.org_id}:${tenant.project_id}}:standing:sa_x`;
+    const standingUses = `${prefix}{${tenant.org_id}:${tenant.project_id}}:standing-uses:sa_x`;
+    expect(await attempt(logins.worker, 'GET', standing)).toBeUndefined();
+    expect(await attempt(logins.worker, 'SET', standing, '{}')).toEqual(noperm);
+    expect(await attempt(logins.worker, 'ZADD', `${prefix}{${tenant.org_id}:${tenant.project_id}}:standing-index`, '1', 'sa_x')).toEqual(noperm);
+    expect(await attempt(logins.api, 'INCR', standingUses)).toEqual(noperm);
+    expect(await attempt(logins.bridge, 'GET', standing)).toEqual(noperm);
     // Only the API reads tokens.
     expect(await attempt(logins.bridge, 'GET', token)).toEqual(noperm);
     expect(await attempt(logins.worker, 'GET', token)).toEqual(noperm);

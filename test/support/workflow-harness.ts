@@ -22,6 +22,8 @@ import {
   type ReportType,
   type RiskLevel,
   type RunAgentInput,
+  type AssessActionInput,
+  type SignedStandingGrant,
 } from '../../contracts/index.js';
 import { createLogger } from '../../infra/logger.js';
 import { installTemporalLogger } from '../../infra/temporal-logger.js';
@@ -93,13 +95,17 @@ export interface StubOptions {
   assessFailures?: number;
   /** What telling an approver does (default: it succeeds at once); throwing fails this attempt. */
   notify?: (notice: ApproverNotice, attempt: number) => Promise<void>;
+  /** The standing approval the assessment offers for this input (default: none). */
+  standing?: (input: AssessActionInput) => SignedStandingGrant | undefined;
 }
 
 /** The activities the workflow calls, by their real names, recording every call. */
-export function stubActivities({ risk, approval, verifyDelayMs, assessFailures = 0, notify }: StubOptions) {
+export function stubActivities({ risk, approval, verifyDelayMs, assessFailures = 0, notify, standing }: StubOptions) {
   const calls = {
     reports: [] as Report[],
     assessed: [] as Action[],
+    /** What each assessment was asked, whole. */
+    assessInputs: [] as AssessActionInput[],
     verified: [] as VerifyDecisionInput[],
     runs: [] as RunAgentInput[],
     /** Every attempt at telling an approver, in order. */
@@ -113,9 +119,12 @@ export function stubActivities({ risk, approval, verifyDelayMs, assessFailures =
       const { isLocal } = Context.current().info;
       calls.publishedLocally.push(...reports.map((r): [Report['report_type'], boolean] => [r.report_type, isLocal]));
     },
-    async assessAction({ action }): Promise<ActionAssessment> {
+    async assessAction(input): Promise<ActionAssessment> {
+      const { action } = input;
       calls.assessed.push(action);
+      calls.assessInputs.push(input);
       if (calls.assessed.length <= assessFailures) throw new Error(`stub: assessment ${calls.assessed.length} fails`);
+      const offered = standing?.(input);
       return {
         declared_risk: risk,
         policy_risk: 'GREEN',
@@ -126,6 +135,7 @@ export function stubActivities({ risk, approval, verifyDelayMs, assessFailures =
         reports_progress: false,
         remote: false,
         approval: { quorum: 1, separation_of_duties: false, ...approval },
+        ...(offered ? { standing: offered } : {}),
       };
     },
     // The real one, over the stubs above.

@@ -6,6 +6,7 @@ import type { AskView, DashboardState } from './state.js';
 import { t } from './i18n/locale.js';
 import { previewDetails } from './preview-details.js';
 import { linkPanel } from './link-panel.js';
+import { aheadPanel } from './ahead-panel.js';
 
 const APPROVER_KEY = 'nexus.approver';
 
@@ -34,7 +35,13 @@ export class Inbox {
   // server records the token's user and ignores the field, so it is locked (see `useToken`).
   private readonly approver = h('input', { id: 'approver', autocomplete: 'username', spellcheck: 'false', placeholder: 'local', maxlength: 128, pattern: '[A-Za-z0-9_.:\\-]{1,128}', title: t.inbox.approverTitle });
 
-  constructor(root: HTMLElement, private readonly state: DashboardState, private readonly getTenant: () => Tenant) {
+  constructor(
+    root: HTMLElement,
+    private readonly state: DashboardState,
+    private readonly getTenant: () => Tenant,
+    /** A standing approval was made from an ask here: the list of them is read again. */
+    private readonly onStandingMade: () => void = () => undefined,
+  ) {
     this.approver.value = readStored(APPROVER_KEY);
     this.approver.addEventListener('change', () => writeStored(APPROVER_KEY, this.approver.value.trim()));
     root.append(
@@ -123,6 +130,7 @@ export class Inbox {
       h('div', { class: 'actions' }, approve, deny, progress),
       edit.panel,
       linkPanel(report, this.getTenant, () => this.callerHeaders()),
+      aheadPanel(report, this.getTenant, () => this.callerHeaders(), this.onStandingMade),
       error,
     );
     root.querySelector('.cid-link')?.addEventListener('click', (e) => {
@@ -196,7 +204,7 @@ export class Inbox {
   }
 
   /** Local mode: who acts, from "Deciding as" (with a token the server knows, and ignores the header). */
-  private callerHeaders(): Record<string, string> {
+  callerHeaders(): Record<string, string> {
     const approver = this.approver.disabled ? '' : this.approver.value.trim();
     return approver && this.approver.checkValidity() ? { 'x-user-id': approver } : {};
   }

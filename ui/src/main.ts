@@ -3,6 +3,7 @@ import { Announcer } from './announcer.js';
 import { mountComposer } from './composer.js';
 import { FileChoices } from './file-choices.js';
 import { FilePanel } from './file-panel.js';
+import { StandingPanel } from './standing-panel.js';
 import { readConfig, temporalListUrl, type UiConfig } from './config.js';
 import { detailCorrelationId, renderDetail } from './detail-view.js';
 import { HistoryLoader } from './history-loader.js';
@@ -30,7 +31,7 @@ const detailId = detailCorrelationId(location.pathname);
 
 const connection = new ConnectionView(byId('connection'), byId('gap-banner'), byId('outage-banner'));
 const timeline = new Timeline(byId('timeline-body'), state, config, () => tenant, () => void history?.older(), detailId !== undefined);
-const inbox = new Inbox(byId('inbox-body'), state, () => tenant);
+const inbox = new Inbox(byId('inbox-body'), state, () => tenant, () => void standing?.reload());
 const announcer = new Announcer(byId<HTMLButtonElement>('notify'));
 const inboxCount = byId('inbox-count');
 const detailBody = byId('detail-body');
@@ -40,11 +41,13 @@ if (temporalList) temporalAll.href = temporalList;
 else temporalAll.hidden = true;
 const fileChoices = new FileChoices();
 const files = detailId === undefined ? new FilePanel(byId('files-body'), () => tenant, config.maxUploadBytes, fileChoices) : undefined;
+const standing = detailId === undefined ? new StandingPanel(byId('standing-body'), () => tenant, () => inbox.callerHeaders()) : undefined;
 if (detailId === undefined) {
   mountComposer(byId('composer-body'), state, () => tenant, fileChoices);
 } else {
   byId('composer').hidden = true;
   byId('files').hidden = true;
+  byId('standing').hidden = true;
   byId('timeline-title').textContent = t.shell.commandTitle(detailId);
   temporalAll.textContent = t.shell.thisInTemporal;
   document.title = `${detailId} · NEXUS`;
@@ -78,7 +81,21 @@ function applyReport(msg: SseMessage): string | undefined {
   }
   // The stream is already per tenant; this guards against a late event from a stream being switched away from.
   if (report.org_id !== tenant.org_id || report.project_id !== tenant.project_id) return undefined;
-  return state.applyReport(msg.id, report) ? report.ts : undefined;
+  const fresh = state.applyReport(msg.id, report);
+  if (fresh) noteStandingUse(report);
+  return fresh ? report.ts : undefined;
+}
+
+/** Commands whose ask a standing approval approved and whose step has not ended yet. */
+const approvedAhead = new Set<string>();
+
+/**
+ * A standing approval's use is counted where the effect happens, after its `ask_resolved`: the list is read again
+ * when that command's step ends, when the count is certainly there.
+ */
+function noteStandingUse(report: Report): void {
+  if (report.report_type === 'ask_resolved' && report.payload.standing_approval_id) approvedAhead.add(report.correlation_id);
+  else if ((report.report_type === 'task_completed' || report.report_type === 'task_failed') && approvedAhead.delete(report.correlation_id)) standing?.soon();
 }
 
 function onMessage(msg: SseMessage): void {
@@ -117,6 +134,9 @@ function open(next: Tenant): void {
   detailBody.replaceChildren();
   files?.clear();
   void files?.reload();
+  standing?.clear();
+  approvedAhead.clear();
+  void standing?.reload();
   const loader = new HistoryLoader(next, detailId, applyReport, (view) => {
     historyView = view;
     timeline.showHistory(view);

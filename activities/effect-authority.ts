@@ -106,7 +106,7 @@ export function createEffectAuthority(deps: EffectAuthorityDeps) {
 
     const holder = `${execution.run_id}/${execution.activity_id}`;
     if (!(await deps.uses.claim(input.tenant, approval.ask_id, holder))) return refuse(EFFECT_REFUSALS.approvalUsed, 'this approval has already run its action in another execution');
-    const first = await deps.audit.appendOnce(input.tenant.org_id, `effect:${approval.ask_id}:${holder}`, {
+    await deps.audit.appendOnce(input.tenant.org_id, `effect:${approval.ask_id}:${holder}`, {
       event: 'effect_authorized',
       activity: Context.current().info.activityType,
       agent: agent.name,
@@ -117,8 +117,8 @@ export function createEffectAuthority(deps: EffectAuthorityDeps) {
       correlation_id: input.correlation_id,
       project_id: input.tenant.project_id,
     });
-    // Counted with its audit entry, once per ask that acted (a retry of the activity is not another use).
-    if (standing && first) await deps.standing.store.countUse(input.tenant, standing);
+    // Once per ask that acted, however often this activity is retried.
+    if (standing) await deps.standing.store.countUse(input.tenant, standing, approval.ask_id);
     return { input, agent, params };
   };
 }

@@ -10,4 +10,11 @@ describe('canonicalJson', () => {
     expect(canonicalJson([3, 1, 2])).toBe('[3,1,2]');
     expect(canonicalJson({ a: undefined, b: 'x' })).toBe('{"b":"x"}');
   });
+
+  it('keeps a __proto__ key as data: hidden data under it changes the digest', () => {
+    const plain = JSON.parse('{"payload":{"grades":[1]}}') as unknown;
+    const hidden = JSON.parse('{"payload":{"grades":[1],"__proto__":{"ssn":"900101-1234567"}}}') as unknown;
+    expect(canonicalJson(hidden)).not.toBe(canonicalJson(plain));
+    expect(canonicalJson(hidden)).toBe('{"payload":{"__proto__":{"ssn":"900101-1234567"},"grades":[1]}}');
+  });
 });

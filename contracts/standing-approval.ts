@@ -95,6 +95,8 @@ export const StandingApprovalView = z.object({
   approvals_counted: z.number().int().nonnegative(),
   quorum: z.number().int().positive(),
   status: StandingStatus,
+  /** Why today's policy keeps it from approving anything, though it stands (turned off, or longer than allowed now). */
+  held_by_policy: z.string().optional(),
   revoked_by: z.string().optional(),
   revoked_at: z.iso.datetime().optional(),
   revoke_reason: z.string().optional(),

@@ -32,6 +32,17 @@ export function approversCounted(grant: StandingGrant, rules: StandingPolicy): s
   return rules.separationOfDuties ? people.filter((p) => p !== grant.created_by) : people;
 }
 
+/**
+ * Why today's policy keeps a standing approval from approving anything (undefined: it does not): the project turned
+ * them off, or it stands longer than `standing_max_ttl` now allows (until revoked, or set before the limit was).
+ */
+export function policyHold(grant: StandingGrant, rules: StandingPolicy): string | undefined {
+  if (!rules.allowed) return 'this project\'s policy does not allow standing approvals';
+  if (rules.maxTtlMs === undefined) return undefined;
+  const life = grant.expires_at === undefined ? Infinity : Date.parse(grant.expires_at) - Date.parse(grant.created_at);
+  return life > rules.maxTtlMs ? `it stands longer than this project's policy allows (${rules.maxTtl ?? ''})` : undefined;
+}
+
 /** Its state now: revoked and expired are final; otherwise active once the quorum of today's policy is met. */
 export function standingStatus(grant: StandingGrant, revoked: boolean, rules: StandingPolicy, now: Date): StandingStatus {
   if (revoked) return 'revoked';

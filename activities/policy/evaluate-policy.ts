@@ -33,6 +33,8 @@ export function readPath(params: Record<string, unknown>, path: string): unknown
   let current: unknown = params;
   for (const key of path.split('.')) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+    // An array's items are its data; its `length` is not a param.
+    if (Array.isArray(current) && !/^\d+$/.test(key)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }
   return current;

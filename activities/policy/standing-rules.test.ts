@@ -44,6 +44,11 @@ describe('what a standing approval covers', () => {
     // Never a property the params only inherit.
     expect(standingCovers(grant({ match: { params: { 'url.length': 25 } } }), action)).toBe(false);
     expect(standingCovers(grant({ match: { params: { toString: Object.prototype.toString } } }), action)).toBe(false);
+    const listed = { ...action, params: { ...action.params, grades: [90] } };
+    expect(standingCovers(grant({ match: { params: { 'grades.length': 1 } } }), listed)).toBe(false);
+    // Hidden data under a `__proto__` key is part of the action: an exact approval does not cover it.
+    const hidden = { ...action, params: JSON.parse('{"url":"https://portal.example/in","payload":{"kind":"grades","rows":3,"__proto__":{"ssn":"x"}}}') as Record<string, unknown> };
+    expect(standingCovers(grant({ match: { action_digest: actionDigest(action) } }), hidden)).toBe(false);
   });
 
   it('a request must name what it covers, narrowly', () => {
@@ -63,7 +68,11 @@ describe('when a standing approval may approve', () => {
     expect(refusal(grant(), { tenant: { org_id: 'acme', project_id: 'other' } })).toMatch(/another project/);
     expect(refusal(grant(), { revoked: true })).toMatch(/revoked/);
     expect(refusal(grant({ expires_at: '2026-12-07T12:00:00.000Z' }))).toMatch(/expired/);
-    expect(refusal(grant(), { policy: policy({ standing_approvals: false }) })).toMatch(/no longer allows/);
+    expect(refusal(grant(), { policy: policy({ standing_approvals: false }) })).toMatch(/does not allow/);
+    // A limit set after it was made: until revoked, or longer than the limit, it no longer approves.
+    expect(refusal(grant(), { policy: policy({ standing_max_ttl: '1d' }) })).toMatch(/longer than this project's policy allows \(1d\)/);
+    expect(refusal(grant({ expires_at: '2026-12-09T00:00:00.000Z' }), { policy: policy({ standing_max_ttl: '1d' }) })).toMatch(/longer than/);
+    expect(refusal(grant({ expires_at: '2026-12-07T23:00:00.000Z' }), { policy: policy({ standing_max_ttl: '1d' }) })).toBeUndefined();
     expect(refusal(grant(), { action: { ...action, params: { url: 'https://evil.example' } } })).toMatch(/does not cover/);
     expect(refusal(grant(), { excluded: ['alice'] })).toMatch(/alice may not approve/);
   });

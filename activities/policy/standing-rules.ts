@@ -1,5 +1,5 @@
 import { canonicalJson, type Action, type RiskPolicy, type StandingGrant } from '../../contracts/index.js';
-import { approversCounted, standingPolicy, standingStatus } from '../../contracts/standing-rules.js';
+import { approversCounted, policyHold, standingPolicy, standingStatus } from '../../contracts/standing-rules.js';
 import { actionDigest } from '../action-digest.js';
 import { readPath } from './evaluate-policy.js';
 
@@ -28,7 +28,8 @@ export function standingRefusal(
   if (grant.tenant.org_id !== tenant.org_id || grant.tenant.project_id !== tenant.project_id) return 'it was given in another project';
   if (!standingCovers(grant, action)) return 'it does not cover this action';
   const rules = standingPolicy(policy, action.agent);
-  if (!rules.allowed) return 'this project\'s policy no longer allows standing approvals';
+  const held = policyHold(grant, rules);
+  if (held) return held;
   const status = standingStatus(grant, revoked, rules, now);
   if (status !== 'active') return status === 'pending' ? `it has ${approversCounted(grant, rules).length} of the ${rules.quorum} approvals the policy needs` : `it is ${status}`;
   const involved = new Set([grant.created_by, ...grant.approvals.map((a) => a.approver)]);

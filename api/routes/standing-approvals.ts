@@ -13,7 +13,7 @@ import {
 } from '../../contracts/index.js';
 import { parseDuration } from '../../contracts/duration.js';
 import { PolicyError } from '../../infra/files/policy-store.js';
-import { approversCounted, standingPolicy, standingStatus, type StandingPolicy } from '../../contracts/standing-rules.js';
+import { approversCounted, policyHold, standingPolicy, standingStatus, type StandingPolicy } from '../../contracts/standing-rules.js';
 import type { AuditStandingEntry } from '../../infra/store/audit-log.js';
 import type { StoredStanding } from '../../infra/store/standing-approvals.js';
 import type { ApiDeps } from '../api-deps.js';
@@ -60,7 +60,7 @@ export function standingApprovalRoutes(deps: ApiDeps) {
       throw new ApiError(400, 'invalid_request', `this project's policy lets a standing approval stand at most ${rules.maxTtl ?? ''}; send expires_in within it`, [{ path: 'expires_in', message: 'longer than the policy allows' }]);
     }
     const now = new Date();
-    const live = (await stored(() => store.list(t))).filter((s) => !s.revoked && (s.signed.grant.expires_at ?? '~') > now.toISOString() && seal.verify(s.signed));
+    const live = (await stored(() => store.list(t, { prune: true }))).filter((s) => !s.revoked && (s.signed.grant.expires_at ?? '~') > now.toISOString() && seal.verify(s.signed));
     if (live.length >= MAX_STANDING_PER_PROJECT) {
       throw new ApiError(409, 'conflict', `this project has ${MAX_STANDING_PER_PROJECT} standing approvals already; revoke some first`);
     }
@@ -90,7 +90,7 @@ export function standingApprovalRoutes(deps: ApiDeps) {
     const t = c.get('tenant');
     const policy = await policyOf(t);
     // A record whose signature does not hold is not one NEXUS made: not listed.
-    const all = (await stored(() => store.list(t))).filter((s) => seal.verify(s.signed) !== undefined);
+    const all = (await stored(() => store.list(t, { prune: true }))).filter((s) => seal.verify(s.signed) !== undefined);
     const uses = await stored(() => store.uses(t, all.map((s) => s.signed.grant.standing_approval_id)));
     const now = new Date();
     const views = all.map((s, i) => viewOf(s, standingPolicy(policy, s.signed.grant.agent), now, uses[i] ?? 0));
@@ -114,6 +114,7 @@ export function standingApprovalRoutes(deps: ApiDeps) {
       const { grant } = record.signed;
       const status = standingStatus(grant, record.revoked !== undefined, rules, now);
       if (status === 'revoked' || status === 'expired') throw new ApiError(409, 'conflict', `this standing approval is ${status}`);
+      if (!rules.allowed) throw new ApiError(403, 'forbidden', 'this project\'s policy does not allow standing approvals (approval.standing_approvals is false)');
       if (grant.approvals.some((a) => a.approver === caller.id)) throw new ApiError(409, 'conflict', `${caller.id} approved this standing approval already`);
       if (rules.separationOfDuties && grant.created_by === caller.id) {
         throw new ApiError(403, 'forbidden', 'separation of duties: who asked for a standing approval may not approve it');
@@ -138,7 +139,7 @@ export function standingApprovalRoutes(deps: ApiDeps) {
         return undefined;
       }
       return { signed: record.signed, revoked: { by: caller.id, at: now.toISOString(), ...(note.reason ? { reason: note.reason } : {}) } };
-    });
+    }, true);
     if (!already) {
       await audit(c, 'standing_revoked', view, note.reason);
       log.info({ correlation_id: c.get('correlationId'), standing_approval_id: view.standing_approval_id, revoked_by: caller.id }, 'standing approval revoked');
@@ -155,24 +156,27 @@ export function standingApprovalRoutes(deps: ApiDeps) {
     }
   }
 
-  async function find(c: Context<ApiEnv>): Promise<{ record: StoredStanding; rules: StandingPolicy }> {
+  /** `lenient` (revoking): a policy file that does not validate must not keep anyone from taking approval back. */
+  async function find(c: Context<ApiEnv>, { lenient = false } = {}): Promise<{ record: StoredStanding; rules: StandingPolicy }> {
     const id = StandingApprovalId.safeParse(c.req.param('id'));
     if (!id.success) throw new ApiError(404, 'not_found', 'no such standing approval');
     const t = c.get('tenant');
     const record = await stored(() => store.read(t, id.data));
     // A record whose signature does not hold is not one NEXUS made: as good as absent.
     if (!record || !seal.verify(record.signed)) throw new ApiError(404, 'not_found', 'no such standing approval');
-    return { record, rules: standingPolicy(await policyOf(t), record.signed.grant.agent) };
+    const policy = lenient ? await policyOf(t).catch((): RiskPolicy => ({ rules: [] })) : await policyOf(t);
+    return { record, rules: standingPolicy(policy, record.signed.grant.agent) };
   }
 
   /** Reads, changes and writes one record over exactly what was read, again if another change came first. */
   async function change(
     c: Context<ApiEnv>,
     next: (record: StoredStanding, rules: StandingPolicy, now: Date) => Parameters<typeof store.replace>[2] | undefined,
+    lenient = false,
   ): Promise<StandingApprovalView> {
     const t = c.get('tenant');
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const { record, rules } = await find(c);
+      const { record, rules } = await find(c, { lenient });
       const now = new Date();
       const changed = next(record, rules, now);
       const [uses] = await stored(() => store.uses(t, [record.signed.grant.standing_approval_id]));
@@ -205,6 +209,8 @@ export function standingApprovalRoutes(deps: ApiDeps) {
 
 function viewOf(record: Pick<StoredStanding, 'signed' | 'revoked'>, rules: StandingPolicy, now: Date, uses: number): StandingApprovalView {
   const { grant } = record.signed;
+  const status = standingStatus(grant, record.revoked !== undefined, rules, now);
+  const held = policyHold(grant, rules);
   return {
     standing_approval_id: grant.standing_approval_id,
     tenant: grant.tenant,
@@ -217,7 +223,8 @@ function viewOf(record: Pick<StoredStanding, 'signed' | 'revoked'>, rules: Stand
     approvals: grant.approvals,
     approvals_counted: approversCounted(grant, rules).length,
     quorum: rules.quorum,
-    status: standingStatus(grant, record.revoked !== undefined, rules, now),
+    status,
+    ...(held && (status === 'active' || status === 'pending') ? { held_by_policy: held } : {}),
     ...(record.revoked ? { revoked_by: record.revoked.by, revoked_at: record.revoked.at, ...(record.revoked.reason ? { revoke_reason: record.revoked.reason } : {}) } : {}),
     uses,
   };

@@ -226,9 +226,9 @@ export class AuditLog {
     await this.redis.xadd(this.key(orgId), 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fieldsOf(entry));
   }
 
-  /** Like `appendStrict`, at most once per `id`; true when this call wrote it. */
-  async appendOnce(orgId: string, id: string, entry: AuditEntry): Promise<boolean> {
-    return 1 === await this.redis.eval(APPEND_ONCE, 2, this.key(orgId), this.keys.auditSeen(orgId, id), String(SEEN_TTL_SECONDS), String(AUDIT_MAXLEN), ...fieldsOf(entry));
+  /** Like `appendStrict`, at most once per `id`. */
+  async appendOnce(orgId: string, id: string, entry: AuditEntry): Promise<void> {
+    await this.redis.eval(APPEND_ONCE, 2, this.key(orgId), this.keys.auditSeen(orgId, id), String(SEEN_TTL_SECONDS), String(AUDIT_MAXLEN), ...fieldsOf(entry));
   }
 
   async read(orgId: string): Promise<Array<Record<string, string>>> {

@@ -46,13 +46,16 @@ export class StandingApprovals {
     return parse(await this.redis.get(this.keys.standingApproval(t, id)));
   }
 
-  /** Every standing approval of the tenant still kept, oldest first; ids whose record is gone leave the index. */
-  async list(t: Tenant): Promise<StoredStanding[]> {
+  /**
+   * Every standing approval of the tenant still kept, oldest first. `prune` (the API, which may write the index):
+   * ids whose record is gone leave it; the worker, which may only read, skips them.
+   */
+  async list(t: Tenant, { prune = false } = {}): Promise<StoredStanding[]> {
     const ids = await this.redis.zrange(this.keys.standingIndex(t), '0', '-1');
     if (ids.length === 0) return [];
     const raws = await this.redis.mget(ids.map((id) => this.keys.standingApproval(t, id)));
     const gone = ids.filter((_, i) => raws[i] === null);
-    if (gone.length > 0) await this.redis.zrem(this.keys.standingIndex(t), ...gone);
+    if (prune && gone.length > 0) await this.redis.zrem(this.keys.standingIndex(t), ...gone);
     return raws.flatMap((raw) => {
       const stored = parse(raw);
       return stored ? [stored] : [];
@@ -70,15 +73,21 @@ export class StandingApprovals {
   /** Asks each approved so far, in the order given. */
   async uses(t: Tenant, ids: string[]): Promise<number[]> {
     if (ids.length === 0) return [];
-    const counts = await this.redis.mget(ids.map((id) => this.keys.standingUses(t, id)));
-    return counts.map((c) => Number(c ?? 0));
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.scard(this.keys.standingUses(t, id));
+    const results = await pipeline.exec();
+    failedIn(results);
+    return (results ?? []).map(([, count]) => Number(count ?? 0));
   }
 
-  /** One more ask approved (the worker, once per ask that acted). */
-  async countUse(t: Tenant, signed: SignedStandingGrant): Promise<void> {
+  /**
+   * The ask it approved acted (the worker, where the effect happens). A set of ask ids, so a retried activity, or a
+   * count that failed after the audit entry was written and is made again, counts the ask once.
+   */
+  async countUse(t: Tenant, signed: SignedStandingGrant, askId: string): Promise<void> {
     const key = this.keys.standingUses(t, signed.grant.standing_approval_id);
     const until = keepUntil(signed);
-    const transaction = this.redis.multi().incr(key);
+    const transaction = this.redis.multi().sadd(key, askId);
     if (until !== undefined) transaction.pexpireat(key, until);
     await transaction.exec().then(failedIn);
   }

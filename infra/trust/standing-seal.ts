@@ -23,9 +23,12 @@ export class StandingSeal {
     return { standing_approval_id: `sa_${randomBytes(16).toString('base64url')}`, key_id: active.id };
   }
 
-  /** Signed with the grant's own key (it keeps its key id through approvals, until that key is rotated out). */
+  /**
+   * Signed with the active key, also when it is signed again at an approval: a standing approval moves to the new
+   * key at its next approval, and one signed with a key no longer in the ring no longer stands.
+   */
   sign(grant: StandingGrant): SignedStandingGrant {
-    const key = this.keys.find((k) => k.id === grant.key_id) ?? this.keys[0];
+    const key = this.keys[0];
     if (!key) throw new Error('no standing approval key');
     const signed = { ...grant, key_id: key.id };
     return { grant: signed, signature: mac(key.key, signed) };

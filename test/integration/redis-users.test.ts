@@ -130,6 +130,10 @@ describe('Redis ACL users per role', () => {
     const url = `${hookUrl}/hook/${correlationId}`;
     const made = await post(baseUrl, '/standing-approvals', { agent: 'external_share', match: { params: { url } }, expires_in: '1h', reason: 'acl test' }, tenant, { 'x-user-id': 'principal-park' });
     expect(made.status).toBe(201);
+    // An id whose record lapsed, still in the index: the worker, which may only read it, passes it by.
+    const admin = await testRedis();
+    await admin.zadd(`${prefix}{${tenant.org_id}:${tenant.project_id}}:standing-index`, '1', 'sa_lapsedAAAAAAAAAAAAAAA');
+    await admin.quit();
     const stream = await SseRecorder.open(baseUrl, tenant, { correlationId });
     expect((await post(baseUrl, '/sidecar/command', { type: 'agent.run', agent: 'external_share', params: { url, payload: { n: 1 } }, correlation_id: correlationId }, tenant, { 'x-user-id': 'teacher-requester' })).status).toBe(202);
     const reports = await stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_completed' || r.report_type === 'task_failed'), 30_000, 'the share approved ahead');

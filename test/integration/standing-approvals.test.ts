@@ -9,6 +9,8 @@ import { createLogger } from '../../infra/logger.js';
 import { AuditLog } from '../../infra/store/audit-log.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
+import type { Role } from '../../api/auth/principal.js';
+import { TokenStore } from '../../api/auth/token-store.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -230,3 +232,55 @@ describe('standing approvals', () => {
     expect((await approve(t, 'bob', id)).status).toBe(404);
   });
 });
+
+describe('standing approvals with tokens', () => {
+  const tokensEnv = isolatedEnv('standing-tokens', { NEXUS_AUTH: 'tokens', NEXUS_AUTH_CACHE_TTL: '1s', NEXUS_POLICY_DIR: policyDir });
+  const t = project('exact');
+  let secured: RunningNexus;
+  let tokens: TokenStore;
+  const mint = async (roles: Role[], projects: string[] | '*' = [t.project_id], org = t.org_id) => {
+    const { token, record } = await tokens.create({ org_id: org, projects, roles, label: 'standing-test' });
+    return { id: record.token_id, auth: { authorization: `Bearer ${token}` } };
+  };
+  beforeAll(async () => {
+    secured = await bootNexus(tokensEnv, testLogger(tokensEnv).logger);
+    tokens = new TokenStore(redis, secured.config.redis.prefix, 0);
+  }, 120_000);
+  afterAll(async () => {
+    await secured?.stop();
+    await cleanupEnv(tokensEnv);
+  });
+
+  it('only an approver of the project makes one, as their token; viewers list; an admin revokes; nobody else changes anything', async () => {
+    const [approver, viewer, operator, admin, elsewhere, stranger] = await Promise.all([
+      mint(['approver', 'viewer']), mint(['viewer']), mint(['operator', 'viewer']), mint(['admin']),
+      mint(['approver'], ['another']), mint(['approver', 'viewer'], '*', 'globex'),
+    ]);
+    const body = { agent: 'external_share', match: { params: { url: `${hook}/tokens` } }, expires_in: '1h', reason: 'tokens' };
+    const as = (who: { auth: Record<string, string> }) => who.auth;
+    for (const who of [viewer, operator, admin, elsewhere, stranger]) {
+      expect((await post(secured.baseUrl, '/standing-approvals', body, t, as(who))).status).toBe(403);
+    }
+    expect((await post(secured.baseUrl, '/standing-approvals', body, t)).status).toBe(401);
+    const made = await post(secured.baseUrl, '/standing-approvals', body, t, as(approver));
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ created_by: approver.id, approvals: [{ approver: approver.id, roles: ['approver'] }], status: 'active' });
+    const id = made.body.standing_approval_id as string;
+
+    const list = async (who: { auth: Record<string, string> }) => fetch(new URL('/standing-approvals', secured.baseUrl), { headers: { 'x-org-id': t.org_id, 'x-project-id': t.project_id, ...who.auth } });
+    expect((await (await list(viewer)).json()).standing_approvals.map((s: StandingApprovalView) => s.standing_approval_id)).toEqual([id]);
+    expect((await list(stranger)).status).toBe(403);
+    for (const who of [viewer, operator, elsewhere, stranger]) {
+      expect((await post(secured.baseUrl, `/standing-approvals/${id}/revoke`, {}, t, as(who))).status).toBe(403);
+      expect((await post(secured.baseUrl, `/standing-approvals/${id}/approve`, {}, t, as(who))).status).toBe(403);
+    }
+    const revoked = await post(secured.baseUrl, `/standing-approvals/${id}/revoke`, { reason: 'admin says so' }, t, as(admin));
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ status: 'revoked', revoked_by: admin.id });
+    const entries = (await new AuditLog(redis, secured.config.redis.prefix, createLogger('silent')).read('acme')).filter((e) => e.standing_approval_id === id);
+    expect(entries.map((e) => [e.event, e.principal, e.principal_kind])).toEqual([
+      ['standing_created', approver.id, 'token'], ['standing_revoked', admin.id, 'token'],
+    ]);
+  });
+});
+

@@ -21,6 +21,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { codecRoutes } from './routes/codec.js';
+import { mcpRoutes } from './routes/mcp.js';
 
 /**
  * The whole HTTP surface; tests call `app.request(...)` or serve it on a random port. `refusals` is the refusal
@@ -52,5 +53,6 @@ export function createApp(deps: ApiDeps, refusals: RefusalBudget) {
   app.route('/', uiRoutes(deps));
   app.route('/', openApiRoutes(deps));
   app.route('/', codecRoutes(deps));
+  app.route('/', mcpRoutes(deps, refusals));
   return app;
 }

@@ -15,6 +15,7 @@ export const ErrorCode = z.enum([
   'forbidden',
   'rate_limited',
   'not_found',
+  'method_not_allowed',
   'conflict',
   'ask_not_pending',
   'command_not_running',

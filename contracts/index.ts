@@ -23,3 +23,4 @@ export * from './workflow-messages.js';
 export * from './terminal-reports.js';
 export * from './refused-payload.js';
 export * from './file.js';
+export * from './mcp.js';

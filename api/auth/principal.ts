@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const Role = z.enum(['operator', 'approver', 'viewer', 'admin']);
 export type Role = z.infer<typeof Role>;
 export const ALL_ROLES: Role[] = Role.options;
+/** The roles that decide asks (and make standing approvals); the ones a decision records. */
+export const DECIDER_ROLES: Role[] = ['approver', 'admin'];
 
 /**
  * Who is asking. `local`: local mode, trusted headers, every role everywhere. `token`: an API token (or a stream

@@ -5,7 +5,7 @@ import type { RefusalBudget, RefusalSubject } from '../../infra/store/refusal-bu
 import { TenantId } from '../../contracts/index.js';
 import type { ApiEnv } from '../api-env.js';
 
-const TENANT_ROUTE = /^\/(sidecar\/command|commands\/|approvals\/|standing-approvals(\/|$)|files(\/|$)|agent\/reports\/stream|auth\/)/;
+const TENANT_ROUTE = /^\/(sidecar\/command|commands\/|approvals\/|standing-approvals(\/|$)|files(\/|$)|agent\/reports\/stream|auth\/|mcp$)/;
 const DECISION = /^\/approvals\/[^/]+\/decide$/;
 const CANCEL = /^\/commands\/[^/]+\/cancel$/;
 const RERUN = /^\/commands\/[^/]+\/rerun$/;
@@ -53,24 +53,32 @@ export function auditTrail(audit: AuditLog, budget: RefusalBudget): MiddlewareHa
         : path === '/sidecar/command' && status === 202 ? 'command'
           : status >= 400 && status < 500 ? 'refused' : undefined;
     if (!event) return;
-    const subject = refusalSubject(c);
-    const named = namedOrg(c);
-    const entry: AuditRequestEntry = {
-      event,
-      principal: subject.principal,
-      principal_kind: subject.principal_kind,
-      client_ip: subject.client_ip,
-      method: c.req.method,
-      path,
-      status,
-      code: c.get('errorCode'),
-      correlation_id: c.get('correlationId'),
-      project_id: (c.get('tenant') as ApiEnv['Variables']['tenant'] | undefined)?.project_id,
-      target_org: named !== subject.org ? named : undefined,
-    };
-    if (status >= 400 && status < 500 && (await budget.spend(subject)) === 'skip') return;
-    await audit.append(subject.org, entry);
+    await recordRequest(audit, budget, c, { event, status, code: c.get('errorCode'), correlation_id: c.get('correlationId') });
   };
+}
+
+/** What one audited act says beyond who sent it: the act, its status, and for an MCP tool call the tool. */
+export type RecordedAct = Pick<AuditRequestEntry, 'event' | 'status' | 'code' | 'correlation_id' | 'tool'>;
+
+/**
+ * Writes one act of a request into its caller's audit log; a refusal spends the caller's refusal budget first. The
+ * middleware writes one per request; an MCP request, which carries tool calls inside a 200, writes one per call.
+ */
+export async function recordRequest(audit: AuditLog, budget: RefusalBudget, c: Context<ApiEnv>, act: RecordedAct): Promise<void> {
+  const subject = refusalSubject(c);
+  const named = namedOrg(c);
+  const entry: AuditRequestEntry = {
+    ...act,
+    principal: subject.principal,
+    principal_kind: subject.principal_kind,
+    client_ip: subject.client_ip,
+    method: c.req.method,
+    path: c.req.path,
+    project_id: (c.get('tenant') as ApiEnv['Variables']['tenant'] | undefined)?.project_id,
+    target_org: named !== subject.org ? named : undefined,
+  };
+  if (act.status >= 400 && act.status < 500 && (await budget.spend(subject)) === 'skip') return;
+  await audit.append(subject.org, entry);
 }
 
 /** The org the request named (checked tenant, else a well-formed header or query value), if any. */

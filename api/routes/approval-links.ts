@@ -16,7 +16,7 @@ import type { RefusalBudget } from '../../infra/store/refusal-budget.js';
 import { LinkSeal } from '../../infra/trust/link-seal.js';
 import { decideAsk } from '../approvals/decide-ask.js';
 import { askPage, LINK_PAGE_HEADERS, linkLocale, refusalPage, sentPage, type AskShown } from '../approvals/link-page.js';
-import { permits, type Principal, type Role } from '../auth/principal.js';
+import { DECIDER_ROLES, permits, type Principal, type Role } from '../auth/principal.js';
 import { toPrincipal, type TokenRecord } from '../auth/token-store.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
@@ -27,7 +27,6 @@ import { readJson, readLimited } from '../middleware/json-body.js';
 import { askGuessLimit, limited, orgRateLimit } from '../middleware/limits.js';
 
 /** The roles a decision can use; a link carries only these, whatever else its approver may do. */
-const DECIDER_ROLES: Role[] = ['approver', 'admin'];
 
 /** A link NEXUS signed and still keeps, with the ask it shows and the roles its approver decides with now. */
 interface OpenLink {

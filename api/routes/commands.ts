@@ -1,16 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import {
-  CancelRequest,
-  canonicalJson,
-  ClientKey,
-  CommandRequest,
-  RerunRequest,
-  workflowIdFor,
-  type CommandAccepted,
-  type CommandInput,
-  type Tenant,
-} from '../../contracts/index.js';
+import { CancelRequest, canonicalJson, ClientKey, CommandRequest, RerunRequest, workflowIdFor, type CommandAccepted } from '../../contracts/index.js';
+import { commandStarter } from '../commands/start-command.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
@@ -22,64 +12,7 @@ import { orgRateLimit } from '../middleware/limits.js';
 export function commandRoutes(deps: ApiDeps) {
   const app = new Hono<ApiEnv>();
   const log = deps.logger.child({ module: 'api.commands' });
-
-  /** Validates a command against the catalog, records its key, starts its workflow; answers its ids only. */
-  async function startCommand(c: Context<ApiEnv>, request: CommandRequest, rerun?: { of: string; changes: string[] }): Promise<CommandAccepted> {
-    const rerunOf = rerun?.of;
-    if (request.type === 'agent.run') {
-      const agent = deps.agents.get(request.agent);
-      if (!agent) {
-        throw new ApiError(400, 'unknown_agent', `no agent named "${request.agent}"`, [
-          { path: 'agent', message: `unknown agent; known: ${deps.agents.catalog().map((a) => a.name).join(', ')}` },
-        ]);
-      }
-      const params = agent.params.safeParse(request.params);
-      if (!params.success) throw ApiError.fromZod(params.error, 'invalid_params', 'params');
-    }
-
-    const t = c.get('tenant');
-    if (request.type === 'instruction' && request.attachments) await checkAttachments(t, request.attachments);
-    const commandId = request.command_id ?? randomUUID();
-    const correlationId = request.correlation_id ?? commandId;
-    c.set('correlationId', correlationId);
-    const workflowId = workflowIdFor(t, commandId);
-
-    if (request.command_id !== undefined) {
-      // A re-run's key covers what it repeats too: the same new command_id for another original is a conflict.
-      const keyed = rerunOf === undefined ? request : { request, rerun_of: rerunOf };
-      const digest = createHash('sha256').update(canonicalJson(keyed)).digest('hex');
-      const same = await deps.ledger.record(t, commandId, digest).catch((err: unknown) => {
-        log.warn({ correlation_id: correlationId, err: (err as Error).message }, 'redis unavailable');
-        throw ApiError.unavailable('Redis');
-      });
-      if (!same) {
-        throw new ApiError(409, 'conflict', `command_id "${commandId}" was already used with a different body`);
-      }
-    }
-
-    const input: CommandInput = {
-      tenant: t,
-      command_id: commandId,
-      correlation_id: correlationId,
-      workflow_id: workflowId,
-      request,
-      received_at: new Date().toISOString(),
-      requested_by: principalOf(c).id,
-      settings: deps.settings,
-      ...(rerunOf !== undefined ? { rerun_of: rerunOf } : {}),
-      ...(rerun && rerun.changes.length > 0 ? { rerun_changes: rerun.changes } : {}),
-    };
-    await deps.gateway.start(input);
-    log.info({ correlation_id: correlationId, workflow_id: workflowId, type: request.type }, 'command accepted');
-    return { status: 'accepted', correlation_id: correlationId, command_id: commandId, workflow_id: workflowId };
-  }
-
-  /** An instruction's files must be this project's: the planner would otherwise be told of a file no agent can read. */
-  async function checkAttachments(t: Tenant, fileIds: readonly string[]): Promise<void> {
-    const metas = await Promise.all(fileIds.map((id) => deps.files.store.meta(t, id)));
-    const issues = fileIds.flatMap((id, i) => (metas[i] ? [] : [{ path: `attachments.${i}`, message: `no file ${id} in this project; upload it with POST /files` }]));
-    if (issues.length > 0) throw new ApiError(400, 'invalid_request', 'an attachment is not a file of this project', issues);
-  }
+  const startCommand = commandStarter(deps);
 
   app.post('/sidecar/command', requireRole('operator'), orgRateLimit(deps), async (c) => {
     const request = await readJson(c, CommandRequest, deps.limits.maxBodyBytes);

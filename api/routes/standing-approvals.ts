@@ -20,6 +20,7 @@ import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { clientAddress } from '../middleware/audit.js';
+import { DECIDER_ROLES } from '../auth/principal.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { readJson } from '../middleware/json-body.js';
 import { askGuessLimit, orgRateLimit } from '../middleware/limits.js';
@@ -73,7 +74,7 @@ export function standingApprovalRoutes(deps: ApiDeps) {
       created_by: caller.id,
       created_at: now.toISOString(),
       ...(expiresInMs !== undefined ? { expires_at: new Date(now.getTime() + expiresInMs).toISOString() } : {}),
-      approvals: [{ approver: caller.id, roles: decidingRoles(caller.roles), approved_at: now.toISOString() }],
+      approvals: [{ approver: caller.id, roles: DECIDER_ROLES.filter((r) => caller.roles.includes(r)), approved_at: now.toISOString() }],
     };
     const signed = seal.sign(grant);
     await stored(() => store.create(t, signed, now.getTime()));
@@ -120,7 +121,7 @@ export function standingApprovalRoutes(deps: ApiDeps) {
         throw new ApiError(403, 'forbidden', 'separation of duties: who asked for a standing approval may not approve it');
       }
       if (grant.approvals.length >= MAX_APPROVERS) throw new ApiError(409, 'conflict', `a standing approval has at most ${MAX_APPROVERS} approvers`);
-      const approvals = [...grant.approvals, { approver: caller.id, roles: decidingRoles(caller.roles), approved_at: now.toISOString() }];
+      const approvals = [...grant.approvals, { approver: caller.id, roles: DECIDER_ROLES.filter((r) => caller.roles.includes(r)), approved_at: now.toISOString() }];
       return { signed: seal.sign({ ...grant, approvals }) };
     });
     await audit(c, 'standing_approved', view, note.reason);
@@ -231,10 +232,6 @@ function viewOf(record: Pick<StoredStanding, 'signed' | 'revoked'>, rules: Stand
 }
 
 /** The roles an approval is given with: only those that decide. */
-function decidingRoles(roles: string[]): string[] {
-  return roles.filter((r) => r === 'approver' || r === 'admin');
-}
-
 /** A Redis fault is a 503 the caller may retry; nothing was written, or the write is repeated whole. */
 async function stored<T>(op: () => Promise<T>): Promise<T> {
   try {

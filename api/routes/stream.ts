@@ -6,6 +6,7 @@ import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { requireRole } from '../middleware/auth.js';
+import { slotOwner } from '../sse/client-limiter.js';
 import type { FeedSubscription } from '../sse/feed-subscription.js';
 import { RevocationWatch } from '../sse/revocation-watch.js';
 import { StreamPage } from '../sse/stream-page.js';
@@ -39,7 +40,7 @@ export function streamRoutes(deps: ApiDeps) {
     // A HEAD answer has no body: the stream would never end, writing into nothing.
     if (c.req.method === 'HEAD') return c.body(null, 200, SSE_HEADERS);
     // Counted per token (a ticket counts against the token that minted it); taken last, so a 400 holds no slot.
-    const release = deps.sseClients.acquire(principal.token_id ?? `${principal.kind}:${principal.id}`);
+    const release = deps.sseClients.acquire(slotOwner(principal));
     if (!release) {
       throw new ApiError(429, 'rate_limited', `at most ${deps.sseClients.max} open streams per token (NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL)`, undefined, 5);
     }

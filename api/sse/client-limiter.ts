@@ -1,5 +1,12 @@
+import type { Principal } from '../auth/principal.js';
+
+/** Whose slots a request takes: the token's (a ticket counts against the token that minted it), or the local user's. */
+export function slotOwner(principal: Principal): string {
+  return principal.token_id ?? `${principal.kind}:${principal.id}`;
+}
+
 /**
- * Open SSE clients per principal (per token: a ticket counts against the token that minted it), in this process.
+ * Open SSE clients (and MCP tool calls waiting on the same feeds) per principal (per token: a ticket counts against the token that minted it), in this process.
  * Each client holds a Redis feed subscription and a buffer, so one leaked token cannot open thousands.
  */
 export class SseClientLimiter {

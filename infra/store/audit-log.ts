@@ -31,6 +31,11 @@ export interface AuditRequestEntry {
   project_id?: string;
   /** The org the request named, when the entry is kept elsewhere (the caller's own org or the security log). */
   target_org?: string;
+  /**
+   * An MCP tool call (`POST /mcp`): the tool. Its `status` is the one the same command or refusal has on
+   * `POST /sidecar/command` (202 accepted, or the 4xx), as the HTTP answer itself is a 200 carrying the result.
+   */
+  tool?: string;
 }
 
 /**

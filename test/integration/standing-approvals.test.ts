@@ -9,9 +9,9 @@ import { createLogger } from '../../infra/logger.js';
 import { AuditLog } from '../../infra/store/audit-log.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { bootNexus, cleanupEnv, isolatedEnv, post, REDIS_URL, testLogger, type RunningNexus } from '../support/nexus-under-test.js';
-import type { Role } from '../../api/auth/principal.js';
 import { TokenStore } from '../../api/auth/token-store.js';
 import { SseRecorder } from '../support/sse-client.js';
+import { tokenMinter } from '../support/token-minter.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
@@ -238,10 +238,7 @@ describe('standing approvals with tokens', () => {
   const t = project('exact');
   let secured: RunningNexus;
   let tokens: TokenStore;
-  const mint = async (roles: Role[], projects: string[] | '*' = [t.project_id], org = t.org_id) => {
-    const { token, record } = await tokens.create({ org_id: org, projects, roles, label: 'standing-test' });
-    return { id: record.token_id, auth: { authorization: `Bearer ${token}` } };
-  };
+  const mint = tokenMinter(() => tokens, t, 'standing-test');
   beforeAll(async () => {
     secured = await bootNexus(tokensEnv, testLogger(tokensEnv).logger);
     tokens = new TokenStore(redis, secured.config.redis.prefix, 0);

@@ -12,5 +12,10 @@ export interface ApiEnv {
     authProblem?: string;
     /** The `error.code` of the answer, for the audit log. */
     errorCode?: string;
+    /**
+     * The audit trail writes nothing for this request: the route wrote its own entries (one per decision of a batch),
+     * or its answer is no refusal (`GET /mcp`'s 405, which MCP clients ask for as a matter of course).
+     */
+    audited?: boolean;
   };
 }

@@ -44,7 +44,7 @@ export function createApp(deps: ApiDeps, refusals: RefusalBudget) {
   app.route('/', metricsRoutes(deps));
   app.route('/', agentRoutes(deps));
   app.route('/', commandRoutes(deps));
-  app.route('/', approvalRoutes(deps));
+  app.route('/', approvalRoutes(deps, refusals));
   app.route('/', approvalLinkRoutes(deps, refusals));
   app.route('/', standingApprovalRoutes(deps));
   app.route('/', authRoutes(deps));

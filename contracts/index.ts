@@ -24,3 +24,4 @@ export * from './terminal-reports.js';
 export * from './refused-payload.js';
 export * from './file.js';
 export * from './mcp.js';
+export * from './batch-decision.js';

@@ -4,7 +4,10 @@ import { z } from 'zod';
 export const Role = z.enum(['operator', 'approver', 'viewer', 'admin']);
 export type Role = z.infer<typeof Role>;
 export const ALL_ROLES: Role[] = Role.options;
-/** The roles that decide asks (and make standing approvals); the ones a decision records. */
+/**
+ * The roles that decide asks (and make standing approvals): a decision, a link or a standing approval carries only
+ * these, whatever else its approver may do.
+ */
 export const DECIDER_ROLES: Role[] = ['approver', 'admin'];
 
 /**

@@ -13,15 +13,13 @@ export interface RerunOf {
 }
 
 export type StartCommand = (c: Context<ApiEnv>, request: CommandRequest, rerun?: RerunOf) => Promise<CommandAccepted>;
+export type CheckCommand = (t: Tenant, request: CommandRequest) => Promise<void>;
 
 /**
- * Validates a command against the catalog, records its key, starts its workflow; answers its ids only. Every door
- * that starts commands (`POST /sidecar/command`, re-run, MCP tool calls) goes through it, so each is checked alike
- * and runs as the caller who sent it.
+ * What every command must pass before anything is recorded or started: a known agent and params it accepts, or an
+ * instruction's files of this project. Throws the ApiError (4xx) a client sees.
  */
-export function commandStarter(deps: ApiDeps): StartCommand {
-  const log = deps.logger.child({ module: 'api.commands' });
-
+export function commandChecker(deps: Pick<ApiDeps, 'agents' | 'files'>): CheckCommand {
   /** An instruction's files must be this project's: the planner would otherwise be told of a file no agent can read. */
   async function checkAttachments(t: Tenant, fileIds: readonly string[]): Promise<void> {
     const metas = await Promise.all(fileIds.map((id) => deps.files.store.meta(t, id)));
@@ -29,8 +27,7 @@ export function commandStarter(deps: ApiDeps): StartCommand {
     if (issues.length > 0) throw new ApiError(400, 'invalid_request', 'an attachment is not a file of this project', issues);
   }
 
-  return async (c, request, rerun) => {
-    const rerunOf = rerun?.of;
+  return async (t, request) => {
     if (request.type === 'agent.run') {
       const agent = deps.agents.get(request.agent);
       if (!agent) {
@@ -41,9 +38,23 @@ export function commandStarter(deps: ApiDeps): StartCommand {
       const params = agent.params.safeParse(request.params);
       if (!params.success) throw ApiError.fromZod(params.error, 'invalid_params', 'params');
     }
-
-    const t = c.get('tenant');
     if (request.type === 'instruction' && request.attachments) await checkAttachments(t, request.attachments);
+  };
+}
+
+/**
+ * Validates a command against the catalog, records its key, starts its workflow; answers its ids only. Every door
+ * that starts commands (`POST /sidecar/command`, re-run, MCP tool calls) goes through it, so each is checked alike
+ * and runs as the caller who sent it.
+ */
+export function commandStarter(deps: ApiDeps): StartCommand {
+  const log = deps.logger.child({ module: 'api.commands' });
+  const check = commandChecker(deps);
+
+  return async (c, request, rerun) => {
+    const rerunOf = rerun?.of;
+    const t = c.get('tenant');
+    await check(t, request);
     const commandId = request.command_id ?? randomUUID();
     const correlationId = request.correlation_id ?? commandId;
     c.set('correlationId', correlationId);

@@ -124,6 +124,8 @@ export class CommandWatch {
   /** The feed let go of this watch: on a failure, join again (with backoff while Redis is away) and catch up. */
   private async ended(sub: FeedSubscription): Promise<void> {
     if (this.closed || this.sub !== sub || sub.failure === undefined) return;
+    // Off the feed for good: a subscription that overflowed is still on its (running) feed until closed.
+    sub.close();
     let delay = RETRY_FIRST_MS;
     while (!this.closed) {
       await new Promise((resolve) => setTimeout(resolve, delay));

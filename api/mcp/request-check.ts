@@ -1,4 +1,4 @@
-import { CallToolRequestSchema, CancelledNotificationSchema, InitializeRequestSchema, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, InitializeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorIssue } from '../../contracts/index.js';
 import { ApiError } from '../errors.js';
 
@@ -21,8 +21,3 @@ export function checkMessage(body: unknown): void {
   throw new ApiError(400, 'invalid_request', `${method}: ${issues[0]?.path ?? '(body)'}: ${issues[0]?.message ?? 'invalid'}`, issues);
 }
 
-/** The request id a `notifications/cancelled` names, if the message is one. */
-export function cancelledRequest(body: unknown): RequestId | undefined {
-  const parsed = CancelledNotificationSchema.safeParse(body);
-  return parsed.success ? parsed.data.params.requestId : undefined;
-}

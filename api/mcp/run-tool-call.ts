@@ -6,7 +6,7 @@ import { ClientKey, MCP_CORRELATION_META, workflowIdFor, type CommandAccepted, t
 import type { Logger } from '../../infra/logger.js';
 import { CORRELATION_ATTRIBUTE, inSpan, SpanKind } from '../../infra/tracing/trace-context.js';
 import type { ApiEnv } from '../api-env.js';
-import type { StartCommand } from '../commands/start-command.js';
+import type { CheckCommand, StartCommand } from '../commands/start-command.js';
 import { ApiError } from '../errors.js';
 import type { RecordedAct } from '../middleware/audit.js';
 import { slotOwner, type SseClientLimiter } from '../sse/client-limiter.js';
@@ -17,6 +17,7 @@ import { commandOf } from './tool-catalog.js';
 import { WaitingCalls } from './waiting-calls.js';
 
 export interface ToolCallDeps extends WatchDeps {
+  checkCommand: CheckCommand;
   startCommand: StartCommand;
   /** A waiting call holds what an SSE client holds (a feed subscription, an open response): it takes one of its slots. */
   slots: SseClientLimiter;
@@ -46,9 +47,22 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
  * anything: a RED step waits for people, however long the caller waits. A caller that goes away or cancels leaves
  * the command running; the dashboard shows how it ends.
  */
-export async function runToolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: ToolCall, extra: Extra): Promise<CallToolResult> {
+export async function runToolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: ToolCall, extra: Extra, endResponse: () => void): Promise<CallToolResult> {
+  try {
+    return await toolCall(deps, c, call, extra, endResponse);
+  } catch (err) {
+    // As an HTTP route's 500: logged here with what is known, never the error's own words to the caller.
+    const rawCorrelation = call._meta?.[MCP_CORRELATION_META];
+    deps.logger.error({ correlation_id: typeof rawCorrelation === 'string' ? rawCorrelation : undefined, tool: call.name, err: (err as Error).message }, 'mcp tool call failed');
+    return refused(new ApiError(500, 'internal', 'NEXUS could not handle this call; it is logged'));
+  }
+}
+
+async function toolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: ToolCall, extra: Extra, endResponse: () => void): Promise<CallToolResult> {
+  let correlationId: string | undefined;
   const refuse = async (err: ApiError): Promise<CallToolResult> => {
-    await deps.record(c, { event: 'refused', status: err.status, code: err.code, tool: call.name });
+    // Like the audit trail: the caller's 4xx are refusals (and spend its refusal budget); a 503 is NEXUS's.
+    if (err.status < 500) await deps.record(c, { event: 'refused', status: err.status, code: err.code, correlation_id: correlationId, tool: call.name });
     return refused(err);
   };
   const rawCorrelation = call._meta?.[MCP_CORRELATION_META];
@@ -56,8 +70,16 @@ export async function runToolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: 
   if (correlation && !correlation.success) {
     return refuse(new ApiError(400, 'invalid_request', `_meta["${MCP_CORRELATION_META}"] must match [A-Za-z0-9_.:-]{1,128}`));
   }
-  const request = commandOf(call.name, call.arguments, correlation?.data);
+  correlationId = correlation?.data;
+  const request = commandOf(call.name, call.arguments, correlationId);
   if ('invalid' in request) return refuse(ApiError.fromZod(request.invalid, 'invalid_request', 'arguments'));
+  // Checked before it takes a slot or a feed: a bad call is refused for what it is, whatever else is waiting.
+  try {
+    await deps.checkCommand(c.get('tenant'), request);
+  } catch (err) {
+    if (err instanceof ApiError) return refuse(err);
+    throw err;
+  }
 
   const principal = c.get('principal');
   const release = deps.slots.acquire(slotOwner(principal));
@@ -65,7 +87,7 @@ export async function runToolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: 
     return refuse(new ApiError(429, 'rate_limited', `at most ${deps.slots.max} open streams and waiting tool calls per token (NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL)`));
   }
   const t = c.get('tenant');
-  const wait = deps.waiting.enter(WaitingCalls.key(slotOwner(principal), t, extra.requestId), extra.signal);
+  const wait = deps.waiting.enter(WaitingCalls.key(slotOwner(principal), t, extra.requestId), extra.signal, endResponse);
   let watch: CommandWatch | undefined;
   try {
     // The door picks the command_id, so the watch can open before the command starts: its first report is live.
@@ -76,8 +98,15 @@ export async function runToolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: 
     } catch {
       return await refuse(ApiError.unavailable('Redis'));
     }
+    // Cancelled (or hung up) while the watch opened: nothing is started for a call nobody waits for.
+    if (wait.signal.aborted) return refused(new ApiError(400, 'invalid_request', 'the call was cancelled before its command started; nothing was started'));
     const accepted = await start(deps, c, call.name, { ...request, command_id: commandId });
-    if (accepted instanceof ApiError) return await refuse(accepted);
+    if (accepted instanceof ApiError) {
+      correlationId = watched.correlation_id;
+      // Temporal may have started it after all (a start can outlive its deadline): say which command to look for.
+      const maybe = accepted.status === 503 ? ` If it started after all, it is command ${commandId} (correlation_id ${watched.correlation_id}).` : '';
+      return await refuse(new ApiError(accepted.status, accepted.code, `${accepted.message}${maybe}`, accepted.issues, accepted.retryAfterSeconds));
+    }
     await deps.record(c, { event: 'command', status: 202, correlation_id: accepted.correlation_id, tool: call.name });
     return await follow(deps, call.name, accepted, watch, wait.signal, extra);
   } finally {

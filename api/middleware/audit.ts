@@ -44,7 +44,7 @@ export function auditTrail(audit: AuditLog, budget: RefusalBudget): MiddlewareHa
   return async (c, next) => {
     await next();
     const path = c.req.path;
-    if (!isTenantRoute(path)) return;
+    if (!isTenantRoute(path) || c.get('audited')) return;
     const status = c.res.status;
     const event: AuditRequestEntry['event'] | undefined =
       DECISION.test(path) && c.req.method === 'POST' ? 'decision'
@@ -58,7 +58,7 @@ export function auditTrail(audit: AuditLog, budget: RefusalBudget): MiddlewareHa
 }
 
 /** What one audited act says beyond who sent it: the act, its status, and for an MCP tool call the tool. */
-export type RecordedAct = Pick<AuditRequestEntry, 'event' | 'status' | 'code' | 'correlation_id' | 'tool'>;
+export type RecordedAct = Pick<AuditRequestEntry, 'event' | 'status' | 'code' | 'correlation_id' | 'tool' | 'ask_id'>;
 
 /**
  * Writes one act of a request into its caller's audit log; a refusal spends the caller's refusal budget first. The

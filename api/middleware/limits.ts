@@ -38,20 +38,35 @@ export function orgRateLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): 
  * in a minute every decision of that principal is a 429 until the window ends.
  */
 export function askGuessLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): MiddlewareHandler<ApiEnv> {
-  const keys = new RedisKeys(deps.auth.prefix);
-  const counter = new WindowCounter(deps.redis);
+  const misses = askMisses(deps);
   return async (c, next) => {
-    const max = deps.limits.askMissesPerMin;
-    if (max === 0) return next();
-    const key = keys.askMisses(c.get('principal').id);
-    const window = counter.windowAt();
-    const seen = await counter.peek(key, window).catch(() => 0);
-    if (seen >= max) throw limited(`too many unknown ask ids this minute`, counter.endOf(window) - Date.now());
+    if (deps.limits.askMissesPerMin === 0) return next();
+    const principal = c.get('principal').id;
+    await misses.check(principal);
     try {
       await next();
     } finally {
-      if (c.res.status === 404) await counter.hit(key).catch(() => undefined);
+      if (c.res.status === 404) await misses.hit(principal);
     }
+  };
+}
+
+/** The unknown-ask count of a principal: `check` throws the 429 once it is spent, `hit` counts one more miss. */
+export function askMisses(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>) {
+  const keys = new RedisKeys(deps.auth.prefix);
+  const counter = new WindowCounter(deps.redis);
+  return {
+    async check(principalId: string): Promise<void> {
+      const max = deps.limits.askMissesPerMin;
+      if (max === 0) return;
+      const window = counter.windowAt();
+      const seen = await counter.peek(keys.askMisses(principalId), window).catch(() => 0);
+      if (seen >= max) throw limited(`too many unknown ask ids this minute`, counter.endOf(window) - Date.now());
+    },
+    async hit(principalId: string): Promise<void> {
+      if (deps.limits.askMissesPerMin === 0) return;
+      await counter.hit(keys.askMisses(principalId)).catch(() => undefined);
+    },
   };
 }
 

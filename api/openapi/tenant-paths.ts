@@ -88,6 +88,33 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
         },
       },
     },
+    '/approvals/decide': {
+      post: {
+        operationId: 'decideAsks',
+        tags: ['approvals'],
+        summary: 'Approve or deny several asks at once',
+        description:
+          'Each decision goes through the same path as a single decide (its own claim, digest check, signed proof and update), so a batch binds ' +
+          'nothing more than the same decisions sent one by one; edits are single decides only. 202 when at least one was accepted, with every ' +
+          "item's result in order; when none was, the first refusal's status and code (a batch of one answers as the single decide), each " +
+          "item's refusal in `issues`. Each decision is audited on its own.",
+        parameters: [...TENANT_HEADERS, USER_ID],
+        security: BEARER,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('BatchDecideRequest'), example: { decisions: [{ ask_id: 'ask_example', decision: 'approve', action_digest: EXAMPLE_DIGEST }] } } },
+        },
+        responses: {
+          '202': json('Accepted: at least one decision was recorded by its workflow; each result says which', ref('BatchDecideAccepted')),
+          '400': error(['invalid_tenant', 'invalid_json', 'invalid_request'], `Bad input (more than 50 decisions, an ask twice, an edit); ${INVALID_TENANT}`),
+          ...authErrors('`approver`', 'the per-org rate limit, or after too many unknown ask ids in a minute'),
+          '404': error(['not_found'], 'None was decided, the first for want of such an ask in this tenant'),
+          '409': error(['ask_not_pending', 'digest_mismatch'], 'None was decided, the first because it was decided or expired, or `action_digest` does not match'),
+          ...bodyErrors(maxBodyBytes),
+          '503': unavailable('Redis, Temporal or the workflow worker'),
+        },
+      },
+    },
     '/commands/{command_id}/cancel': {
       post: {
         operationId: 'cancelCommand',

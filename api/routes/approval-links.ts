@@ -26,8 +26,6 @@ import { principalOf, requireRole } from '../middleware/auth.js';
 import { readJson, readLimited } from '../middleware/json-body.js';
 import { askGuessLimit, limited, orgRateLimit } from '../middleware/limits.js';
 
-/** The roles a decision can use; a link carries only these, whatever else its approver may do. */
-
 /** A link NEXUS signed and still keeps, with the ask it shows and the roles its approver decides with now. */
 interface OpenLink {
   record: ApprovalLinkRecord;

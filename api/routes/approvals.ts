@@ -1,21 +1,41 @@
 import { Hono } from 'hono';
-import { AskId, DecideRequest } from '../../contracts/index.js';
+import { AskId, BatchDecideRequest, DecideRequest } from '../../contracts/index.js';
+import type { RefusalBudget } from '../../infra/store/refusal-budget.js';
+import { batchAnswer, decideBatch } from '../approvals/decide-batch.js';
 import { decideAsk } from '../approvals/decide-ask.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../middleware/json-body.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
-import { askGuessLimit, orgRateLimit } from '../middleware/limits.js';
+import { recordRequest } from '../middleware/audit.js';
+import { askGuessLimit, askMisses, orgRateLimit } from '../middleware/limits.js';
 
 /**
  * `POST /approvals/{ask_id}/decide`. The ask index (per tenant) answers 404/409 at once and an atomic claim
  * stops two racing decisions; the workflow's update validator is the final word and the only thing that lets
  * RED work run.
  */
-export function approvalRoutes(deps: ApiDeps) {
+export function approvalRoutes(deps: ApiDeps, refusals: RefusalBudget) {
   const app = new Hono<ApiEnv>();
   const log = deps.logger.child({ module: 'api.approvals' });
+  const misses = askMisses(deps);
+
+  // Batch: several asks at once (a plan's calls, an inbox page), each still its own decision on its own digest.
+  app.post('/approvals/decide', requireRole(['approver', 'admin']), orgRateLimit(deps), async (c) => {
+    const { id: decidedBy, roles } = principalOf(c);
+    await misses.check(decidedBy);
+    const { decisions } = await readJson(c, BatchDecideRequest, deps.limits.maxBodyBytes);
+    c.set('audited', true);
+    const batch = {
+      ...deps,
+      log,
+      record: (act: Parameters<typeof recordRequest>[3]) => recordRequest(deps.audit, refusals, c, act),
+      miss: () => misses.hit(decidedBy),
+    };
+    const results = await decideBatch(batch, c.get('tenant'), decisions, decidedBy, roles);
+    return c.json(batchAnswer(results), 202);
+  });
 
   app.post('/approvals/:ask_id/decide', requireRole(['approver', 'admin']), orgRateLimit(deps), askGuessLimit(deps), async (c) => {
     const askId = AskId.safeParse(c.req.param('ask_id'));

@@ -231,7 +231,6 @@ function viewOf(record: Pick<StoredStanding, 'signed' | 'revoked'>, rules: Stand
   };
 }
 
-/** The roles an approval is given with: only those that decide. */
 /** A Redis fault is a 503 the caller may retry; nothing was written, or the write is repeated whole. */
 async function stored<T>(op: () => Promise<T>): Promise<T> {
   try {

@@ -36,6 +36,8 @@ export interface AuditRequestEntry {
    * `POST /sidecar/command` (202 accepted, or the 4xx), as the HTTP answer itself is a 200 carrying the result.
    */
   tool?: string;
+  /** A decision of a batch (`POST /approvals/decide`): the ask it was about (a single decide names it in `path`). */
+  ask_id?: string;
 }
 
 /**

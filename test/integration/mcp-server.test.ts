@@ -213,6 +213,9 @@ describe('NEXUS as an MCP server', () => {
       expect.objectContaining({ event: 'command', path: '/mcp', tool: 'echo', status: '202', correlation_id: accepted, project_id: t.project_id }),
       expect.objectContaining({ event: 'refused', path: '/mcp', tool: 'external_share', status: '400', code: 'invalid_params' }),
     ]));
+    // The client's GET for a server stream (405 here) is how MCP works, not a refusal to count.
+    expect(entries.filter((e) => e.status === '405')).toEqual([]);
+    expect(entries.filter((e) => e.path === '/mcp')).toHaveLength(2);
   });
 
   it('refuses bad calls as tool errors with the API codes, and none of them starts a command', async () => {

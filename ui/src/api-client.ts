@@ -6,7 +6,7 @@ import { t } from './i18n/locale.js';
  * What a POST tells the page: accepted or not, and why not. Deliberately no body on success — command and ask
  * state come only from the stream (invariant 1), so there is nothing here that could be rendered as state.
  */
-export type PostOutcome = { accepted: true } | { accepted: false; status: number; message: string; issues: ErrorIssue[] };
+export type PostOutcome = { accepted: true; body?: unknown } | { accepted: false; status: number; message: string; issues: ErrorIssue[] };
 
 /** Which project a request is for, and who asks: on every call to a tenant's API. */
 export function tenantHeaders(tenant: Tenant): Record<string, string> {
@@ -25,8 +25,9 @@ export async function postJson(path: string, body: unknown, tenant: Tenant, head
     return { accepted: false, status: 0, message: t.connection.apiUnreachable, issues: [] };
   }
   if (response.status === 202) {
-    await response.body?.cancel();
-    return { accepted: true };
+    // Most 202s carry ids only; a batch's carries each item's result.
+    const accepted: unknown = await response.json().catch(() => undefined);
+    return { accepted: true, body: accepted };
   }
   let message = t.connection.apiAnswered(response.status);
   let issues: ErrorIssue[] = [];

@@ -7,11 +7,14 @@ import { t } from './i18n/locale.js';
 import { previewDetails } from './preview-details.js';
 import { linkPanel } from './link-panel.js';
 import { aheadPanel } from './ahead-panel.js';
+import { BatchBar } from './batch-bar.js';
 
 const APPROVER_KEY = 'nexus.approver';
 
 interface AskCard {
   root: HTMLElement;
+  /** Ticked to be decided with others (the batch bar). */
+  pick: HTMLInputElement;
   countdown: HTMLElement;
   buttons: HTMLButtonElement[];
   progress: HTMLElement;
@@ -31,6 +34,7 @@ export class Inbox {
   private readonly cards = new Map<string, AskCard>();
   private readonly list = h('div', { class: 'asks' });
   private readonly empty = h('p', { class: 'empty' }, t.inbox.nothingWaiting);
+  private readonly batch = new BatchBar((decision, reason) => void this.decideSelected(decision, reason));
   // Local mode records this name (empty: `local`, what the server records then) as decided_by; with a token the
   // server records the token's user and ignores the field, so it is locked (see `useToken`).
   private readonly approver = h('input', { id: 'approver', autocomplete: 'username', spellcheck: 'false', placeholder: 'local', maxlength: 128, pattern: '[A-Za-z0-9_.:\\-]{1,128}', title: t.inbox.approverTitle });
@@ -47,6 +51,7 @@ export class Inbox {
     root.append(
       h('div', { class: 'approver' }, h('label', { for: 'approver' }, t.inbox.decidingAs), this.approver),
       this.empty,
+      this.batch.root,
       this.list,
     );
     setInterval(() => this.tick(), 1000);
@@ -70,6 +75,7 @@ export class Inbox {
     }
     this.empty.hidden = this.cards.size > 0;
     this.tick();
+    this.syncBatch();
   }
 
   clear(): void {
@@ -90,6 +96,8 @@ export class Inbox {
     const id = p.ask_id;
     const risk = p.risk_level.toLowerCase();
     const countdown = h('span', { class: 'countdown', role: 'timer', 'aria-live': 'off' });
+    const pick = h('input', { type: 'checkbox', class: 'pick', 'aria-label': t.inbox.pick(p.title) });
+    pick.addEventListener('change', () => this.syncBatch());
     const reason = h('input', { id: `reason-${id}`, class: 'reason', autocomplete: 'off', maxlength: 2000, placeholder: t.inbox.reasonPlaceholder });
     const approve = h('button', { type: 'button', class: 'approve' }, t.inbox.approve);
     const deny = h('button', { type: 'button', class: 'deny' }, t.inbox.deny);
@@ -101,6 +109,7 @@ export class Inbox {
     const edit = this.editPanel(report, reason);
     const root = h('article', { class: `ask risk-${risk}`, 'data-ask-id': id, 'aria-labelledby': `ask-title-${id}` },
       h('header', { class: 'ask-head' },
+        pick,
         h('span', { class: `risk risk-${risk}` }, p.risk_level),
         h('h3', { id: `ask-title-${id}` }, p.title),
         countdown,
@@ -142,7 +151,7 @@ export class Inbox {
         document.querySelector<HTMLElement>(`[data-correlation-id="${CSS.escape(report.correlation_id)}"]`)?.scrollIntoView({ block: 'nearest' });
       }
     });
-    return { root, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, notices, expiresAt: Date.parse(p.expires_at) };
+    return { root, pick, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, notices, expiresAt: Date.parse(p.expires_at) };
   }
 
   /**
@@ -190,7 +199,56 @@ export class Inbox {
 
   private syncButtons(card: AskCard, ask: AskView | undefined): void {
     const expired = card.expiresAt <= Date.now();
-    for (const b of card.buttons) b.disabled = expired || ask?.deciding !== undefined;
+    const closed = expired || ask?.deciding !== undefined;
+    for (const b of card.buttons) b.disabled = closed;
+    // A card being decided (or past its time) cannot be picked: its ask is no longer the approver's to choose.
+    if (closed && card.pick.checked) {
+      card.pick.checked = false;
+      this.syncBatch();
+    }
+    card.pick.disabled = closed;
+  }
+
+  private syncBatch(): void {
+    let choosable = 0;
+    let selected = 0;
+    for (const card of this.cards.values()) {
+      if (card.pick.disabled) continue;
+      choosable += 1;
+      if (card.pick.checked) selected += 1;
+    }
+    this.batch.show(selected, choosable);
+  }
+
+  /** The ticked asks, in one `POST /approvals/decide`: each is marked deciding, each refusal shows on its own card. */
+  private async decideSelected(decision: Decision, reason: string): Promise<void> {
+    const picked = [...this.cards].flatMap(([askId, card]) => {
+      const ask = this.state.asks.get(askId);
+      return card.pick.checked && !card.pick.disabled && ask ? [ask.report] : [];
+    });
+    if (picked.length === 0) return;
+    if (!this.approver.disabled && this.approver.value.trim() && !this.approver.checkValidity()) {
+      for (const report of picked) this.state.decisionRefused(report.payload.ask_id, t.inbox.badApprover);
+      return;
+    }
+    for (const report of picked) this.state.markDeciding(report.payload.ask_id, decision);
+    const why = reason.trim() ? { reason: reason.trim() } : {};
+    const outcome = await postJson(
+      '/approvals/decide',
+      { decisions: picked.map((r) => ({ ask_id: r.payload.ask_id, decision, action_digest: r.payload.action_digest, ...why })) },
+      this.getTenant(),
+      this.callerHeaders(),
+    );
+    // Accepted ones stay "deciding…" until the stream resolves them; each refused one says why on its card.
+    if (outcome.accepted) {
+      const results = (outcome.body as { results?: Array<{ ask_id: string; status: string; error?: { message: string } }> } | undefined)?.results ?? [];
+      for (const r of results) if (r.status === 'refused') this.state.decisionRefused(r.ask_id, t.inbox.notDecided(r.error?.message ?? ''));
+      return;
+    }
+    picked.forEach((report, i) => {
+      const issue = outcome.issues.find((x) => x.path === `decisions.${i}`);
+      this.state.decisionRefused(report.payload.ask_id, t.inbox.notDecided(issue?.message ?? outcome.message));
+    });
   }
 
   private tick(): void {

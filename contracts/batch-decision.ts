@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { AskId, DecideRequest } from './ask.js';
 import { ClientKey } from './ids.js';
+import { MAX_BATCH_DECISIONS } from './batch-limit.js';
 import { ErrorCode } from './errors.js';
-
-/** How many asks one batch decides at most: a plan's calls, or an inbox page, not a whole backlog. */
-export const MAX_BATCH_DECISIONS = 50;
 
 /** One decision of a batch: the single decide's body, for the ask it names. No edits: an edit is looked at alone. */
 export const BatchDecision = DecideRequest.omit({ params: true }).extend({ ask_id: AskId });

@@ -25,3 +25,4 @@ export * from './refused-payload.js';
 export * from './file.js';
 export * from './mcp.js';
 export * from './batch-decision.js';
+export * from './batch-limit.js';

@@ -59,35 +59,56 @@ export async function runToolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: 
 }
 
 async function toolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: ToolCall, extra: Extra, endResponse: () => void): Promise<CallToolResult> {
-  let correlationId: string | undefined;
-  const refuse = async (err: ApiError): Promise<CallToolResult> => {
-    // Like the audit trail: the caller's 4xx are refusals (and spend its refusal budget); a 503 is NEXUS's.
-    if (err.status < 500) await deps.record(c, { event: 'refused', status: err.status, code: err.code, correlation_id: correlationId, tool: call.name });
-    return refused(err);
-  };
   const rawCorrelation = call._meta?.[MCP_CORRELATION_META];
   const correlation = rawCorrelation === undefined ? undefined : ClientKey.safeParse(rawCorrelation);
+  const correlationId = correlation?.success ? correlation.data : undefined;
+  const refuse = async (err: ApiError, commandCorrelation = correlationId): Promise<CallToolResult> => {
+    // Like the audit trail: the caller's 4xx are refusals (and spend its refusal budget); a 503 is NEXUS's.
+    if (err.status < 500) await deps.record(c, { event: 'refused', status: err.status, code: err.code, correlation_id: commandCorrelation, tool: call.name });
+    return refused(err);
+  };
   if (correlation && !correlation.success) {
     return refuse(new ApiError(400, 'invalid_request', `_meta["${MCP_CORRELATION_META}"] must match [A-Za-z0-9_.:-]{1,128}`));
   }
-  correlationId = correlation?.data;
   const request = commandOf(call.name, call.arguments, correlationId);
   if ('invalid' in request) return refuse(ApiError.fromZod(request.invalid, 'invalid_request', 'arguments'));
-  // Checked before it takes a slot or a feed: a bad call is refused for what it is, whatever else is waiting.
-  try {
-    await deps.checkCommand(c.get('tenant'), request);
-  } catch (err) {
-    if (err instanceof ApiError) return refuse(err);
-    throw err;
-  }
-
-  const principal = c.get('principal');
-  const release = deps.slots.acquire(slotOwner(principal));
-  if (!release) {
-    return refuse(new ApiError(429, 'rate_limited', `at most ${deps.slots.max} open streams and waiting tool calls per token (NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL)`));
-  }
   const t = c.get('tenant');
+  const principal = c.get('principal');
+  // Cancellable from here on, so a cancel that arrives while the call is checked still stops it.
   const wait = deps.waiting.enter(WaitingCalls.key(slotOwner(principal), t, extra.requestId), extra.signal, endResponse);
+  try {
+    // Checked before it takes a slot or a feed: a bad call is refused for what it is, whatever else is waiting.
+    try {
+      await deps.checkCommand(t, request);
+    } catch (err) {
+      if (err instanceof ApiError) return await refuse(err);
+      throw err;
+    }
+    const release = deps.slots.acquire(slotOwner(principal));
+    if (!release) {
+      return await refuse(new ApiError(429, 'rate_limited', `at most ${deps.slots.max} open streams and waiting tool calls per token (NEXUS_SSE_MAX_CLIENTS_PER_PRINCIPAL)`));
+    }
+    try {
+      return await watchAndRun(deps, c, call, extra, request, wait.signal, refuse);
+    } finally {
+      release();
+    }
+  } finally {
+    wait.leave();
+  }
+}
+
+/** Opens the command's watch, starts the command, follows it to its end. */
+async function watchAndRun(
+  deps: ToolCallDeps,
+  c: Context<ApiEnv>,
+  call: ToolCall,
+  extra: Extra,
+  request: CommandRequest,
+  signal: AbortSignal,
+  refuse: (err: ApiError, correlationId?: string) => Promise<CallToolResult>,
+): Promise<CallToolResult> {
+  const t = c.get('tenant');
   let watch: CommandWatch | undefined;
   try {
     // The door picks the command_id, so the watch can open before the command starts: its first report is live.
@@ -98,21 +119,18 @@ async function toolCall(deps: ToolCallDeps, c: Context<ApiEnv>, call: ToolCall, 
     } catch {
       return await refuse(ApiError.unavailable('Redis'));
     }
-    // Cancelled (or hung up) while the watch opened: nothing is started for a call nobody waits for.
-    if (wait.signal.aborted) return refused(new ApiError(400, 'invalid_request', 'the call was cancelled before its command started; nothing was started'));
+    // Cancelled (or hung up) while it was checked or the watch opened: nothing is started for a call nobody waits for.
+    if (signal.aborted) return refused(new ApiError(400, 'invalid_request', 'the call was cancelled before its command started; nothing was started'));
     const accepted = await start(deps, c, call.name, { ...request, command_id: commandId });
     if (accepted instanceof ApiError) {
-      correlationId = watched.correlation_id;
       // Temporal may have started it after all (a start can outlive its deadline): say which command to look for.
       const maybe = accepted.status === 503 ? ` If it started after all, it is command ${commandId} (correlation_id ${watched.correlation_id}).` : '';
-      return await refuse(new ApiError(accepted.status, accepted.code, `${accepted.message}${maybe}`, accepted.issues, accepted.retryAfterSeconds));
+      return await refuse(new ApiError(accepted.status, accepted.code, `${accepted.message}${maybe}`, accepted.issues, accepted.retryAfterSeconds), watched.correlation_id);
     }
     await deps.record(c, { event: 'command', status: 202, correlation_id: accepted.correlation_id, tool: call.name });
-    return await follow(deps, call.name, accepted, watch, wait.signal, extra);
+    return await follow(deps, call.name, accepted, watch, signal, extra);
   } finally {
     watch?.close();
-    wait.leave();
-    release();
   }
 }
 

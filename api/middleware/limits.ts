@@ -19,17 +19,28 @@ export function limited(what: string, leftMs: number): ApiError {
  * A Redis fault lets the request through: the limit protects the backends, it is not the security boundary.
  */
 export function orgRateLimit(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>): MiddlewareHandler<ApiEnv> {
+  const writes = orgWrites(deps);
+  return async (c, next) => {
+    if (c.req.method === 'POST') await writes.spend(c.get('tenant').org_id, 1);
+    await next();
+  };
+}
+
+/**
+ * An org's writes this minute: `spend` counts `n` of them (a batch counts each of its decisions) and throws the 429
+ * once the org is past `NEXUS_RATE_LIMIT_PER_MIN`.
+ */
+export function orgWrites(deps: Pick<ApiDeps, 'redis' | 'limits' | 'auth'>) {
   const keys = new RedisKeys(deps.auth.prefix);
   const counter = new WindowCounter(deps.redis);
-  return async (c, next) => {
-    const max = deps.limits.ratePerMin;
-    if (max > 0 && c.req.method === 'POST') {
-      const org = c.get('tenant').org_id;
+  return {
+    async spend(org: string, n: number): Promise<void> {
+      const max = deps.limits.ratePerMin;
+      if (max === 0 || n <= 0) return;
       const window = counter.windowAt();
-      const count = await counter.hit(keys.orgPosts(org), window).catch(() => undefined);
+      const count = await counter.hit(keys.orgPosts(org), window, n).catch(() => undefined);
       if (count !== undefined && count > max) throw limited(`org ${org} sent more than ${max} requests this minute (NEXUS_RATE_LIMIT_PER_MIN)`, counter.endOf(window) - Date.now());
-    }
-    await next();
+    },
   };
 }
 

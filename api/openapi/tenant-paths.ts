@@ -97,7 +97,10 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
           'Each decision goes through the same path as a single decide (its own claim, digest check, signed proof and update), so a batch binds ' +
           'nothing more than the same decisions sent one by one; edits are single decides only. 202 when at least one was accepted, with every ' +
           "item's result in order; when none was, the first refusal's status and code (a batch of one answers as the single decide), each " +
-          "item's refusal in `issues`. Each decision is audited on its own.",
+          "item's refusal in `issues` (a batch of one answers exactly as the single decide). Each decision is audited on its own and spends " +
+          "what a single decide would: one of the org's writes (NEXUS_RATE_LIMIT_PER_MIN), and the decider's unknown-ask and refusal limits, " +
+          'checked before each try (once spent, the rest are refused `rate_limited` untried). None is begun after half of NEXUS_REQUEST_TIMEOUT ' +
+          '(those left are refused `backend_unavailable`, untried).',
         parameters: [...TENANT_HEADERS, USER_ID],
         security: BEARER,
         requestBody: {
@@ -111,7 +114,7 @@ export function tenantPaths(maxBodyBytes: number): Record<string, PathItem> {
           '404': error(['not_found'], 'None was decided, the first for want of such an ask in this tenant'),
           '409': error(['ask_not_pending', 'digest_mismatch'], 'None was decided, the first because it was decided or expired, or `action_digest` does not match'),
           ...bodyErrors(maxBodyBytes),
-          '503': unavailable('Redis, Temporal or the workflow worker'),
+          '503': unavailable('Redis, Temporal or the workflow worker, or no answer within NEXUS_REQUEST_TIMEOUT'),
         },
       },
     },

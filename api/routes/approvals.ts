@@ -8,8 +8,8 @@ import type { ApiEnv } from '../api-env.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../middleware/json-body.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
-import { recordRequest } from '../middleware/audit.js';
-import { askGuessLimit, askMisses, orgRateLimit } from '../middleware/limits.js';
+import { recordRequest, refusalSubject } from '../middleware/audit.js';
+import { askGuessLimit, askMisses, limited, orgRateLimit, orgWrites } from '../middleware/limits.js';
 
 /**
  * `POST /approvals/{ask_id}/decide`. The ask index (per tenant) answers 404/409 at once and an atomic claim
@@ -20,21 +20,32 @@ export function approvalRoutes(deps: ApiDeps, refusals: RefusalBudget) {
   const app = new Hono<ApiEnv>();
   const log = deps.logger.child({ module: 'api.approvals' });
   const misses = askMisses(deps);
+  const writes = orgWrites(deps);
 
   // Batch: several asks at once (a plan's calls, an inbox page), each still its own decision on its own digest.
   app.post('/approvals/decide', requireRole(['approver', 'admin']), orgRateLimit(deps), async (c) => {
     const { id: decidedBy, roles } = principalOf(c);
     await misses.check(decidedBy);
     const { decisions } = await readJson(c, BatchDecideRequest, deps.limits.maxBodyBytes);
+    // Each decision is a write of the org's: the POST counted one already.
+    await writes.spend(c.get('tenant').org_id, decisions.length - 1);
     c.set('audited', true);
+    const subject = refusalSubject(c);
     const batch = {
       ...deps,
       log,
       record: (act: Parameters<typeof recordRequest>[3]) => recordRequest(deps.audit, refusals, c, act),
       miss: () => misses.hit(decidedBy),
+      mayTry: async () => {
+        await misses.check(decidedBy);
+        const leftMs = await refusals.exhausted(subject);
+        if (leftMs !== undefined) throw limited(`more than ${refusals.limit} refused requests this minute (NEXUS_REFUSAL_LIMIT_PER_MIN)`, leftMs);
+      },
+      // Half the request's time to begin decisions: one begun by then has its update's own deadline left to finish.
+      startBy: Date.now() + deps.limits.requestTimeoutMs / 2,
     };
-    const results = await decideBatch(batch, c.get('tenant'), decisions, decidedBy, roles);
-    return c.json(batchAnswer(results), 202);
+    const decided = await decideBatch(batch, c.get('tenant'), decisions, decidedBy, roles);
+    return c.json(batchAnswer(decided), 202);
   });
 
   app.post('/approvals/:ask_id/decide', requireRole(['approver', 'admin']), orgRateLimit(deps), askGuessLimit(deps), async (c) => {

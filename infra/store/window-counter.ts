@@ -19,10 +19,10 @@ export class WindowCounter {
     return (window + 1) * this.windowMs;
   }
 
-  /** INCR + PEXPIRE in one round trip; the count after this hit. */
-  async hit(key: string, window = this.windowAt()): Promise<number> {
+  /** INCRBY + PEXPIRE in one round trip; the count after these `by` hits. */
+  async hit(key: string, window = this.windowAt(), by = 1): Promise<number> {
     const k = `${key}:${window}`;
-    const result = await this.redis.multi().incr(k).pexpire(k, this.windowMs * 2).exec();
+    const result = await this.redis.multi().incrby(k, by).pexpire(k, this.windowMs * 2).exec();
     return Number(result?.[0]?.[1] ?? 0);
   }
 

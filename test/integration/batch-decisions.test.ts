@@ -12,7 +12,8 @@ import { WebhookReceiver } from '../support/webhook-receiver.js';
  * path on its own digest, answered one by one; refusals change nothing and are audited each.
  */
 const receiver = new WebhookReceiver();
-const env = isolatedEnv('batch-decide');
+// Each decision of a batch is one of the org's writes: a limit a few batches reach (the other tests stay far below it).
+const env = isolatedEnv('batch-decide', { NEXUS_RATE_LIMIT_PER_MIN: '80', NEXUS_ASK_MISS_LIMIT_PER_MIN: '30' });
 const t: Tenant = { org_id: 'acme', project_id: 'batch' };
 const other: Tenant = { org_id: 'acme', project_id: 'batch-other' };
 let nexus: RunningNexus;
@@ -93,14 +94,33 @@ describe('batch decisions', () => {
     const s = await share('none-decided');
     const unknown = await batch({ decisions: [{ ask_id: 'ask_nope', decision: 'approve', action_digest: `sha256:${'2'.repeat(64)}` }] });
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error).toMatchObject({ code: 'not_found', issues: [{ path: 'decisions.0', message: expect.stringMatching(/^ask_nope: not_found/) }] });
+    const single = await post(nexus.baseUrl, '/approvals/ask_nope/decide', { decision: 'approve', action_digest: `sha256:${'2'.repeat(64)}` }, t, { 'x-user-id': 'principal-park' });
+    expect(unknown.body).toEqual(single.body);
     const both = await batch({ decisions: [{ ...item(s), action_digest: `sha256:${'3'.repeat(64)}` }, { ask_id: 'ask_nope', decision: 'deny', action_digest: `sha256:${'2'.repeat(64)}` }] });
     expect(both.status).toBe(409);
     expect(both.body.error.code).toBe('digest_mismatch');
-    expect(both.body.error.issues).toHaveLength(2);
+    expect(both.body.error.issues).toEqual([
+      { path: 'decisions.0', message: expect.stringMatching(/: digest_mismatch: /) },
+      { path: 'decisions.1', message: expect.stringMatching(/^ask_nope: not_found: /) },
+    ]);
     await batch({ decisions: [item(s, 'deny')] });
     await s.stream.waitFor((rs) => rs.some((r) => r.report_type === 'task_cancelled'), 20_000, 'denied in a batch of one');
     s.stream.close();
+  });
+
+  it('spends the limits of the decisions it holds: unknown asks past the guess limit are not tried, each decision is a write', async () => {
+    const tiny: Tenant = { org_id: 'tiny', project_id: 'probe' };
+    const probes = Array.from({ length: 50 }, (_, i) => ({ ask_id: `ask_probe_${i}`, decision: 'approve', action_digest: `sha256:${'4'.repeat(64)}` }));
+    const first = await batch({ decisions: probes }, tiny, 'prober');
+    expect(first.status).toBe(404);
+    const codes = (first.body.error.issues as Array<{ message: string }>).map((i) => i.message.split(': ')[1]);
+    // Checked before each try: at most the limit plus what was already in flight (eight at a time) were looked up.
+    expect(codes.filter((code) => code === 'not_found').length).toBeLessThanOrEqual(30 + 8);
+    expect(codes.filter((code) => code === 'rate_limited').length).toBeGreaterThan(0);
+    // 50 writes a batch against 80 a minute: of three batches, two fall in one minute and the second of them is refused whole.
+    const statuses: number[] = [];
+    for (let i = 0; i < 3 && !statuses.includes(429); i++) statuses.push((await batch({ decisions: probes }, tiny, `prober-${i}`)).status);
+    expect(statuses).toContain(429);
   });
 
   it('refuses bad bodies whole with 400 and decides nothing', async () => {

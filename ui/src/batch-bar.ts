@@ -1,4 +1,5 @@
 import type { Decision } from '../../contracts/index.js';
+import { MAX_BATCH_DECISIONS } from '../../contracts/batch-limit.js';
 import { h } from './element.js';
 import { t } from './i18n/locale.js';
 
@@ -17,19 +18,37 @@ export class BatchBar {
     h('div', { class: 'actions' }, this.approve, this.deny, this.count),
   );
 
-  constructor(onDecide: (decision: Decision, reason: string) => void) {
-    const send = (decision: Decision) => {
-      onDecide(decision, this.reason.value);
-      this.reason.value = '';
+  private sending = false;
+  private selected = 0;
+
+  /** `onDecide` answers whether the decisions were sent (not refused on the page); the reason is kept if not. */
+  constructor(onDecide: (decision: Decision, reason: string) => Promise<boolean>) {
+    const send = async (decision: Decision) => {
+      // One batch at a time: a second click before the answer would send the same decisions again.
+      this.sending = true;
+      this.sync();
+      try {
+        if (await onDecide(decision, this.reason.value)) this.reason.value = '';
+      } finally {
+        this.sending = false;
+        this.sync();
+      }
     };
-    this.approve.addEventListener('click', () => send('approve'));
-    this.deny.addEventListener('click', () => send('deny'));
+    this.approve.addEventListener('click', () => void send('approve'));
+    this.deny.addEventListener('click', () => void send('deny'));
   }
 
   show(selected: number, choosable: number): void {
     this.root.hidden = choosable < 2;
-    this.count.textContent = t.inbox.selected(selected);
-    this.approve.disabled = selected === 0;
-    this.deny.disabled = selected === 0;
+    this.selected = selected;
+    this.sync();
+  }
+
+  private sync(): void {
+    const tooMany = this.selected > MAX_BATCH_DECISIONS;
+    this.count.textContent = tooMany ? t.inbox.tooManySelected(this.selected, MAX_BATCH_DECISIONS) : t.inbox.selected(this.selected);
+    const off = this.sending || this.selected === 0 || tooMany;
+    this.approve.disabled = off;
+    this.deny.disabled = off;
   }
 }

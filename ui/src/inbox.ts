@@ -34,7 +34,7 @@ export class Inbox {
   private readonly cards = new Map<string, AskCard>();
   private readonly list = h('div', { class: 'asks' });
   private readonly empty = h('p', { class: 'empty' }, t.inbox.nothingWaiting);
-  private readonly batch = new BatchBar((decision, reason) => void this.decideSelected(decision, reason));
+  private readonly batch = new BatchBar((decision, reason) => this.decideSelected(decision, reason));
   // Local mode records this name (empty: `local`, what the server records then) as decided_by; with a token the
   // server records the token's user and ignores the field, so it is locked (see `useToken`).
   private readonly approver = h('input', { id: 'approver', autocomplete: 'username', spellcheck: 'false', placeholder: 'local', maxlength: 128, pattern: '[A-Za-z0-9_.:\\-]{1,128}', title: t.inbox.approverTitle });
@@ -220,16 +220,19 @@ export class Inbox {
     this.batch.show(selected, choosable);
   }
 
-  /** The ticked asks, in one `POST /approvals/decide`: each is marked deciding, each refusal shows on its own card. */
-  private async decideSelected(decision: Decision, reason: string): Promise<void> {
+  /**
+   * The ticked asks, in one `POST /approvals/decide`: each is marked deciding, each refusal shows on its own card.
+   * Answers whether anything was sent.
+   */
+  private async decideSelected(decision: Decision, reason: string): Promise<boolean> {
     const picked = [...this.cards].flatMap(([askId, card]) => {
       const ask = this.state.asks.get(askId);
-      return card.pick.checked && !card.pick.disabled && ask ? [ask.report] : [];
+      return card.pick.checked && !card.pick.disabled && ask && ask.deciding === undefined ? [ask.report] : [];
     });
-    if (picked.length === 0) return;
+    if (picked.length === 0) return false;
     if (!this.approver.disabled && this.approver.value.trim() && !this.approver.checkValidity()) {
       for (const report of picked) this.state.decisionRefused(report.payload.ask_id, t.inbox.badApprover);
-      return;
+      return false;
     }
     for (const report of picked) this.state.markDeciding(report.payload.ask_id, decision);
     const why = reason.trim() ? { reason: reason.trim() } : {};
@@ -243,12 +246,13 @@ export class Inbox {
     if (outcome.accepted) {
       const results = (outcome.body as { results?: Array<{ ask_id: string; status: string; error?: { message: string } }> } | undefined)?.results ?? [];
       for (const r of results) if (r.status === 'refused') this.state.decisionRefused(r.ask_id, t.inbox.notDecided(r.error?.message ?? ''));
-      return;
+      return true;
     }
     picked.forEach((report, i) => {
       const issue = outcome.issues.find((x) => x.path === `decisions.${i}`);
       this.state.decisionRefused(report.payload.ask_id, t.inbox.notDecided(issue?.message ?? outcome.message));
     });
+    return true;
   }
 
   private tick(): void {

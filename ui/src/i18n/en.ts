@@ -162,6 +162,7 @@ export const en = {
     deny: 'Deny',
     pick: (title: string) => `Select “${title}” to decide with others`,
     selected: (n: number) => (n === 1 ? '1 selected' : `${n} selected`),
+    tooManySelected: (n: number, max: number) => `${n} selected: at most ${max} at once`,
     approveSelected: 'Approve selected',
     denySelected: 'Deny selected',
     batchHint: 'Tick requests to decide them together: each is still decided on its own, for exactly the action its card shows.',

@@ -160,6 +160,7 @@ export const ko: Messages = {
     deny: '거부',
     pick: (title) => `“${title}”을(를) 선택해 함께 결정`,
     selected: (n) => `${n}개 선택됨`,
+    tooManySelected: (n, max) => `${n}개 선택됨: 한 번에 최대 ${max}개`,
     approveSelected: '선택한 요청 승인',
     denySelected: '선택한 요청 거부',
     batchHint: '여러 요청을 선택해 함께 결정할 수 있습니다. 각 요청은 카드에 보이는 작업 그대로, 하나씩 따로 결정됩니다.',

@@ -18,6 +18,8 @@ export const McpApproval = z.object({
   decided_by: z.string(),
   reason: z.string().optional(),
   standing_approval_id: StandingApprovalId.optional(),
+  /** Closed undecided because another ask of its plan ended the plan (see `ask_resolved.withdrawn`). */
+  withdrawn: z.boolean().optional(),
 });
 
 /**

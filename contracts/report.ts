@@ -119,6 +119,11 @@ export const AskResolvedReport = report(
     edited_action_digest: ActionDigest.optional(),
     /** The approval was an edit: the edited action is a new action, assessed and (when RED) asked about again. */
     superseded_by_edit: z.boolean().optional(),
+    /**
+     * Closed without a decision of its own (`decided_by` is `nexus`): the plan it belonged to ended first (another
+     * of its asks was denied or expired, or the command was cancelled); nothing of it ran.
+     */
+    withdrawn: z.boolean().optional(),
     /** Approved by this standing approval, without asking anyone; `decisions` are the approvals it was made with. */
     standing_approval_id: StandingApprovalId.optional(),
     /** Every decision that counted, with who, when, why and the digest they approved. */

@@ -1,11 +1,12 @@
-import { isCancellation, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { Action, ActionAssessment, AssessActionInput, CommandInput, CommandState, Report, RiskLevel, RunAgentInput, SignedStandingGrant, TaskError } from '../contracts/index.js';
+import { CancellationScope, isCancellation, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import type { Action, ActionAssessment, AssessActionInput, CommandInput, Report, RiskLevel, RunAgentInput, SignedStandingGrant, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
 import { ACTIVITY_FAILURES, PROGRESS_SEQ_BLOCK } from '../contracts/failure-codes.js';
-import { agentActivities, assessment as assess, durable, local, opening } from './activity-proxies.js';
+import { agentActivities, assessment as assess, durable, durableAssessment, local, opening } from './activity-proxies.js';
 import type { ApprovalGate, AskStage, GateOutcome } from './approval-gate.js';
 import { ApproverNotices, type AskNotice } from './approver-notices.js';
+import type { OpenAsks } from './open-asks.js';
 import type { ReportBuilder } from './report-builder.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 import { toTaskError } from './task-error.js';
@@ -15,6 +16,44 @@ export type StepOutcome =
   | { kind: 'denied'; reason: string; askId: string }
   | { kind: 'expired'; askId: string }
   | { kind: 'failed'; error: TaskError };
+
+/** A step that may run: nothing stops it, or exactly this action was approved (by people or a standing approval). */
+export interface ClearedStep {
+  kind: 'cleared';
+  action: Action;
+  verdict: ActionAssessment;
+  risk: RiskLevel;
+  approval?: RunAgentInput['approval'];
+}
+
+/** A step held back: denied, expired or failed before it ran. */
+export type HeldStep = Exclude<StepOutcome, { kind: 'ran' }>;
+
+/** A step's action and its first assessment, before anything is asked or run. */
+export interface AssessedStep {
+  action: Action;
+  assessed: Assessed;
+}
+
+type Assessed = { verdict: ActionAssessment } | { error: TaskError };
+
+/**
+ * How a step's asks are made. Alone, as always: its reports and re-assessments are local activities. Beside other
+ * open asks of its plan, only regular activities, since a local one would be outstanding beside a decision's proof
+ * check (docs/architecture.md, "Decisions that replay"); its first ask was already reported by the plan.
+ */
+interface AskMode {
+  together: boolean;
+  notices: ApproverNotices;
+  reported?: { askId: string; expiresAtMs: number };
+}
+
+/**
+ * The patch under which a plan's calls are all assessed before any runs, and every RED one is asked about at once
+ * (each its own ask and digest), so approvers see the whole plan and may decide it in one batch; nothing runs until
+ * every ask was approved.
+ */
+export const PLAN_ASKS_UP_FRONT = 'nexus-plan-asks-up-front';
 
 /** What the planner wrote for the approver, and the model's own risk estimate (which can only raise risk). */
 export interface ApproverWords {
@@ -60,7 +99,8 @@ export class ActionRunner {
     private readonly input: CommandInput,
     private readonly reports: ReportBuilder,
     private readonly gate: ApprovalGate,
-    private readonly state: CommandState,
+    /** Shared with the workflow, which withdraws them when the command is cancelled. */
+    private readonly openAsks: OpenAsks,
     /** False for a command begun before TASK_STARTED_WHEN_ACTING: it said task_started at once. */
     startWhenActing: boolean,
   ) {
@@ -72,10 +112,89 @@ export class ActionRunner {
 
   /** `openingReports`: reports still to go out before this step, sent together with its first assessment. */
   async run(action: Action, words?: ApproverWords, openingReports?: Report[]): Promise<StepOutcome> {
-    let current = action;
+    const settled = await this.settle({ action, assessed: await this.assessFirst(action, openingReports) }, words, { together: false, notices: this.notices });
+    return settled.kind === 'cleared' ? this.runCleared(settled) : settled;
+  }
+
+  /** A step's first assessment, its opening reports (if any) sent with it; nothing is asked or run. */
+  async assessFirst(action: Action, openingReports?: Report[]): Promise<Assessed> {
+    return openingReports ? this.openAndAssess(openingReports, action) : this.assess(action, []);
+  }
+
+  /** Runs a step that was cleared. */
+  async runCleared(step: ClearedStep): Promise<StepOutcome> {
+    return this.execute(step.action, step.verdict, step.risk, step.approval);
+  }
+
+  /**
+   * A plan's steps, assessed, cleared together (PLAN_ASKS_UP_FRONT): every RED one is asked about at once, and they
+   * wait side by side. The first that is denied, expires or fails ends the others' asks (withdrawn: nothing of the
+   * plan ran) and is the answer, with its place in the plan; otherwise every step, in order, with what clears it.
+   */
+  async clearTogether(steps: AssessedStep[], words: ApproverWords): Promise<{ kind: 'cleared'; steps: ClearedStep[] } | { kind: 'held'; index: number; outcome: HeldStep }> {
+    const failed = steps.findIndex((s) => 'error' in s.assessed);
+    const failedStep = steps[failed];
+    if (failedStep && 'error' in failedStep.assessed) return { kind: 'held', index: failed, outcome: { kind: 'failed', error: failedStep.assessed.error } };
+    const expiresAtMs = Date.now() + this.input.settings.ask_timeout_ms;
+    const cleared: Array<ClearedStep | undefined> = [];
+    const asked: Array<{ index: number; askId: string }> = [];
+    const opening: Report[] = [];
+    for (const [index, step] of steps.entries()) {
+      const { verdict } = step.assessed as { verdict: ActionAssessment };
+      const risk = maxRisk(this.input.request.risk_level, verdict.declared_risk, verdict.policy_risk, words.suggestedRisk);
+      this.recordRisk(risk);
+      if (risk === 'RED' && !verdict.standing) {
+        const askId = uuid4();
+        asked.push({ index, askId });
+        this.opening(askId);
+        opening.push(this.askCreated(askId, step.action, verdict, risk, words, [], undefined, expiresAtMs));
+      }
+      cleared.push(risk === 'RED' ? undefined : { kind: 'cleared', action: step.action, verdict, risk });
+    }
+    // Asks are reported before any is open in the gate, in one local activity: no ask is open beside it.
+    if (opening.length > 0) await local.publishReports(opening);
+    let ended: { index: number; outcome: HeldStep } | undefined;
+    const scope = new CancellationScope();
+    const lanes = asked.map(({ index, askId }) => {
+      const step = steps[index] as AssessedStep;
+      return scope.run(() => this.settle(step, words, { together: true, notices: new ApproverNotices(this.input, this.reports), reported: { askId, expiresAtMs } }))
+        .then((outcome) => {
+          if (outcome.kind === 'cleared') cleared[index] = outcome;
+          else if (!ended) {
+            ended = { index, outcome };
+            scope.cancel();
+          }
+        }, (err: unknown) => {
+          // Withdrawn because another ask of the plan ended it; the command's own cancellation goes on up.
+          if (!(ended && isCancellation(err))) throw err;
+        });
+    });
+    await Promise.all(lanes);
+    if (ended) {
+      const withdrawn = this.openAsks.withdraw(this.reports, this.gate, `another ask of this plan was ${ended.outcome.kind === 'failed' ? 'followed by a failure' : ended.outcome.kind}; nothing of the plan ran`);
+      if (withdrawn.length > 0) await local.publishReports(withdrawn);
+      return { kind: 'held', ...ended };
+    }
+    // Standing approvals are used last, once people approved the rest, so nothing is said to run before it can.
+    for (const [index, step] of steps.entries()) {
+      if (cleared[index]) continue;
+      const settled = await this.settle(step, words, { together: false, notices: this.notices });
+      if (settled.kind !== 'cleared') return { kind: 'held', index, outcome: settled };
+      cleared[index] = settled;
+    }
+    return { kind: 'cleared', steps: cleared.filter((c): c is ClearedStep => c !== undefined) };
+  }
+
+  /**
+   * One step's way to a decision: cleared when nothing stops it, approved ahead by a standing approval, or asked
+   * about (again after each edit) until approved, denied or expired.
+   */
+  private async settle(step: AssessedStep, words: ApproverWords | undefined, mode: AskMode): Promise<ClearedStep | HeldStep> {
+    let current = step.action;
     let edit: Edit | undefined;
     const excluded: string[] = [];
-    let assessed = openingReports ? await this.openAndAssess(openingReports, current) : await this.assess(current, excluded);
+    let { assessed } = step;
+    let reported = mode.reported;
     for (let edits = 0; ; edits++) {
       if ('error' in assessed) return { kind: 'failed', error: assessed.error };
       const { verdict } = assessed;
@@ -83,14 +202,14 @@ export class ActionRunner {
       const modelWords = edit ? undefined : words;
       const risk = maxRisk(this.input.request.risk_level, verdict.declared_risk, verdict.policy_risk, modelWords?.suggestedRisk);
       this.recordRisk(risk);
-      if (risk !== 'RED') return this.execute(current, verdict, risk);
+      if (risk !== 'RED') return { kind: 'cleared', action: current, verdict, risk };
       if (verdict.standing) return this.approvedAhead(current, verdict, verdict.standing, risk, modelWords, excluded, edit);
 
-      const askId = uuid4();
-      const outcome = await this.ask(askId, current, verdict, risk, modelWords, excluded, edit);
-      this.state.pending_ask_id = null;
+      const askId = reported?.askId ?? uuid4();
+      const outcome = await this.ask(askId, current, verdict, risk, modelWords, excluded, edit, mode, reported?.expiresAtMs);
+      reported = undefined;
       if (outcome.kind === 'expired') {
-        await local.publishReports([this.reports.build('ask_expired', { ask_id: askId, expired_at: new Date().toISOString() })]);
+        await (mode.together ? durable : local).publishReports([this.reports.build('ask_expired', { ask_id: askId, expired_at: new Date().toISOString() })]);
         return { kind: 'expired', askId };
       }
       const resolved = {
@@ -111,15 +230,14 @@ export class ActionRunner {
       if (outcome.kind === 'approved') {
         const last = outcome.decisions[outcome.decisions.length - 1];
         await durable.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'approve', reason: last?.reason })]);
-        this.state.status = 'running';
         // The signed decisions go with the step: the activity checks them itself and uses them once.
-        return this.execute(current, verdict, risk, { ask_id: askId, decisions: outcome.decisions });
+        return { kind: 'cleared', action: current, verdict, risk, approval: { ask_id: askId, decisions: outcome.decisions } };
       }
       // Edit and approve: the edited action is assessed before anything is said about it, so the report carries
       // its digest; the editor's approval does not carry over to it.
       const edited: Action = { agent: current.agent, params: outcome.decision.params };
       const editor = outcome.decision.decided_by;
-      assessed = await this.assess(edited, excluded.includes(editor) ? excluded : [...excluded, editor]);
+      assessed = await this.assess(edited, excluded.includes(editor) ? excluded : [...excluded, editor], mode.together);
       await durable.publishReports([this.reports.build('ask_resolved', {
         ...resolved,
         decision: 'approve',
@@ -134,13 +252,13 @@ export class ActionRunner {
       current = edited;
       edit = { askId, editedBy: outcome.decision.decided_by };
       if (!excluded.includes(edit.editedBy)) excluded.push(edit.editedBy);
-      this.state.status = 'running';
     }
   }
 
-  private async assess(action: Action, excluded: string[]): Promise<{ verdict: ActionAssessment } | { error: TaskError }> {
+  /** `together`: asked beside other open asks, so a regular activity (see AskMode). */
+  private async assess(action: Action, excluded: string[], together = false): Promise<Assessed> {
     try {
-      return { verdict: await assess.assessAction(this.assessInput(action, excluded)) };
+      return { verdict: await (together ? durableAssessment : assess).assessAction(this.assessInput(action, excluded)) };
     } catch (err) {
       // The command is being cancelled: that is its end, not a failed step.
       if (isCancellation(err)) throw err;
@@ -149,7 +267,7 @@ export class ActionRunner {
   }
 
   /** The reports go out whatever happens; an assessment that did not succeed there is made again, with retries. */
-  private async openAndAssess(reports: Report[], action: Action): Promise<{ verdict: ActionAssessment } | { error: TaskError }> {
+  private async openAndAssess(reports: Report[], action: Action): Promise<Assessed> {
     const verdict = await opening.publishAndAssess({ reports, ...this.assessInput(action, []) });
     return verdict ? { verdict } : this.assess(action, []);
   }
@@ -166,7 +284,7 @@ export class ActionRunner {
   private async approvedAhead(
     action: Action, verdict: ActionAssessment, standing: SignedStandingGrant, risk: RiskLevel,
     words: ApproverWords | undefined, excluded: string[], edit: Edit | undefined,
-  ): Promise<StepOutcome> {
+  ): Promise<ClearedStep> {
     const askId = uuid4();
     const { grant } = standing;
     await durable.publishReports([
@@ -180,30 +298,43 @@ export class ActionRunner {
         decisions: grant.approvals.map((a) => ({ decided_by: a.approver, decision: 'approve' as const, decided_at: a.approved_at, action_digest: verdict.action_digest })),
       }),
     ]);
-    return this.execute(action, verdict, risk, { ask_id: askId, standing });
+    return { kind: 'cleared', action, verdict, risk, approval: { ask_id: askId, standing } };
   }
 
+  /** `reportedExpiresAtMs`: the ask was reported already (with its plan), expiring then. */
   private async ask(
     askId: string, action: Action, verdict: ActionAssessment, risk: RiskLevel,
-    words: ApproverWords | undefined, excluded: string[], edit: Edit | undefined,
+    words: ApproverWords | undefined, excluded: string[], edit: Edit | undefined, mode: AskMode, reportedExpiresAtMs?: number,
   ): Promise<GateOutcome> {
-    const expiresAtMs = Date.now() + this.input.settings.ask_timeout_ms;
-    this.state.status = 'waiting_for_approval';
-    this.state.pending_ask_id = askId;
-    await local.publishReports([this.askCreated(askId, action, verdict, risk, words, excluded, edit, expiresAtMs)]);
+    const expiresAtMs = reportedExpiresAtMs ?? Date.now() + this.input.settings.ask_timeout_ms;
+    const { notices } = mode;
+    if (reportedExpiresAtMs === undefined) {
+      this.opening(askId);
+      await (mode.together ? durable : local).publishReports([this.askCreated(askId, action, verdict, risk, words, excluded, edit, expiresAtMs)]);
+    }
     const notice: AskNotice = { askId, targets: verdict.approval.notify ?? [] };
-    this.notices.send(notice, 'ask');
+    notices.send(notice, 'ask');
+    let outcome: GateOutcome;
     try {
-      return await this.gate.wait(
+      outcome = await this.gate.wait(
         { askId, expiresAtMs, digest: verdict.action_digest, approval: verdict.approval, excluded: [...excluded] },
         async (stage) => {
           await this.announceStage(askId, expiresAtMs, verdict, stage);
-          if (stage.stage !== 'approval') this.notices.send(notice, stage.stage);
+          if (stage.stage !== 'approval') notices.send(notice, stage.stage);
         },
       );
     } finally {
-      await this.notices.close();
+      await notices.close();
     }
+    // Cancelled, it stays among the open asks: whoever cancelled it withdraws it on the stream.
+    this.openAsks.remove(askId);
+    return outcome;
+  }
+
+  /** Before the ask is reported: the command counts it open, and the gate knows a decision for it may come early. */
+  private opening(askId: string): void {
+    this.openAsks.add(askId);
+    this.gate.announce(askId);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ActivityCancellationType, CancellationScope, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, CancellationScope, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CommandSettings } from '../contracts/index.js';
 import type { createActivities } from '../activities/create-activities.js';
 
@@ -49,10 +49,17 @@ export const durable = uncancellable(proxyActivities<Activities>({
  * Assessing reads the policy and makes the agent's preview (which may open a spreadsheet): bounded in attempts so
  * a file that cannot be previewed ends the command instead of retrying forever, and bounded in time per attempt.
  */
-export const assessment = proxyLocalActivities<Activities>({
+const assessmentOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: ['unknown_agent', 'invalid_params', 'policy_invalid'] },
-});
+};
+export const assessment = proxyLocalActivities<Activities>(assessmentOptions);
+
+/**
+ * The same assessment as a regular activity, for an approver's edit while other asks of the plan are open: a local
+ * activity there could be outstanding beside a decision's proof check (docs/architecture.md, "Decisions that replay").
+ */
+export const durableAssessment = proxyActivities<Activities>(assessmentOptions);
 
 /**
  * Checking a decision's proof and auditing the verdict; a few tries, then the decider is told to retry. Bounded

@@ -23,6 +23,17 @@ export interface OpenAsk {
 
 export type AskStage = { stage: 'approval'; decision: DecideInput; approvals: number } | { stage: 'reminder' | 'escalation'; approvals: number };
 
+/** One open ask and what its waiting loop has been told so far. */
+interface AskSlot {
+  ask: OpenAsk;
+  /** Verified decisions the waiting loop has not taken yet. */
+  received: DecideInput[];
+  approvers: Set<string>;
+  escalated: boolean;
+  /** The waiting loop is blocked on the next decision (not on a report or a stage of its own). */
+  listening: boolean;
+}
+
 export type GateOutcome =
   | { kind: 'approved'; decisions: DecideInput[] }
   /** Approved with other params: a new action, which is assessed (and asked about) again; the editor's approval does not carry over. */
@@ -39,19 +50,20 @@ export type GateOutcome =
  * approver decides once, nobody reuses a proof.
  */
 export class ApprovalGate {
-  private open: OpenAsk | undefined;
-  private escalated = false;
-  private readonly received: DecideInput[] = [];
-  private readonly approvers = new Set<string>();
+  /**
+   * The asks open now: one, or several when a plan asks about all of its RED calls at once. Each has its own
+   * quorum, approvers, timers and escalation; proofs, turns and closed asks are the command's.
+   */
+  private readonly open = new Map<string, AskSlot>();
+  /** Asks reported to approvers but not open here yet: a decision for one is early ("not ready"), not unknown. */
+  private readonly announced = new Set<string>();
   private readonly nonces = new Set<string>();
-  private readonly closed = new Map<string, 'decided' | 'expired'>();
+  private readonly closed = new Map<string, 'decided' | 'expired' | 'withdrawn'>();
   /** Per ask, the decisions that counted. */
   private readonly counted = new Map<string, DecideInput[]>();
   private readonly line = new TurnLine();
   private verifiedCount = 0;
   private appliedCount = 0;
-  /** The waiting loop is blocked on the next decision (not on a report or a stage of its own). */
-  private listening = false;
 
   constructor(private readonly input: CommandInput) {
     setHandler(decideUpdate, async (d) => {
@@ -91,12 +103,12 @@ export class ApprovalGate {
           if (!verdict.ok) reject(verdict.message, verdict.code);
           // Verified: now the claims are NEXUS's. The ask may have moved on while the proof was checked.
           this.precheck(d);
-          this.validate(d);
+          const slot = this.validate(d);
           this.nonces.add(d.proof.nonce);
-          this.received.push(d);
+          slot.received.push(d);
           this.counted.set(d.ask_id, [...(this.counted.get(d.ask_id) ?? []), d]);
-          if (d.decision === 'approve') this.approvers.add(d.decided_by);
-          const final = d.decision === 'deny' || d.params !== undefined || this.approvers.size >= (this.open?.approval.quorum ?? 1);
+          if (d.decision === 'approve') slot.approvers.add(d.decided_by);
+          const final = d.decision === 'deny' || d.params !== undefined || slot.approvers.size >= slot.ask.approval.quorum;
           // Settled here, not when the waiting loop wakes: a decision waiting its turn must find the ask closed.
           if (final) this.closed.set(d.ask_id, 'decided');
           return { accepted: true, final };
@@ -123,15 +135,27 @@ export class ApprovalGate {
    * share an activation wrote the same markers and cannot be told apart.)
    */
   private legacyTurn(verified: number): boolean {
-    return this.appliedCount >= verified && !(this.listening && this.received.length > 0);
+    return this.appliedCount >= verified && ![...this.open.values()].some((slot) => slot.listening && slot.received.length > 0);
   }
 
-  /** Opens an ask and waits for its outcome, reporting approvals, the reminder and the escalation on the way. */
+  /** Who decided this ask so far, as it counted: for the account of an ask that closes without a decision. */
+  countedFor(askId: string): DecideInput[] {
+    return [...(this.counted.get(askId) ?? [])];
+  }
+
+  /** The ask is about to be reported: until its wait opens it, a decision for it is answered "not ready". */
+  announce(askId: string): void {
+    this.announced.add(askId);
+  }
+
+  /**
+   * Opens an ask and waits for its outcome, reporting approvals, the reminder and the escalation on the way. Several
+   * asks may wait at once; an ask whose wait is cancelled is withdrawn: no decision can count for it any more.
+   */
   async wait(ask: OpenAsk, onStage: (stage: AskStage) => Promise<void>): Promise<GateOutcome> {
-    this.open = ask;
-    this.escalated = false;
-    this.received.length = 0;
-    this.approvers.clear();
+    const slot: AskSlot = { ask, received: [], approvers: new Set(), escalated: false, listening: false };
+    this.open.set(ask.askId, slot);
+    this.announced.delete(ask.askId);
     const counted: DecideInput[] = [];
     const { reminder_before_ms: reminderBefore, escalate_before_ms: escalateBefore, quorum } = ask.approval;
     const timers = [
@@ -142,11 +166,11 @@ export class ApprovalGate {
     try {
       for (;;) {
         const nextAtMs = Math.min(timers[0]?.atMs ?? ask.expiresAtMs, ask.expiresAtMs);
-        this.listening = true;
-        const woke = await condition(() => this.received.length > 0, Math.max(1, nextAtMs - Date.now()));
-        this.listening = false;
+        slot.listening = true;
+        const woke = await condition(() => slot.received.length > 0, Math.max(1, nextAtMs - Date.now()));
+        slot.listening = false;
         if (woke) {
-          const decision = this.received.shift();
+          const decision = slot.received.shift();
           if (!decision) continue;
           counted.push(decision);
           if (decision.decision === 'deny') {
@@ -171,12 +195,13 @@ export class ApprovalGate {
         }
         const timer = timers.shift();
         if (timer) {
-          if (timer.stage === 'escalation') this.escalated = true;
+          if (timer.stage === 'escalation') slot.escalated = true;
           await onStage({ stage: timer.stage, approvals: counted.length });
         }
       }
     } finally {
-      this.open = undefined;
+      this.open.delete(ask.askId);
+      if (!this.closed.has(ask.askId)) this.closed.set(ask.askId, 'withdrawn');
     }
   }
 
@@ -212,10 +237,11 @@ export class ApprovalGate {
     const closed = this.closed.get(askId);
     if (closed === 'decided') this.alreadyDecided(raw, 'ask already decided');
     if (closed === 'expired') reject('ask expired', DECIDE_REJECTIONS.expired);
-    const open = this.open;
-    if (open === undefined) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
-    if (askId !== open.askId) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
-    if (Date.now() >= open.expiresAtMs) reject('ask expired', DECIDE_REJECTIONS.expired);
+    if (closed === 'withdrawn') this.alreadyDecided(raw, 'ask withdrawn: its plan or command ended without a decision on it');
+    if (this.open.size === 0) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
+    const slot = this.open.get(askId);
+    if (slot === undefined) reject(this.announced.has(askId) ? 'the ask is not open (yet)' : 'no such ask', this.announced.has(askId) ? DECIDE_REJECTIONS.notReady : DECIDE_REJECTIONS.unknownAsk);
+    if (Date.now() >= slot.ask.expiresAtMs) reject('ask expired', DECIDE_REJECTIONS.expired);
   }
 
   /**
@@ -231,19 +257,20 @@ export class ApprovalGate {
     reject(same ? 'this decision already counted' : message, same ? DECIDE_REJECTIONS.alreadyCounted : DECIDE_REJECTIONS.alreadyDecided);
   }
 
-  /** The rules, applied to a verified decision. */
-  private validate(d: DecideInput): void {
+  /** The rules, applied to a verified decision; answers the open ask it counts for. */
+  private validate(d: DecideInput): AskSlot {
     const { tenant, requested_by: requestedBy } = this.input;
-    const open = this.open;
-    if (open === undefined) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
+    const slot = this.open.get(d.ask_id);
+    if (slot === undefined) reject('the ask is not open (yet)', DECIDE_REJECTIONS.notReady);
+    const { ask: open, received, approvers } = slot;
     if (d.tenant.org_id !== tenant.org_id || d.tenant.project_id !== tenant.project_id) reject('no such ask', DECIDE_REJECTIONS.unknownAsk);
     if (this.nonces.has(d.proof.nonce)) reject('this decision proof was already used', DECIDE_REJECTIONS.replayed);
-    const allowed = d.roles.includes('approver') || (this.escalated && d.roles.includes('admin'));
-    if (!allowed) reject(this.escalated ? 'only approvers and admins may decide' : 'only approvers may decide', DECIDE_REJECTIONS.notAllowed);
-    if (this.received.some((r) => r.decision === 'deny' || r.params !== undefined) || this.approvers.size >= open.approval.quorum) {
+    const allowed = d.roles.includes('approver') || (slot.escalated && d.roles.includes('admin'));
+    if (!allowed) reject(slot.escalated ? 'only approvers and admins may decide' : 'only approvers may decide', DECIDE_REJECTIONS.notAllowed);
+    if (received.some((r) => r.decision === 'deny' || r.params !== undefined) || approvers.size >= open.approval.quorum) {
       this.alreadyDecided(d, 'ask already decided');
     }
-    if (this.approvers.has(d.decided_by) || this.received.some((r) => r.decided_by === d.decided_by)) {
+    if (approvers.has(d.decided_by) || received.some((r) => r.decided_by === d.decided_by)) {
       this.alreadyDecided(d, `${d.decided_by} already decided this ask`);
     }
     if (d.decision === 'approve' && open.excluded.includes(d.decided_by)) {
@@ -258,6 +285,7 @@ export class ApprovalGate {
     if (d.action_digest !== open.digest) {
       reject('action_digest does not match the action awaiting approval', DECIDE_REJECTIONS.digestMismatch);
     }
+    return slot;
   }
 }
 

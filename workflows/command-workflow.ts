@@ -2,10 +2,11 @@ import { CancellationScope, isCancellation, log, patched, setHandler } from '@te
 import type { CommandInput, CommandState, Plan, RiskLevel, TaskError } from '../contracts/index.js';
 // Zod-free on purpose: anything imported at runtime here is re-evaluated for every workflow run.
 import { maxRisk } from '../contracts/risk-rank.js';
-import { ActionRunner, ONE_STEP_BEFORE_AGENT, TASK_STARTED_WHEN_ACTING, type StepOutcome } from './action-runner.js';
+import { ActionRunner, ONE_STEP_BEFORE_AGENT, PLAN_ASKS_UP_FRONT, TASK_STARTED_WHEN_ACTING, type AssessedStep, type StepOutcome } from './action-runner.js';
 import { agentActivities, local } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
 import { stateQuery } from './messages.js';
+import { OpenAsks } from './open-asks.js';
 import { ReportBuilder } from './report-builder.js';
 import { toTaskError } from './task-error.js';
 
@@ -24,9 +25,10 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
   const reports = new ReportBuilder(input);
   const state: CommandState = { status: 'accepted', pending_ask_id: null };
   setHandler(stateQuery, () => state);
+  const openAsks = new OpenAsks(state);
   let outcome: CommandOutcome;
   try {
-    outcome = await runCommand(input, gate, reports, state);
+    outcome = await runCommand(input, gate, reports, state, openAsks);
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Cancelled (`POST /commands/{id}/cancel`, or Temporal's cancel): wherever it waited — on an ask, an agent
@@ -34,7 +36,12 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
     await CancellationScope.nonCancellable(async () => {
       state.status = 'cancelled';
       log.info('command cancelled', { correlation_id: input.correlation_id });
-      await local.publishReports([reports.build('task_cancelled', { reason: 'cancelled', ...(state.pending_ask_id ? { ask_id: state.pending_ask_id } : {}) })]);
+      const pending = state.pending_ask_id;
+      // The first open ask closes with the command's end; any other (a plan's asks waiting together) is withdrawn.
+      await local.publishReports([
+        ...openAsks.withdraw(reports, gate, 'the command was cancelled', pending ?? undefined),
+        reports.build('task_cancelled', { reason: 'cancelled', ...(pending ? { ask_id: pending } : {}) }),
+      ]);
       await gate.drain();
     });
     // Temporal records the workflow as cancelled, as it was asked.
@@ -45,13 +52,13 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
   return outcome;
 }
 
-async function runCommand(input: CommandInput, gate: ApprovalGate, reports: ReportBuilder, state: CommandState): Promise<CommandOutcome> {
+async function runCommand(input: CommandInput, gate: ApprovalGate, reports: ReportBuilder, state: CommandState, openAsks: OpenAsks): Promise<CommandOutcome> {
   const started = Date.now();
   // Commands begun before this change said task_started with command_accepted; they replay as they ran.
   const startWhenActing = patched(TASK_STARTED_WHEN_ACTING);
   // Commands begun before this change published their opening reports apart from the first assessment.
   const oneStep = patched(ONE_STEP_BEFORE_AGENT);
-  const runner = new ActionRunner(input, reports, gate, state, startWhenActing);
+  const runner = new ActionRunner(input, reports, gate, openAsks, startWhenActing);
   const { request } = input;
   const agentName = request.type === 'agent.run' ? request.agent : undefined;
 
@@ -98,6 +105,8 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
   // A plain-language instruction: plan, run each call under policy; a denial goes back to the model, which may
   // propose a revised plan (a bounded number of times).
   const { planInstruction } = agentActivities(input.settings);
+  // Commands begun before this change asked about a plan's RED calls one at a time, running each step in between.
+  const upFront = patched(PLAN_ASKS_UP_FRONT);
   let previous: { plan: Plan; denial: { call_id: string; reason: string } } | undefined;
   for (let revision = 0; ; revision++) {
     let plan: Plan;
@@ -129,6 +138,30 @@ async function runCommand(input: CommandInput, gate: ApprovalGate, reports: Repo
     const results: unknown[] = [];
     let risk: RiskLevel = 'GREEN';
     let denied: { call_id: string; reason: string } | undefined;
+    if (upFront) {
+      // Every call assessed, every RED one asked about at once; nothing runs until all are cleared, so a denial
+      // always goes back to the model (within the revisions allowed).
+      const steps: AssessedStep[] = [];
+      for (const call of plan.calls) {
+        steps.push({ action: { agent: call.agent, params: call.params }, assessed: await runner.assessFirst({ agent: call.agent, params: call.params }, openingReports) });
+        openingReports = undefined;
+        if ('error' in (steps[steps.length - 1] as AssessedStep).assessed) break;
+      }
+      const cleared = await runner.clearTogether(steps, words);
+      if (cleared.kind === 'held') {
+        const { outcome, index } = cleared;
+        if (outcome.kind !== 'denied' || revision >= input.settings.plan_revisions) return finish(outcome);
+        previous = { plan, denial: { call_id: (plan.calls[index] as Plan['calls'][number]).call_id, reason: outcome.reason } };
+        continue;
+      }
+      for (const step of cleared.steps) {
+        const outcome = await runner.runCleared(step);
+        if (outcome.kind !== 'ran') return finish(outcome);
+        results.push(outcome.result);
+        risk = maxRisk(risk, outcome.risk);
+      }
+      return complete(results.length === 1 ? results[0] : results, risk);
+    }
     for (const call of plan.calls) {
       const outcome = await runner.run({ agent: call.agent, params: call.params }, words, openingReports);
       openingReports = undefined;

@@ -14,8 +14,13 @@ export class CommandOutcome {
     const ids = { command_id: this.accepted.command_id, correlation_id: this.accepted.correlation_id, workflow_id: this.accepted.workflow_id };
     switch (report.report_type) {
       case 'ask_resolved': {
-        const { ask_id, decision, decided_by, reason, standing_approval_id } = report.payload;
-        this.approvals.push({ ask_id, decision, decided_by, ...(reason !== undefined ? { reason } : {}), ...(standing_approval_id !== undefined ? { standing_approval_id } : {}) });
+        const { ask_id, decision, decided_by, reason, standing_approval_id, withdrawn } = report.payload;
+        this.approvals.push({
+          ask_id, decision, decided_by,
+          ...(reason !== undefined ? { reason } : {}),
+          ...(standing_approval_id !== undefined ? { standing_approval_id } : {}),
+          ...(withdrawn ? { withdrawn } : {}),
+        });
         break;
       }
       case 'task_completed':

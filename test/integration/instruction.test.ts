@@ -131,6 +131,48 @@ describe('instruction commands', () => {
     expect(byType(stream.reports, 'task_progress').map((r) => r.payload.plan?.revision)).toEqual([0, 1]);
   });
 
+  it('asks about every RED call of a plan at once; one batch approves them all, and the plan runs in order', async () => {
+    anthropic.reply('share with both classes', {
+      toolCalls: [{ name: 'echo', input: { note: 'sharing' } }, share('both-3a', { class: '3A' }), share('both-3b', { class: '3B' }), describePlan('Share with both classes')],
+    });
+    const { correlationId, stream } = await instruct(nexus, 'both', 'share with both classes');
+    const asks = byType(await until(stream, 'ask_created', 2), 'ask_created');
+    expect(asks.map((a) => a.payload.action.params)).toEqual([
+      { url: `${hook}/both-3a`, payload: { class: '3A' } },
+      { url: `${hook}/both-3b`, payload: { class: '3B' } },
+    ]);
+    // Nothing of the plan runs while any of its asks waits, not even its GREEN call.
+    expect(stream.reports.map((r) => r.report_type)).not.toContain('task_started');
+    const batch = await post(nexus.baseUrl, '/approvals/decide', {
+      decisions: asks.map((a) => ({ ask_id: a.payload.ask_id, decision: 'approve', action_digest: a.payload.action_digest })),
+    }, tenant);
+    expect(batch.status).toBe(202);
+    expect(batch.body).toMatchObject({ accepted: 2, refused: 0 });
+    const done = byType(await until(stream, 'task_completed'), 'task_completed')[0];
+    expect(done?.payload.result).toEqual([{ note: 'sharing' }, expect.anything(), expect.anything()]);
+    expect(delivered(correlationId).map((d) => d.body)).toEqual([{ class: '3A' }, { class: '3B' }]);
+    expect(byType(stream.reports, 'ask_resolved').map((r) => [r.payload.ask_id, r.payload.decision])).toEqual(asks.map((a) => [a.payload.ask_id, 'approve']));
+  });
+
+  it('withdraws a plan\'s other asks when one is denied: a decision on a withdrawn ask is refused, and the model plans again', async () => {
+    anthropic.reply(
+      'share with the partners',
+      { toolCalls: [share('wd-a', { to: 'partner a' }), share('wd-b', { to: 'partner b' }), describePlan('Share with two partners', 'en', 'RED')] },
+      () => ({ toolCalls: [{ name: 'echo', input: { note: 'not shared' } }, describePlan('Say it was not shared')] }),
+    );
+    const { correlationId, stream } = await instruct(nexus, 'wd', 'share with the partners');
+    const [first, second] = byType(await until(stream, 'ask_created', 2), 'ask_created');
+    const denied = await post(nexus.baseUrl, `/approvals/${first?.payload.ask_id}/decide`, { action_digest: first?.payload.action_digest, decision: 'deny', reason: 'not partner a' }, tenant);
+    expect(denied.status).toBe(202);
+    const resolved = byType(await until(stream, 'ask_resolved', 2), 'ask_resolved');
+    expect(resolved[1]?.payload).toMatchObject({ ask_id: second?.payload.ask_id, decision: 'deny', decided_by: 'nexus', withdrawn: true });
+    const late = await post(nexus.baseUrl, `/approvals/${second?.payload.ask_id}/decide`, { action_digest: second?.payload.action_digest, decision: 'approve' }, tenant);
+    expect(late.status).toBe(409);
+    await until(stream, 'task_completed');
+    expect(delivered(correlationId)).toEqual([]);
+    expect(byType(stream.reports, 'task_progress').map((r) => r.payload.plan?.revision).filter((r) => r !== undefined)).toEqual([0, 1]);
+  });
+
   it('sends invalid tool arguments back with the validation error and uses the corrected call', async () => {
     anthropic.reply(
       'share it',

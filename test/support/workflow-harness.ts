@@ -23,6 +23,8 @@ import {
   type RiskLevel,
   type RunAgentInput,
   type AssessActionInput,
+  type Plan,
+  type PlanRequest,
   type SignedStandingGrant,
 } from '../../contracts/index.js';
 import { createLogger } from '../../infra/logger.js';
@@ -97,10 +99,14 @@ export interface StubOptions {
   notify?: (notice: ApproverNotice, attempt: number) => Promise<void>;
   /** The standing approval the assessment offers for this input (default: none). */
   standing?: (input: AssessActionInput) => SignedStandingGrant | undefined;
+  /** The agent's declared risk for this action (default: `risk` for every action). */
+  riskOf?: (action: Action) => RiskLevel;
+  /** What the planner answers an instruction, the n-th time it is asked (0-based; the last one once past the end). */
+  plans?: Plan[];
 }
 
 /** The activities the workflow calls, by their real names, recording every call. */
-export function stubActivities({ risk, approval, verifyDelayMs, assessFailures = 0, notify, standing }: StubOptions) {
+export function stubActivities({ risk, approval, verifyDelayMs, assessFailures = 0, notify, standing, riskOf, plans = [] }: StubOptions) {
   const calls = {
     reports: [] as Report[],
     assessed: [] as Action[],
@@ -108,12 +114,14 @@ export function stubActivities({ risk, approval, verifyDelayMs, assessFailures =
     assessInputs: [] as AssessActionInput[],
     verified: [] as VerifyDecisionInput[],
     runs: [] as RunAgentInput[],
+    /** What the planner was asked, in order. */
+    planned: [] as PlanRequest[],
     /** Every attempt at telling an approver, in order. */
     notices: [] as Array<ApproverNotice & { attempt: number }>,
     /** Which report types went out through a local activity (true) or a regular, durable one (false). */
     publishedLocally: [] as Array<[Report['report_type'], boolean]>,
   };
-  const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'publishAndAssess' | 'verifyDecision' | 'runAgent' | 'notifyApprover'> = {
+  const activities: Pick<Activities, 'publishReports' | 'assessAction' | 'publishAndAssess' | 'verifyDecision' | 'runAgent' | 'notifyApprover' | 'planInstruction'> = {
     async publishReports(reports) {
       calls.reports.push(...reports);
       const { isLocal } = Context.current().info;
@@ -126,7 +134,7 @@ export function stubActivities({ risk, approval, verifyDelayMs, assessFailures =
       if (calls.assessed.length <= assessFailures) throw new Error(`stub: assessment ${calls.assessed.length} fails`);
       const offered = standing?.(input);
       return {
-        declared_risk: risk,
+        declared_risk: riskOf?.(action) ?? risk,
         policy_risk: 'GREEN',
         policy_reasons: [],
         action_digest: actionDigest(action),
@@ -155,6 +163,12 @@ export function stubActivities({ risk, approval, verifyDelayMs, assessFailures =
       calls.notices.push({ ...notice, attempt });
       await notify?.(notice, attempt);
       return { attempts: attempt };
+    },
+    async planInstruction(request) {
+      calls.planned.push(request);
+      const plan = plans[Math.min(calls.planned.length, plans.length) - 1];
+      if (!plan) throw ApplicationFailure.create({ type: 'llm_unavailable', message: 'stub: no plan', nonRetryable: true });
+      return plan;
     },
     async runAgent(input) {
       calls.runs.push(input);

@@ -38,6 +38,12 @@ export class BatchBar {
     this.deny.addEventListener('click', () => void send('deny'));
   }
 
+  /** Brings the approver to the bar (after ticking a plan's asks for them). */
+  focus(): void {
+    this.root.scrollIntoView({ block: 'nearest' });
+    this.reason.focus();
+  }
+
   show(selected: number, choosable: number): void {
     this.root.hidden = choosable < 2;
     this.selected = selected;

@@ -15,6 +15,9 @@ interface AskCard {
   root: HTMLElement;
   /** Ticked to be decided with others (the batch bar). */
   pick: HTMLInputElement;
+  /** Ticks every open ask of this card's command (a plan's RED calls, asked together) and nothing else. */
+  pickPlan: HTMLButtonElement;
+  correlationId: string;
   countdown: HTMLElement;
   buttons: HTMLButtonElement[];
   progress: HTMLElement;
@@ -98,6 +101,8 @@ export class Inbox {
     const countdown = h('span', { class: 'countdown', role: 'timer', 'aria-live': 'off' });
     const pick = h('input', { type: 'checkbox', class: 'pick', 'aria-label': t.inbox.pick(p.title) });
     pick.addEventListener('change', () => this.syncBatch());
+    const pickPlan = h('button', { type: 'button', class: 'pick-plan', hidden: true });
+    pickPlan.addEventListener('click', () => this.pickPlan(report.correlation_id));
     const reason = h('input', { id: `reason-${id}`, class: 'reason', autocomplete: 'off', maxlength: 2000, placeholder: t.inbox.reasonPlaceholder });
     const approve = h('button', { type: 'button', class: 'approve' }, t.inbox.approve);
     const deny = h('button', { type: 'button', class: 'deny' }, t.inbox.deny);
@@ -117,6 +122,7 @@ export class Inbox {
       // Facts first: NEXUS's own account of what will run; the model's words come last and say whose they are.
       h('p', { class: 'desc' }, p.description),
       p.edited_from ? h('p', { class: 'edited-from' }, t.inbox.editedFrom(p.edited_from.edited_by)) : null,
+      pickPlan,
       notices,
       p.risk_reasons?.length ? h('ul', { class: 'reasons', 'aria-label': t.inbox.why(p.risk_level) }, ...p.risk_reasons.map((r) => h('li', {}, r))) : null,
       p.preview ? h('section', { class: 'ask-preview', 'aria-label': t.inbox.preview }, previewDetails(p.preview)) : null,
@@ -151,7 +157,7 @@ export class Inbox {
         document.querySelector<HTMLElement>(`[data-correlation-id="${CSS.escape(report.correlation_id)}"]`)?.scrollIntoView({ block: 'nearest' });
       }
     });
-    return { root, pick, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, notices, expiresAt: Date.parse(p.expires_at) };
+    return { root, pick, pickPlan, correlationId: report.correlation_id, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, notices, expiresAt: Date.parse(p.expires_at) };
   }
 
   /**
@@ -212,12 +218,26 @@ export class Inbox {
   private syncBatch(): void {
     let choosable = 0;
     let selected = 0;
+    const perCommand = new Map<string, number>();
     for (const card of this.cards.values()) {
       if (card.pick.disabled) continue;
       choosable += 1;
       if (card.pick.checked) selected += 1;
+      perCommand.set(card.correlationId, (perCommand.get(card.correlationId) ?? 0) + 1);
+    }
+    for (const card of this.cards.values()) {
+      const asks = perCommand.get(card.correlationId) ?? 0;
+      card.pickPlan.hidden = card.pick.disabled || asks < 2;
+      card.pickPlan.textContent = t.inbox.pickPlan(asks);
     }
     this.batch.show(selected, choosable);
+  }
+
+  /** The plan's asks, ticked together for the batch bar: the approver still reads each card and clicks once more. */
+  private pickPlan(correlationId: string): void {
+    for (const card of this.cards.values()) card.pick.checked = !card.pick.disabled && card.correlationId === correlationId;
+    this.syncBatch();
+    this.batch.focus();
   }
 
   /**

@@ -27,7 +27,7 @@ function detail(report: Report): string {
       return `${report.payload.risk_level} · ${report.payload.title}`;
     case 'ask_resolved':
       return [
-        report.payload.decision === 'approve' ? t.row.approvedBy(report.payload.decided_by) : t.row.deniedBy(report.payload.decided_by),
+        report.payload.withdrawn ? t.row.withdrawn : report.payload.decision === 'approve' ? t.row.approvedBy(report.payload.decided_by) : t.row.deniedBy(report.payload.decided_by),
         report.payload.edited_action ? t.row.withEdit(JSON.stringify(report.payload.edited_action.params)) : '',
         report.payload.standing_approval_id ? t.row.ahead(report.payload.standing_approval_id) : '',
         report.payload.reason ? `: “${report.payload.reason}”` : '',

@@ -23,6 +23,8 @@ export function deriveStatus(reports: readonly Report[]): CommandStatus {
   let status: CommandStatus = 'sent';
   // NEXUS's stall check speaks from outside the workflow: once the command moves again, what it was doing holds.
   let beforeStall: CommandStatus = status;
+  // A plan's RED calls are asked about together: the command waits until the last of them is decided.
+  const open = new Set<string>();
   for (const report of reports) {
     switch (report.report_type) {
       case 'command_accepted':
@@ -46,12 +48,17 @@ export function deriveStatus(reports: readonly Report[]): CommandStatus {
         status = 'running';
         break;
       case 'ask_created':
+        open.add(report.payload.ask_id);
         status = 'waiting';
         break;
       case 'ask_resolved':
-        status = report.payload.decision === 'approve' ? 'running' : 'denied';
+        open.delete(report.payload.ask_id);
+        // Withdrawn beside a denial or an expiry, an ask does not change what the command's end is.
+        if (report.payload.withdrawn) break;
+        status = report.payload.decision === 'deny' ? 'denied' : open.size > 0 ? 'waiting' : 'running';
         break;
       case 'ask_expired':
+        open.delete(report.payload.ask_id);
         status = 'expired';
         break;
       case 'task_completed':

@@ -289,6 +289,11 @@ function countStored(metrics: NexusMetrics, report: Report, added: boolean, aske
       metrics.asksCreated.inc({ risk_level: report.payload.risk_level });
       break;
     case 'ask_resolved':
+      // Nobody decided a withdrawn ask: it is neither a person's denial nor a decision's latency.
+      if (report.payload.withdrawn) {
+        metrics.asksEnded.inc({ outcome: 'withdrawn' });
+        break;
+      }
       metrics.asksEnded.inc({ outcome: report.payload.decision });
       if (askedAt) metrics.decisionSeconds.observe({ decision: report.payload.decision }, NexusMetrics.secondsSince(askedAt, Date.parse(report.ts)));
       break;

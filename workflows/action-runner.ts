@@ -169,7 +169,14 @@ export class ActionRunner {
           if (!(ended && isCancellation(err))) throw err;
         });
     });
-    await Promise.all(lanes);
+    // Every lane has ended before anything goes on (a cancelled command included): what is still open is exactly
+    // what was never closed on the stream, so nothing is closed twice.
+    const failures = (await Promise.allSettled(lanes)).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // A decision let in while its ask was still open may be having its proof checked (a local activity): no other
+    // local activity starts before it is done, not even a cancelled command's end. Any decision after it finds its
+    // ask closed and is refused unchecked.
+    await CancellationScope.nonCancellable(() => this.gate.drain());
+    if (failures[0]) throw failures[0].reason;
     if (ended) {
       const withdrawn = this.openAsks.withdraw(this.reports, this.gate, `another ask of this plan was ${ended.outcome.kind === 'failed' ? 'followed by a failure' : ended.outcome.kind}; nothing of the plan ran`);
       if (withdrawn.length > 0) await local.publishReports(withdrawn);
@@ -210,6 +217,7 @@ export class ActionRunner {
       reported = undefined;
       if (outcome.kind === 'expired') {
         await (mode.together ? durable : local).publishReports([this.reports.build('ask_expired', { ask_id: askId, expired_at: new Date().toISOString() })]);
+        this.openAsks.remove(askId);
         return { kind: 'expired', askId };
       }
       const resolved = {
@@ -225,11 +233,13 @@ export class ActionRunner {
       };
       if (outcome.kind === 'denied') {
         await durable.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'deny', reason: outcome.decision.reason })]);
+        this.openAsks.remove(askId);
         return { kind: 'denied', reason: outcome.decision.reason ?? 'denied by the approver', askId };
       }
       if (outcome.kind === 'approved') {
         const last = outcome.decisions[outcome.decisions.length - 1];
         await durable.publishReports([this.reports.build('ask_resolved', { ...resolved, decision: 'approve', reason: last?.reason })]);
+        this.openAsks.remove(askId);
         // The signed decisions go with the step: the activity checks them itself and uses them once.
         return { kind: 'cleared', action: current, verdict, risk, approval: { ask_id: askId, decisions: outcome.decisions } };
       }
@@ -246,6 +256,7 @@ export class ActionRunner {
         ...('verdict' in assessed ? { edited_action_digest: assessed.verdict.action_digest } : {}),
         superseded_by_edit: true,
       })]);
+      this.openAsks.remove(askId);
       if (edits + 1 >= MAX_EDITS) {
         return { kind: 'failed', error: { code: ACTIVITY_FAILURES.tooManyEdits, message: `an action may be edited at most ${MAX_EDITS} times`, retryable: false } };
       }
@@ -326,8 +337,7 @@ export class ActionRunner {
     } finally {
       await notices.close();
     }
-    // Cancelled, it stays among the open asks: whoever cancelled it withdraws it on the stream.
-    this.openAsks.remove(askId);
+    // The ask stays among the open asks until its closing report is out: cancelled before that, it is withdrawn.
     return outcome;
   }
 

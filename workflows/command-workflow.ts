@@ -34,14 +34,12 @@ export async function commandWorkflow(input: CommandInput): Promise<CommandOutco
     // Cancelled (`POST /commands/{id}/cancel`, or Temporal's cancel): wherever it waited — on an ask, an agent
     // that has stopped, a plan — the command ends on the stream, with the ask that was open (the bridge closes it).
     await CancellationScope.nonCancellable(async () => {
-      state.status = 'cancelled';
       log.info('command cancelled', { correlation_id: input.correlation_id });
       const pending = state.pending_ask_id;
       // The first open ask closes with the command's end; any other (a plan's asks waiting together) is withdrawn.
-      await local.publishReports([
-        ...openAsks.withdraw(reports, gate, 'the command was cancelled', pending ?? undefined),
-        reports.build('task_cancelled', { reason: 'cancelled', ...(pending ? { ask_id: pending } : {}) }),
-      ]);
+      const withdrawn = openAsks.withdraw(reports, gate, 'the command was cancelled', pending ?? undefined);
+      state.status = 'cancelled';
+      await local.publishReports([...withdrawn, reports.build('task_cancelled', { reason: 'cancelled', ...(pending ? { ask_id: pending } : {}) })]);
       await gate.drain();
     });
     // Temporal records the workflow as cancelled, as it was asked.

@@ -203,9 +203,33 @@ describe('a plan asks about all of its RED calls at once', { timeout: 20_000 }, 
     expect(types(stub.calls.reports).at(-1)).toBe('task_cancelled');
   });
 
+  it('a denial and a decision on the other ask close together: the plan ends once, and its history replays', async () => {
+    // No workflow cache: every task replays the history first. The second decision may be let in while its ask is
+    // still open and be checked while the plan ends; nothing else local may run beside that check.
+    for (let round = 0; round < 3; round++) {
+      const stub = stubActivities({ risk: 'RED', riskOf, plans: [plan([kakao, share])], verifyDelayMs: () => 20 * round });
+      const input = instruction();
+      const outcome = await withCommand(harness, stub, input, async (handle) => {
+        await waitForReport(stub, 'ask_created', 2);
+        const [first, second] = asks(stub) as [ReportOf<'ask_created'>, ReportOf<'ask_created'>];
+        const answers = await Promise.all([
+          decide(handle, decision(input, first, { decided_by: 'bob', decision: 'deny' })).then(() => 'accepted', (err: unknown) => refusalType(err) ?? String(err)),
+          decide(handle, decision(input, second, { decided_by: 'carol' })).then(() => 'accepted', (err: unknown) => refusalType(err) ?? String(err)),
+        ]);
+        expect(answers[0]).toBe('accepted');
+        expect(['accepted', DECIDE_REJECTIONS.alreadyDecided]).toContain(answers[1]);
+        return handle.result();
+      }, { maxCachedWorkflows: 0 });
+      expect(outcome).toEqual({ status: 'cancelled' });
+      expect(stub.calls.runs).toHaveLength(0);
+      expect(resolved(stub).map((r) => r.payload.ask_id).sort()).toEqual(asks(stub).map((a) => a.payload.ask_id).sort());
+    }
+  });
+
   it('an expired ask ends the command and withdraws the rest of its plan', async () => {
     const stub = stubActivities({ risk: 'RED', riskOf, plans: [plan([kakao, share])] });
-    const input = { ...instruction(), settings: { ...instruction().settings, ask_timeout_ms: 1_500 } };
+    // Long enough that the first ask is surely approved in time on a loaded machine; the other then expires.
+    const input = { ...instruction(), settings: { ...instruction().settings, ask_timeout_ms: 5_000 } };
     const outcome = await run(stub, input, async (handle) => {
       await waitForReport(stub, 'ask_created', 2);
       // One approved in time; the other expires.

@@ -161,7 +161,9 @@ async function follow(deps: ToolCallDeps, tool: string, accepted: CommandAccepte
     await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: sent, message } }).catch(() => undefined);
   };
   const outcome = new CommandOutcome(accepted);
-  let waiting = 'running';
+  // A plan's RED calls are asked about together: the call waits for people until the last of them is decided.
+  const open = new Set<string>();
+  const waiting = () => (open.size > 0 ? `waiting for a person's approval of ask ${[...open].join(', ')}` : 'running');
   for (;;) {
     const next = await watch.next(signal, deps.idleMs);
     if (next === undefined) {
@@ -169,7 +171,7 @@ async function follow(deps: ToolCallDeps, tool: string, accepted: CommandAccepte
       return { isError: true, content: [{ type: 'text', text: `the call ended before the command did; it goes on: ${page}` }] };
     }
     if (next === 'idle') {
-      await progress(`still ${waiting}`);
+      await progress(`still ${waiting()}`);
       continue;
     }
     const ended = outcome.add(next);
@@ -177,8 +179,8 @@ async function follow(deps: ToolCallDeps, tool: string, accepted: CommandAccepte
       log.info({ tool, status: ended.status }, 'mcp tool call answered');
       return answer(ended);
     }
-    if (next.report_type === 'ask_created') waiting = `waiting for a person's approval of ask ${next.payload.ask_id}`;
-    if (next.report_type === 'ask_resolved') waiting = 'running';
+    if (next.report_type === 'ask_created') open.add(next.payload.ask_id);
+    if (next.report_type === 'ask_resolved' || next.report_type === 'ask_expired') open.delete(next.payload.ask_id);
     const line = progressLine(next, page);
     if (line !== undefined) await progress(line);
   }

@@ -36,8 +36,9 @@ export interface ClosedReporting {
  * The reconciler of commands that ended in Temporal without ending on their stream: terminated or timed out from the
  * Temporal CLI or Web UI, or failed. Their workflow never wrote a terminal report, so the card would
  * wait forever and the ask would stay decidable in the index. For each, the command gets its end on the stream — a
- * `task_cancelled` naming how it was stopped (and its open ask, which the bridge then closes), or a `task_failed`
- * for a workflow that failed — once, whichever API process finds it (the report id names the run).
+ * `task_cancelled` naming how it was stopped (and its first open ask, which the bridge then closes; any other is
+ * withdrawn before it), or a `task_failed` for a workflow that failed (every open ask withdrawn) — once, whichever
+ * API process finds it (the report id names the run).
  *
  * As with stall reports, Temporal's memo and search attributes only point; a report is written only for a workflow
  * whose id is the command its tenant and command_id derive and whose stream the store holds unfinished, so a shadow
@@ -97,9 +98,8 @@ export class ClosedCommandsReconciler implements TemporalCheck {
     }
     const progress = await this.reporting.store.progress(source.tenant, execution.workflowId);
     if (!progress || progress.terminal) return false;
-    const report = closedReport(source, progress, execution, status);
-    await this.reporting.publisher.publish([report]);
-    this.log.warn({ correlation_id: source.correlation_id, workflow_id: execution.workflowId, run_id: execution.runId, status, ask_id: progress.openAsk }, 'command closed in Temporal without a terminal report: its end is now on the stream');
+    await this.reporting.publisher.publish(closedReports(source, progress, execution, status));
+    this.log.warn({ correlation_id: source.correlation_id, workflow_id: execution.workflowId, run_id: execution.runId, status, ask_ids: progress.openAsks }, 'command closed in Temporal without a terminal report: its end is now on the stream');
     return true;
   }
 }
@@ -109,9 +109,26 @@ const HOW: Record<Exclude<ClosedStatus, 'Failed'>, string> = {
   TimedOut: 'timed out in Temporal',
 };
 
-/** The command's end, after the last report the store holds; named after the run, so every API process writes one. */
-function closedReport(source: NexusCommandSource, progress: CommandProgress, execution: WorkflowExecutionInfo, status: ClosedStatus): Report {
-  const envelope = reportEnvelope(source, progress.seq + 1, new Date().toISOString());
+/**
+ * The command's end, after the last report the store holds; named after the run, so every API process writes the
+ * same. A cancelled end closes the first open ask; any other (a plan's asks waiting together) is withdrawn before it.
+ */
+function closedReports(source: NexusCommandSource, progress: CommandProgress, execution: WorkflowExecutionInfo, status: ClosedStatus): Report[] {
+  const now = new Date().toISOString();
+  // A failed end names no ask: then every open ask is withdrawn.
+  const first = status === 'Failed' ? undefined : progress.openAsks[0];
+  const others = progress.openAsks.filter((askId) => askId !== first);
+  const withdrawn = others.map((askId, i): Report => ({
+    ...reportEnvelope(source, progress.seq + 1 + i, now),
+    report_id: `${source.workflow_id}:closed@${execution.runId}:${askId}`,
+    report_type: 'ask_resolved',
+    payload: { ask_id: askId, decision: 'deny', decided_by: 'nexus', reason: `withdrawn: the workflow ${status === 'Failed' ? 'failed in Temporal' : `was ${HOW[status]}`}`, withdrawn: true },
+  }));
+  return [...withdrawn, closedReport(source, progress.seq + others.length, first, execution, status, now)];
+}
+
+function closedReport(source: NexusCommandSource, seq: number, openAsk: string | undefined, execution: WorkflowExecutionInfo, status: ClosedStatus, now: string): Report {
+  const envelope = reportEnvelope(source, seq + 1, now);
   const reportId = `${source.workflow_id}:closed@${execution.runId}`;
   if (status === 'Failed') {
     const durationMs = Math.max(0, (execution.closeTime?.getTime() ?? Date.now()) - execution.startTime.getTime());
@@ -122,6 +139,6 @@ function closedReport(source: NexusCommandSource, progress: CommandProgress, exe
   }
   return { ...envelope, report_id: reportId, report_type: 'task_cancelled', payload: {
     reason: `stopped outside NEXUS: the workflow was ${HOW[status]}`,
-    ...(progress.openAsk ? { ask_id: progress.openAsk } : {}),
+    ...(openAsk ? { ask_id: openAsk } : {}),
   } };
 }

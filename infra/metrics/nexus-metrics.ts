@@ -48,7 +48,7 @@ export class NexusMetrics {
   });
   readonly asksEnded = new Counter({
     name: 'nexus_asks_ended_total',
-    help: 'Approval asks settled, by outcome (approve, deny, expired)',
+    help: 'Approval asks settled, by outcome (approve, deny, expired, withdrawn)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -51,13 +51,15 @@ if op == 'create' then
     'expires_at', ARGV[7], 'action_digest', ARGV[8], 'agent', ARGV[11], 'asked_at', ARGV[17],
     'report', ARGV[1], 'stream_id', id)
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
-  redis.call('HSET', KEYS[5], 'ask', ARGV[16])
+  redis.call('HSET', KEYS[5], 'ask', ARGV[16], 'open:' .. ARGV[16], '1')
   -- An inbox opened on a long stream finds every open ask here, even one asked long before the page it loads.
   -- Asks past their expiry leave with the next create, so the set never outgrows the asks that can still be open.
   redis.call('ZADD', KEYS[6], tonumber(ARGV[18]), ARGV[16])
   redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[19])
 elseif op ~= '' then
   if redis.call('HGET', KEYS[5], 'ask') == ARGV[16] then redis.call('HDEL', KEYS[5], 'ask') end
+  -- Every open ask, not only the latest: a plan's asks are open together.
+  redis.call('HDEL', KEYS[5], 'open:' .. ARGV[16])
   -- Resolved, expired or closed: no decision can count any more (a foreign workflow's report never gets here).
   redis.call('ZREM', KEYS[6], ARGV[16])
 end

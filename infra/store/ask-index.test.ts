@@ -57,14 +57,37 @@ async function cancel(askId: string, seq: number): Promise<void> {
 }
 
 describe('the ask index', () => {
+  it('keeps every open ask of a command (a plan\'s asks wait together), each leaving as it is closed', async () => {
+    const commandId = randomUUID();
+    const workflowId = `nexus/${tenant.org_id}/${tenant.project_id}/${commandId}`;
+    const [a, b] = [randomUUID(), randomUUID()].sort() as [string, string];
+    const of = (seq: number, type: 'ask_created' | 'ask_resolved', payload: Record<string, unknown>) => Report.parse({
+      report_id: `${workflowId}:${seq}`, seq, report_type: type, correlation_id: commandId, command_id: commandId, workflow_id: workflowId,
+      org_id: tenant.org_id, project_id: tenant.project_id, ts: new Date().toISOString(), payload,
+    });
+    for (const [seq, askId] of [[1, a], [2, b]] as const) {
+      await store.append(of(seq, 'ask_created', {
+        ask_id: askId, risk_level: 'RED', title: 't', description: 'd', action: { agent: 'external_share', params: {} },
+        action_digest: digest, options: ['approve', 'deny'], expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      }));
+    }
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 2, terminal: false, openAsks: [a, b] });
+    // The latest ask resolved first: the earlier one is still known open.
+    await store.append(of(3, 'ask_resolved', { ask_id: b, decision: 'approve', decided_by: 'kim' }));
+    expect((await store.progress(tenant, workflowId))?.openAsks).toEqual([a]);
+    await store.append(of(4, 'ask_resolved', { ask_id: a, decision: 'deny', decided_by: 'nexus', withdrawn: true }));
+    expect((await store.progress(tenant, workflowId))?.openAsks).toEqual([]);
+    expect((await index.claim(tenant, a, 'approve', digest, new Date(), 'lee')).outcome).toBe('not_pending');
+  });
+
   it('closes an ask whose command ended with it open, and keeps it with the command\'s progress until then', async () => {
     const askId = await openAsk();
     const workflowId = `nexus/${tenant.org_id}/${tenant.project_id}/${askId}`;
-    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 2, terminal: false, openAsk: askId });
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 2, terminal: false, openAsks: [askId] });
     // Even an approver's claim in flight: no decision can count once the command has ended.
     expect((await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim')).outcome).toBe('ok');
     await cancel(askId, 3);
-    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 3, terminal: true });
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 3, terminal: true, openAsks: [] });
     await index.release(tenant, askId, 'pending', 'kim');
     expect((await index.claim(tenant, askId, 'approve', digest, new Date(), 'kim')).outcome).toBe('closed');
     expect((await index.claim(tenant, askId, 'deny', digest, new Date(), 'lee')).outcome).toBe('closed');
@@ -73,7 +96,7 @@ describe('the ask index', () => {
   it('leaves a settled ask as it was when the command ends after it (a deny)', async () => {
     const askId = await openAsk();
     await resolve(askId, 'kim', 'deny');
-    expect((await store.progress(tenant, `nexus/${tenant.org_id}/${tenant.project_id}/${askId}`))?.openAsk).toBeUndefined();
+    expect((await store.progress(tenant, `nexus/${tenant.org_id}/${tenant.project_id}/${askId}`))?.openAsks).toEqual([]);
     await cancel(askId, 4);
     const late = await index.claim(tenant, askId, 'approve', digest, new Date(), 'lee');
     expect(late.outcome).toBe('not_pending');

@@ -33,11 +33,12 @@ export interface AppendResult {
   askedAt?: string;
 }
 
-/** What the store holds of one command's reports: the highest seq, whether its end is among them, its open ask. */
+/** What the store holds of one command's reports: the highest seq, whether its end is among them, its open asks. */
 export interface CommandProgress {
   seq: number;
   terminal: boolean;
-  openAsk?: string;
+  /** Asks created and not closed on the stream, in id order (several while a plan's asks wait together). */
+  openAsks: string[];
 }
 
 type RedisWithAppend = Redis & {
@@ -139,7 +140,10 @@ export class ReportStore {
   async progress(tenant: Tenant, workflowId: string): Promise<CommandProgress | null> {
     const fields = await this.redis.hgetall(this.keys.progress(tenant, workflowId));
     if (fields.seq === undefined) return null;
-    return { seq: Number(fields.seq), terminal: fields.terminal === '1', ...(fields.ask ? { openAsk: fields.ask } : {}) };
+    const open = new Set(Object.keys(fields).filter((f) => f.startsWith('open:')).map((f) => f.slice('open:'.length)));
+    // Stored before every open ask was kept: only the latest one, under `ask`.
+    if (fields.ask) open.add(fields.ask);
+    return { seq: Number(fields.seq), terminal: fields.terminal === '1', openAsks: [...open].sort() };
   }
 
   /** Entries strictly after `afterId`, up to and including `untilId`, oldest first. */

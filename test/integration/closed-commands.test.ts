@@ -13,6 +13,7 @@ import { sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
 import { until } from '../support/until.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { FakeLlmServer } from '../support/fake-llm-server.js';
 
 /**
  * Commands terminated in Temporal, outside NEXUS (the CLI or the Web UI), never write their own end.
@@ -23,6 +24,7 @@ import { WebhookReceiver } from '../support/webhook-receiver.js';
 const run = promisify(execFile);
 const tenant = { org_id: 'acme', project_id: 'closed' };
 const receiver = new WebhookReceiver();
+const llm = new FakeLlmServer('fake-claude');
 const env = isolatedEnv('closed', { NEXUS_STALL_CHECK_INTERVAL: '300ms' });
 let hookUrl: string;
 let nexus: RunningNexus;
@@ -33,6 +35,8 @@ let redis: Redis;
 beforeAll(async () => {
   hookUrl = await receiver.start();
   env.NEXUS_SHARE_ALLOWLIST = new URL(hookUrl).origin;
+  await llm.start();
+  Object.assign(env, { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: llm.url, LLM_PRIMARY_PROVIDER: 'anthropic' });
   const test = testLogger(env);
   logFile = test.logFile;
   nexus = await bootNexus(env, test.logger);
@@ -43,6 +47,7 @@ afterAll(async () => {
   redis?.disconnect();
   await nexus?.stop();
   await receiver.stop();
+  await llm.stop();
   await cleanupEnv(env);
 });
 
@@ -85,6 +90,36 @@ describe('commands stopped in Temporal, outside NEXUS', () => {
     cancelled.stream.close();
     expect(history.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created', 'task_cancelled']);
     expect(receiver.deliveries.filter((d) => d.correlationId === terminated.correlationId || d.correlationId === cancelled.correlationId)).toHaveLength(0);
+  });
+
+  it('a plan stopped in Temporal with two asks open: the first closes with its end, the other is withdrawn; late decides are 409s', async () => {
+    const text = 'share the roster with both partners';
+    llm.reply(text, { toolCalls: [
+      { name: 'external_share', input: { url: `${hookUrl}/plan-a`, payload: { to: 'a' } } },
+      { name: 'external_share', input: { url: `${hookUrl}/plan-b`, payload: { to: 'b' } } },
+      { name: 'describe_plan', input: { title: 'Share with two partners', description: 'two shares', language: 'en', suggested_risk: 'GREEN' } },
+    ] });
+    const correlationId = `closed-plan-${Date.now()}`;
+    const stream = await SseRecorder.open(nexus.baseUrl, tenant, { correlationId });
+    const res = await post(nexus.baseUrl, '/sidecar/command', { type: 'instruction', text, correlation_id: correlationId }, tenant);
+    expect(res.status).toBe(202);
+    const asked = (rs: Report[]) => rs.filter((r): r is ReportOf<'ask_created'> => r.report_type === 'ask_created');
+    const asks = asked(await stream.waitFor((rs) => asked(rs).length >= 2, 30_000, 'both asks of the plan'));
+    await temporal('workflow', 'terminate', '--workflow-id', res.body.workflow_id as string, '--reason', 'plan stopped by an operator');
+    const reports = await stream.waitFor((rs) => ended(rs).length > 0, 30_000, 'the reconciler to end the plan on its stream');
+    stream.close();
+    const end = ended(reports)[0] as ReportOf<'task_cancelled'>;
+    const withdrawn = reports.filter((r): r is ReportOf<'ask_resolved'> => r.report_type === 'ask_resolved');
+    const askIds = asks.map((a) => a.payload.ask_id);
+    expect(askIds).toContain(end.payload.ask_id);
+    expect(withdrawn.map((r) => r.payload)).toEqual([expect.objectContaining({ ask_id: askIds.find((id) => id !== end.payload.ask_id), decided_by: 'nexus', withdrawn: true })]);
+    expect(reports.at(-1)?.report_type).toBe('task_cancelled');
+    for (const ask of asks) {
+      await until(async () => (await askStatus(ask.payload.ask_id)) !== 'pending', 10_000, 'the bridge to close each ask');
+      const late = await post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, { decision: 'approve', action_digest: ask.payload.action_digest }, tenant);
+      expect(late.status).toBe(409);
+    }
+    expect(receiver.deliveries.filter((d) => d.correlationId === correlationId)).toHaveLength(0);
   });
 
   it('a workflow that only claims to be a command, stopped in Temporal, ends nothing on that command\'s stream', async () => {

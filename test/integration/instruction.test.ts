@@ -151,7 +151,9 @@ describe('instruction commands', () => {
     const done = byType(await until(stream, 'task_completed'), 'task_completed')[0];
     expect(done?.payload.result).toEqual([{ note: 'sharing' }, expect.anything(), expect.anything()]);
     expect(delivered(correlationId).map((d) => d.body)).toEqual([{ class: '3A' }, { class: '3B' }]);
-    expect(byType(stream.reports, 'ask_resolved').map((r) => [r.payload.ask_id, r.payload.decision])).toEqual(asks.map((a) => [a.payload.ask_id, 'approve']));
+    // Each its own decision, published as each was accepted (in an order of Temporal's).
+    const resolved = byType(stream.reports, 'ask_resolved').map((r) => `${r.payload.ask_id}=${r.payload.decision}`).sort();
+    expect(resolved).toEqual(asks.map((a) => `${a.payload.ask_id}=approve`).sort());
   });
 
   it('withdraws a plan\'s other asks when one is denied: a decision on a withdrawn ask is refused, and the model plans again', async () => {
@@ -168,6 +170,7 @@ describe('instruction commands', () => {
     expect(resolved[1]?.payload).toMatchObject({ ask_id: second?.payload.ask_id, decision: 'deny', decided_by: 'nexus', withdrawn: true });
     const late = await post(nexus.baseUrl, `/approvals/${second?.payload.ask_id}/decide`, { action_digest: second?.payload.action_digest, decision: 'approve' }, tenant);
     expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ error: { code: expect.stringMatching(/already_decided|not_pending/) } });
     await until(stream, 'task_completed');
     expect(delivered(correlationId)).toEqual([]);
     expect(byType(stream.reports, 'task_progress').map((r) => r.payload.plan?.revision).filter((r) => r !== undefined)).toEqual([0, 1]);

@@ -84,14 +84,15 @@ function asksSection(reports: Report[]): HTMLElement | undefined {
 }
 
 function outcomeKey(end: Report | undefined): string {
-  if (end?.report_type === 'ask_resolved') return end.payload.decision;
+  if (end?.report_type === 'ask_resolved') return end.payload.withdrawn ? 'withdrawn' : end.payload.decision;
   return end ? 'expired' : 'open';
 }
 
 function outcomeText(ask: ReportOf<'ask_created'>, end: Report | undefined): string {
   const waited = (r: Report) => formatDuration(Date.parse(r.ts) - Date.parse(ask.ts));
   if (end?.report_type === 'ask_resolved') {
-    const { decision, decided_by, reason, decisions } = end.payload;
+    const { decision, decided_by, reason, decisions, withdrawn } = end.payload;
+    if (withdrawn) return t.detail.withdrawnAfter(waited(end));
     const who = decisions && decisions.length > 1 ? decisions.map((d) => `${d.decided_by} (${d.decision})`).join(', ') : decided_by;
     return (decision === 'approve' ? t.detail.approvedBy : t.detail.deniedBy)(who, waited(end), reason);
   }

@@ -17,7 +17,8 @@ interface AskCard {
   pick: HTMLInputElement;
   /** Ticks every open ask of this card's command (a plan's RED calls, asked together) and nothing else. */
   pickPlan: HTMLButtonElement;
-  correlationId: string;
+  /** The command's own id (a correlation id is the client's and may be shared). */
+  workflowId: string;
   countdown: HTMLElement;
   buttons: HTMLButtonElement[];
   progress: HTMLElement;
@@ -101,8 +102,8 @@ export class Inbox {
     const countdown = h('span', { class: 'countdown', role: 'timer', 'aria-live': 'off' });
     const pick = h('input', { type: 'checkbox', class: 'pick', 'aria-label': t.inbox.pick(p.title) });
     pick.addEventListener('change', () => this.syncBatch());
-    const pickPlan = h('button', { type: 'button', class: 'pick-plan', hidden: true });
-    pickPlan.addEventListener('click', () => this.pickPlan(report.correlation_id));
+    const pickPlan = h('button', { type: 'button', class: 'pick-plan', hidden: true, 'aria-describedby': `ask-title-${id}` });
+    pickPlan.addEventListener('click', () => this.pickPlan(report.workflow_id));
     const reason = h('input', { id: `reason-${id}`, class: 'reason', autocomplete: 'off', maxlength: 2000, placeholder: t.inbox.reasonPlaceholder });
     const approve = h('button', { type: 'button', class: 'approve' }, t.inbox.approve);
     const deny = h('button', { type: 'button', class: 'deny' }, t.inbox.deny);
@@ -157,7 +158,7 @@ export class Inbox {
         document.querySelector<HTMLElement>(`[data-correlation-id="${CSS.escape(report.correlation_id)}"]`)?.scrollIntoView({ block: 'nearest' });
       }
     });
-    return { root, pick, pickPlan, correlationId: report.correlation_id, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, notices, expiresAt: Date.parse(p.expires_at) };
+    return { root, pick, pickPlan, workflowId: report.workflow_id, countdown, buttons: [approve, deny, edit.submit], progress, error, reason, notices, expiresAt: Date.parse(p.expires_at) };
   }
 
   /**
@@ -223,10 +224,10 @@ export class Inbox {
       if (card.pick.disabled) continue;
       choosable += 1;
       if (card.pick.checked) selected += 1;
-      perCommand.set(card.correlationId, (perCommand.get(card.correlationId) ?? 0) + 1);
+      perCommand.set(card.workflowId, (perCommand.get(card.workflowId) ?? 0) + 1);
     }
     for (const card of this.cards.values()) {
-      const asks = perCommand.get(card.correlationId) ?? 0;
+      const asks = perCommand.get(card.workflowId) ?? 0;
       card.pickPlan.hidden = card.pick.disabled || asks < 2;
       card.pickPlan.textContent = t.inbox.pickPlan(asks);
     }
@@ -234,8 +235,8 @@ export class Inbox {
   }
 
   /** The plan's asks, ticked together for the batch bar: the approver still reads each card and clicks once more. */
-  private pickPlan(correlationId: string): void {
-    for (const card of this.cards.values()) card.pick.checked = !card.pick.disabled && card.correlationId === correlationId;
+  private pickPlan(workflowId: string): void {
+    for (const card of this.cards.values()) card.pick.checked = !card.pick.disabled && card.workflowId === workflowId;
     this.syncBatch();
     this.batch.focus();
   }

@@ -27,4 +27,10 @@ describe('a command\'s status with a plan\'s asks open together', () => {
     const cancelled = [...opened, resolved('b', { decision: 'deny', decided_by: 'nexus', withdrawn: true }), r({ report_type: 'task_cancelled', payload: { reason: 'cancelled', ask_id: 'a' } })];
     expect(deriveStatus(cancelled)).toBe('cancelled');
   });
+
+  it('stays denied when an approval of another ask is recorded just after the denial, until a revised plan asks again', () => {
+    const denied = [r({ report_type: 'command_accepted', payload: { type: 'instruction' } }), asked('a'), asked('b'), resolved('b', { decision: 'deny' }), resolved('a')];
+    expect(deriveStatus(denied)).toBe('denied');
+    expect(deriveStatus([...denied, asked('c')])).toBe('waiting');
+  });
 });

@@ -55,7 +55,10 @@ export function deriveStatus(reports: readonly Report[]): CommandStatus {
         open.delete(report.payload.ask_id);
         // Withdrawn beside a denial or an expiry, an ask does not change what the command's end is.
         if (report.payload.withdrawn) break;
-        status = report.payload.decision === 'deny' ? 'denied' : open.size > 0 ? 'waiting' : 'running';
+        if (report.payload.decision === 'deny') status = 'denied';
+        // An approval recorded just after its plan was denied (or expired) does not revive the command; a revised
+        // plan's ask does (ask_created).
+        else if (status !== 'denied' && status !== 'expired') status = open.size > 0 ? 'waiting' : 'running';
         break;
       case 'ask_expired':
         open.delete(report.payload.ask_id);

@@ -27,4 +27,16 @@ describe('commandTiming', () => {
     expect(commandTiming(green)).toEqual({ totalMs: 3_000, waitingMs: 0, runningMs: 3_000, asks: 0 });
     expect(commandTiming([])).toBeUndefined();
   });
+
+  it('counts a plan\'s asks open together once: the time any of them was open', () => {
+    const reports = [
+      r(0, 'command_accepted', 0, { type: 'instruction' }),
+      r(1, 'ask_created', 1, ask),
+      r(2, 'ask_created', 1, { ...ask, ask_id: 'a2' }),
+      r(3, 'ask_resolved', 31, { ask_id: 'a2', decision: 'approve', decided_by: 'kim' }),
+      r(4, 'ask_resolved', 41, { ask_id: 'a1', decision: 'approve', decided_by: 'lee' }),
+      r(5, 'task_completed', 51, { result: [], risk_level: 'RED', duration_ms: 51_000 }),
+    ];
+    expect(commandTiming(reports)).toEqual({ totalMs: 51_000, waitingMs: 40_000, runningMs: 11_000, asks: 2 });
+  });
 });

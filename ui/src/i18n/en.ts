@@ -147,6 +147,7 @@ export const en = {
     approvedBy: (who: string, after: string, reason: string | undefined) => `Approved by ${who} after ${after}${reason ? `: “${reason}”` : ''}`,
     deniedBy: (who: string, after: string, reason: string | undefined) => `Denied by ${who} after ${after}${reason ? `: “${reason}”` : ''}`,
     expiredAfter: (after: string) => `Expired unanswered after ${after}`,
+    withdrawnAfter: (after: string) => `Withdrawn undecided after ${after}: another ask of its plan ended the plan first`,
     waitingUntil: (when: string) => `Waiting for a decision until ${when}`,
     notRetained: (id: string) => `No report of ${id} is in the retained history: older reports were trimmed by the retention limit (NEXUS_STREAM_MAXLEN), or it never ran in this project.`,
     notFound: (id: string) => `No report of ${id} is in this project's history.`,

@@ -145,6 +145,7 @@ export const ko: Messages = {
     approvedBy: (who, after, reason) => `${who}이(가) ${after} 뒤 승인${reason ? `: “${reason}”` : ''}`,
     deniedBy: (who, after, reason) => `${who}이(가) ${after} 뒤 거부${reason ? `: “${reason}”` : ''}`,
     expiredAfter: (after) => `${after} 동안 답이 없어 만료됨`,
+    withdrawnAfter: (after) => `${after} 뒤 결정 없이 철회됨: 같은 계획의 다른 요청이 먼저 계획을 끝냄`,
     waitingUntil: (when) => `${when}까지 결정을 기다리는 중`,
     notRetained: (id) => `보관 중인 기록에 ${id}의 보고가 없습니다: 보관 한도(NEXUS_STREAM_MAXLEN)에 따라 삭제되었거나, 이 프로젝트에서 실행된 적이 없습니다.`,
     notFound: (id) => `이 프로젝트의 기록에 ${id}의 보고가 없습니다.`,

@@ -165,16 +165,19 @@ export class ActionRunner {
             scope.cancel();
           }
         }, (err: unknown) => {
-          // Withdrawn because another ask of the plan ended it; the command's own cancellation goes on up.
-          if (!(ended && isCancellation(err))) throw err;
+          // Withdrawn because another ask of the plan ended it; the command's own cancellation goes on up, and any
+          // other error ends the other lanes too rather than wait for their decisions.
+          if (ended && isCancellation(err)) return;
+          scope.cancel();
+          throw err;
         });
     });
     // Every lane has ended before anything goes on (a cancelled command included): what is still open is exactly
     // what was never closed on the stream, so nothing is closed twice.
     const failures = (await Promise.allSettled(lanes)).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     // A decision let in while its ask was still open may be having its proof checked (a local activity): no other
-    // local activity starts before it is done, not even a cancelled command's end. Any decision after it finds its
-    // ask closed and is refused unchecked.
+    // local activity of the plan (withdrawals, its end, a cancelled command's end) starts before it is done. Any
+    // decision after it finds its ask closed and is refused unchecked.
     await CancellationScope.nonCancellable(() => this.gate.drain());
     if (failures[0]) throw failures[0].reason;
     if (ended) {

@@ -20,7 +20,7 @@ export function progressLine(report: Report, commandPage: string): string | unde
     case 'ask_created':
       return `waiting for a person's approval (${report.payload.risk_level}, ask ${report.payload.ask_id}, until ${report.payload.expires_at}): ${report.payload.title}. Approvers decide on ${commandPage} or from the link sent to them.`;
     case 'ask_resolved':
-      if (report.payload.withdrawn) return `ask ${report.payload.ask_id} withdrawn undecided: ${report.payload.reason ?? 'its plan ended'}`;
+      if (report.payload.withdrawn) return `ask ${report.payload.ask_id} ${report.payload.reason ?? 'withdrawn: its plan ended'}`;
       return report.payload.standing_approval_id
         ? `approved ahead of time (standing approval ${report.payload.standing_approval_id})`
         : `${report.payload.decision === 'approve' ? 'approved' : 'denied'} by ${report.payload.decided_by}${report.payload.reason ? `: ${report.payload.reason}` : ''}`;

@@ -115,7 +115,7 @@ const HOW: Record<Exclude<ClosedStatus, 'Failed'>, string> = {
  */
 function closedReports(source: NexusCommandSource, progress: CommandProgress, execution: WorkflowExecutionInfo, status: ClosedStatus): Report[] {
   const now = new Date().toISOString();
-  // A failed end names no ask: then every open ask is withdrawn.
+  // The lowest id, so every API process names the same one; a failed end names none: every open ask is withdrawn.
   const first = status === 'Failed' ? undefined : progress.openAsks[0];
   const others = progress.openAsks.filter((askId) => askId !== first);
   const withdrawn = others.map((askId, i): Report => ({

@@ -36,9 +36,9 @@ describe('a command\'s progress in the store', () => {
     expect(await store.progress(tenant, workflowId)).toBeNull();
     await store.append(report(workflowId, 3, 'task_progress'));
     await store.append(report(workflowId, 1, 'task_progress'));
-    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 3, terminal: false });
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 3, terminal: false, openAsks: [] });
     await store.append(report(workflowId, 4, 'task_completed'));
-    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 4, terminal: true });
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 4, terminal: true, openAsks: [] });
   });
 
   it('is not moved by a duplicate, and is per tenant', async () => {
@@ -47,7 +47,7 @@ describe('a command\'s progress in the store', () => {
     // The same report_id again (a redelivery) with another seq changes nothing: the first copy stands.
     const again = { ...report(workflowId, 9, 'task_progress'), report_id: `${workflowId}:2` };
     expect((await store.append(again)).added).toBe(false);
-    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 2, terminal: false });
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 2, terminal: false, openAsks: [] });
     expect(await store.progress({ ...tenant, project_id: 'other' }, workflowId)).toBeNull();
   });
 });
@@ -60,7 +60,7 @@ describe('a store that needs replicas to confirm each report (NEXUS_REDIS_REPLIC
     await expect(strict.append(report(workflowId, 0, 'task_progress'))).rejects.toMatchObject({ code: 'redis_replicas_behind', message: '0 of 1 Redis replica(s) confirmed the report within 50 ms' });
     await expect(strict.append(report(workflowId, 0, 'task_progress'))).rejects.toMatchObject({ code: 'redis_replicas_behind' });
     expect(await redis.xlen(strict.keys.reports(tenant))).toBeGreaterThan(0);
-    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 0, terminal: false });
+    expect(await store.progress(tenant, workflowId)).toEqual({ seq: 0, terminal: false, openAsks: [] });
     const all = await store.range(tenant, '0-0', '+', 10_000);
     expect(all.filter((e) => (JSON.parse(e.data) as Report).workflow_id === workflowId)).toHaveLength(1);
   });

@@ -92,7 +92,7 @@ function outcomeText(ask: ReportOf<'ask_created'>, end: Report | undefined): str
   const waited = (r: Report) => formatDuration(Date.parse(r.ts) - Date.parse(ask.ts));
   if (end?.report_type === 'ask_resolved') {
     const { decision, decided_by, reason, decisions, withdrawn } = end.payload;
-    if (withdrawn) return t.detail.withdrawnAfter(waited(end));
+    if (withdrawn) return t.detail.withdrawnAfter(waited(end), reason);
     const who = decisions && decisions.length > 1 ? decisions.map((d) => `${d.decided_by} (${d.decision})`).join(', ') : decided_by;
     return (decision === 'approve' ? t.detail.approvedBy : t.detail.deniedBy)(who, waited(end), reason);
   }

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { freePort } from '../support/local-server.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,7 +89,7 @@ describe('Temporal killed during a decision', () => {
     await new Promise((r) => setTimeout(r, 4_000));
     expect(stream.reports.map((r) => r.report_type)).toEqual(['command_accepted', 'ask_created']);
 
-    server = await startServer();
+    server = await restartServer();
     // Temporal replays the workflow without the lost update: the ask is still open, and nothing was announced.
     const retried = await retryUntil202(() => post(nexus.baseUrl, `/approvals/${ask.payload.ask_id}/decide`, {
       decision: 'approve', action_digest: ask.payload.action_digest,
@@ -102,6 +102,30 @@ describe('Temporal killed during a decision', () => {
     expect(receiver.deliveries.filter((d) => d.correlationId === correlationId)).toHaveLength(1);
   }, 150_000);
 });
+
+/**
+ * The killed server started again on its ports and data. A start can fail for reasons that are not this test's
+ * subject (a port of the killed process taken for a moment by an outgoing connection): a few tries, each failure's
+ * log kept for the message when none succeeds.
+ */
+async function restartServer(): Promise<ChildProcess> {
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await startServer();
+    } catch (err) {
+      let log = '';
+      try {
+        log = readFileSync(join(dataDir, 'temporal-dev-server.log'), 'utf8').slice(-2000);
+      } catch {
+        log = '(no log)';
+      }
+      failures.push(`attempt ${attempt}: ${(err as Error).message}\n${log}`);
+      await new Promise((r) => setTimeout(r, 1_000 * attempt));
+    }
+  }
+  throw new Error(`the Temporal dev server did not start again:\n${failures.join('\n')}`);
+}
 
 /** A freshly restarted server answers 503 for a moment (the API's Temporal deadline); the decision is retried. */
 async function retryUntil202(send: () => Promise<{ status: number }>): Promise<number> {

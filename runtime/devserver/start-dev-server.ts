@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { privateDir, privateFile } from '../../infra/files/private-paths.js';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../infra/logger.js';
@@ -36,12 +36,39 @@ export interface DevServerOptions {
   logger: Logger;
 }
 
+/** Starts the server picks its own ports for (HTTP API, metrics, cluster membership) before it gives up. */
+const START_ATTEMPTS = 3;
+
+/** What the server says when one of its ports was taken between being picked and being bound. */
+const PORT_TAKEN = /address already in use/i;
+
+export class DevServerExitedError extends Error {
+  readonly code = 'temporal_dev_server_exited';
+  constructor(readonly exitCode: number | null, readonly logPath: string, readonly logTail: string) {
+    super(`temporal dev server exited (code ${exitCode}); see ${logPath}; it said:\n${logTail}`);
+  }
+}
+
 /**
  * Runs `temporal server start-dev` with the Web UI, a SQLite file under the data dir (workflows survive a
  * restart) and the NEXUS search attributes, and waits until its gRPC port answers.
+ * The server picks several ports of its own at random and binds them a moment later; another process may take one
+ * meanwhile, and the server exits. Such a start is tried again (with new picks); any other exit is final. The error
+ * carries what the server wrote, so a failure says why even once its data dir is gone.
  */
 export async function startDevServer(options: DevServerOptions): Promise<ChildProcess> {
   const log = options.logger.child({ module: 'temporal-dev-server' });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, log);
+    } catch (err) {
+      if (!(err instanceof DevServerExitedError) || !PORT_TAKEN.test(err.logTail) || attempt >= START_ATTEMPTS) throw err;
+      log.warn({ attempt, exit_code: err.exitCode, said: err.logTail.slice(-500) }, 'temporal dev server lost a port at start; starting it again');
+    }
+  }
+}
+
+async function startOnce(options: DevServerOptions, log: Logger): Promise<ChildProcess> {
   await assertPortFree(options.port, 'TEMPORAL_ADDRESS');
   await assertPortFree(options.uiPort, 'TEMPORAL_UI_PORT');
   const dataDir = resolve(options.dataDir);
@@ -53,6 +80,7 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
   privateFile(logPath, 'Temporal log');
   const dbPath = join(dataDir, 'temporal.db');
   for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) if (existsSync(file)) privateFile(file, 'Temporal database');
+  const logStart = existsSync(logPath) ? statSync(logPath).size : 0;
   const logFile = openSync(logPath, 'a');
   const args = [
     'server', 'start-dev',
@@ -76,8 +104,9 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
   ];
   log.info({ cli: options.cliPath, port: options.port, ui_port: options.uiPort }, 'starting temporal dev server');
   const child = spawnWithPrivateFiles(options.cliPath, args, logFile);
+  closeSync(logFile);
   const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`temporal dev server exited (code ${code}); see ${join(dataDir, 'temporal-dev-server.log')}`)));
+    child.once('exit', (code) => reject(new DevServerExitedError(code, logPath, readFrom(logPath, logStart))));
     child.once('error', reject);
   });
   const deadline = Date.now() + 60_000;
@@ -90,6 +119,24 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
   }
   exited.catch(() => undefined);
   return child;
+}
+
+/** What this start wrote to the (appended) log, at most its last 4 KB. */
+function readFrom(path: string, start: number, max = 4096): string {
+  try {
+    const end = statSync(path).size;
+    const from = Math.max(start, end - max);
+    const buffer = Buffer.alloc(Math.max(0, end - from));
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, buffer, 0, buffer.length, from);
+    } finally {
+      closeSync(fd);
+    }
+    return buffer.toString('utf8').trim() || '(nothing)';
+  } catch {
+    return '(no log)';
+  }
 }
 
 /** The child inherits the umask at spawn: set only around it, so nothing else of this process is affected. */

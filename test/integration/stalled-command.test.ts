@@ -17,7 +17,7 @@ import { startDevServer } from '../../runtime/devserver/start-dev-server.js';
 import { startNexus, type NexusRuntime } from '../../runtime/start-nexus.js';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../runtime/worker/start-worker.js';
 import { dataConverter } from '../../infra/temporal-options.js';
-import { freePort } from '../support/local-server.js';
+import { freeRestartablePort } from '../support/local-server.js';
 import { REDIS_URL, bootNexus, bundleWorkflows, cleanupEnv, isolatedEnv, killHard, post, temporalClient, testLogger, workflowBundle, type RunningNexus } from '../support/nexus-under-test.js';
 import { sendShare } from '../support/red-share.js';
 import { SseRecorder } from '../support/sse-client.js';
@@ -44,7 +44,8 @@ let bridge: RunningNexus;
 let worker: NexusRuntime | undefined;
 
 beforeAll(async () => {
-  const ports = { grpc: await freePort(), ui: await freePort() };
+  // Below the ephemeral range: neither another test's picked port nor an outgoing connection can take them first.
+  const ports = { grpc: await freeRestartablePort(), ui: await freeRestartablePort() };
   dataDir = mkdtempSync(join(tmpdir(), 'nexus-stalled-'));
   // Its own server: the embedded one's settings flag a failing workflow task after two attempts.
   server = await startDevServer({ cliPath: findTemporalCli(undefined, quiet), host: '127.0.0.1', port: ports.grpc, uiPort: ports.ui, namespace: 'default', dataDir, logger: quiet });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { isPassingRedisReply } from '../redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Report } from '../../contracts/index.js';
 import { REDIS_URL } from '../../test/support/nexus-under-test.js';
@@ -22,10 +23,10 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function report(workflowId: string, seq: number, type: 'task_progress' | 'task_completed'): Report {
+function report(workflowId: string, seq: number, type: 'task_progress' | 'task_completed', where = tenant): Report {
   return Report.parse({
     report_id: `${workflowId}:${seq}`, seq, report_type: type, correlation_id: 'c', command_id: 'c', workflow_id: workflowId,
-    org_id: tenant.org_id, project_id: tenant.project_id, ts: new Date().toISOString(),
+    org_id: where.org_id, project_id: where.project_id, ts: new Date().toISOString(),
     payload: type === 'task_completed' ? { result: null, risk_level: 'GREEN', duration_ms: 1 } : { message: `#${seq}` },
   });
 }
@@ -49,6 +50,39 @@ describe('a command\'s progress in the store', () => {
     expect((await store.append(again)).added).toBe(false);
     expect(await store.progress(tenant, workflowId)).toEqual({ seq: 2, terminal: false, openAsks: [] });
     expect(await store.progress({ ...tenant, project_id: 'other' }, workflowId)).toBeNull();
+  });
+});
+
+describe('appends asked for together (one script call per tenant and batch)', () => {
+  it('stores each once, in the order asked, across tenants and more reports than one batch holds', async () => {
+    const other = { org_id: 'acme', project_id: 'report-store-b' };
+    const run = randomUUID();
+    const asked = Array.from({ length: 150 }, (_, i) => report(`nexus/acme/report-store/${run}-${i % 7}`, i, 'task_progress', i % 3 === 0 ? other : tenant));
+    // The same report twice in one batch: the second is a duplicate of the first, with its id.
+    const results = await Promise.all([...asked, asked[5] as Report].map((r) => store.append(r)));
+    expect(results.slice(0, 150).every((r) => r.added)).toBe(true);
+    expect(results[150]).toEqual({ id: results[5]?.id, added: false });
+    for (const where of [tenant, other]) {
+      const entries = (await store.range(where, '0-0', '+', 10_000)).filter((e) => e.data.includes(run));
+      const mine = asked.flatMap((r, i) => (r.project_id === where.project_id ? [{ id: results[i]?.id, data: JSON.stringify(r) }] : []));
+      expect(entries).toEqual(mine);
+    }
+  });
+
+  it('fails only the report whose own writes Redis refuses, with the reply, and stores the rest of its batch', async () => {
+    const broken = `nexus/acme/report-store/${randomUUID()}`;
+    const fine = `nexus/acme/report-store/${randomUUID()}`;
+    // A key of the wrong type where the broken command's progress belongs: Redis answers WRONGTYPE for it, every time.
+    await redis.set(store.keys.progress(tenant, broken), 'not a hash');
+    const [refused, stored] = await Promise.allSettled([store.append(report(broken, 0, 'task_progress')), store.append(report(fine, 0, 'task_progress'))]);
+    expect(refused.status).toBe('rejected');
+    const err = (refused as PromiseRejectedResult).reason as Error;
+    // What the bridge dead-letters after a few tries: a reply error that is not a failover's.
+    expect(err.name).toBe('ReplyError');
+    expect(err.message).toMatch(/WRONGTYPE/);
+    expect(isPassingRedisReply(err)).toBe(false);
+    expect(stored).toMatchObject({ status: 'fulfilled', value: { added: true } });
+    expect(await store.progress(tenant, fine)).toEqual({ seq: 0, terminal: false, openAsks: [] });
   });
 });
 

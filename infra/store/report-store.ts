@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import { isTerminalReport, type Report, type Tenant } from '../../contracts/index.js';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import type { RedisKeys } from './keys.js';
+import { AppendBatcher, type Batched } from './append-batcher.js';
 
 const APPEND_SCRIPT = readFileSync(new URL('./append-report.lua', import.meta.url), 'utf8');
+
+/** The append script's keys for the batch's tenant and for each report (append-report.lua). */
+const TENANT_KEYS = 3;
+const KEYS_PER_REPORT = 3;
+/** Reports per script call: Redis runs nothing else while a script runs, so a batch stays about a millisecond. */
+const MAX_BATCH = 64;
 
 /** How long a report id is remembered for dedupe; longer than any message can wait in RabbitMQ. */
 const SEEN_TTL_SECONDS = 7 * 24 * 3600;
@@ -42,8 +49,22 @@ export interface CommandProgress {
 }
 
 type RedisWithAppend = Redis & {
-  nexusAppendReport(...args: Array<string | number>): Promise<[string, number, string?]>;
+  /**
+   * One flat list (ioredis flattens it; a spread of thousands of arguments cost more than the call): numkeys, the
+   * tenant's keys, every report's keys, the batch's arguments, every report's arguments. A reply per report.
+   */
+  nexusAppendReports(argv: Array<string | number>): Promise<Array<[string, number, string?]>>;
 };
+
+/** One report's part of a batch: its own script keys and arguments (the tenant's are the batch's). */
+interface PendingAppend {
+  tenant: Tenant;
+  keys: string[];
+  args: Array<string | number>;
+}
+
+/** The script's reply for a report whose own writes failed (the other reports of its batch are unaffected). */
+const REPORT_FAILED = 2;
 
 /** How many replicas must have a stored report before it counts as stored, and how long to wait for them. */
 export interface ReplicaAcks {
@@ -66,6 +87,7 @@ export class ReplicasBehindError extends Error {
 /** The per-tenant Redis Streams of reports: the bridge appends, the SSE endpoint reads. */
 export class ReportStore {
   private readonly redis: RedisWithAppend;
+  private readonly batcher = new AppendBatcher<PendingAppend, AppendResult>(MAX_BATCH, (batch) => this.appendBatch(batch));
 
   constructor(
     redis: Redis,
@@ -74,48 +96,54 @@ export class ReportStore {
     /** The bridge's durability: a master that dies before its replicas copied a report would lose it after its ack. */
     private readonly replicaAcks: ReplicaAcks = { replicas: 0, timeoutMs: 0 },
   ) {
-    if (!('nexusAppendReport' in redis)) {
-      redis.defineCommand('nexusAppendReport', { numberOfKeys: 6, lua: APPEND_SCRIPT });
+    if (!('nexusAppendReports' in redis)) {
+      redis.defineCommand('nexusAppendReports', { lua: APPEND_SCRIPT });
     }
     this.redis = redis as RedisWithAppend;
   }
 
-  /** `traceparent`: the storing span's trace context, kept beside the report ('' or absent: not traced). */
-  async append(report: Report, traceparent = ''): Promise<AppendResult> {
+  /**
+   * Stores a report exactly once (see append-report.lua); appends asked for together go to Redis in one script call
+   * per tenant, each report's writes its own (one failing fails only that report).
+   * `traceparent`: the storing span's trace context, kept beside the report ('' or absent: not traced).
+   */
+  append(report: Report, traceparent = ''): Promise<AppendResult> {
     const tenant = { org_id: report.org_id, project_id: report.project_id };
     const ask = askIndexArgs(report);
-    const askKey = ask.askId ? this.keys.ask(tenant, ask.askId) : this.keys.ask(tenant, '_none');
-    const stream = this.keys.reports(tenant);
-    const [id, added, askedAt] = await this.redis.nexusAppendReport(
-      stream,
-      this.keys.reportSeen(tenant, report.report_id),
-      this.keys.trimmedUpTo(tenant),
-      askKey,
-      this.keys.progress(tenant, report.workflow_id),
-      this.keys.openAsks(tenant),
+    const askKey = this.keys.ask(tenant, ask?.askId ?? '_none');
+    const keys = [this.keys.reportSeen(tenant, report.report_id), askKey, this.keys.progress(tenant, report.workflow_id)];
+    // The ask's fields travel as one JSON argument, read only for the few reports that touch an ask: the client
+    // spends CPU on every argument of every report, empty or not.
+    const args = [
       JSON.stringify(report),
-      this.maxLen,
-      SEEN_TTL_SECONDS,
-      ask.op,
       report.workflow_id,
       report.correlation_id,
-      ask.expiresAt,
-      ask.digest,
-      ask.ttlSeconds,
-      ask.decision,
-      ask.agent,
-      ask.decidedBy,
-      ask.counted,
       report.seq,
       isTerminalReport(report) ? '1' : '0',
-      ask.askId,
       report.ts,
-      ask.expiresMs,
-      Date.now(),
       traceparent,
-    );
+      ask ? JSON.stringify(ask) : '',
+    ];
+    return this.batcher.add(this.keys.reports(tenant), { tenant, keys, args });
+  }
+
+  private async appendBatch(batch: Array<Batched<PendingAppend, AppendResult>>): Promise<void> {
+    const first = batch[0];
+    if (!first) return;
+    const { tenant } = first.item;
+    const stream = this.keys.reports(tenant);
+    const argv: Array<string | number> = [TENANT_KEYS + batch.length * KEYS_PER_REPORT, stream, this.keys.trimmedUpTo(tenant), this.keys.openAsks(tenant)];
+    for (const { item } of batch) for (const key of item.keys) argv.push(key);
+    argv.push(this.maxLen, SEEN_TTL_SECONDS, Date.now());
+    for (const { item } of batch) for (const arg of item.args) argv.push(arg);
+    const replies = await this.redis.nexusAppendReports(argv);
+    // Before any report counts as stored: one WAIT covers the whole batch (same connection, same slot).
     await this.waitForReplicas(stream);
-    return { id, added: added === 1, ...(askedAt ? { askedAt } : {}) };
+    batch.forEach((entry, i) => {
+      const [id, added, detail] = replies[i] ?? ['', REPORT_FAILED, 'no reply for this report'];
+      if (added === REPORT_FAILED) entry.reject(new ReplyError(detail ?? 'the append failed'));
+      else entry.resolve({ id, added: added === 1, ...(detail ? { askedAt: detail } : {}) });
+    });
   }
 
   /**
@@ -218,14 +246,26 @@ export class ReportStore {
   }
 }
 
-function askIndexArgs(report: Report) {
-  const none = { op: '', askId: '', expiresAt: '', expiresMs: 0, digest: '', ttlSeconds: 0, decision: '', agent: '', decidedBy: '', counted: '' };
+/** What a report does to its ask's index entry (append-report.lua reads these names); undefined: nothing. */
+interface AskIndexArgs {
+  op: 'create' | 'resolve' | 'expire' | 'close';
+  askId: string;
+  expiresAt?: string;
+  expiresMs?: number;
+  digest?: string;
+  ttlSeconds?: number;
+  decision?: string;
+  agent?: string;
+  decidedBy?: string;
+  counted?: string;
+}
+
+function askIndexArgs(report: Report): AskIndexArgs | undefined {
   switch (report.report_type) {
     case 'ask_created': {
       const expiresMs = Date.parse(report.payload.expires_at);
       const ttl = Math.max(60, Math.ceil((expiresMs - Date.now()) / 1000)) + ASK_GRACE_SECONDS;
       return {
-        ...none,
         op: 'create',
         askId: report.payload.ask_id,
         expiresAt: report.payload.expires_at,
@@ -237,7 +277,6 @@ function askIndexArgs(report: Report) {
     }
     case 'ask_resolved':
       return {
-        ...none,
         op: 'resolve',
         askId: report.payload.ask_id,
         decision: report.payload.decision,
@@ -245,11 +284,11 @@ function askIndexArgs(report: Report) {
         counted: (report.payload.decisions ?? []).map((d) => `${d.decided_by}=${d.decision}`).join('\n'),
       };
     case 'ask_expired':
-      return { ...none, op: 'expire', askId: report.payload.ask_id };
+      return { op: 'expire', askId: report.payload.ask_id };
     case 'task_cancelled':
       // A command that ends with its ask open (a deny or an expiry settled it before: then this changes nothing).
-      return report.payload.ask_id ? { ...none, op: 'close', askId: report.payload.ask_id } : none;
+      return report.payload.ask_id ? { op: 'close', askId: report.payload.ask_id } : undefined;
     default:
-      return none;
+      return undefined;
   }
 }

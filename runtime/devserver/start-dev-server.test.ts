@@ -13,8 +13,11 @@ import { DevServerExitedError, startDevServer } from './start-dev-server.js';
 const quiet = createLogger('silent');
 const root = mkdtempSync(join(tmpdir(), 'nexus-devserver-'));
 let server: ChildProcess | undefined;
+/** The stand-in CLI's process, apart from the real server's, so neither is left running. */
+let fake: ChildProcess | undefined;
 afterAll(async () => {
   if (server) await killHard(server);
+  if (fake) await killHard(fake);
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -77,9 +80,9 @@ describe('a dev server that exits while starting', () => {
   it('is started again when it lost a port it picked itself, and says why when it gives up', async () => {
     const dir = mkdtempSync(join(root, 'lost-port-'));
     const cli = fakeCli(dir, 1, 'Failed to start gRPC listener: listen tcp 127.0.0.1:39001: bind: address already in use');
-    server = await startDevServer({ cliPath: cli.path, host: '127.0.0.1', port: await freeRestartablePort(), uiPort: await freeRestartablePort(), namespace: 'default', dataDir: join(dir, 'data'), logger: quiet });
+    fake = await startDevServer({ cliPath: cli.path, host: '127.0.0.1', port: await freeRestartablePort(), uiPort: await freeRestartablePort(), namespace: 'default', dataDir: join(dir, 'data'), logger: quiet });
     expect(cli.runs()).toBe(2);
-    await killHard(server);
+    await killHard(fake);
 
     const always = mkdtempSync(join(root, 'always-'));
     const busy = fakeCli(always, 99, 'listen tcp 127.0.0.1:39002: bind: address already in use');

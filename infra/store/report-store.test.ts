@@ -69,6 +69,23 @@ describe('appends asked for together (one script call per tenant and batch)', ()
     }
   });
 
+  it('keeps an ask settled by a name with a lone surrogate, as UTF-8 would have it', async () => {
+    const workflowId = `nexus/acme/report-store/${randomUUID()}`;
+    const askId = randomUUID();
+    const base = { correlation_id: 'c', command_id: 'c', workflow_id: workflowId, org_id: tenant.org_id, project_id: tenant.project_id };
+    await store.append(Report.parse({
+      ...base, report_id: `${workflowId}:0`, seq: 0, report_type: 'ask_created', ts: new Date().toISOString(),
+      payload: { ask_id: askId, risk_level: 'RED', title: 't', description: 'd', action: { agent: 'external_share', params: {} },
+        action_digest: `sha256:${'a'.repeat(64)}`, options: ['approve', 'deny'], expires_at: new Date(Date.now() + 3_600_000).toISOString() },
+    }));
+    const resolved = await store.append(Report.parse({
+      ...base, report_id: `${workflowId}:1`, seq: 1, report_type: 'ask_resolved', ts: new Date().toISOString(),
+      payload: { ask_id: askId, decision: 'approve', decided_by: 'kim\ud800' },
+    }));
+    expect(resolved.added).toBe(true);
+    expect(await redis.hmget(store.keys.ask(tenant, askId), 'status', 'decided_by')).toEqual(['resolved', 'kim\ufffd']);
+  });
+
   it('fails only the report whose own writes Redis refuses, with the reply, and stores the rest of its batch', async () => {
     const broken = `nexus/acme/report-store/${randomUUID()}`;
     const fine = `nexus/acme/report-store/${randomUUID()}`;
@@ -77,7 +94,7 @@ describe('appends asked for together (one script call per tenant and batch)', ()
     const [refused, stored] = await Promise.allSettled([store.append(report(broken, 0, 'task_progress')), store.append(report(fine, 0, 'task_progress'))]);
     expect(refused.status).toBe('rejected');
     const err = (refused as PromiseRejectedResult).reason as Error;
-    // What the bridge dead-letters after a few tries: a reply error that is not a failover's.
+    // A reply error that is not a failover's: the bridge gives it up after a few tries instead of waiting it out.
     expect(err.name).toBe('ReplyError');
     expect(err.message).toMatch(/WRONGTYPE/);
     expect(isPassingRedisReply(err)).toBe(false);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ReplyError, type Redis } from 'ioredis';
 import { isTerminalReport, type Report, type Tenant } from '../../contracts/index.js';
@@ -6,6 +7,7 @@ import type { RedisKeys } from './keys.js';
 import { AppendBatcher, type Batched } from './append-batcher.js';
 
 const APPEND_SCRIPT = readFileSync(new URL('./append-report.lua', import.meta.url), 'utf8');
+const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
 
 /** The append script's keys for the batch's tenant and for each report (append-report.lua). */
 const TENANT_KEYS = 3;
@@ -48,13 +50,8 @@ export interface CommandProgress {
   openAsks: string[];
 }
 
-type RedisWithAppend = Redis & {
-  /**
-   * One flat list (ioredis flattens it; a spread of thousands of arguments cost more than the call): numkeys, the
-   * tenant's keys, every report's keys, the batch's arguments, every report's arguments. A reply per report.
-   */
-  nexusAppendReports(argv: Array<string | number>): Promise<Array<[string, number, string?]>>;
-};
+/** The append script's answer: one reply per report of the batch. */
+type AppendReplies = Array<[string, number, string?]>;
 
 /** One report's part of a batch: its own script keys and arguments (the tenant's are the batch's). */
 interface PendingAppend {
@@ -86,21 +83,15 @@ export class ReplicasBehindError extends Error {
 
 /** The per-tenant Redis Streams of reports: the bridge appends, the SSE endpoint reads. */
 export class ReportStore {
-  private readonly redis: RedisWithAppend;
   private readonly batcher = new AppendBatcher<PendingAppend, AppendResult>(MAX_BATCH, (batch) => this.appendBatch(batch));
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     readonly keys: RedisKeys,
     private readonly maxLen: number,
     /** The bridge's durability: a master that dies before its replicas copied a report would lose it after its ack. */
     private readonly replicaAcks: ReplicaAcks = { replicas: 0, timeoutMs: 0 },
-  ) {
-    if (!('nexusAppendReports' in redis)) {
-      redis.defineCommand('nexusAppendReports', { lua: APPEND_SCRIPT });
-    }
-    this.redis = redis as RedisWithAppend;
-  }
+  ) {}
 
   /**
    * Stores a report exactly once (see append-report.lua); appends asked for together go to Redis in one script call
@@ -122,7 +113,7 @@ export class ReportStore {
       isTerminalReport(report) ? '1' : '0',
       report.ts,
       traceparent,
-      ask ? JSON.stringify(ask) : '',
+      ask ? JSON.stringify(ask, wellFormed) : '',
     ];
     return this.batcher.add(this.keys.reports(tenant), { tenant, keys, args });
   }
@@ -136,7 +127,7 @@ export class ReportStore {
     for (const { item } of batch) for (const key of item.keys) argv.push(key);
     argv.push(this.maxLen, SEEN_TTL_SECONDS, Date.now());
     for (const { item } of batch) for (const arg of item.args) argv.push(arg);
-    const replies = await this.redis.nexusAppendReports(argv);
+    const replies = await this.runAppendScript(argv);
     // Before any report counts as stored: one WAIT covers the whole batch (same connection, same slot).
     await this.waitForReplicas(stream);
     batch.forEach((entry, i) => {
@@ -144,6 +135,23 @@ export class ReportStore {
       if (added === REPORT_FAILED) entry.reject(new ReplyError(detail ?? 'the append failed'));
       else entry.resolve({ id, added: added === 1, ...(detail ? { askedAt: detail } : {}) });
     });
+  }
+
+  /**
+   * `argv`: numkeys, the tenant's keys, every report's keys, the batch's arguments, every report's arguments, as one
+   * list (ioredis flattens it; spreading a thousand arguments cost more than the call).
+   * As EVALSHA itself, not a command ioredis defines: on a cluster its auto-pipelining groups a tick's commands by the
+   * node of their first key, which it finds for EVALSHA (after numkeys) but takes as the first argument of a defined
+   * script, numkeys here, so calls for tenants on other masters shared one pipeline and it was refused whole.
+   */
+  private async runAppendScript(argv: Array<string | number>): Promise<AppendReplies> {
+    try {
+      return (await this.redis.call('evalsha', [APPEND_SHA, ...argv])) as AppendReplies;
+    } catch (err) {
+      // A Redis that has not run it yet (new, restarted, failed over, flushed): EVAL runs it and keeps it.
+      if (!(err as Error).message.startsWith('NOSCRIPT')) throw err;
+      return (await this.redis.call('eval', [APPEND_SCRIPT, ...argv])) as AppendReplies;
+    }
   }
 
   /**
@@ -244,6 +252,14 @@ export class ReportStore {
   async trimmedUpTo(tenant: Tenant): Promise<string | null> {
     return this.redis.get(this.keys.trimmedUpTo(tenant));
   }
+}
+
+/**
+ * Redis's cjson refuses the escape JSON.stringify writes for a lone UTF-16 surrogate (a `decided_by` may hold one):
+ * replaced as UTF-8 encoding replaces it, which is what these values were when they went as arguments of their own.
+ */
+function wellFormed(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8').toString('utf8') : value;
 }
 
 /** What a report does to its ask's index entry (append-report.lua reads these names); undefined: nothing. */

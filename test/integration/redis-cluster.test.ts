@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Report } from '../../contracts/index.js';
 import { DeliveryLedger } from '../../agents/student-excel-kakao/delivery-ledger.js';
 import { createLogger } from '../../infra/logger.js';
+import { redisClient } from '../../infra/redis.js';
 import { AskIndex } from '../../infra/store/ask-index.js';
 import { AuditLog } from '../../infra/store/audit-log.js';
 import { RedisKeys } from '../../infra/store/keys.js';
@@ -62,6 +63,25 @@ describe('on a Redis Cluster of three masters', () => {
       expect((await store.append(report(tenant, askId, 0, 'command_accepted', { type: 'agent.run', agent: 'external_share', requested_by: 'kim' }))).added).toBe(false);
       expect((await store.range(tenant, '0-0', '+', 10)).map((e) => (JSON.parse(e.data) as Report).report_type)).toEqual(['command_accepted', 'ask_created']);
       expect((await index.claim(tenant, askId, 'approve', digest, new Date(), 'lee')).outcome).toBe('ok');
+    }
+  });
+
+  it('stores many tenants\' reports asked for at once through the client NEXUS makes (auto-pipelined, as the bridge appends)', async () => {
+    // The bridge's client groups the commands of a tick by the node their first key lives on: a batch's script call
+    // must be grouped by its stream's slot, never by anything else, or calls for tenants on other masters share one
+    // node's pipeline and the whole pipeline is refused.
+    const piped = redisClient(`redis+cluster://${cluster.ports.map((p) => `127.0.0.1:${p}`).join(',')}`, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    try {
+      const store = new ReportStore(piped, keys, 1_000);
+      const tenants = Array.from({ length: 12 }, (_, i) => ({ org_id: `piped${i}`, project_id: 'school' }));
+      const slots = new Set(await Promise.all(tenants.map((t) => client.cluster('KEYSLOT', keys.reports(t)) as Promise<number>)));
+      expect(slots.size).toBeGreaterThan(1);
+      const asked = tenants.flatMap((tenant) => [0, 1, 2].map((seq) => report(tenant, `piped-${tenant.org_id}`, seq, 'command_accepted', { type: 'agent.run', agent: 'echo', requested_by: 'kim' })));
+      const results = await Promise.all(asked.map((r) => store.append(r)));
+      expect(results.every((r) => r.added)).toBe(true);
+      for (const tenant of tenants) expect(await store.range(tenant, '0-0', '+', 10)).toHaveLength(3);
+    } finally {
+      await piped.quit();
     }
   });
 

@@ -1,4 +1,5 @@
 import type { CommandState, Report } from '../contracts/index.js';
+import { withdrawnAsk } from '../contracts/withdrawn-ask.js';
 import type { ApprovalGate } from './approval-gate.js';
 import type { ReportBuilder } from './report-builder.js';
 
@@ -33,14 +34,8 @@ export class OpenAsks {
     const askIds = this.ids.filter((askId) => askId !== except);
     this.ids.splice(0, this.ids.length, ...this.ids.filter((askId) => askId === except));
     this.sync();
-    return askIds.map((askId) => reports.build('ask_resolved', {
-      ask_id: askId,
-      decision: 'deny',
-      decided_by: 'nexus',
-      reason: `withdrawn: ${reason}`,
-      withdrawn: true,
-      decisions: gate.countedFor(askId).map((d) => ({ decided_by: d.decided_by, decision: d.decision, reason: d.reason, decided_at: d.decided_at, action_digest: d.action_digest })),
-    }));
+    return askIds.map((askId) => reports.build('ask_resolved', withdrawnAsk(askId, reason,
+      gate.countedFor(askId).map((d) => ({ decided_by: d.decided_by, decision: d.decision, reason: d.reason, decided_at: d.decided_at, action_digest: d.action_digest })))));
   }
 
   /** Waiting while any ask is open, the first of them pending. */

@@ -1,5 +1,6 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { reportEnvelope, WORKFLOW_FAILED, type Report } from '../../contracts/index.js';
+import { withdrawnAsk } from '../../contracts/withdrawn-ask.js';
 import type { Logger } from '../../infra/logger.js';
 import type { ReportPublisher } from '../../infra/messaging/report-publisher.js';
 import type { CommandProgress, ReportStore } from '../../infra/store/report-store.js';
@@ -122,7 +123,7 @@ function closedReports(source: NexusCommandSource, progress: CommandProgress, ex
     ...reportEnvelope(source, progress.seq + 1 + i, now),
     report_id: `${source.workflow_id}:closed@${execution.runId}:${askId}`,
     report_type: 'ask_resolved',
-    payload: { ask_id: askId, decision: 'deny', decided_by: 'nexus', reason: `withdrawn: the workflow ${status === 'Failed' ? 'failed in Temporal' : `was ${HOW[status]}`}`, withdrawn: true },
+    payload: withdrawnAsk(askId, `the workflow ${status === 'Failed' ? 'failed in Temporal' : `was ${HOW[status]}`}`),
   }));
   return [...withdrawn, closedReport(source, progress.seq + others.length, first, execution, status, now)];
 }

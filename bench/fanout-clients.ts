@@ -1,12 +1,18 @@
-import { Agent, request, type ClientRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import type { Tenant } from '../contracts/index.js';
+import { SseIdScanner } from './sse-id-scanner.js';
 import { nowMs } from './sse-waiter.js';
 import { withTimeout } from './with-timeout.js';
 
 /**
- * One dashboard's `GET /agent/reports/stream`, read as cheaply as possible so that thousands share one event loop:
- * only `id:` lines (each report has exactly one) and the `live` event are looked at; data lines are skipped unparsed.
- * Each id's delivery delay (receipt − the ms Redis appended it, which begins the id) goes straight into `delays`.
+ * One read buffer for every client: each socket's bytes are scanned inside the read callback, before the next
+ * read can reuse it (`net.connect`'s `onread`), so 10,000 clients allocate nothing per read.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
+/**
+ * One dashboard's `GET /agent/reports/stream` on a raw socket, read by an `SseIdScanner` (no HTTP parser or stream
+ * per client). Each id's delivery delay (receipt − the ms Redis appended it, which begins the id) goes into `delays`.
  */
 class FanoutClient {
   /** Reports received; the stream sends each id at most once and in order, so count plus last id pins the set. */
@@ -14,9 +20,11 @@ class FanoutClient {
   lastId = '';
   failure: string | undefined;
   live = false;
-  private partial = '';
+  private readonly scanner: SseIdScanner;
+  /** When the read being scanned arrived: one clock reading per read, as every id in it arrived together. */
+  private receivedAt = 0;
   private closed = false;
-  private req: ClientRequest | undefined;
+  private socket: Socket | undefined;
   private settleOpen: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
   constructor(
@@ -24,56 +32,45 @@ class FanoutClient {
     private readonly delays: number[],
     /** Told of every id and every drop, so the set knows when all are done without polling 10,000 clients. */
     private readonly events: { id(id: string): void; dropped(reason: string): void },
-  ) {}
+  ) {
+    this.scanner = new SseIdScanner({
+      id: (id, appendedMs) => {
+        this.delays.push(this.receivedAt - appendedMs);
+        this.count++;
+        this.lastId = id;
+        this.events.id(id);
+      },
+      live: () => {
+        this.live = true;
+        this.settleOpen?.resolve();
+      },
+      fail: (reason) => this.fail(reason),
+    });
+  }
 
   /** Resolves at the `live` event: history (none after the cursor) replayed, live delivery from here on. */
-  open(url: URL, headers: Record<string, string>, agent: Agent): Promise<void> {
+  open(url: URL, request: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       this.settleOpen = { resolve, reject };
-      const req = request(url, { agent, headers });
-      this.req = req;
-      req.on('response', (res) => {
-        if (res.statusCode !== 200) {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (body = (body + chunk).slice(0, 500)));
-          res.on('end', () => this.fail(`answered ${res.statusCode}: ${body}`));
-          return;
-        }
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => this.read(chunk));
-        res.on('close', () => this.fail('the stream closed'));
+      const socket = connect({
+        host: url.hostname,
+        port: Number(url.port),
+        onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => {
+          this.receivedAt = nowMs();
+          this.scanner.push((buf as Buffer).subarray(0, n));
+          return true;
+        } },
       });
-      req.on('error', (err) => this.fail(err.message));
-      req.end();
+      this.socket = socket;
+      socket.once('connect', () => socket.write(request));
+      socket.on('close', () => this.fail('the stream closed'));
+      socket.on('error', (err) => this.fail(err.message));
     });
   }
 
   close(): void {
     this.closed = true;
-    this.req?.destroy();
-  }
-
-  private read(chunk: string): void {
-    // One clock reading per chunk: every id in it arrived together.
-    const receivedAt = nowMs();
-    const text = this.partial + chunk;
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; start = nl + 1, nl = text.indexOf('\n', start)) {
-      if (text.startsWith('id: ', start)) {
-        const id = text.slice(start + 4, nl);
-        // parseInt stops at the '-' of `<ms>-<seq>`.
-        this.delays.push(receivedAt - Number.parseInt(id, 10));
-        this.count++;
-        this.lastId = id;
-        this.events.id(id);
-      } else if (!this.live && text.startsWith('event: live', start)) {
-        this.live = true;
-        this.settleOpen?.resolve();
-      }
-    }
-    // The unfinished last line waits for the next chunk.
-    this.partial = text.slice(start);
+    this.socket?.destroy();
   }
 
   private fail(reason: string): void {
@@ -81,26 +78,34 @@ class FanoutClient {
     this.failure = `client ${this.index}: ${reason}`;
     this.settleOpen?.reject(new Error(this.failure));
     this.events.dropped(this.failure);
+    this.socket?.destroy();
   }
 }
 
 /**
- * N dashboards of one tenant, each on its own socket (an Agent that never pools or reuses), resumed after `cursor`
- * so they measure live fan-out rather than replaying the history earlier cases left on the tenant's stream.
+ * N dashboards of one tenant, each on its own socket, resumed after `cursor` so they measure live fan-out rather
+ * than replaying the history earlier cases left on the tenant's stream.
  */
 export class FanoutClients {
   /** Every client's delivery delays (ms), one flat array: 10,000 clients × 100 reports is a million samples. */
   readonly delays: number[] = [];
   private readonly clients: FanoutClient[] = [];
-  private readonly agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  private readonly headers: Record<string, string>;
+  /** The request every client sends, built once. */
+  private readonly request: Buffer;
   private awaitedId: string | undefined;
   private reached = 0;
   private waiting: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
   constructor(private readonly url: URL, tenant: Tenant, cursor: string) {
-    this.headers = { accept: 'text/event-stream', 'x-org-id': tenant.org_id, 'x-project-id': tenant.project_id };
-    if (cursor !== '0-0') this.headers['last-event-id'] = cursor;
+    const headers = [
+      `GET ${url.pathname}${url.search} HTTP/1.1`,
+      `host: ${url.host}`,
+      'accept: text/event-stream',
+      `x-org-id: ${tenant.org_id}`,
+      `x-project-id: ${tenant.project_id}`,
+      ...(cursor !== '0-0' ? [`last-event-id: ${cursor}`] : []),
+    ];
+    this.request = Buffer.from(`${headers.join('\r\n')}\r\n\r\n`);
   }
 
   /**
@@ -115,7 +120,7 @@ export class FanoutClients {
           dropped: (reason) => this.waiting?.reject(new Error(reason)),
         });
         this.clients.push(client);
-        return client.open(this.url, this.headers, this.agent);
+        return client.open(this.url, this.request);
       });
       const last = first + opening.length;
       await withTimeout(Promise.all(opening), batchTimeoutMs, () => {
@@ -153,7 +158,6 @@ export class FanoutClients {
 
   close(): void {
     for (const client of this.clients) client.close();
-    this.agent.destroy();
   }
 
   private onId(id: string): void {

@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { BenchSettings } from './bench-settings.js';
 import type { BridgeResult } from './bridge-case.js';
+import type { CpuSpent } from './cpu-cost.js';
 import type { FanoutResult } from './fanout-case.js';
 import type { LoadResult } from './load-runner.js';
 import type { NexusSample } from './nexus-target.js';
@@ -23,12 +24,12 @@ interface SideResult {
   wall_ms: number;
 }
 
-/** One concurrency level as measured: NEXUS and the baseline, and the CPU each role spent (multi-process mode). */
+/** One concurrency level as measured: NEXUS and the baseline, and the CPU every process spent on each. */
 export interface LevelRun {
   concurrency: number;
   nexus: LoadResult<NexusSample>;
   baseline: LoadResult<number>;
-  cpuSeconds?: Record<string, number>;
+  cpu: { nexus: CpuSpent; baseline: CpuSpent };
 }
 
 interface LevelResult {
@@ -37,8 +38,11 @@ interface LevelResult {
   baseline: SideResult;
   /** NEXUS / baseline, every one: latency ratios above 1 are NEXUS slower, a throughput ratio above 1 NEXUS faster. */
   ratios: { p50: number; p95: number; p99: number; throughput: number };
-  /** The multi-process mode: the CPU each role spent per 1,000 measured commands at this level. */
-  cpu_s_per_1000_commands?: Record<string, number>;
+  /**
+   * CPU ms each process group spent per measured command (`total` is their sum): Temporal, RabbitMQ and Redis from
+   * /proc, the bench process (in the default mode NEXUS's roles run in it), and each role in the multi-process mode.
+   */
+  cpu_ms_per_command: { nexus: Record<string, number>; baseline: Record<string, number> };
 }
 
 export interface BenchResults {
@@ -92,10 +96,14 @@ function level(run: LevelRun): LevelResult {
       p99: n.latency.p99_ms / b.latency.p99_ms,
       throughput: n.throughput_per_s / b.throughput_per_s,
     },
-    ...(run.cpuSeconds
-      ? { cpu_s_per_1000_commands: Object.fromEntries(Object.entries(run.cpuSeconds).map(([role, s]) => [role, (s / run.nexus.samples.length) * 1000])) }
-      : {}),
+    cpu_ms_per_command: { nexus: perCommand(run.cpu.nexus, run.nexus.samples.length), baseline: perCommand(run.cpu.baseline, run.baseline.samples.length) },
   };
+}
+
+/** CPU seconds over a span as ms per command, largest first, with their `total`. */
+function perCommand(spent: CpuSpent, commands: number): Record<string, number> {
+  const ms = Object.entries(spent).map(([name, s]) => [name, (s * 1000) / commands] as const).sort((a, b) => b[1] - a[1]);
+  return { ...Object.fromEntries(ms), total: ms.reduce((sum, [, v]) => sum + v, 0) };
 }
 
 function side(latencies: number[], load: LoadResult<unknown>): SideResult {
@@ -125,9 +133,12 @@ export function formatTable(r: BenchResults): string {
       if (s) lines.push(row([`  ${label}`, ms(s.p50_ms), ms(s.p95_ms), ms(s.p99_ms), '']));
     }
     lines.push(row(['  task_completed on SSE', ms(l.nexus.latency.p50_ms), ms(l.nexus.latency.p95_ms), ms(l.nexus.latency.p99_ms), '']));
-    if (l.cpu_s_per_1000_commands) {
-      lines.push(`CPU seconds per 1,000 commands by role: ${Object.entries(l.cpu_s_per_1000_commands).map(([role, s]) => `${role} ${s.toFixed(1)}`).join(', ')}`);
-    }
+    const cpu = (spent: Record<string, number>) => {
+      const { total = 0, ...parts } = spent;
+      return `${total.toFixed(1)} (${Object.entries(parts).map(([name, v]) => `${name} ${v.toFixed(1)}`).join(', ')})`;
+    };
+    lines.push(`CPU ms per command, every process: NEXUS ${cpu(l.cpu_ms_per_command.nexus)}`);
+    lines.push(`                                   baseline ${cpu(l.cpu_ms_per_command.baseline)}`);
   }
   if (r.fanout) {
     const f = r.fanout;

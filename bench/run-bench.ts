@@ -10,11 +10,13 @@ import { buildResults, formatTable, writeResults, type LevelRun } from './bench-
 import { readBenchSettings } from './bench-settings.js';
 import { ensureBenchTemporal } from './bench-temporal.js';
 import { CleanupStack } from './cleanup-stack.js';
+import { withCpuCost, type CpuSpent } from './cpu-cost.js';
 import { runBridgeCase } from './bridge-case.js';
 import { assertFanoutFits, runFanoutCase } from './fanout-case.js';
 import { runClosedLoop, type LoadResult } from './load-runner.js';
 import { startNexusTarget, type NexusTarget } from './nexus-target.js';
 import { startProcessTarget, type ProcessTarget } from './process-target.js';
+import { ServiceCpuMeter } from './service-cpu.js';
 
 const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -36,6 +38,7 @@ async function main(cleanups: CleanupStack): Promise<void> {
   progress('connecting to Temporal (or starting an ephemeral dev server)');
   const temporal = await ensureBenchTemporal(logger);
   cleanups.push('temporal', () => temporal.stop());
+  const services = new ServiceCpuMeter(Number(temporal.address.split(':').at(-1)));
   const env = benchEnv(temporal.address);
   cleanups.push('redis keys and amqp topology', () => cleanupBenchEnv(env));
 
@@ -47,11 +50,12 @@ async function main(cleanups: CleanupStack): Promise<void> {
 
   const baseline = await startBaselineTarget(temporal.address, `${env.TEMPORAL_TASK_QUEUE}-baseline`, baselineBundle);
   const stopBaseline = cleanups.push('baseline worker', () => baseline.stop());
-  const baselineRuns = new Map<number, LoadResult<number>>();
+  const baselineRuns = new Map<number, { load: LoadResult<number>; cpu: CpuSpent }>();
   for (const c of settings.concurrencies) {
     progress(`baseline: warm-up ${settings.warmup}, then ${settings.commands} workflows at concurrency ${c}`);
     await runClosedLoop(settings.warmup, c, (i) => baseline.run(`bench-${runId}-baseline-c${c}-warmup-${i}`, i));
-    baselineRuns.set(c, await runClosedLoop(settings.commands, c, (i) => baseline.run(`bench-${runId}-baseline-c${c}-${i}`, i)));
+    const measured = await withCpuCost(services, undefined, () => runClosedLoop(settings.commands, c, (i) => baseline.run(`bench-${runId}-baseline-c${c}-${i}`, i)));
+    baselineRuns.set(c, { load: measured.result, cpu: measured.cpu });
   }
   await stopBaseline();
 
@@ -65,13 +69,11 @@ async function main(cleanups: CleanupStack): Promise<void> {
   for (const c of settings.concurrencies) {
     progress(`NEXUS: warm-up ${settings.warmup}, then ${settings.commands} commands at concurrency ${c}`);
     await runClosedLoop(settings.warmup, c, (i) => nexus.run(`bench-${runId}-c${c}-warmup-${i}`, i));
-    const cpuBefore = nexus.cpu?.();
-    const nexusResult = await runClosedLoop(settings.commands, c, (i) => nexus.run(`bench-${runId}-c${c}-${i}`, i));
-    const cpuAfter = nexus.cpu?.();
-    const cpuSpent = cpuBefore && cpuAfter ? Object.fromEntries(Object.entries(cpuAfter).map(([role, s]) => [role, s - (cpuBefore[role as keyof typeof cpuBefore] ?? 0)])) : undefined;
-    const baselineResult = baselineRuns.get(c);
-    if (!baselineResult) throw new Error(`no baseline was measured at concurrency ${c}`);
-    runs.push({ concurrency: c, nexus: nexusResult, baseline: baselineResult, ...(cpuSpent ? { cpuSeconds: cpuSpent } : {}) });
+    const roles = nexus.cpu ? () => ({ ...nexus.cpu?.() }) : undefined;
+    const measured = await withCpuCost(services, roles, () => runClosedLoop(settings.commands, c, (i) => nexus.run(`bench-${runId}-c${c}-${i}`, i)));
+    const baselineRun = baselineRuns.get(c);
+    if (!baselineRun) throw new Error(`no baseline was measured at concurrency ${c}`);
+    runs.push({ concurrency: c, nexus: measured.result, baseline: baselineRun.load, cpu: { nexus: measured.cpu, baseline: baselineRun.cpu } });
   }
   await stopNexus();
 

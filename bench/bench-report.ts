@@ -139,6 +139,7 @@ export function formatTable(r: BenchResults): string {
     };
     lines.push(`CPU ms per command, every process: NEXUS ${cpu(l.cpu_ms_per_command.nexus)}`);
     lines.push(`                                   baseline ${cpu(l.cpu_ms_per_command.baseline)}`);
+    if (l.cpu_ms_per_command.nexus.temporal === undefined) lines.push('  (no Temporal server process at the run\'s port on this machine: its CPU is not in the totals)');
   }
   if (r.fanout) {
     const f = r.fanout;

@@ -39,6 +39,9 @@ async function main(cleanups: CleanupStack): Promise<void> {
   const temporal = await ensureBenchTemporal(logger);
   cleanups.push('temporal', () => temporal.stop());
   const services = new ServiceCpuMeter(Number(temporal.address.split(':').at(-1)));
+  if (![...services.snapshot().values()].some((p) => p.service === 'temporal')) {
+    progress(`no Temporal dev server process listens on ${temporal.address} on this machine: its CPU will not be counted`);
+  }
   const env = benchEnv(temporal.address);
   cleanups.push('redis keys and amqp topology', () => cleanupBenchEnv(env));
 

@@ -13,6 +13,11 @@ describe('serviceOf', () => {
     expect(serviceOf('temporal', devServer, 7233)).toBe('temporal');
     // Another dev server on the machine is not the one measured.
     expect(serviceOf('temporal', devServer, 7234)).toBeUndefined();
+    // The port's other spellings, and the CLI's default when none is given.
+    expect(serviceOf('temporal', ['/x/temporal', 'server', 'start-dev', '--port=7299'], 7299)).toBe('temporal');
+    expect(serviceOf('temporal', ['/x/temporal', 'server', 'start-dev', '-p', '7299'], 7299)).toBe('temporal');
+    expect(serviceOf('temporal', ['/x/temporal', 'server', 'start-dev', '--headless'], 7233)).toBe('temporal');
+    expect(serviceOf('temporal', ['/x/temporal', 'server', 'start-dev', '--headless'], 7299)).toBeUndefined();
     expect(serviceOf('beam.smp', ['/usr/lib/erlang/bin/beam.smp', '--', '-s', 'rabbit', 'boot'], 7233)).toBe('rabbitmq');
     expect(serviceOf('beam.smp', ['/usr/lib/erlang/bin/beam.smp', '--', '-s', 'other_app'], 7233)).toBeUndefined();
     expect(serviceOf('redis-server', ['redis-server 127.0.0.1:6379'], 7233)).toBe('redis');
@@ -40,7 +45,9 @@ describe('ServiceCpuMeter', () => {
     await busyDone;
     const spent = meter.spentSince(before);
     expect(spent.temporal).toBeGreaterThanOrEqual(0.25);
-    // A meter for another port does not see the stand-in at all.
-    expect([...new ServiceCpuMeter(port + 1).snapshot().values()].some((p) => p.service === 'temporal')).toBe(false);
+    // A meter for another port does not see the stand-in at all, and says so: no figure rather than 0.
+    const elsewhere = new ServiceCpuMeter(port + 1);
+    expect([...elsewhere.snapshot().values()].some((p) => p.service === 'temporal')).toBe(false);
+    expect(elsewhere.spentSince(elsewhere.snapshot()).temporal).toBeUndefined();
   });
 });

@@ -4,18 +4,38 @@ import { cpuSeconds } from './process-cpu.js';
 /** The shared services a command's CPU is also spent in, besides NEXUS's and the bench's own processes. */
 export type Service = 'temporal' | 'rabbitmq' | 'redis';
 
-/** What each service's processes had used (CPU seconds) at one moment, per pid. */
-export type ServiceSnapshot = Map<number, { service: Service; cpu: number }>;
+/** What each service's processes had used (CPU seconds) at one moment, per pid; `started` tells a reused pid. */
+export type ServiceSnapshot = Map<number, { service: Service; started: string; cpu: number }>;
+
+/** The CLI's own default, for a dev server started without a port flag. */
+const DEV_SERVER_DEFAULT_PORT = 7233;
+
+/** The port a `temporal server start-dev` command line listens on: `--port N`, `--port=N`, `-p N`, or the default. */
+function devServerPort(args: string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--port' || arg === '-p') return Number(args[i + 1]);
+    if (arg.startsWith('--port=')) return Number(arg.slice('--port='.length));
+  }
+  return DEV_SERVER_DEFAULT_PORT;
+}
 
 /**
  * Which service a process is, from its /proc entry: the Temporal dev server listening on `temporalPort` (the one the
  * run uses, not another on the machine), RabbitMQ's Erlang VM, any `redis-server` (a cluster's nodes are summed).
  */
 export function serviceOf(comm: string, args: string[], temporalPort: number): Service | undefined {
-  if (args.includes('start-dev') && args[args.indexOf('--port') + 1] === String(temporalPort)) return 'temporal';
+  const startDev = args.indexOf('start-dev');
+  if (startDev > 0 && args[startDev - 1] === 'server' && devServerPort(args) === temporalPort) return 'temporal';
   if (comm === 'beam.smp' && args.some((a) => a.includes('rabbit'))) return 'rabbitmq';
   if (comm === 'redis-server') return 'redis';
   return undefined;
+}
+
+/** The process ended (or its pid was never ours to read) while /proc was being listed. */
+function isGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ESRCH';
 }
 
 /**
@@ -34,21 +54,31 @@ export class ServiceCpuMeter {
         const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
         const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
         const service = serviceOf(comm, args, this.temporalPort);
-        if (service) found.set(pid, { service, cpu: cpuSeconds(pid) });
-      } catch {
-        // The process ended while the list was read.
+        if (service) found.set(pid, { service, started: startTime(pid), cpu: cpuSeconds(pid) });
+      } catch (err) {
+        if (!isGone(err)) throw err;
       }
     }
     return found;
   }
 
-  /** CPU seconds each service spent since `before`, over the processes alive at both moments. */
-  spentSince(before: ServiceSnapshot): Record<Service, number> {
-    const spent: Record<Service, number> = { temporal: 0, rabbitmq: 0, redis: 0 };
+  /**
+   * CPU seconds each service spent since `before`, over the processes alive at both moments (one that started or
+   * ended in between is not counted). A service with no process at either moment is absent, not 0: a run whose
+   * Temporal server is elsewhere (another machine, a container) must not read as one whose Temporal cost nothing.
+   */
+  spentSince(before: ServiceSnapshot): Partial<Record<Service, number>> {
+    const spent: Partial<Record<Service, number>> = {};
     for (const [pid, now] of this.snapshot()) {
       const then = before.get(pid);
-      if (then && then.service === now.service) spent[now.service] += now.cpu - then.cpu;
+      if (then && then.service === now.service && then.started === now.started) spent[now.service] = (spent[now.service] ?? 0) + now.cpu - then.cpu;
     }
     return spent;
   }
+}
+
+/** When the process started (field 22 of its stat, clock ticks since boot): with the pid, it names one process. */
+function startTime(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
 }

@@ -72,8 +72,7 @@ async function main(cleanups: CleanupStack): Promise<void> {
   for (const c of settings.concurrencies) {
     progress(`NEXUS: warm-up ${settings.warmup}, then ${settings.commands} commands at concurrency ${c}`);
     await runClosedLoop(settings.warmup, c, (i) => nexus.run(`bench-${runId}-c${c}-warmup-${i}`, i));
-    const roles = nexus.cpu ? () => ({ ...nexus.cpu?.() }) : undefined;
-    const measured = await withCpuCost(services, roles, () => runClosedLoop(settings.commands, c, (i) => nexus.run(`bench-${runId}-c${c}-${i}`, i)));
+    const measured = await withCpuCost(services, nexus.cpu, () => runClosedLoop(settings.commands, c, (i) => nexus.run(`bench-${runId}-c${c}-${i}`, i)));
     const baselineRun = baselineRuns.get(c);
     if (!baselineRun) throw new Error(`no baseline was measured at concurrency ${c}`);
     runs.push({ concurrency: c, nexus: measured.result, baseline: baselineRun.load, cpu: { nexus: measured.cpu, baseline: baselineRun.cpu } });

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpuSeconds } from './process-cpu.js';
+import { processTimes, type ProcessTimes } from './process-cpu.js';
 
 /** The shared services a command's CPU is also spent in, besides NEXUS's and the bench's own processes. */
 export type Service = 'temporal' | 'rabbitmq' | 'redis';
 
 /** What each service's processes had used (CPU seconds) at one moment, per pid; `started` tells a reused pid. */
-export type ServiceSnapshot = Map<number, { service: Service; started: string; cpu: number }>;
+export type ServiceSnapshot = Map<number, ProcessTimes & { service: Service }>;
 
 /** The CLI's own default, for a dev server started without a port flag. */
 const DEV_SERVER_DEFAULT_PORT = 7233;
@@ -54,7 +54,7 @@ export class ServiceCpuMeter {
         const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
         const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
         const service = serviceOf(comm, args, this.temporalPort);
-        if (service) found.set(pid, { service, started: startTime(pid), cpu: cpuSeconds(pid) });
+        if (service) found.set(pid, { service, ...processTimes(pid) });
       } catch (err) {
         if (!isGone(err)) throw err;
       }
@@ -75,10 +75,4 @@ export class ServiceCpuMeter {
     }
     return spent;
   }
-}
-
-/** When the process started (field 22 of its stat, clock ticks since boot): with the pid, it names one process. */
-function startTime(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
 }

@@ -29,10 +29,11 @@ export interface SseIdEvents {
 export class SseIdScanner {
   /** The response's head while it is still arriving; undefined once the 200 was seen. */
   private head: Buffer | undefined = Buffer.alloc(0);
-  /** The unfinished last line of the previous read, from its newline on (at most `TAIL_MAX` bytes). */
-  private tail: Buffer | undefined;
-  /** The previous read ended with a newline: this one begins a line. */
-  private atLineStart = true;
+  /**
+   * What the next read continues: `NEWLINE` when the previous one ended a line (the body, too, begins at one), the
+   * unfinished last line from its newline on (at most `TAIL_MAX` bytes), or nothing in the middle of a long line.
+   */
+  private tail: Buffer | undefined = NEWLINE;
   private sawLive = false;
   private failed = false;
 
@@ -63,9 +64,10 @@ export class SseIdScanner {
   }
 
   private body(chunk: Buffer): void {
-    // A kept tail begins with its newline, so the joined bytes are read as if after one.
-    const bytes = this.tail ? Buffer.concat([this.tail, chunk]) : chunk;
-    const lineStart = this.tail ? false : this.atLineStart;
+    // A kept line begins with its newline, so the joined bytes are read as if after one; a lone newline is not
+    // joined (most reads end one), the read is only known to begin a line.
+    const lineStart = this.tail === NEWLINE;
+    const bytes = this.tail && !lineStart ? Buffer.concat([this.tail, chunk]) : chunk;
     for (let at = lineStart && startsWith(bytes, ID) ? 0 : idLineAfter(bytes, 0); at !== -1; ) {
       const end = bytes.indexOf(NL, at);
       // The line goes on in the next read: it is kept as the tail below.
@@ -80,9 +82,8 @@ export class SseIdScanner {
       this.events.live();
     }
     const lastNl = bytes.lastIndexOf(NL);
-    this.atLineStart = lastNl === bytes.length - 1;
     // Copied: the bytes may be a read buffer the next read of any socket reuses.
-    if (this.atLineStart) this.tail = undefined;
+    if (lastNl === bytes.length - 1) this.tail = NEWLINE;
     else if (lastNl !== -1) this.tail = Buffer.from(bytes.subarray(lastNl, lastNl + TAIL_MAX));
     else this.tail = lineStart ? Buffer.concat([NEWLINE, bytes.subarray(0, TAIL_MAX)]) : undefined;
   }

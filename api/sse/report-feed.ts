@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Tenant } from '../../contracts/index.js';
 import type { Logger } from '../../infra/logger.js';
 import { entryOf, type ReportStore } from '../../infra/store/report-store.js';
+import { FanOutSweep, SWEEP_DEFAULTS, type SweepOptions } from './fan-out-sweep.js';
 import { FeedBatch, toFeedEntry } from './feed-entry.js';
 import { FeedSubscription } from './feed-subscription.js';
 
@@ -20,6 +21,8 @@ export interface FeedHubOptions {
   heartbeatMs: number;
   logger: Logger;
   observer?: FanOutObserver;
+  /** How the fan-out shares the event loop; tests slow it down to catch a read mid-pass. */
+  sweep?: SweepOptions;
 }
 
 const READ_BLOCK_MS = 5_000;
@@ -29,11 +32,12 @@ const NO_OBSERVER: FanOutObserver = { fanOut: () => () => undefined };
 
 /**
  * One blocking XREAD loop per tenant stream, shared by every SSE client of that tenant. The loop never waits on a
- * client: each batch it reads is offered to every subscription, which writes it to its socket at once or queues
- * it (bounded) while that client is replaying or its socket is full.
+ * client: each batch it reads is offered to every subscription (by the sweep, a slice of clients at a time, while
+ * the next read is already under way), which writes it to its socket at once or queues it (bounded) while that
+ * client is replaying or its socket is full.
  */
 export class TenantFeed {
-  private readonly subscribers = new Set<FeedSubscription>();
+  private readonly subscribers: FanOutSweep<FeedSubscription>;
   private lastId = '0-0';
   private running = false;
   private reader: Redis | undefined;
@@ -47,6 +51,7 @@ export class TenantFeed {
     private readonly onEmpty: (feed: TenantFeed) => void,
   ) {
     this.readCount = Math.max(1, Math.min(500, Math.floor(options.capacity / 2)));
+    this.subscribers = new FanOutSweep(options.sweep ?? SWEEP_DEFAULTS);
   }
 
   async subscribe(): Promise<FeedSubscription> {
@@ -61,7 +66,7 @@ export class TenantFeed {
         const quietMs = this.options.heartbeatMs;
         this.heartbeat = setInterval(() => {
           const now = Date.now();
-          for (const sub of this.subscribers) sub.heartbeatIfQuiet(now, quietMs);
+          for (const sub of this.subscribers.all()) sub.heartbeatIfQuiet(now, quietMs);
         }, Math.max(10, Math.floor(quietMs / HEARTBEAT_TICKS))).unref();
         void this.loop(this.reader);
       }
@@ -82,6 +87,7 @@ export class TenantFeed {
 
   private stop(): void {
     this.running = false;
+    this.subscribers.clear();
     clearInterval(this.heartbeat);
     this.reader?.disconnect();
     this.reader = undefined;
@@ -92,27 +98,29 @@ export class TenantFeed {
     const key = this.options.store.keys.reports(this.tenant);
     const observer = this.options.observer ?? NO_OBSERVER;
     while (this.running && this.reader === reader) {
+      // What a client is handed at once is everything pending for it: kept to one read's worth, so only a client
+      // that stopped reading overflows its buffer.
+      await this.subscribers.roomFor(this.readCount);
+      if (!this.running || this.reader !== reader) return;
       let result: Array<[string, Array<[string, string[]]>]> | null;
       try {
         if (reader.status !== 'ready') await readyWithin(reader, READ_BLOCK_MS);
-        result = (await reader.xread('COUNT', this.readCount, 'BLOCK', READ_BLOCK_MS, 'STREAMS', key, this.lastId)) as typeof result;
+        const count = this.readCount - this.subscribers.pending;
+        result = (await reader.xread('COUNT', count, 'BLOCK', READ_BLOCK_MS, 'STREAMS', key, this.lastId)) as typeof result;
       } catch (err) {
         if (!this.running || this.reader !== reader) return;
         this.options.logger.warn({ err: (err as Error).message, org_id: this.tenant.org_id }, 'report feed read failed');
-        for (const sub of this.subscribers) sub.fail('backend');
-        this.subscribers.clear();
+        // A failing client may close and leave the set; the list is taken first so every one of them is told.
+        for (const sub of [...this.subscribers.all()]) sub.fail('backend');
         this.stop();
         return;
       }
       for (const [, rows] of result ?? []) {
         if (rows.length === 0) continue;
         const batch = new FeedBatch(rows.map(([id, fields]) => toFeedEntry(entryOf(id, fields))));
-        const done = observer.fanOut(this.tenant, batch, this.subscribers.size);
-        // A subscription that fails here (overflow) leaves the set while it is iterated; a Set allows that.
-        const now = Date.now();
-        for (const sub of this.subscribers) sub.deliver(batch, now);
-        done();
+        // A client joining from here on replays up to this batch from history and is handed only later ones.
         this.lastId = batch.lastId;
+        this.subscribers.append(batch, observer.fanOut(this.tenant, batch, this.subscribers.size));
       }
     }
   }

@@ -115,6 +115,8 @@ export class TenantFeed {
         this.stop();
         return;
       }
+      // A read answered after the feed stopped belongs to no one: its clients are gone, a restarted feed reads anew.
+      if (!this.running || this.reader !== reader) return;
       for (const [, rows] of result ?? []) {
         if (rows.length === 0) continue;
         const batch = new FeedBatch(rows.map(([id, fields]) => toFeedEntry(entryOf(id, fields))));

@@ -3,9 +3,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareStreamIds } from '../../contracts/stream-id.js';
 import { createLogger } from '../../infra/logger.js';
+import { deleteKeysUnder } from '../../infra/store/delete-prefix.js';
 import { RedisKeys } from '../../infra/store/keys.js';
 import { ReportStore } from '../../infra/store/report-store.js';
 import { REDIS_URL } from '../../test/support/nexus-under-test.js';
+import { until } from '../../test/support/until.js';
 import type { SweepOptions } from './fan-out-sweep.js';
 import type { FeedBatch } from './feed-entry.js';
 import type { FeedSubscription, LiveSink } from './feed-subscription.js';
@@ -27,10 +29,9 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
   for (const r of readers) r.disconnect();
-  redis.disconnect();
+  await deleteKeysUnder(REDIS_URL, prefix);
+  await redis.quit();
 });
 
 /** A client socket that always takes what it is written, recording each write. */
@@ -51,12 +52,9 @@ class RecordingSink implements LiveSink {
   }
 }
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** `until` for a condition that needs no I/O to check. */
+function waitFor(what: string, condition: () => boolean): Promise<void> {
+  return until(() => Promise.resolve(condition()), 10_000, what);
 }
 
 /** The feed's reads, as its observer is told of them. */
